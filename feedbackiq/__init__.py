@@ -1,0 +1,45 @@
+"""feedbackiq: voice-of-customer text -> need themes, personas, market language and KPI-card evidence.
+
+>>> import feedbackiq as fiq
+>>> fs = fiq.read_feedback("datasets/samples/app_reviews.csv")   # doctest: +SKIP
+>>> report = fiq.find_themes(fs)                                   # doctest: +SKIP
+
+Heavy parts (torch, sentence-transformers, HDBSCAN, openai) load on first use, so
+``import feedbackiq`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from feedbackiq._errors import *  # noqa: F403  (the error tree is part of the public API)
+from feedbackiq._errors import __all__ as _error_names
+from feedbackiq.types import *  # noqa: F403
+from feedbackiq.types import __all__ as _type_names
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it; imported on first attribute access
+_LAZY: dict[str, str] = {
+    "read_feedback": "feedbackiq.ingest",
+    "write_feedback": "feedbackiq.ingest",
+    "Embedder": "feedbackiq.embed",
+    "find_themes": "feedbackiq.themes",
+    "ThemeClusterer": "feedbackiq.themes",
+}
+
+__all__ = ["__version__", *_error_names, *_type_names, *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'feedbackiq' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

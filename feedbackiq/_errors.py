@@ -1,0 +1,194 @@
+"""One error tree for everything feedbackiq raises on purpose.
+
+Catch ``FeedbackIQError`` to catch them all; catch a subclass to handle one
+kind of failure. Where a built-in exception fits naturally, the subclass also
+inherits it, so ``except ValueError`` keeps working for callers who do not know
+about feedbackiq::
+
+    FeedbackIQError
+    ├── InputError (ValueError)               bad input the user can fix
+    │   ├── IngestError                       a file cannot be read as feedback
+    │   │   ├── UnsupportedFormatError        extension / content not a known format
+    │   │   ├── EncodingError                 bytes undecodable in any supported encoding
+    │   │   ├── EmptyFileError                no header or no rows
+    │   │   └── ColumnError (KeyError)        a column is missing or ambiguous
+    │   ├── EmptyInputError                   nothing left to work on (e.g. 0 items)
+    │   └── ConfigError                       a config/card/features file is invalid
+    ├── MissingDependencyError (ImportError)  an optional extra is not installed
+    ├── EmbeddingError                        an embedding backend failed
+    ├── LLMError                              anything from the LLM layer
+    │   ├── LLMNotConfiguredError             no model/endpoint configured
+    │   ├── LLMCallError                      transport/API failure after retries
+    │   ├── LLMOutputError (ValueError)       reply failed validation after retries
+    │   └── BudgetExceededError               the call/token cap was reached
+    └── CheckpointError                       a run directory is inconsistent
+
+Errors about a file name the file, and where known the row (1-based, as a
+spreadsheet shows it) and the column, both as attributes and in the message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "FeedbackIQError",
+    "InputError",
+    "IngestError",
+    "UnsupportedFormatError",
+    "EncodingError",
+    "EmptyFileError",
+    "ColumnError",
+    "EmptyInputError",
+    "ConfigError",
+    "MissingDependencyError",
+    "EmbeddingError",
+    "LLMError",
+    "LLMNotConfiguredError",
+    "LLMCallError",
+    "LLMOutputError",
+    "BudgetExceededError",
+    "CheckpointError",
+]
+
+
+class FeedbackIQError(Exception):
+    """Base class of every error feedbackiq raises on purpose."""
+
+
+class InputError(FeedbackIQError, ValueError):
+    """Input the user can fix: a file, a parameter, a config."""
+
+
+class IngestError(InputError):
+    """A file cannot be read as feedback.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong, in words a user can act on.
+    file : str, optional
+        The file's path.
+    row : int, optional
+        1-based row number as a spreadsheet shows it (header is row 1).
+    column : str, optional
+        The column's header.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.row = row
+        self.column = column
+        where = []
+        if file is not None:
+            where.append(str(file))
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnsupportedFormatError(IngestError):
+    """The file's extension or content is not a supported format."""
+
+
+class EncodingError(IngestError):
+    """The file's bytes decode in none of the supported encodings."""
+
+
+class EmptyFileError(IngestError):
+    """The file has no header or no data rows."""
+
+
+class ColumnError(IngestError, KeyError):
+    """A required column is missing, or more than one column could be it."""
+
+
+class EmptyInputError(InputError):
+    """Nothing left to work on, e.g. a feedback set with no items."""
+
+
+class ConfigError(InputError):
+    """A configuration, card or features file is invalid.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    source : str, optional
+        File (and card) the error is in.
+    field : str, optional
+        Dotted path of the offending field.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, field: str | None = None) -> None:
+        self.source = source
+        self.field = field
+        where = ", ".join(x for x in (source, f"field {field!r}" if field else None) if x)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class MissingDependencyError(FeedbackIQError, ImportError):
+    """An optional dependency is missing; the message carries the install command."""
+
+    def __init__(self, package: str, extra: str | None = None, purpose: str = "") -> None:
+        cmd = f"pip install 'feedbackiq[{extra}]'" if extra else f"pip install {package}"
+        what = f" for {purpose}" if purpose else ""
+        super().__init__(f"{package} is required{what}; install it with: {cmd}", name=package)
+
+
+class EmbeddingError(FeedbackIQError):
+    """An embedding backend failed (model missing, endpoint error, bad shape)."""
+
+
+class LLMError(FeedbackIQError):
+    """Base class of errors from the LLM layer."""
+
+
+class LLMNotConfiguredError(LLMError):
+    """No LLM model/endpoint is configured."""
+
+
+class LLMCallError(LLMError):
+    """The endpoint failed after all transport retries."""
+
+
+class LLMOutputError(LLMError, ValueError):
+    """The model's reply failed validation after the allowed retries.
+
+    Attributes
+    ----------
+    last_reply : str
+        The raw text of the last reply.
+    attempts : int
+        How many replies were tried.
+    usage : dict
+        Token usage summed over the attempts.
+    """
+
+    def __init__(self, message: str, *, last_reply: str = "", attempts: int = 0, usage: dict[str, Any] | None = None) -> None:
+        self.last_reply = last_reply
+        self.attempts = attempts
+        self.usage = usage or {}
+        super().__init__(message)
+
+
+class BudgetExceededError(LLMError):
+    """The call or token cap was reached; results obtained so far are kept."""
+
+
+class CheckpointError(FeedbackIQError):
+    """A run directory's checkpoints are inconsistent or unreadable."""

@@ -1,0 +1,54 @@
+"""The embedding interface every backend implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["Embedder"]
+
+
+class Embedder(abc.ABC):
+    """Turns texts into L2-normalised float32 vectors.
+
+    Subclasses implement :meth:`embed_batch` only; :meth:`embed` batches, shows
+    progress and returns one ``(n, dim)`` array. ``model_id`` names the model and
+    its version exactly enough to key caches and checkpoints.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Lengths(Embedder):
+    ...     model_id = "lengths-v1"
+    ...     dim = 2
+    ...     def embed_batch(self, texts):
+    ...         v = np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+    ...         return v / np.linalg.norm(v, axis=1, keepdims=True)
+    >>> Lengths().embed(["a", "abc"]).shape
+    (2, 2)
+    """
+
+    model_id: str = ""
+    dim: int = 0
+    batch_size: int = 64
+
+    @abc.abstractmethod
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed one batch; return a float32 array of shape ``(len(texts), dim)``."""
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Embed any number of texts in batches of ``batch_size``."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        chunks = []
+        starts = range(0, len(texts), self.batch_size)
+        if progress and len(texts) > self.batch_size:
+            from rich.progress import track
+
+            starts = track(starts, description=f"Embedding with {self.model_id}")
+        for start in starts:
+            chunks.append(np.asarray(self.embed_batch(texts[start : start + self.batch_size]), dtype=np.float32))
+        return np.vstack(chunks)

@@ -1,0 +1,309 @@
+"""The data model: every pipeline step takes and returns models from this module.
+
+``ingest -> embed -> cluster -> describe/label -> personas & messaging -> cards -> report``
+
+Only data and light accessors live here; the work is done by the step modules.
+Models are pydantic v2, strict about unknown fields (a typo in a field name is an
+error, not silently ignored), and JSON round-trip exactly.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # pandas is a dependency, but importing it costs ~0.3 s
+    import pandas as pd
+
+__all__ = [
+    "Language",
+    "SourceKind",
+    "SkipReason",
+    "Origin",
+    "FeedbackItem",
+    "LedgerEntry",
+    "FileRecord",
+    "Ledger",
+    "FeedbackSet",
+    "Assignment",
+    "Quote",
+    "Theme",
+    "ThemeReport",
+]
+
+Language = Literal["zh", "en", "other"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=False)
+
+
+class SourceKind(str, enum.Enum):
+    """Where a piece of feedback came from."""
+
+    SURVEY = "survey"
+    REVIEW = "review"
+    SALES_NOTE = "sales_note"
+    SUPPORT_TICKET = "support_ticket"
+    OTHER = "other"
+
+
+class SkipReason(str, enum.Enum):
+    """Why an input row (or survey cell) produced no item."""
+
+    EMPTY = "empty"                      # blank text
+    NON_ANSWER = "non_answer"            # "n/a", "none", "无", "不知道" ...
+    DUPLICATE = "duplicate"              # same respondent/source and same text as another row
+    HEADER_ROW = "header_row"            # extra header rows of survey exports (question text, ImportId)
+    UNPARSEABLE = "unparseable"          # a required value could not be parsed (see detail)
+    NO_TEXT_COLUMN = "no_text_column"    # the row has no text in any text column
+    FILTERED = "filtered"                # excluded by a user filter
+
+
+class Origin(_Model):
+    """Where an item was read from: file, 1-based row (header is row 1) and column."""
+
+    file: str
+    row: int
+    column: str | None = None
+
+
+class FeedbackItem(_Model):
+    """One piece of customer feedback, normalised across survey, review and CRM exports.
+
+    ``id`` is stable across reruns over the same file: it derives from the export's own
+    response/row id where one exists, otherwise from file name, row and column.
+    ``respondent_id`` is the voice the item counts towards for demand: a survey
+    respondent, a reviewer, or the account of a sales note.
+    """
+
+    id: str
+    text: str
+    source: SourceKind
+    question: str | None = None
+    respondent_id: str | None = None
+    segments: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime | None = None
+    rating: float | None = None
+    language: Language = "other"
+    deal_value: float | None = None
+    deal_stage: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    origin: Origin | None = None
+
+
+class LedgerEntry(_Model):
+    """What happened to one input row (or one survey cell when ``column`` is set)."""
+
+    file: str
+    row: int
+    column: str | None = None
+    outcome: Literal["item", "skipped"]
+    item_id: str | None = None
+    reason: SkipReason | None = None
+    detail: str | None = None
+
+
+class FileRecord(_Model):
+    """One input file: how it was read and how many data rows it had."""
+
+    path: str
+    sha256: str
+    format: str
+    encoding: str | None = None
+    layout: str
+    source: SourceKind
+    rows: int
+    columns: dict[str, str] = Field(default_factory=dict)  # role -> header actually used
+
+
+class Ledger(_Model):
+    """Accounts for every input row: used (as one or more items) or skipped with a reason.
+
+    For each file, ``rows_used + rows_skipped == rows`` holds exactly; a row is used
+    when at least one of its cells became an item.
+    """
+
+    files: list[FileRecord] = Field(default_factory=list)
+    entries: list[LedgerEntry] = Field(default_factory=list)
+
+    def row_counts(self) -> dict[str, dict[str, int]]:
+        """Per file: ``rows``, ``rows_used``, ``rows_skipped`` and ``items``."""
+        out: dict[str, dict[str, int]] = {}
+        for rec in self.files:
+            used: set[int] = set()
+            seen: set[int] = set()
+            items = 0
+            for e in self.entries:
+                if e.file != rec.path:
+                    continue
+                seen.add(e.row)
+                if e.outcome == "item":
+                    used.add(e.row)
+                    items += 1
+            out[rec.path] = {
+                "rows": rec.rows,
+                "rows_used": len(used),
+                "rows_skipped": len(seen - used),
+                "rows_unaccounted": rec.rows - len(seen),
+                "items": items,
+            }
+        return out
+
+    def skip_reasons(self) -> Counter[str]:
+        """Count of skipped entries by reason."""
+        return Counter(e.reason.value for e in self.entries if e.outcome == "skipped" and e.reason)
+
+    def to_pandas(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        return pd.DataFrame([e.model_dump(mode="json") for e in self.entries])
+
+
+class FeedbackSet(_Model):
+    """Items plus the ingest ledger that accounts for every input row."""
+
+    items: list[FeedbackItem] = Field(default_factory=list)
+    ledger: Ledger = Field(default_factory=Ledger)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):  # type: ignore[override]  # iterate items, not pydantic fields
+        return iter(self.items)
+
+    def __getitem__(self, i: int) -> FeedbackItem:
+        return self.items[i]
+
+    def by_id(self) -> dict[str, FeedbackItem]:
+        return {it.id: it for it in self.items}
+
+    def segment_columns(self) -> list[str]:
+        cols: dict[str, None] = {}
+        for it in self.items:
+            cols.update(dict.fromkeys(it.segments))
+        return list(cols)
+
+    def to_pandas(self) -> "pd.DataFrame":
+        """One row per item; segments become ``segment:<name>`` columns."""
+        import pandas as pd
+
+        rows = []
+        for it in self.items:
+            d = it.model_dump(mode="python", exclude={"segments", "metadata", "origin"})
+            d["source"] = it.source.value
+            for k, v in it.segments.items():
+                d[f"segment:{k}"] = v
+            if it.origin:
+                d["origin_file"], d["origin_row"], d["origin_column"] = it.origin.file, it.origin.row, it.origin.column
+            rows.append(d)
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        """A short human-readable account of the set and its ledger."""
+        from feedbackiq._summary import feedback_set_summary
+
+        return feedback_set_summary(self)
+
+
+class Assignment(_Model):
+    """One item's theme: ``theme_id`` is ``-1`` for the explicit "other" bucket."""
+
+    item_id: str
+    theme_id: int
+    probability: float = Field(ge=0.0, le=1.0)
+    subtheme_id: int | None = None
+
+
+class Quote(_Model):
+    """A verbatim quote with the item it came from."""
+
+    item_id: str
+    text: str
+    source: SourceKind
+    respondent_id: str | None = None
+
+
+class Theme(_Model):
+    """A need theme: a cluster of feedback items with its description and evidence."""
+
+    id: int
+    name: str
+    keywords: list[str] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    size: int = 0                         # items
+    respondents: int = 0                  # distinct respondents/accounts
+    respondent_share: float = 0.0         # of all distinct respondents in the set
+    by_segment: dict[str, dict[str, int]] = Field(default_factory=dict)  # column -> value -> respondents
+    by_source: dict[str, int] = Field(default_factory=dict)
+    by_sentiment: dict[str, int] = Field(default_factory=dict)  # negative/neutral/positive
+    by_period: dict[str, int] = Field(default_factory=dict)     # "2026-03" -> items
+    by_language: dict[str, int] = Field(default_factory=dict)
+    mean_rating: float | None = None
+    deal_value: float | None = None       # sum over sales notes with amounts
+    parent_id: int | None = None          # set on sub-themes
+    subthemes: list["Theme"] = Field(default_factory=list)
+    # Filled by the LLM step (issue 4); None until then.
+    need_statement: str | None = None
+    moscow: str | None = None
+    label_source: Literal["keywords", "llm"] = "keywords"
+
+
+class ThemeReport(_Model):
+    """The result of ``find_themes``: themes, per-item assignments and provenance."""
+
+    themes: list[Theme] = Field(default_factory=list)
+    assignments: list[Assignment] = Field(default_factory=list)
+    n_items: int = 0
+    n_respondents: int = 0
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    model_ids: dict[str, str] = Field(default_factory=dict)
+    input_hash: str = ""
+    feedback: FeedbackSet | None = None
+
+    def theme(self, theme_id: int) -> Theme:
+        for t in self.themes:
+            if t.id == theme_id:
+                return t
+        raise KeyError(f"no theme with id {theme_id}")
+
+    def to_pandas(self) -> "pd.DataFrame":
+        """One row per theme (no sub-themes), sorted by respondents."""
+        import pandas as pd
+
+        rows = [
+            {
+                "theme_id": t.id,
+                "name": t.name,
+                "items": t.size,
+                "respondents": t.respondents,
+                "respondent_share": t.respondent_share,
+                "mean_rating": t.mean_rating,
+                "deal_value": t.deal_value,
+                "keywords": ", ".join(t.keywords),
+            }
+            for t in self.themes
+        ]
+        return pd.DataFrame(rows)
+
+    def assignments_to_pandas(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        return pd.DataFrame([a.model_dump() for a in self.assignments])
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        text = self.model_dump_json(indent=1)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_json(cls, text_or_path: str | Path) -> "ThemeReport":
+        p = Path(text_or_path) if not str(text_or_path).lstrip().startswith("{") else None
+        text = p.read_text(encoding="utf-8") if p is not None else str(text_or_path)
+        return cls.model_validate_json(text)
