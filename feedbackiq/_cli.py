@@ -1,0 +1,106 @@
+"""The ``feedbackiq`` command line: batch runs over exports.
+
+Every command is a thin layer over the Python API; a FeedbackIQError prints one
+line (no traceback) and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from feedbackiq import __version__
+from feedbackiq._errors import FeedbackIQError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="feedbackiq",
+    help="Turn survey exports, app reviews and CRM notes into need themes and KPI-card evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+FilesArg = Annotated[list[Path], typer.Argument(help="Input files (CSV/TSV, XLSX, JSON, JSONL, Parquet) or folders.")]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory.")]
+SourceOpt = Annotated[Optional[str], typer.Option(help="survey | review | sales_note | support_ticket | other (default: detect).")]
+LayoutOpt = Annotated[Optional[str], typer.Option(help="survey_wide | review | sales_note | long (default: detect).")]
+MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help="Column override ROLE=COLUMN, e.g. --map text=comment (repeatable; segments=a,b).")]
+
+
+def friendly_errors(fn):
+    """Typed errors become one red line and exit code 2; anything else is a real bug and keeps its traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except FeedbackIQError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"feedbackiq {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """feedbackiq: voice-of-customer text -> need themes, personas, market language, KPI-card evidence."""
+
+
+def parse_mapping(items: list[str] | None) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise typer.BadParameter(f"--map expects ROLE=COLUMN, got {item!r}")
+        role, col = (x.strip() for x in item.split("=", 1))
+        if role == "segments" or (role == "text" and "," in col):
+            mapping[role] = [c.strip() for c in col.split(",") if c.strip()]
+        else:
+            mapping[role] = col
+    return mapping
+
+
+def ingest_files(files: list[Path], source: str | None, layout: str | None, mapping: list[str] | None):
+    from feedbackiq.ingest import read_feedback
+
+    return read_feedback(files, source, layout=layout, **parse_mapping(mapping))
+
+
+@app.command()
+@friendly_errors
+def ingest(files: FilesArg, out_dir: OutOpt, source: SourceOpt = None, layout: LayoutOpt = None, map_: MapOpt = None) -> None:
+    """Read exports into feedback items and write them with the ingest ledger."""
+    from feedbackiq.ingest import write_feedback
+
+    fs = ingest_files(files, source, layout, map_)
+    paths = write_feedback(fs, out_dir)
+    out.print(fs.summary(), highlight=False)
+    out.print(f"wrote {paths['feedback']}, {paths['items'].name}, {paths['ledger'].name} in {out_dir}")
+
+
+# --- themes command ---
+
+
+def main() -> None:
+    """Console entry point."""
+    app(prog_name="feedbackiq")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Human-readable summaries of pipeline objects (plain text, for the console and logs)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from feedbackiq.types import FeedbackSet
+
+__all__ = ["feedback_set_summary"]
+
+
+def feedback_set_summary(fs: "FeedbackSet") -> str:
+    """Items by source and language, files with their rows, skip reasons, respondents, dates."""
+    items = fs.items
+    lines = [f"{len(items)} feedback items from {len(fs.ledger.files)} file(s)"]
+    counts = fs.ledger.row_counts()
+    for rec in fs.ledger.files:
+        c = counts[rec.path]
+        enc = f", {rec.encoding}" if rec.encoding else ""
+        lines.append(
+            f"  {rec.path}: {rec.format}{enc}, {rec.layout} ({rec.source.value}); {c['rows']} rows -> "
+            f"{c['items']} items, {c['rows_used']} rows used, {c['rows_skipped']} skipped"
+        )
+    by_source = Counter(i.source.value for i in items)
+    by_lang = Counter(i.language for i in items)
+    lines.append("  by source: " + ", ".join(f"{k} {v}" for k, v in by_source.most_common()))
+    lines.append("  by language: " + ", ".join(f"{k} {v}" for k, v in by_lang.most_common()))
+    respondents = {i.respondent_id for i in items if i.respondent_id}
+    lines.append(f"  distinct respondents/accounts: {len(respondents)}")
+    dates = [i.created_at for i in items if i.created_at]
+    if dates:
+        lines.append(f"  dates: {min(dates):%Y-%m-%d} to {max(dates):%Y-%m-%d}")
+    segs = fs.segment_columns()
+    if segs:
+        lines.append("  segment columns: " + ", ".join(segs))
+    reasons = fs.ledger.skip_reasons()
+    if reasons:
+        lines.append("  skipped: " + ", ".join(f"{k} {v}" for k, v in reasons.most_common()))
+    return "\n".join(lines)

@@ -1,0 +1,143 @@
+"""``read_feedback``: files in, one FeedbackSet with a complete ledger out."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from feedbackiq._errors import EmptyFileError, IngestError, InputError
+from feedbackiq.ingest._build import RowBuilder
+from feedbackiq.ingest._columns import plan_columns
+from feedbackiq.ingest._decode import detect_encoding, file_sha256, sniff_format
+from feedbackiq.ingest._headers import resolve_header
+from feedbackiq.ingest._tables import open_table, peek_rows
+from feedbackiq.types import FeedbackItem, FeedbackSet, FileRecord, Ledger, SourceKind
+
+__all__ = ["read_feedback", "LAYOUTS"]
+
+LAYOUTS = ("survey_wide", "review", "sales_note", "long")
+_SAMPLE_ROWS = 200
+
+
+def read_feedback(
+    path_or_paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    source: str | SourceKind | None = None,
+    *,
+    layout: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    **mapping: Any,
+) -> FeedbackSet:
+    """Read survey, review and CRM exports into one :class:`~feedbackiq.FeedbackSet`.
+
+    Parameters
+    ----------
+    path_or_paths : path or list of paths
+        CSV/TSV, XLSX, JSON, JSONL or Parquet files; a directory reads every supported file in it.
+    source : {"survey", "review", "sales_note", "support_ticket", "other"}, optional
+        What the files hold. Detected from the columns when omitted.
+    layout : {"survey_wide", "review", "sales_note", "long"}, optional
+        ``survey_wide``: one row per respondent, each open-text column a question.
+        Detected when omitted.
+    encoding : str, optional
+        Text encoding; UTF-8, UTF-8 with BOM and GBK/GB18030 are detected.
+    sheet : str or int, optional
+        XLSX sheet (default: the first).
+    **mapping
+        Column overrides by role: ``text`` (a column, or a list of question columns),
+        ``title``, ``id``, ``respondent_id``, ``created_at``, ``rating``, ``deal_value``,
+        ``deal_stage``, ``segments`` (list).
+
+    Returns
+    -------
+    FeedbackSet
+        Items plus a ledger that accounts for every input row.
+
+    Raises
+    ------
+    IngestError
+        With the file, row and column, for unreadable files, undecidable columns and bad rows.
+
+    Examples
+    --------
+    >>> import feedbackiq as fiq
+    >>> fs = fiq.read_feedback("datasets/samples/app_reviews.csv")    # doctest: +SKIP
+    >>> fs.ledger.row_counts()                                          # doctest: +SKIP
+    """
+    paths = _expand(path_or_paths)
+    kind = _source_kind(source)
+    if layout is not None and layout not in LAYOUTS:
+        raise InputError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    items: list[FeedbackItem] = []
+    ledger = Ledger()
+    seen: dict[tuple, str] = {}
+    used_ids: set[str] = set()
+    for path in paths:
+        _read_one(path, kind, layout, encoding, sheet, mapping, items, ledger, seen, used_ids)
+    return FeedbackSet.model_construct(items=items, ledger=ledger)
+
+
+def _read_one(path: Path, kind, layout, encoding, sheet, mapping, items, ledger, seen, used_ids) -> None:
+    if not path.exists():
+        raise IngestError("file not found", file=str(path))
+    if path.stat().st_size == 0:
+        raise EmptyFileError("the file is empty (0 bytes)", file=str(path))
+    fmt = sniff_format(path)
+    enc = detect_encoding(path, encoding) if fmt in ("csv", "tsv", "json", "jsonl") else None
+    table = open_table(path, fmt, enc, sheet)
+    head = peek_rows(table, _SAMPLE_ROWS + 3)
+    info = resolve_header(table.header, head)
+    skip_rows = set(info.header_rows)
+    sample = [vals for r, vals in head if r not in skip_rows]
+    if not sample:
+        raise EmptyFileError("the file has a header but no data rows", file=str(path))
+    plan = plan_columns(path, info.header, sample, source=kind, layout=layout, style=info.style, mapping=mapping)
+    builder = RowBuilder(str(path), plan, info.header, info.questions, seen, used_ids)
+    n_rows = 0
+    entries = ledger.entries
+    for row, values in table.rows:
+        n_rows += 1
+        if row in skip_rows:
+            entries.append(builder.header_row(row))
+            continue
+        for out in builder.build(row, values):
+            (items if isinstance(out, FeedbackItem) else entries).append(out)
+    ledger.files.append(FileRecord(
+        path=str(path), sha256=file_sha256(path), format=fmt, encoding=enc, layout=plan.layout,
+        source=plan.source, rows=n_rows, columns=plan.roles(),
+    ))
+
+
+def _expand(path_or_paths: Any) -> list[Path]:
+    if isinstance(path_or_paths, (str, os.PathLike)):
+        raw = [path_or_paths]
+    else:
+        raw = list(path_or_paths)
+    if not raw:
+        raise InputError("no input files given")
+    from feedbackiq.ingest._decode import FORMATS
+
+    out: list[Path] = []
+    for p in map(Path, raw):
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.suffix.lower() in FORMATS and f.is_file())
+            if not found:
+                raise IngestError("no supported files in this directory", file=str(p))
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def _source_kind(source: str | SourceKind | None) -> SourceKind | None:
+    if source is None or isinstance(source, SourceKind):
+        return source
+    aliases = {"sales": "sales_note", "crm": "sales_note", "reviews": "review", "support": "support_ticket", "ticket": "support_ticket"}
+    try:
+        return SourceKind(aliases.get(str(source).lower(), str(source).lower()))
+    except ValueError:
+        raise InputError(f"unknown source {source!r}; choose one of {', '.join(s.value for s in SourceKind)}") from None
+
+

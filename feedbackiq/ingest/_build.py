@@ -1,0 +1,150 @@
+"""Turn a table's rows into FeedbackItems, writing a ledger entry for every row or cell."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from feedbackiq._lang import detect_language
+from feedbackiq.ingest._columns import ColumnPlan
+from feedbackiq.ingest._tables import _BadRecord
+from feedbackiq.ingest._values import (
+    as_str,
+    clean_text,
+    is_non_answer,
+    normalize_stage,
+    parse_date,
+    parse_money,
+    parse_rating,
+)
+from feedbackiq.types import FeedbackItem, LedgerEntry, Origin, SkipReason
+
+__all__ = ["RowBuilder"]
+
+
+class RowBuilder:
+    """Builds items from rows of one file; ``seen`` is shared across files to collapse repeats."""
+
+    def __init__(self, file: str, plan: ColumnPlan, header: list[str], questions: dict[str, str],
+                 seen: dict[tuple, str], used_ids: set[str]) -> None:
+        self.file = file
+        self.name = file.rsplit("/", 1)[-1]
+        self.plan = plan
+        self.header = header
+        self.index = {h: i for i, h in enumerate(header)}
+        self.questions = questions
+        self.seen = seen
+        self.used_ids = used_ids
+
+    def build(self, row: int, values: list[Any]) -> Iterator[FeedbackItem | LedgerEntry]:
+        if len(values) == 1 and isinstance(values[0], _BadRecord):
+            yield self._skip(row, None, SkipReason.UNPARSEABLE, str(values[0]))
+            return
+        if len(values) > len(self.header) and any(as_str(v).strip() for v in values[len(self.header):]):
+            yield self._skip(row, None, SkipReason.UNPARSEABLE,
+                             f"row has {len(values)} fields but the header has {len(self.header)}; "
+                             "a delimiter or quote is probably missing")
+            return
+        get = self._getter(values)
+        notes: list[str] = []
+        common = self._common_fields(get, notes)
+        voice = common["respondent_id"] or (as_str(get(self.plan.id)) if self.plan.id else None) or _row_hash(values)
+        for col in self.plan.text:
+            text = clean_text(get(col))
+            if self.plan.layout != "survey_wide" and self.plan.title:
+                title = clean_text(get(self.plan.title))
+                if title and not text.startswith(title):
+                    text = f"{title}{_title_sep(title)}{text}" if text else title
+            column = col if self.plan.layout == "survey_wide" else None
+            if not text:
+                yield self._skip(row, column, SkipReason.EMPTY, None)
+                continue
+            if is_non_answer(text):
+                yield self._skip(row, column, SkipReason.NON_ANSWER, text[:80])
+                continue
+            question = self.questions.get(col, col) if self.plan.layout == "survey_wide" else None
+            key = (self.plan.source.value, voice, question, text)
+            if key in self.seen:
+                yield self._skip(row, column, SkipReason.DUPLICATE, f"duplicate of {self.seen[key]}")
+                continue
+            item_id = self._item_id(get, row, col)
+            self.seen[key] = item_id
+            meta = dict(common["metadata"])
+            if self.plan.layout == "survey_wide":
+                meta["question_column"] = col
+            item = FeedbackItem.model_construct(
+                id=item_id, text=text, source=self.plan.source, question=question,
+                respondent_id=common["respondent_id"], segments=common["segments"],
+                created_at=common["created_at"], rating=common["rating"], language=detect_language(text),
+                deal_value=common["deal_value"], deal_stage=common["deal_stage"], metadata=meta,
+                origin=Origin.model_construct(file=self.file, row=row, column=col),
+            )
+            yield item
+            yield LedgerEntry.model_construct(file=self.file, row=row, column=column, outcome="item",
+                                              item_id=item_id, reason=None, detail="; ".join(notes) or None)
+
+    def header_row(self, row: int) -> LedgerEntry:
+        return self._skip(row, None, SkipReason.HEADER_ROW, "survey export header row (question text / import ids)")
+
+    def _getter(self, values: list[Any]) -> Callable[[str | None], Any]:
+        def get(col: str | None) -> Any:
+            if col is None:
+                return None
+            i = self.index[col]
+            return values[i] if i < len(values) else None
+        return get
+
+    def _common_fields(self, get: Callable[[str | None], Any], notes: list[str]) -> dict[str, Any]:
+        p = self.plan
+
+        def parsed(col: str | None, fn: Callable[[Any], Any]) -> Any:
+            if col is None:
+                return None
+            raw = get(col)
+            try:
+                return fn(raw)
+            except ValueError as exc:  # keep the text; note the bad value instead of dropping the row
+                notes.append(f"{col}: {exc}")
+                return None
+
+        respondent = as_str(get(p.respondent_id)).strip() or None if p.respondent_id else None
+        segments = {s: as_str(get(s)).strip() for s in p.segments if as_str(get(s)).strip()}
+        metadata: dict[str, Any] = {m: as_str(get(m)).strip() for m in p.metadata if as_str(get(m)).strip()}
+        if p.id and as_str(get(p.id)).strip():
+            metadata["source_id"] = as_str(get(p.id)).strip()
+        if p.title and p.layout == "survey_wide" and as_str(get(p.title)).strip():
+            metadata["title"] = as_str(get(p.title)).strip()
+        return {
+            "respondent_id": respondent,
+            "segments": segments,
+            "metadata": metadata,
+            "created_at": parsed(p.created_at, parse_date),
+            "rating": parsed(p.rating, parse_rating),
+            "deal_value": parsed(p.deal_value, parse_money),
+            "deal_stage": normalize_stage(get(p.deal_stage)) if p.deal_stage else None,
+        }
+
+    def _item_id(self, get: Callable[[str | None], Any], row: int, col: str) -> str:
+        own = as_str(get(self.plan.id)).strip() if self.plan.id else ""
+        key = f"{self.name}|{own or f'row{row}'}|{col}"
+        item_id = "f" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+        if item_id in self.used_ids:  # the export's own id repeats with different text
+            item_id = "f" + hashlib.sha1(f"{self.name}|row{row}|{col}".encode()).hexdigest()[:12]
+        self.used_ids.add(item_id)
+        return item_id
+
+    def _skip(self, row: int, column: str | None, reason: SkipReason, detail: str | None) -> LedgerEntry:
+        return LedgerEntry.model_construct(file=self.file, row=row, column=column, outcome="skipped",
+                                           item_id=None, reason=reason, detail=detail)
+
+
+def _row_hash(values: list[Any]) -> str:
+    return hashlib.sha1("\x1f".join(as_str(v) for v in values).encode("utf-8")).hexdigest()[:16]
+
+
+def _title_sep(title: str) -> str:
+    """Chinese titles join with a full stop of their own; others with ". "."""
+    if title[-1] in ".!?。！？":
+        return " " if title[-1] in ".!?" else ""
+    return "。" if "\u4e00" <= title[-1] <= "\u9fff" else ". "
