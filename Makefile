@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/feedbackiq themes datasets/samples/survey_export.csv datasets/samples/app_reviews.csv datasets/samples/crm_notes.xlsx --out runs/demo
+	$(BIN)/feedbackiq themes datasets/samples/ --out runs/demo
 
 # pytest exits 5 when it collected no tests: that is neither a pass nor an
 # ordinary failure, so say so plainly and fail (CI must never go green on nothing).

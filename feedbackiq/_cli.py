@@ -97,6 +97,51 @@ def ingest(files: FilesArg, out_dir: OutOpt, source: SourceOpt = None, layout: L
 # --- themes command ---
 
 
+@app.command()
+@friendly_errors
+def themes(
+    files: FilesArg,
+    out_dir: OutOpt,
+    source: SourceOpt = None,
+    layout: LayoutOpt = None,
+    map_: MapOpt = None,
+    seed: Annotated[int, typer.Option(help="Random seed (same input + seed -> same themes).")] = 0,
+    min_cluster_size: Annotated[Optional[int], typer.Option(help="Smallest theme in items (default scales with the data).")] = None,
+    no_subthemes: Annotated[bool, typer.Option("--no-subthemes", help="Do not split large themes.")] = False,
+    show: Annotated[int, typer.Option(help="Themes to print (0 = none).")] = 15,
+) -> None:
+    """Ingest exports and find need themes: writes themes.json/.md/.csv, assignments.csv and the ledger."""
+    from feedbackiq.ingest import write_feedback
+    from feedbackiq.themes import find_themes, write_theme_report
+
+    fs = ingest_files(files, source, layout, map_)
+    write_feedback(fs, out_dir)
+    err.print(fs.summary(), highlight=False)
+    report = find_themes(fs, seed=seed, min_cluster_size=min_cluster_size, subthemes=not no_subthemes, progress=True)
+    paths = write_theme_report(report, out_dir)
+    if show:
+        print_themes(report, show)
+    out.print(f"themes: {paths['markdown']} (also themes.json, themes.csv, assignments.csv, items.csv, ledger.csv)")
+
+
+def print_themes(report, limit: int) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{len(report.themes)} need themes in {report.n_items} items "
+                        f"({report.n_respondents} respondents/accounts)")
+    for col, justify in (("#", "right"), ("theme", "left"), ("respondents", "right"), ("share", "right"),
+                         ("rating", "right"), ("example", "left")):
+        table.add_column(col, justify=justify, overflow="fold")
+    for t in report.themes[:limit]:
+        quote = t.quotes[0].text if t.quotes else ""
+        table.add_row(str(t.id), t.name, str(t.respondents), f"{100 * t.respondent_share:.1f}%",
+                      f"{t.mean_rating:.1f}" if t.mean_rating is not None else "", quote[:70])
+    if report.other:
+        table.add_row("-1", "Other (unassigned)", str(report.other.respondents),
+                      f"{100 * report.other.respondent_share:.1f}%", "", "")
+    out.print(table)
+
+
 def main() -> None:
     """Console entry point."""
     app(prog_name="feedbackiq")

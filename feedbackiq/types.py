@@ -258,6 +258,7 @@ class ThemeReport(_Model):
     """The result of ``find_themes``: themes, per-item assignments and provenance."""
 
     themes: list[Theme] = Field(default_factory=list)
+    other: Theme | None = None            # the explicit "other" bucket (theme id -1), if any items are in it
     assignments: list[Assignment] = Field(default_factory=list)
     n_items: int = 0
     n_respondents: int = 0

@@ -50,7 +50,9 @@ def resolve_header(header: list[str], head: list[tuple[int, list[Any]]]) -> Head
             questions[name] = q
         names = _unique(combined)
         return HeaderInfo(names, {n: questions[c] for n, c in zip(names, combined)}, [head[0][0]], "surveymonkey")
-    return HeaderInfo(_unique(header))
+    names = _unique(header)
+    # Repeated headers (e.g. a question merged across two columns) keep their question text.
+    return HeaderInfo(names, {n: h.strip() for n, h in zip(names, header) if h.strip() and n != h.strip()})
 
 
 def _is_surveymonkey(header: list[str], first: list[str]) -> bool:

@@ -1,0 +1,53 @@
+"""Choosing the embedding model by the language of the feedback.
+
+all-MiniLM-L6-v2 is English-only: on Chinese it clusters little better than
+chance. Multilingual USE v3 handles Chinese well but is weaker on English. One
+feedback set must be embedded into ONE space (vectors of two models cannot be
+compared), so the whole set goes to USE once Chinese makes up a meaningful
+share of it. The threshold is measured by ``evals/embed_routing.py`` on mixed
+Chinese/English sets (see evals/README.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from feedbackiq._lang import dominant_language
+from feedbackiq.embed._base import Embedder
+from feedbackiq.embed._cache import CachedEmbedder
+from feedbackiq.embed._local import MiniLMEmbedder, USEEmbedder
+
+__all__ = ["ZH_SHARE_FOR_MULTILINGUAL", "choose_embedder", "default_embedder"]
+
+# Share of Chinese items from which the multilingual model wins (evals/embed_routing.py).
+ZH_SHARE_FOR_MULTILINGUAL = 0.10
+
+
+def choose_embedder(languages: Sequence[str], *, cache: bool = True, threshold: float | None = None) -> Embedder:
+    """The default embedder for a set with these language tags.
+
+    Parameters
+    ----------
+    languages : sequence of {"zh", "en", "other"}
+        ``FeedbackItem.language`` of every item.
+    cache : bool, default True
+        Wrap in :class:`CachedEmbedder` so reruns embed nothing twice.
+    threshold : float, optional
+        Chinese share from which USE is used; default ``ZH_SHARE_FOR_MULTILINGUAL``.
+
+    Examples
+    --------
+    >>> choose_embedder(["en"] * 95 + ["zh"] * 5, cache=False).model_id
+    'all-MiniLM-L6-v2'
+    >>> choose_embedder(["en"] * 50 + ["zh"] * 50, cache=False).model_id
+    'use-multilingual-v3'
+    """
+    limit = ZH_SHARE_FOR_MULTILINGUAL if threshold is None else threshold
+    zh = dominant_language(languages).get("zh", 0.0)
+    inner: Embedder = USEEmbedder() if zh >= limit else MiniLMEmbedder()
+    return CachedEmbedder(inner) if cache else inner
+
+
+def default_embedder(feedback_set, *, cache: bool = True) -> Embedder:
+    """:func:`choose_embedder` for a :class:`~feedbackiq.FeedbackSet`."""
+    return choose_embedder([it.language for it in feedback_set.items], cache=cache)

@@ -1,0 +1,144 @@
+"""``find_themes``: a FeedbackSet in, a ThemeReport out (offline, no API key)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+
+import numpy as np
+
+from feedbackiq._errors import EmptyInputError
+from feedbackiq.embed import Embedder, default_embedder
+from feedbackiq.themes._cluster import OTHER, ThemeClusterer, split_subthemes
+from feedbackiq.themes._describe import describe_theme, keyword_name, rating_scales, voice_of
+from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
+from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Theme, ThemeReport
+
+__all__ = ["find_themes", "embed_items", "input_hash"]
+
+SUBTHEME_MIN_ITEMS = 60
+
+
+def input_hash(items: Sequence[FeedbackItem]) -> str:
+    """sha256 over item ids and texts: what the themes were computed from."""
+    h = hashlib.sha256()
+    for it in items:
+        h.update(it.id.encode())
+        h.update(b"\x1f")
+        h.update(it.text.encode("utf-8"))
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def embed_items(items: Sequence[FeedbackItem], embedder: Embedder, progress: bool = False) -> np.ndarray:
+    """Embed each distinct text once (the same words from two voices count twice but cost once)."""
+    texts = [it.text for it in items]
+    unique = list(dict.fromkeys(texts))
+    vecs = embedder.embed(unique, progress=progress)
+    row = {t: i for i, t in enumerate(unique)}
+    return vecs[[row[t] for t in texts]]
+
+
+def find_themes(
+    feedback_set: FeedbackSet,
+    *,
+    embedder: Embedder | None = None,
+    clusterer: ThemeClusterer | None = None,
+    seed: int = 0,
+    min_cluster_size: int | None = None,
+    subthemes: bool = True,
+    progress: bool = False,
+) -> ThemeReport:
+    """Find need themes in a feedback set.
+
+    Parameters
+    ----------
+    feedback_set : FeedbackSet
+    embedder : Embedder, optional
+        Default: chosen by language (:func:`feedbackiq.embed.default_embedder`), cached on disk.
+    clusterer : ThemeClusterer, optional
+        Default ``ThemeClusterer(random_state=seed, min_cluster_size=min_cluster_size)``.
+        It is cloned, never modified.
+    seed : int, default 0
+    min_cluster_size : int, optional
+        Smallest theme, in items; default scales with the set size.
+    subthemes : bool, default True
+        Split large themes into sub-themes.
+    progress : bool, default False
+
+    Returns
+    -------
+    ThemeReport
+        Themes (largest first), the "other" bucket, an assignment for every item,
+        parameters, model ids and the input hash.
+
+    Examples
+    --------
+    >>> import feedbackiq as fiq
+    >>> fs = fiq.read_feedback("datasets/samples/app_reviews.csv")   # doctest: +SKIP
+    >>> report = fiq.find_themes(fs)                                   # doctest: +SKIP
+    >>> report.to_pandas().head()                                      # doctest: +SKIP
+    """
+    items = list(feedback_set.items)
+    if not items:
+        raise EmptyInputError("the feedback set has no items: nothing to find themes in (check the ingest ledger)")
+    embedder = embedder or default_embedder(feedback_set)
+    X = embed_items(items, embedder, progress=progress)
+    params = (clusterer.__dict__ if clusterer else {"random_state": seed, "min_cluster_size": min_cluster_size})
+    model = ThemeClusterer(**{k: v for k, v in params.items() if not k.endswith("_")})
+    model.fit(X)
+    labels = model.labels_
+    sub = split_subthemes(model.reduced_, labels, max(SUBTHEME_MIN_ITEMS, 4 * model.min_cluster_size_), seed) if subthemes else np.full(len(items), OTHER)
+
+    tokens = [tokenize(it.text) for it in items]
+    keywords = class_tfidf_keywords([it.text for it in items], labels, tokens=tokens)
+    total_voices = len({voice_of(it) for it in items})
+    scales = rating_scales(items)
+    Xn = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
+    def build(theme_id: int, idx: np.ndarray, kws: list[str], centroid: np.ndarray) -> Theme:
+        return describe_theme(theme_id, [items[i] for i in idx], Xn[idx], centroid, kws, total_voices, scales)
+
+    themes = []
+    for t in range(model.n_themes_):
+        idx = np.where(labels == t)[0]
+        theme = build(t, idx, keywords.get(t, []), model.centroids_[t])
+        theme.subthemes = _subthemes(t, idx, sub, items, tokens, Xn, build)
+        themes.append(theme)
+    other = None
+    other_idx = np.where(labels == OTHER)[0]
+    if len(other_idx):
+        centroid = Xn[other_idx].mean(axis=0)
+        other = build(OTHER, other_idx, class_tfidf_keywords([], np.zeros(len(other_idx), int), tokens=[tokens[i] for i in other_idx]).get(0, []),
+                      centroid / (np.linalg.norm(centroid) or 1.0))
+        other.name = "Other (unassigned)"
+    assignments = [
+        Assignment(item_id=it.id, theme_id=int(labels[i]), probability=float(np.clip(model.probabilities_[i], 0, 1)),
+                   subtheme_id=int(sub[i]) if sub[i] >= 0 else None)
+        for i, it in enumerate(items)
+    ]
+    return ThemeReport(
+        themes=themes, other=other, assignments=assignments, n_items=len(items), n_respondents=total_voices,
+        parameters=json.loads(json.dumps({**{k: v for k, v in model.__dict__.items() if not k.endswith("_") and not k.startswith("_")},
+                                          "min_cluster_size_used": model.min_cluster_size_, "subthemes": subthemes}, default=str)),
+        model_ids={"embedding": embedder.model_id},
+        input_hash=input_hash(items),
+        feedback=feedback_set,
+    )
+
+
+def _subthemes(parent: int, idx: np.ndarray, sub: np.ndarray, items, tokens, Xn, build) -> list[Theme]:
+    ids = sub[idx]
+    if (ids < 0).all():
+        return []
+    kws = class_tfidf_keywords([], ids, tokens=[tokens[i] for i in idx])
+    out = []
+    for s in sorted(set(ids[ids >= 0].tolist())):
+        sidx = idx[ids == s]
+        c = Xn[sidx].mean(axis=0)
+        theme = build(s, sidx, kws.get(s, []), c / (np.linalg.norm(c) or 1.0))
+        theme.parent_id = parent
+        theme.name = keyword_name(theme.keywords)
+        out.append(theme)
+    return out

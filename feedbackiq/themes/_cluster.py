@@ -1,0 +1,238 @@
+"""ThemeClusterer: reduce, find dense groups with HDBSCAN, then apply the outlier policy.
+
+Why each step:
+- Reduce first. HDBSCAN on raw 384-d vectors grows like n^2.7; UMAP to a few
+  dimensions (or PCA, the light option) keeps it near-linear and sharpens density.
+- HDBSCAN does not need the number of themes. ``min_cluster_size`` scales with n
+  (:func:`auto_min_cluster_size`), because a theme of 8 voices matters in 300
+  answers and is noise in 300,000.
+- Outlier policy: HDBSCAN leaves many points as noise. A noise point joins the
+  theme whose centroid is most similar (cosine, in the ORIGINAL embedding space)
+  when that similarity reaches ``reassign_threshold``; otherwise it stays in the
+  explicit "other" bucket (label -1), so "unassigned" is small but honest.
+- Near-duplicate themes (centroid cosine >= ``merge_threshold``) are merged.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from feedbackiq._errors import EmptyInputError, InputError
+
+__all__ = ["ThemeClusterer", "auto_min_cluster_size", "split_subthemes", "OTHER"]
+
+OTHER = -1
+
+
+def auto_min_cluster_size(n: int) -> int:
+    """Smallest theme size for ``n`` items: ``round(0.2 * sqrt(n))`` clipped to [5, 500].
+
+    >>> [auto_min_cluster_size(n) for n in (300, 3_000, 100_000, 1_000_000)]
+    [5, 11, 63, 200]
+    """
+    return int(min(500, max(5, round(0.2 * math.sqrt(max(n, 1))))))
+
+
+class ThemeClusterer:
+    """Cluster embeddings into themes without being told how many there are.
+
+    Parameters
+    ----------
+    reduction : {"umap", "pca", None}, default "umap"
+    n_components : int, default 5
+        Dimensions after reduction.
+    n_neighbors : int, default 15
+        UMAP neighbourhood size (clipped for tiny inputs).
+    min_cluster_size : int, optional
+        Default :func:`auto_min_cluster_size` of the number of distinct vectors.
+    min_samples : int, optional
+        HDBSCAN ``min_samples``; default equals ``min_cluster_size``'s HDBSCAN default.
+    cluster_selection_method : {"eom", "leaf"}, default "eom"
+    reassign_threshold : float, default 0.3
+        Cosine similarity to the nearest theme centroid needed to leave "other".
+    merge_threshold : float or None, default 0.95
+        Merge themes whose centroids are at least this similar; ``None`` disables.
+    random_state : int, default 0
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n,)
+        Theme per row, ``-1`` for "other".
+    probabilities_ : ndarray of shape (n,)
+        HDBSCAN membership strength, or the centroid similarity for reassigned rows.
+    reassigned_ : ndarray of bool
+        Rows HDBSCAN called noise that the outlier policy placed in a theme.
+    n_themes_ : int
+    centroids_ : ndarray of shape (n_themes_, dim)
+        Normalised theme centroids in the original space.
+    reduced_ : ndarray
+        The reduced coordinates (useful for sub-themes and maps).
+    min_cluster_size_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(c, 0.05, (40, 8)) for c in np.eye(8)[:3]])
+    >>> tc = ThemeClusterer(reduction="pca", n_components=3).fit(X)
+    >>> tc.n_themes_
+    3
+    """
+
+    def __init__(self, reduction: str | None = "umap", n_components: int = 5, n_neighbors: int = 15,
+                 min_cluster_size: int | None = None, min_samples: int | None = None,
+                 cluster_selection_method: str = "eom", reassign_threshold: float = 0.3,
+                 merge_threshold: float | None = 0.95, random_state: int = 0) -> None:
+        self.reduction = reduction
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
+        self.cluster_selection_method = cluster_selection_method
+        self.reassign_threshold = reassign_threshold
+        self.merge_threshold = merge_threshold
+        self.random_state = random_state
+
+    def fit(self, X: np.ndarray, y: None = None) -> "ThemeClusterer":
+        X = self._validate(X)
+        n = X.shape[0]
+        unique, inverse = np.unique(X, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        mcs = self.min_cluster_size or auto_min_cluster_size(len(unique))
+        self.min_cluster_size_ = mcs
+        if len(unique) < max(2 * mcs, 5):
+            # Too few distinct texts to find density: one theme holds them all.
+            labels_u = np.zeros(len(unique), dtype=int)
+            probs_u = np.ones(len(unique))
+            self.reduced_ = np.zeros((n, 2))
+        else:
+            reduced_u = self._reduce(unique)
+            labels_u, probs_u = self._hdbscan(reduced_u, mcs)
+            self.reduced_ = reduced_u[inverse]
+        labels, probs = labels_u[inverse], probs_u[inverse]
+        labels = self._merge(X, labels)
+        labels, probs, self.reassigned_ = self._reassign(X, labels, probs)
+        self.labels_, self.probabilities_ = _relabel_by_size(labels), probs
+        self.n_themes_ = int(self.labels_.max() + 1) if (self.labels_ >= 0).any() else 0
+        self.centroids_ = _centroids(X, self.labels_, self.n_themes_)
+        return self
+
+    def fit_predict(self, X: np.ndarray, y: None = None) -> np.ndarray:
+        return self.fit(X).labels_
+
+    def _validate(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2:
+            raise InputError(f"expected a 2-D array of embeddings, got shape {X.shape}")
+        if X.shape[0] == 0:
+            raise EmptyInputError("no items to cluster")
+        if not np.isfinite(X).all():
+            raise InputError("embeddings contain NaN or infinite values")
+        if self.reduction not in ("umap", "pca", None):
+            raise InputError(f"reduction must be 'umap', 'pca' or None, got {self.reduction!r}")
+        if self.cluster_selection_method not in ("eom", "leaf"):
+            raise InputError("cluster_selection_method must be 'eom' or 'leaf'")
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+        return X / np.where(norms == 0, 1.0, norms)
+
+    def _reduce(self, X: np.ndarray) -> np.ndarray:
+        n, d = X.shape
+        k = max(2, min(self.n_components, d, n - 2))
+        if self.reduction is None or d <= k:
+            return X
+        if self.reduction == "pca":
+            from sklearn.decomposition import PCA
+
+            return PCA(n_components=k, random_state=self.random_state).fit_transform(X)
+        import warnings
+
+        from umap import UMAP
+
+        with warnings.catch_warnings():  # "n_jobs overridden by random_state" is expected: we want reproducibility
+            warnings.simplefilter("ignore")
+            reducer = UMAP(n_neighbors=max(2, min(self.n_neighbors, n - 1)), n_components=k, min_dist=0.0,
+                           metric="cosine", random_state=self.random_state, init="spectral" if n > 50 else "random")
+            return reducer.fit_transform(X)
+
+    def _hdbscan(self, Z: np.ndarray, mcs: int) -> tuple[np.ndarray, np.ndarray]:
+        import hdbscan
+
+        model = hdbscan.HDBSCAN(min_cluster_size=mcs, min_samples=self.min_samples,
+                                cluster_selection_method=self.cluster_selection_method, core_dist_n_jobs=1)
+        labels = model.fit_predict(Z.astype(np.float64))
+        return labels.astype(int), np.nan_to_num(model.probabilities_.astype(float))
+
+    def _merge(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        if self.merge_threshold is None or labels.max() < 1:
+            return labels
+        k = int(labels.max() + 1)
+        C = _centroids(X, labels, k)
+        parent = list(range(k))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        sims = C @ C.T
+        for i, j in zip(*np.where(np.triu(sims, 1) >= self.merge_threshold)):
+            parent[find(int(i))] = find(int(j))
+        mapping = np.array([find(i) for i in range(k)])
+        return np.where(labels >= 0, mapping[np.maximum(labels, 0)], OTHER)
+
+    def _reassign(self, X: np.ndarray, labels: np.ndarray, probs: np.ndarray):
+        reassigned = np.zeros(len(labels), dtype=bool)
+        noise = labels < 0
+        if not noise.any() or labels.max() < 0:
+            return labels, probs, reassigned
+        C = _centroids(X, labels, int(labels.max() + 1))
+        sims = X[noise] @ C.T
+        best, best_sim = sims.argmax(axis=1), sims.max(axis=1)
+        ok = best_sim >= self.reassign_threshold
+        idx = np.where(noise)[0]
+        labels, probs = labels.copy(), probs.copy()
+        labels[idx[ok]] = best[ok]
+        probs[idx] = np.clip(best_sim, 0.0, 1.0) * ok
+        reassigned[idx[ok]] = True
+        return labels, probs, reassigned
+
+
+def _centroids(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    C = np.zeros((k, X.shape[1]), dtype=np.float32)
+    for t in range(k):
+        members = X[labels == t]
+        if len(members):
+            c = members.mean(axis=0)
+            C[t] = c / (np.linalg.norm(c) or 1.0)
+    return C
+
+
+def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
+    """Theme 0 is the largest; ids are contiguous; -1 stays "other"."""
+    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+    order = ids[np.argsort(-counts, kind="stable")]
+    mapping = {int(old): new for new, old in enumerate(order)}
+    return np.array([mapping.get(int(lab), OTHER) for lab in labels], dtype=int)
+
+
+def split_subthemes(reduced: np.ndarray, labels: np.ndarray, min_size: int, random_state: int = 0) -> np.ndarray:
+    """Second level: re-cluster each theme of at least ``min_size`` items in the reduced space.
+
+    Returns a sub-theme id per row (``-1`` where the theme was not split or the row
+    fits no sub-theme). A theme is split only when HDBSCAN finds two or more groups.
+    """
+    import hdbscan
+
+    sub = np.full(len(labels), OTHER, dtype=int)
+    for t in np.unique(labels[labels >= 0]):
+        idx = np.where(labels == t)[0]
+        if len(idx) < min_size or len(np.unique(reduced[idx], axis=0)) < 10:
+            continue
+        mcs = max(5, len(idx) // 8)
+        found = hdbscan.HDBSCAN(min_cluster_size=mcs, core_dist_n_jobs=1).fit_predict(reduced[idx].astype(np.float64))
+        if len(set(found[found >= 0].tolist())) >= 2:
+            sub[idx] = _relabel_by_size(found)
+    return sub

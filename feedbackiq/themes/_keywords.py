@@ -1,0 +1,98 @@
+"""Keywords per theme by class-based TF-IDF, for Chinese and English alike.
+
+Chinese has no spaces, so it is segmented with jieba; English is split on word
+characters and gets bigrams too ("battery life"). c-TF-IDF (as in BERTopic)
+treats each theme as one document: a term scores high when frequent in the theme
+and rare across themes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from importlib import resources
+
+import numpy as np
+
+__all__ = ["tokenize", "class_tfidf_keywords", "stopwords"]
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[a-z][a-z0-9'\-]*[a-z0-9]|[a-z]")
+_CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
+
+
+@functools.cache
+def stopwords() -> frozenset[str]:
+    words: set[str] = set()
+    for name in ("stopwords_en.txt", "stopwords_zh.txt"):
+        words.update(resources.files("feedbackiq").joinpath("_data", name).read_text(encoding="utf-8").split())
+    return frozenset(words)
+
+
+@functools.cache
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary loading to stderr otherwise
+    jieba.initialize()
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Content words and English bigrams of one text.
+
+    >>> tokenize("The battery life is terrible")
+    ['battery', 'life', 'terrible', 'battery life', 'life terrible']
+    >>> "电池" in tokenize("电池续航太差了")
+    True
+    """
+    stop = stopwords()
+    lowered = text.lower()
+    if _CJK.search(lowered):
+        raw = _jieba().lcut(lowered)
+        words = [w for w in (t.strip() for t in raw) if w and w not in stop and (_CJK_WORD.match(w) or _WORD.fullmatch(w))]
+        return [w for w in words if len(w) > 1]
+    words = [w for w in _WORD.findall(lowered) if w not in stop and len(w) > 1]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+def class_tfidf_keywords(docs: Sequence[str], labels: Sequence[int], top_n: int = 10,
+                         tokens: Sequence[list[str]] | None = None) -> dict[int, list[str]]:
+    """Top ``top_n`` c-TF-IDF terms for every label >= 0.
+
+    ``tokens`` may pass pre-tokenised docs (so large sets are tokenised once).
+    Terms used by a single document are ignored in sets of 50+ documents: a
+    keyword should be shared by several voices.
+    """
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    toks = list(tokens) if tokens is not None else [tokenize(d) for d in docs]
+    labels = np.asarray(labels)
+    keep = labels >= 0
+    if not keep.any():
+        return {}
+    toks_kept = [t for t, k in zip(toks, keep) if k]
+    if not any(toks_kept):
+        return {int(c): [] for c in np.unique(labels[keep])}
+    vec = CountVectorizer(analyzer=lambda t: t, min_df=2 if len(toks_kept) >= 50 else 1)
+    try:
+        counts = vec.fit_transform(toks_kept)
+    except ValueError:  # every term below min_df
+        vec = CountVectorizer(analyzer=lambda t: t)
+        counts = vec.fit_transform(toks_kept)
+    classes, inv = np.unique(labels[keep], return_inverse=True)
+    onehot = sparse.csr_matrix((np.ones(len(inv)), (inv, np.arange(len(inv)))), shape=(len(classes), len(inv)))
+    tf = (onehot @ counts).toarray().astype(float)
+    avg_words = tf.sum() / len(classes)
+    idf = np.log1p(avg_words / np.maximum(tf.sum(axis=0), 1.0))
+    scores = tf * idf
+    vocab = np.asarray(vec.get_feature_names_out())
+    out: dict[int, list[str]] = {}
+    for i, c in enumerate(classes):
+        order = np.argsort(-scores[i], kind="stable")
+        out[int(c)] = [str(vocab[j]) for j in order[:top_n] if scores[i, j] > 0]
+    return out

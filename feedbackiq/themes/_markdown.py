@@ -1,0 +1,87 @@
+"""Theme reports for people: a Markdown summary, plus JSON and CSV files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from feedbackiq._tabular_out import write_csv
+from feedbackiq.types import Theme, ThemeReport
+
+__all__ = ["report_to_markdown", "write_theme_report"]
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _md(text: str) -> str:
+    """Keep quotes on one table-safe line."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _theme_section(t: Theme, level: str = "###") -> list[str]:
+    lines = [f"{level} {t.id}. {_md(t.name)}", ""]
+    if t.need_statement:
+        lines += [f"**Need:** {_md(t.need_statement)}", ""]
+    facts = [f"{t.respondents} respondents/accounts ({_pct(t.respondent_share)})", f"{t.size} items"]
+    if t.mean_rating is not None:
+        facts.append(f"mean review rating {t.mean_rating:.2f}")
+    if t.deal_value:
+        facts.append(f"deal value {t.deal_value:,.0f}")
+    lines.append("- " + ", ".join(facts))
+    lines.append("- keywords: " + ", ".join(t.keywords[:10]))
+    lines.append("- sources: " + ", ".join(f"{k} {v}" for k, v in sorted(t.by_source.items(), key=lambda kv: -kv[1])))
+    if t.by_sentiment:
+        lines.append("- sentiment: " + ", ".join(f"{k} {v}" for k, v in sorted(t.by_sentiment.items())))
+    for col, vals in t.by_segment.items():
+        top = sorted(vals.items(), key=lambda kv: -kv[1])[:4]
+        lines.append(f"- {col}: " + ", ".join(f"{k} {v}" for k, v in top))
+    lines += ["", "Quotes:"]
+    lines += [f"> {_md(q.text)}  \n> — {q.source.value}, item `{q.item_id}`" + "\n" for q in t.quotes]
+    if t.subthemes:
+        lines.append("Sub-themes: " + "; ".join(f"{s.name} ({s.size})" for s in t.subthemes))
+        lines.append("")
+    return lines
+
+
+def report_to_markdown(report: ThemeReport, max_themes: int | None = None) -> str:
+    """A Markdown summary: overview, theme table, then each theme with its evidence."""
+    unassigned = report.other.size if report.other else 0
+    lines = [
+        "# Need themes",
+        "",
+        f"{report.n_items} feedback items from {report.n_respondents} respondents/accounts; "
+        f"{len(report.themes)} themes; {unassigned} items ({_pct(unassigned / max(report.n_items, 1))}) in \"other\". "
+        f"Embedding model: {report.model_ids.get('embedding', '?')}.",
+        "",
+        "| # | theme | respondents | share | items | rating | deal value |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    shown = report.themes[:max_themes] if max_themes else report.themes
+    for t in shown:
+        rating = f"{t.mean_rating:.2f}" if t.mean_rating is not None else ""
+        deal = f"{t.deal_value:,.0f}" if t.deal_value else ""
+        lines.append(f"| {t.id} | {_md(t.name)} | {t.respondents} | {_pct(t.respondent_share)} | {t.size} | {rating} | {deal} |")
+    lines.append("")
+    for t in shown:
+        lines += _theme_section(t)
+    if report.other:
+        lines += _theme_section(report.other)
+    return "\n".join(lines)
+
+
+def write_theme_report(report: ThemeReport, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``themes.json`` (exact round trip), ``themes.md``, ``themes.csv`` and ``assignments.csv``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "themes.json", "markdown": out / "themes.md", "themes": out / "themes.csv",
+             "assignments": out / "assignments.csv"}
+    report.to_json(paths["json"])
+    paths["markdown"].write_text(report_to_markdown(report), encoding="utf-8")
+    write_csv(report.to_pandas(), paths["themes"])
+    assignments = report.assignments_to_pandas()
+    if report.feedback is not None:
+        texts = {it.id: it.text for it in report.feedback.items}
+        assignments["text"] = assignments["item_id"].map(texts)
+    write_csv(assignments, paths["assignments"])
+    return paths

@@ -1,0 +1,46 @@
+"""The feedbackiq command line, run as a user runs it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from feedbackiq import __version__
+from feedbackiq._cli import app
+
+runner = CliRunner()
+EXE = Path(sys.executable).with_name("feedbackiq")
+
+
+def test_help_and_version():
+    res = runner.invoke(app, ["--help"])
+    assert res.exit_code == 0 and "ingest" in res.output and "themes" in res.output
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and __version__ in res.output
+
+
+def test_ingest_writes_items_and_ledger(tmp_path, samples):
+    res = runner.invoke(app, ["ingest", str(samples / "app_reviews.csv"), str(samples / "crm_notes.xlsx"), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "ledger_summary.json").read_text())
+    assert sum(c["items"] for c in summary["row_counts"].values()) == summary["items"] == 550
+    assert (tmp_path / "items.csv").exists() and (tmp_path / "ledger.csv").exists()
+
+
+def test_map_option(tmp_path):
+    p = tmp_path / "n.csv"
+    p.write_text("who,remark,next_step\nacme,Dialect recognition is missing for drivers,Send the Cantonese demo next week\n"
+                 "beta,Price is too high for a small shop,Offer the annual discount to the owner\n", encoding="utf-8")
+    res = runner.invoke(app, ["ingest", str(p), "--out", str(tmp_path / "o"), "--map", "text=remark", "--map", "respondent_id=who"])
+    assert res.exit_code == 0, res.output
+    assert "2 feedback items" in res.output
+
+
+def test_typed_errors_are_one_line_exit_2(tmp_path):
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    proc = subprocess.run([str(EXE), "ingest", str(bad), "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "error:" in proc.stderr and str(bad) in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,119 @@
+"""ThemeClusterer on synthetic embeddings: estimator conventions, reproducibility, outlier policy, edge cases."""
+
+import numpy as np
+import pytest
+
+from feedbackiq import EmptyInputError, InputError
+from feedbackiq.themes import OTHER, ThemeClusterer, auto_min_cluster_size, split_subthemes
+
+
+def blobs(n_per=60, k=4, dim=32, noise=0.08, seed=0, far=0):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(k, dim))
+    X = np.vstack([c + rng.normal(0, noise * np.linalg.norm(c), (n_per, dim)) for c in centers])
+    y = np.repeat(np.arange(k), n_per)
+    if far:
+        X = np.vstack([X, rng.normal(size=(far, dim)) * 3])
+        y = np.concatenate([y, np.full(far, -1)])
+    return X.astype(np.float32), y
+
+
+def purity(labels, y):
+    ok = 0
+    for t in set(labels.tolist()) - {OTHER}:
+        ok += np.bincount(y[(labels == t) & (y >= 0)] + 0).max() if ((labels == t) & (y >= 0)).any() else 0
+    return ok / (y >= 0).sum()
+
+
+def test_init_only_stores_arguments():
+    tc = ThemeClusterer(reduction="bogus", min_cluster_size=-3)
+    assert tc.reduction == "bogus" and tc.min_cluster_size == -3 and not hasattr(tc, "labels_")
+    with pytest.raises(InputError, match="reduction"):
+        tc.fit(np.ones((10, 3)))
+
+
+def test_finds_blobs_without_k():
+    X, y = blobs()
+    tc = ThemeClusterer(reduction="pca", n_components=5)
+    assert tc.fit(X) is tc
+    assert tc.n_themes_ == 4 and purity(tc.labels_, y) > 0.95
+    assert tc.labels_.shape == tc.probabilities_.shape == (len(X),)
+    assert tc.centroids_.shape == (4, X.shape[1])
+    sizes = np.bincount(tc.labels_[tc.labels_ >= 0])
+    assert list(sizes) == sorted(sizes, reverse=True)  # theme 0 is the largest
+
+
+@pytest.mark.parametrize("reduction", ["pca", "umap"])
+def test_same_input_and_seed_same_themes(reduction):
+    X, _ = blobs(seed=3)
+    a = ThemeClusterer(reduction=reduction, random_state=7).fit(X).labels_
+    b = ThemeClusterer(reduction=reduction, random_state=7).fit(X).labels_
+    assert np.array_equal(a, b)
+
+
+def test_min_cluster_size_scales_with_n():
+    sizes = [auto_min_cluster_size(n) for n in (10, 1_000, 10_000, 100_000, 10_000_000)]
+    assert sizes == sorted(sizes) and sizes[0] == 5 and sizes[-1] == 500
+    assert ThemeClusterer(reduction="pca").fit(blobs(n_per=100)[0]).min_cluster_size_ == auto_min_cluster_size(400)
+
+
+def test_outlier_policy_reassigns_near_and_keeps_far_in_other():
+    X, y = blobs(n_per=60, k=4, dim=64)
+    rng = np.random.default_rng(5)
+    # far points: orthogonal to every blob centre, so no theme is similar to them
+    Q, _ = np.linalg.qr(np.vstack([X[y == t].mean(axis=0) for t in range(4)]).T)
+    far = rng.normal(size=(12, 64))
+    far = (far - far @ Q @ Q.T).astype(np.float32)
+    X, y = np.vstack([X, far]), np.concatenate([y, np.full(12, -1)])
+    tc = ThemeClusterer(reduction=None, reassign_threshold=0.5).fit(X)
+    is_far = y < 0
+    assert (tc.labels_[is_far] == OTHER).all()  # not forced into a theme
+    assert (tc.labels_[~is_far] == OTHER).mean() < 0.05  # blob members are (re)assigned
+    assert not tc.reassigned_[tc.labels_ == OTHER].any()
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    for i in np.where(tc.reassigned_)[0]:
+        assert Xn[i] @ tc.centroids_[tc.labels_[i]] >= 0.5 - 0.05  # centroids move a little after reassignment
+    # threshold -1 reassigns everything: nothing unassigned
+    assert (ThemeClusterer(reduction=None, reassign_threshold=-1.0).fit(X).labels_ != OTHER).all()
+
+
+def test_merge_near_duplicate_themes():
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=32)
+    twin = base + rng.normal(0, 0.15, 32)  # two very close groups: the same need said twice
+    far = rng.normal(size=32)
+    X = np.vstack([c + rng.normal(0, 0.02, (50, 32)) for c in (base, twin, far)]).astype(np.float32)
+    kept = ThemeClusterer(reduction=None, merge_threshold=None, min_cluster_size=20).fit(X)
+    merged = ThemeClusterer(reduction=None, merge_threshold=0.97, min_cluster_size=20).fit(X)
+    assert kept.n_themes_ == 3 and merged.n_themes_ == 2
+
+
+def test_subthemes_split_large_theme():
+    X, y = blobs(n_per=80, k=2, noise=0.02)
+    labels = np.zeros(len(X), dtype=int)  # pretend one big theme holds both blobs
+    sub = split_subthemes(X, labels, min_size=60)
+    assert len(set(sub.tolist()) - {OTHER}) == 2
+    assert purity(sub, y) > 0.95
+    assert (split_subthemes(X, labels, min_size=1000) == OTHER).all()  # too small to split
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 9])
+def test_tiny_inputs_make_one_theme(n):
+    X, _ = blobs(n_per=n, k=1)
+    tc = ThemeClusterer().fit(X)
+    assert tc.n_themes_ == 1 and (tc.labels_ == 0).all()
+
+
+def test_identical_vectors():
+    X = np.tile(np.arange(1, 9, dtype=np.float32), (300, 1))
+    tc = ThemeClusterer().fit(X)
+    assert tc.n_themes_ == 1 and (tc.labels_ == 0).all()
+
+
+def test_bad_arrays():
+    with pytest.raises(EmptyInputError):
+        ThemeClusterer().fit(np.zeros((0, 5)))
+    with pytest.raises(InputError, match="2-D"):
+        ThemeClusterer().fit(np.zeros(5))
+    with pytest.raises(InputError, match="NaN"):
+        ThemeClusterer().fit(np.full((20, 3), np.nan))

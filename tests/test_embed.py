@@ -1,0 +1,98 @@
+"""Embedding backends, the disk cache and language routing (real models, loaded once)."""
+
+import numpy as np
+import pytest
+
+from feedbackiq import EmbeddingError
+from feedbackiq.embed import CachedEmbedder, Embedder, MiniLMEmbedder, SentenceTransformerEmbedder, USEEmbedder, choose_embedder
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="module")
+def use():
+    return USEEmbedder()
+
+
+@pytest.mark.parametrize("name", ["minilm", "use"])
+def test_real_models_shape_norm_similarity(request, name):
+    emb = request.getfixturevalue(name)
+    texts = ["The battery drains very fast", "My phone runs out of charge by noon", "Support never answered my ticket"]
+    if name == "use":
+        texts += ["电池续航太差了", "手机不到中午就没电了", "客服一直不回复"]
+    v = emb.embed(texts)
+    assert v.dtype == np.float32 and v.shape == (len(texts), emb.dim)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    sims = v @ v.T
+    assert sims[0, 1] > sims[0, 2] + 0.1
+    if name == "use":
+        assert sims[3, 4] > sims[3, 5] + 0.1
+        assert sims[0, 3] > sims[0, 5]  # cross-lingual: battery (en) is nearer battery (zh) than support (zh)
+
+
+class Counting(Embedder):
+    model_id = "counting-v1"
+    dim = 3
+    batch_size = 2
+
+    def __init__(self):
+        self.seen = []
+
+    def embed_batch(self, texts):
+        self.seen.extend(texts)
+        v = np.array([[len(t), t.count("a") + 1, 1.0] for t in texts], dtype=np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_embed_batches_through_embed_batch():
+    e = Counting()
+    out = e.embed(["a", "bb", "ccc", "dddd", "eeeee"])
+    assert out.shape == (5, 3) and e.seen == ["a", "bb", "ccc", "dddd", "eeeee"]
+    assert e.embed([]).shape == (0, 3)
+
+
+def test_cache_hits_duplicates_and_processes(tmp_path):
+    inner = Counting()
+    c = CachedEmbedder(inner, cache_dir=tmp_path)
+    first = c.embed(["x", "y", "x", "zz"])
+    assert inner.seen == ["x", "y", "zz"] and (c.hits_, c.misses_) == (0, 3)
+    again = c.embed(["zz", "x", "y"])
+    assert inner.seen == ["x", "y", "zz"] and c.hits_ == 3
+    assert np.array_equal(again, first[[3, 0, 1]])
+    other = CachedEmbedder(Counting(), cache_dir=tmp_path)  # a second process/instance on the same dir
+    other.embed(["x", "new"])
+    assert other.inner.seen == ["new"]
+
+
+def test_cache_keys_by_model(tmp_path):
+    class Other(Counting):
+        model_id = "other-v1"
+
+    CachedEmbedder(Counting(), cache_dir=tmp_path).embed(["same text"])
+    o = Other()
+    CachedEmbedder(o, cache_dir=tmp_path).embed(["same text"])
+    assert o.seen == ["same text"]
+
+
+def test_cached_real_model_is_identical(tmp_path, minilm):
+    c = CachedEmbedder(minilm, cache_dir=tmp_path)
+    a = c.embed(["battery drains", "camera blurry"])
+    b = CachedEmbedder(minilm, cache_dir=tmp_path).embed(["battery drains", "camera blurry"])
+    assert np.array_equal(a, b)
+
+
+def test_routing_by_language():
+    assert choose_embedder(["en"] * 100, cache=False).model_id == "all-MiniLM-L6-v2"
+    assert choose_embedder(["zh"] * 100, cache=False).model_id == "use-multilingual-v3"
+    assert choose_embedder(["en"] * 60 + ["zh"] * 40, cache=False).model_id == "use-multilingual-v3"
+    assert choose_embedder(["en"] * 99 + ["zh"] * 1, cache=False).model_id == "all-MiniLM-L6-v2"
+    assert isinstance(choose_embedder(["en"]), CachedEmbedder)
+
+
+def test_missing_model_fails_fast_offline(tmp_path):
+    emb = SentenceTransformerEmbedder(str(tmp_path / "no-such-model"))
+    with pytest.raises(EmbeddingError, match="offline"):
+        emb.embed(["hello"])

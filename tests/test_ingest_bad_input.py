@@ -1,0 +1,188 @@
+"""Real-world mess: each gets a typed error naming the file (and row/column), or a ledger entry."""
+
+import json
+import os
+import resource
+
+import openpyxl
+import pytest
+from conftest import assert_ledger_complete
+
+import feedbackiq as fiq
+from feedbackiq import (
+    ColumnError,
+    EmptyFileError,
+    EncodingError,
+    FeedbackIQError,
+    IngestError,
+    SkipReason,
+    UnsupportedFormatError,
+)
+
+
+def test_latin1_file_is_a_clear_encoding_error(tmp_path):
+    p = tmp_path / "latin1.csv"
+    p.write_bytes("id,comment\n1,The café app\n2,Très lent, désolé, ça plante été\n".encode("latin-1"))
+    with pytest.raises(EncodingError) as exc:
+        fiq.read_feedback(p)
+    msg = str(exc.value)
+    assert str(p) in msg and "row 2" in msg and "encoding=" in msg
+
+
+def test_explicit_encoding_reads_what_detection_refuses(tmp_path):
+    p = tmp_path / "latin1.csv"
+    p.write_bytes("id,comment\n1,\"Très lent, l'app plante\"\n".encode("latin-1"))
+    fs = fiq.read_feedback(p, encoding="latin-1", text="comment", source="review")
+    assert fs.items[0].text.startswith("Très lent")
+
+
+def test_shift_jis_is_refused_not_misread_as_gbk(tmp_path):
+    p = tmp_path / "sjis.csv"
+    p.write_bytes("id,comment\n1,バッテリーがすぐ切れる。カメラも暗い\n".encode("shift_jis"))
+    with pytest.raises(EncodingError):
+        fiq.read_feedback(p)
+
+
+def test_ragged_rows_go_to_the_ledger(tmp_path):
+    p = tmp_path / "ragged.csv"
+    p.write_text("id,comment,rating\n1,Battery dies fast,2\n2,Camera is blurry,3,extra,fields\n3,Too short\n4,,\n", encoding="utf-8")
+    fs = fiq.read_feedback(p, text="comment", source="review")
+    bad = [e for e in fs.ledger.entries if e.reason == SkipReason.UNPARSEABLE]
+    assert [e.row for e in bad] == [3] and "5 fields" in bad[0].detail
+    assert [i.text for i in fs.items] == ["Battery dies fast", "Too short"]  # a short row is padded
+    assert_ledger_complete(fs)
+
+
+def test_unclosed_quote_names_file(tmp_path):
+    p = tmp_path / "quote.csv"
+    p.write_text('id,comment\n1,"Battery dies\n2,fine\n', encoding="utf-8")
+    fs = fiq.read_feedback(p, text="comment", source="review")  # csv swallows to EOF: one long answer
+    assert len(fs.items) == 1
+    assert_ledger_complete(fs)
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n"])
+def test_empty_files(tmp_path, content):
+    p = tmp_path / "empty.csv"
+    p.write_bytes(content)
+    with pytest.raises(EmptyFileError) as exc:
+        fiq.read_feedback(p)
+    assert str(p) in str(exc.value)
+
+
+def test_header_only_file(tmp_path):
+    p = tmp_path / "header.csv"
+    p.write_text("id,comment\n", encoding="utf-8")
+    with pytest.raises(EmptyFileError, match="no data rows"):
+        fiq.read_feedback(p)
+
+
+@pytest.mark.parametrize("name", ["garbage.csv", "garbage.xlsx", "garbage.parquet", "garbage.jsonl"])
+def test_binary_garbage(tmp_path, name):
+    p = tmp_path / name
+    p.write_bytes(os.urandom(4096) + b"\x00\x01\x02")
+    with pytest.raises(FeedbackIQError) as exc:
+        fiq.read_feedback(p)
+    assert isinstance(exc.value, (UnsupportedFormatError, EncodingError)) and str(p) in str(exc.value)
+
+
+def test_unknown_extension(tmp_path):
+    p = tmp_path / "notes.docx"
+    p.write_bytes(b"PK\x03\x04whatever")
+    with pytest.raises(UnsupportedFormatError, match="unsupported file type"):
+        fiq.read_feedback(p)
+
+
+def test_missing_file_and_no_text_column(tmp_path):
+    with pytest.raises(IngestError, match="file not found"):
+        fiq.read_feedback(tmp_path / "nope.csv")
+    p = tmp_path / "numbers.csv"
+    p.write_text("id,score\n1,5\n2,3\n", encoding="utf-8")
+    with pytest.raises(ColumnError, match="no free-text column"):
+        fiq.read_feedback(p)
+
+
+def test_bad_jsonl_lines_are_ledgered(tmp_path):
+    p = tmp_path / "r.jsonl"
+    p.write_text('{"id": 1, "comment": "Battery dies fast"}\n{not json\n\n[1,2]\n{"id": 4, "comment": "Camera blurry at night"}\n',
+                 encoding="utf-8")
+    fs = fiq.read_feedback(p, source="review")
+    bad = [e for e in fs.ledger.entries if e.reason == SkipReason.UNPARSEABLE]
+    assert [e.row for e in bad] == [3, 5]
+    assert len(fs.items) == 2
+    assert_ledger_complete(fs)
+
+
+def test_invalid_json_names_line(tmp_path):
+    p = tmp_path / "r.json"
+    p.write_text('[{"comment": "ok"},\n{"comment": }]', encoding="utf-8")
+    with pytest.raises(IngestError) as exc:
+        fiq.read_feedback(p)
+    assert "row 2" in str(exc.value)
+
+
+def test_unparseable_date_keeps_the_text_and_notes_it(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("id,date,rating,comment\n1,yesterday-ish,4,Great support team\n2,2026-02-03,2,Battery dies\n", encoding="utf-8")
+    fs = fiq.read_feedback(p, source="review")
+    assert fs.items[0].created_at is None and fs.items[1].created_at.month == 2
+    entry = next(e for e in fs.ledger.entries if e.item_id == fs.items[0].id)
+    assert "date" in entry.detail and "yesterday-ish" in entry.detail
+
+
+def test_formula_text_kept_in_memory_escaped_on_write(tmp_path):
+    p = tmp_path / "f.csv"
+    formula = '=HYPERLINK("http://evil.example","click")'
+    p.write_text(f'id,comment\n1,"{formula.replace(chr(34), chr(34) * 2)}"\n2,+cmd|calc\n3,@SUM(1+1)\n', encoding="utf-8")
+    fs = fiq.read_feedback(p, text="comment", source="review")
+    assert fs.items[0].text == formula
+    out = fiq.write_feedback(fs, tmp_path / "out")
+    written = out["items"].read_text(encoding="utf-8-sig")
+    assert f"'{formula}".replace('"', '""') in written
+    for line in written.splitlines()[1:]:
+        for cell in line.split(","):
+            assert not cell.startswith(("=", "+", "@")), cell
+    # JSON keeps the verbatim text, and round-trips exactly
+    assert fiq.ingest.load_feedback(tmp_path / "out") == fs
+
+
+def test_xlsx_output_escapes_formulas(tmp_path):
+    import pandas as pd
+
+    from feedbackiq._tabular_out import write_xlsx
+
+    path = write_xlsx(pd.DataFrame({"text": ["=1+1", "fine"]}), tmp_path / "o.xlsx")
+    ws = openpyxl.load_workbook(path).active
+    assert ws["A2"].value == "'=1+1" and ws["A2"].data_type == "s"
+
+
+def test_unknown_role_and_layout_are_errors(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text("comment\nBattery dies\n", encoding="utf-8")
+    with pytest.raises(FeedbackIQError, match="unknown column role"):
+        fiq.read_feedback(p, txet="comment")
+    with pytest.raises(ValueError, match="unknown layout"):
+        fiq.read_feedback(p, layout="sideways")
+    with pytest.raises(ValueError, match="unknown source"):
+        fiq.read_feedback(p, source="tweets")
+
+
+@pytest.mark.slow
+def test_200mb_csv_streams(tmp_path):
+    """A 200 MB export is read in one streaming pass: memory grows with the items, not twice the file."""
+    p = tmp_path / "big.csv"
+    line = "Battery drains quickly after the update and the camera is blurry at night " * 12
+    n = 0
+    with p.open("w", encoding="utf-8") as fh:
+        fh.write("id,respondent_id,comment\n")
+        while fh.tell() < 200 * 2**20:
+            fh.write(f"{n},u{n},{line}{n}\n")
+            n += 1
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    fs = fiq.read_feedback(p, source="review")
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert len(fs.items) == n
+    assert_ledger_complete(fs)
+    # items hold the text once (~200 MB); a reader that loaded the file and copied it would need 2-3x
+    assert grown_mb < 2.2 * 200, grown_mb
+    assert json.dumps(fs.ledger.row_counts()[str(p)]) .count(str(n)) >= 2

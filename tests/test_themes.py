@@ -1,0 +1,161 @@
+"""find_themes end to end: descriptions, breakdowns, assignments, round trips, CLI; planted themes recovered."""
+
+import csv
+from collections import Counter
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import feedbackiq as fiq
+from feedbackiq._cli import app
+from feedbackiq.themes import OTHER, report_to_markdown, write_theme_report
+from feedbackiq.themes._describe import representative_quotes, voice_of
+from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
+from feedbackiq.types import FeedbackItem, FeedbackSet, SourceKind
+
+
+@pytest.fixture(scope="module")
+def sample_report():
+    from conftest import SAMPLES
+
+    fs = fiq.read_feedback(SAMPLES)
+    return fs, fiq.find_themes(fs, seed=0)
+
+
+def test_every_item_assigned_exactly_once(sample_report):
+    fs, rep = sample_report
+    assert [a.item_id for a in rep.assignments] == [i.id for i in fs.items]
+    ids = {t.id for t in rep.themes} | ({OTHER} if rep.other else set())
+    assert {a.theme_id for a in rep.assignments} == ids
+    assert sum(t.size for t in rep.themes) + (rep.other.size if rep.other else 0) == len(fs.items)
+    unassigned = sum(a.theme_id == OTHER for a in rep.assignments) / len(fs.items)
+    assert unassigned < 0.05
+    assert all(0.0 <= a.probability <= 1.0 for a in rep.assignments)
+
+
+def test_breakdowns_match_independent_counts(sample_report):
+    fs, rep = sample_report
+    by_id = fs.by_id()
+    total_voices = len({voice_of(i) for i in fs.items})
+    for t in rep.themes[:5]:
+        members = [by_id[a.item_id] for a in rep.assignments if a.theme_id == t.id]
+        assert t.size == len(members)
+        assert t.respondents == len({voice_of(m) for m in members})
+        assert t.respondent_share == pytest.approx(t.respondents / total_voices)
+        assert t.by_source == dict(Counter(m.source.value for m in members))
+        plan = Counter()
+        for v in {(voice_of(m), m.segments["plan"]) for m in members if "plan" in m.segments}:
+            plan[v[1]] += 1
+        assert t.by_segment.get("plan", {}) == dict(plan)
+        deals = [m.deal_value for m in members if m.deal_value is not None]
+        assert (t.deal_value or 0) == pytest.approx(sum(deals))
+        stars = [m.rating for m in members if m.source == SourceKind.REVIEW and m.rating is not None]
+        assert t.mean_rating == (pytest.approx(np.mean(stars)) if stars else None)
+        assert sum(t.by_sentiment.values()) == t.size
+        assert sum(t.by_period.values()) == sum(1 for m in members if m.created_at)
+        assert 3 <= len(t.quotes) <= 5 and {q.item_id for q in t.quotes} <= {m.id for m in members}
+
+
+def _truth_by_item(fs):
+    from conftest import SAMPLES
+
+    truth = {}
+    for name, key in (("app_reviews.csv", "review_id"), ("crm_notes.csv", "note_id")):
+        with (SAMPLES / "truth" / name).open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                truth[(name.split(".")[0], row[key])] = row["theme"]
+    with (SAMPLES / "truth" / "survey_export.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            truth[("survey_export", row["ResponseId"] + row["column"])] = row["theme"]
+    out = {}
+    for it in fs.items:
+        stem = it.origin.file.rsplit("/", 1)[-1].split(".")[0]
+        if stem == "survey_export":
+            out[it.id] = truth.get((stem, it.respondent_id + it.metadata["question_column"]))
+        elif stem in ("app_reviews", "crm_notes"):
+            out[it.id] = truth.get((stem, it.metadata["source_id"]))
+    return out
+
+
+PLANTED = ["battery", "camera", "dialect", "permissions", "supply_chain_visibility", "support", "onboarding", "pricing"]
+
+
+def test_planted_themes_are_recovered(sample_report):
+    """Each planted need is the majority of at least one theme, and themes are mostly pure."""
+    fs, rep = sample_report
+    truth = _truth_by_item(fs)
+    by_theme = {}
+    for a in rep.assignments:
+        if truth.get(a.item_id) and a.theme_id != OTHER:
+            by_theme.setdefault(a.theme_id, Counter())[truth[a.item_id]] += 1
+    majority = {t: c.most_common(1)[0][0] for t, c in by_theme.items()}
+    assert set(PLANTED) <= set(majority.values())
+    pure = sum(c.most_common(1)[0][1] for c in by_theme.values()) / sum(sum(c.values()) for c in by_theme.values())
+    assert pure > 0.85
+
+
+def test_keywords_english_and_chinese():
+    docs = ["battery drains fast", "the battery dies by noon", "battery life is short",
+            "电池续航太差", "电池不耐用", "电池掉电快",
+            "support is slow", "support never replies", "slow support team"]
+    labels = [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    kw = class_tfidf_keywords(docs, labels)
+    assert kw[0][0] == "battery" and kw[1][0] == "电池" and kw[2][0] == "support"
+    assert "the" not in tokenize("the battery") and "了" not in tokenize("电池坏了")
+
+
+def test_quotes_are_central_and_never_near_duplicates():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=16)
+    X = np.vstack([base + rng.normal(0, 0.01, 16) for _ in range(6)] + [base + rng.normal(0, 0.5, 16) for _ in range(6)])
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    texts = ["Battery dies by lunch every day"] * 6 + [f"Battery complaint number {i} with details" for i in range(6)]
+    c = X.mean(axis=0)
+    picked = representative_quotes(texts, X, c / np.linalg.norm(c), k=5)
+    chosen = [texts[i] for i in picked]
+    assert len(set(chosen)) == len(chosen)
+    assert all((X[picked] @ X[picked].T)[np.triu_indices(len(picked), 1)] < 0.9)
+
+
+def test_json_round_trip_and_markdown(sample_report, tmp_path):
+    _, rep = sample_report
+    paths = write_theme_report(rep, tmp_path)
+    back = fiq.ThemeReport.from_json(paths["json"])
+    assert back == rep
+    md = paths["markdown"].read_text(encoding="utf-8")
+    assert md.startswith("# Need themes") and rep.themes[0].quotes[0].text.split()[0] in md
+    assert "assignments" in paths and paths["assignments"].read_text(encoding="utf-8-sig").count("\n") == len(rep.assignments) + 1
+    assert rep.model_ids["embedding"] and len(rep.input_hash) == 64
+    assert report_to_markdown(rep, max_themes=2).count("\n### ") == 2 + (1 if rep.other else 0)
+
+
+def test_same_seed_same_report(sample_report):
+    fs, rep = sample_report
+    again = fiq.find_themes(fs, seed=0)
+    assert [a.theme_id for a in again.assignments] == [a.theme_id for a in rep.assignments]
+
+
+def _set(texts, lang="en"):
+    return FeedbackSet(items=[FeedbackItem(id=f"i{i}", text=t, source=SourceKind.REVIEW, language=lang) for i, t in enumerate(texts)])
+
+
+def test_edge_cases_give_clear_results():
+    with pytest.raises(fiq.EmptyInputError):
+        fiq.find_themes(FeedbackSet())
+    one = fiq.find_themes(_set(["Battery dies"]))
+    assert len(one.themes) == 1 and one.themes[0].size == 1
+    same = fiq.find_themes(_set(["Battery dies"] * 40))
+    assert len(same.themes) == 1 and same.themes[0].size == 40
+    chars = fiq.find_themes(_set(list("abcdefghij") * 3))
+    assert sum(t.size for t in chars.themes) + (chars.other.size if chars.other else 0) == 30
+    zh = fiq.find_themes(_set(["电池续航太差了"] * 3 + ["客服回复太慢了"] * 3, lang="zh"))
+    assert zh.model_ids["embedding"] == "use-multilingual-v3"
+
+
+def test_cli_themes(tmp_path, samples):
+    res = CliRunner().invoke(app, ["themes", str(samples / "app_reviews.csv"), "--out", str(tmp_path), "--show", "5"])
+    assert res.exit_code == 0, res.output
+    for name in ("themes.json", "themes.md", "themes.csv", "assignments.csv", "items.csv", "ledger.csv"):
+        assert (tmp_path / name).exists(), name
+    assert "need themes" in res.output
