@@ -27,6 +27,11 @@ _LAZY: dict[str, str] = {
     "Embedder": "feedbackiq.embed",
     "find_themes": "feedbackiq.themes",
     "ThemeClusterer": "feedbackiq.themes",
+    "LLM": "feedbackiq.llm",
+    "Budget": "feedbackiq.llm",
+    "name_themes": "feedbackiq.llm",
+    "Redactor": "feedbackiq._redact",
+    "redact": "feedbackiq._redact",
 }
 
 __all__ = ["__version__", *_error_names, *_type_names, *_LAZY]

@@ -32,6 +32,7 @@ __all__ = [
     "FeedbackSet",
     "Assignment",
     "Quote",
+    "Citation",
     "Theme",
     "ThemeReport",
 ]
@@ -229,6 +230,13 @@ class Quote(_Model):
     respondent_id: str | None = None
 
 
+class Citation(_Model):
+    """A claim's evidence: an item id and an exact substring of that item's (redacted) text."""
+
+    item_id: str
+    quote: str
+
+
 class Theme(_Model):
     """A need theme: a cluster of feedback items with its description and evidence."""
 
@@ -251,7 +259,11 @@ class Theme(_Model):
     # Filled by the LLM step (issue 4); None until then.
     need_statement: str | None = None
     moscow: str | None = None
+    moscow_rationale: str | None = None
+    need_citations: list[Citation] = Field(default_factory=list)
+    dropped_citations: int = 0            # citations the LLM gave that failed the check
     label_source: Literal["keywords", "llm"] = "keywords"
+    label_note: str | None = None         # why a theme kept its keyword name (privacy threshold, failed check ...)
 
 
 class ThemeReport(_Model):
@@ -265,6 +277,8 @@ class ThemeReport(_Model):
     parameters: dict[str, Any] = Field(default_factory=dict)
     model_ids: dict[str, str] = Field(default_factory=dict)
     input_hash: str = ""
+    timings: dict[str, float] = Field(default_factory=dict)  # seconds per stage: embed, cluster, describe
+    llm_stats: dict[str, Any] = Field(default_factory=dict)  # naming: themes named/skipped, dropped citations, usage
     feedback: FeedbackSet | None = None
 
     def theme(self, theme_id: int) -> Theme:

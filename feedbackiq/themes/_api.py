@@ -84,12 +84,15 @@ def find_themes(
     if not items:
         raise EmptyInputError("the feedback set has no items: nothing to find themes in (check the ingest ledger)")
     embedder = embedder or default_embedder(feedback_set)
+    clock = _Clock()
     X = embed_items(items, embedder, progress=progress)
+    clock.lap("embed")
     params = (clusterer.__dict__ if clusterer else {"random_state": seed, "min_cluster_size": min_cluster_size})
     model = ThemeClusterer(**{k: v for k, v in params.items() if not k.endswith("_")})
     model.fit(X)
     labels = model.labels_
     sub = split_subthemes(model.reduced_, labels, max(SUBTHEME_MIN_ITEMS, 4 * model.min_cluster_size_), seed) if subthemes else np.full(len(items), OTHER)
+    clock.lap("cluster")
 
     tokens = [tokenize(it.text) for it in items]
     keywords = class_tfidf_keywords([it.text for it in items], labels, tokens=tokens)
@@ -118,7 +121,9 @@ def find_themes(
                    subtheme_id=int(sub[i]) if sub[i] >= 0 else None)
         for i, it in enumerate(items)
     ]
+    clock.lap("describe")
     return ThemeReport(
+        timings=clock.laps,
         themes=themes, other=other, assignments=assignments, n_items=len(items), n_respondents=total_voices,
         parameters=json.loads(json.dumps({**{k: v for k, v in model.__dict__.items() if not k.endswith("_") and not k.startswith("_")},
                                           "min_cluster_size_used": model.min_cluster_size_, "subthemes": subthemes}, default=str)),
@@ -126,6 +131,20 @@ def find_themes(
         input_hash=input_hash(items),
         feedback=feedback_set,
     )
+
+
+class _Clock:
+    def __init__(self) -> None:
+        import time
+
+        self._now = time.perf_counter
+        self._last = self._now()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        t = self._now()
+        self.laps[name] = round(t - self._last, 3)
+        self._last = t
 
 
 def _subthemes(parent: int, idx: np.ndarray, sub: np.ndarray, items, tokens, Xn, build) -> list[Theme]:

@@ -52,7 +52,7 @@ class ThemeClusterer:
     cluster_selection_method : {"eom", "leaf"}, default "eom"
     reassign_threshold : float, default 0.3
         Cosine similarity to the nearest theme centroid needed to leave "other".
-    merge_threshold : float or None, default 0.95
+    merge_threshold : float or None, default 0.85
         Merge themes whose centroids are at least this similar; ``None`` disables.
     random_state : int, default 0
 
@@ -84,7 +84,7 @@ class ThemeClusterer:
     def __init__(self, reduction: str | None = "umap", n_components: int = 5, n_neighbors: int = 15,
                  min_cluster_size: int | None = None, min_samples: int | None = None,
                  cluster_selection_method: str = "eom", reassign_threshold: float = 0.3,
-                 merge_threshold: float | None = 0.95, random_state: int = 0) -> None:
+                 merge_threshold: float | None = 0.85, random_state: int = 0) -> None:
         self.reduction = reduction
         self.n_components = n_components
         self.n_neighbors = n_neighbors

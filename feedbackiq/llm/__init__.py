@@ -1,0 +1,20 @@
+"""The LLM layer: one OpenAI-compatible client with structured outputs, retries, cache, log and budget."""
+
+from feedbackiq.llm._budget import Budget
+from feedbackiq.llm._client import HOW_TO_CONFIGURE, LLM, parse_json_reply
+from feedbackiq.llm._naming import ThemeNaming, check_citations, name_themes
+from feedbackiq.llm._prompts import Prompt, feedback_block, language_instruction, load_prompt
+
+__all__ = [
+    "LLM",
+    "Budget",
+    "HOW_TO_CONFIGURE",
+    "parse_json_reply",
+    "name_themes",
+    "ThemeNaming",
+    "check_citations",
+    "Prompt",
+    "load_prompt",
+    "feedback_block",
+    "language_instruction",
+]

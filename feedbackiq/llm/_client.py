@@ -1,0 +1,319 @@
+"""The one LLM client: any OpenAI-compatible endpoint, structured outputs, retries, cache, log, budget.
+
+Endpoints (base URLs) known to work with the official ``openai`` package:
+
+==================  ==============================================================
+OpenAI              (default) ``https://api.openai.com/v1``
+Azure OpenAI        ``LLM(azure_endpoint=..., api_version=..., model=<deployment>)``
+DeepSeek            ``https://api.deepseek.com/v1``
+Qwen / DashScope    ``https://dashscope.aliyuncs.com/compatible-mode/v1``
+Ollama              ``http://localhost:11434/v1`` (any api_key)
+vLLM                ``http://HOST:8000/v1``
+llama.cpp server    ``http://HOST:8080/v1`` (rejects json_schema: falls back)
+==================  ==============================================================
+
+Structured outputs: ``response_format`` ``json_schema`` first; a server that
+rejects it (HTTP 400 naming response_format/json_schema) gets ``json_object``
+with the schema in the prompt, then plain text parsed as JSON. The working mode
+is remembered per client. A reply that fails validation goes back to the model
+with the error, at most ``validation_retries`` times, then :class:`LLMOutputError`
+carries the last reply, the attempts and the token usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from feedbackiq._errors import BudgetExceededError, LLMCallError, LLMNotConfiguredError, LLMOutputError
+from feedbackiq.llm._budget import Budget
+from feedbackiq.llm._prompts import Prompt, load_prompt
+from feedbackiq.llm._store import LLMStore, cache_key
+
+__all__ = ["LLM", "HOW_TO_CONFIGURE", "parse_json_reply"]
+
+T = TypeVar("T", bound=BaseModel)
+HOW_TO_CONFIGURE = ("no LLM configured: set FEEDBACKIQ_LLM_MODEL (and OPENAI_API_KEY / OPENAI_BASE_URL for "
+                    "OpenAI-compatible servers such as Ollama or vLLM), or pass --llm MODEL; LLM steps are skipped")
+_MODES = ("json_schema", "json_object", "plain")
+_FENCE = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
+
+
+def parse_json_reply(text: str) -> Any:
+    """The JSON object in a reply: the whole text, a fenced ```json block, or the first {...} span."""
+    text = (text or "").strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    m = _FENCE.search(text)
+    if m:
+        return json.loads(m.group(1))
+    start, end = text.find("{"), text.rfind("}")
+    if start >= 0 and end > start:
+        return json.loads(text[start : end + 1])
+    raise json.JSONDecodeError("no JSON object in the reply", text, 0)
+
+
+class LLM:
+    """An OpenAI-compatible chat model used for structured outputs.
+
+    Parameters
+    ----------
+    model, base_url, api_key : str, optional
+        Default from ``FEEDBACKIQ_LLM_MODEL``, ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``.
+    timeout : float, default 60
+        Seconds per HTTP request.
+    max_retries : int, default 4
+        Transport retries on timeouts, connection errors, 429 and 5xx (exponential backoff with jitter,
+        ``Retry-After`` honoured up to ``max_backoff``).
+    validation_retries : int, default 2
+    backoff, max_backoff : float
+    max_concurrency : int, default 4
+        Parallel calls in :meth:`map`.
+    temperature : float, default 0
+    cache_dir : path, optional
+        Where ``llm.sqlite`` (reply cache + call log) lives; default ``$FEEDBACKIQ_CACHE_DIR`` or ``~/.cache/feedbackiq``.
+    budget : Budget, optional
+    azure_endpoint, api_version : str, optional
+        Use Azure OpenAI (``model`` is the deployment name).
+
+    Examples
+    --------
+    >>> from feedbackiq.testing import OpenAIServer, Reply
+    >>> from pydantic import BaseModel
+    >>> class Name(BaseModel):
+    ...     name: str
+    >>> with OpenAIServer([Reply.json({"name": "Longer battery life"})]) as srv:    # doctest: +SKIP
+    ...     llm = LLM(model="m", base_url=srv.base_url, api_key="x", cache_dir="/tmp/c")
+    ...     llm.complete([{"role": "user", "content": "hi"}], Name).name
+    'Longer battery life'
+    """
+
+    def __init__(self, model: str | None = None, base_url: str | None = None, api_key: str | None = None, *,
+                 timeout: float = 60.0, max_retries: int = 4, validation_retries: int = 2, backoff: float = 0.5,
+                 max_backoff: float = 30.0, max_concurrency: int = 4, temperature: float = 0.0,
+                 cache_dir: str | os.PathLike[str] | None = None, budget: Budget | None = None,
+                 azure_endpoint: str | None = None, api_version: str | None = None) -> None:
+        self.model = model or os.environ.get("FEEDBACKIQ_LLM_MODEL")
+        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or os.environ.get("AZURE_OPENAI_API_KEY")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.validation_retries = validation_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_concurrency = max_concurrency
+        self.temperature = temperature
+        self.cache_dir = cache_dir
+        self.budget = budget or Budget()
+        self.azure_endpoint = azure_endpoint
+        self.api_version = api_version
+        self.mode = "json_schema"
+        self._client = None
+        self._store: LLMStore | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> "LLM | None":
+        """An LLM when one is configured (by arguments or environment), else ``None``."""
+        llm = cls(**overrides)
+        return llm if llm.configured() else None
+
+    def configured(self) -> bool:
+        return bool(self.model) and bool(self.base_url or self.api_key or self.azure_endpoint)
+
+    def __repr__(self) -> str:
+        return f"LLM(model={self.model!r}, base_url={self.base_url!r})"
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def store(self) -> LLMStore:
+        if self._store is None:
+            from feedbackiq.embed import default_cache_dir
+
+            self._store = LLMStore(Path(self.cache_dir) if self.cache_dir else default_cache_dir())
+        return self._store
+
+    def _openai(self):
+        if not self.configured():
+            raise LLMNotConfiguredError(HOW_TO_CONFIGURE)
+        if self._client is None:
+            import openai
+
+            if self.azure_endpoint:
+                self._client = openai.AzureOpenAI(azure_endpoint=self.azure_endpoint, api_version=self.api_version,
+                                                  api_key=self.api_key, timeout=self.timeout, max_retries=0)
+            else:
+                # Local servers (Ollama, vLLM) ignore the key, but the client insists on one.
+                self._client = openai.OpenAI(base_url=self.base_url, api_key=self.api_key or "not-needed",
+                                             timeout=self.timeout, max_retries=0)
+        return self._client
+
+    def usage(self) -> dict[str, Any]:
+        calls = self.store().calls()
+        return {"calls": len(calls), "cache_hits": sum(c["cache_hit"] for c in calls),
+                "input_tokens": sum(c["input_tokens"] for c in calls), "output_tokens": sum(c["output_tokens"] for c in calls),
+                "errors": sum(1 for c in calls if c["error"]), "cost": round(self.budget.cost, 6)}
+
+    # -- one structured call ----------------------------------------------------------------------
+    def generate(self, prompt: Prompt | str, variables: dict[str, Any], output_model: type[T], *,
+                 check: Callable[[T], None] | None = None, validation_retries: int | None = None) -> T:
+        """Render ``prompt`` with ``variables`` and return a validated ``output_model``.
+
+        ``check`` may raise ``ValueError`` for semantic problems (e.g. citations); they are
+        retried like schema errors.
+        """
+        p = load_prompt(prompt) if isinstance(prompt, str) else prompt
+        return self.complete(p.render(**variables), output_model, check=check, prompt_name=p.name,
+                             prompt_version=p.version, validation_retries=validation_retries)
+
+    def complete(self, messages: list[dict[str, str]], output_model: type[T], *, check: Callable[[T], None] | None = None,
+                 prompt_name: str = "adhoc", prompt_version: str = "0", validation_retries: int | None = None) -> T:
+        schema = output_model.model_json_schema()
+        key = cache_key(model=self.model, prompt=prompt_name, version=prompt_version, messages=messages,
+                        schema=schema, temperature=self.temperature)
+        cached = self.store().get(key)
+        if cached is not None:
+            obj = output_model.model_validate(parse_json_reply(cached[0]))
+            self.store().log(prompt=prompt_name, version=prompt_version, model=self.model or "", input_tokens=0,
+                             output_tokens=0, latency_ms=0.0, cache_hit=True, attempts=0, error=None)
+            return obj
+        retries = self.validation_retries if validation_retries is None else validation_retries
+        convo = list(messages)
+        usage = {"input_tokens": 0, "output_tokens": 0}
+        last_reply, error, attempts, t0 = "", "", 0, time.perf_counter()
+        try:
+            for attempts in range(1, retries + 2):
+                last_reply = self._chat(convo, output_model, schema, usage)
+                try:
+                    obj = output_model.model_validate(parse_json_reply(last_reply))
+                    if check is not None:
+                        check(obj)
+                except (ValidationError, json.JSONDecodeError, ValueError) as exc:
+                    error = str(exc)
+                    convo = convo + [{"role": "assistant", "content": last_reply},
+                                     {"role": "user", "content": f"Your reply was invalid:\n{error}\n"
+                                      "Reply again with one JSON object that fixes this and matches the schema."}]
+                    continue
+                self.store().put(key, last_reply, usage)
+                self._log(prompt_name, prompt_version, usage, t0, attempts, None)
+                return obj
+        except Exception as exc:
+            self._log(prompt_name, prompt_version, usage, t0, attempts, f"{type(exc).__name__}: {exc}")
+            raise
+        self._log(prompt_name, prompt_version, usage, t0, attempts, f"invalid output: {error[:500]}")
+        raise LLMOutputError(f"{prompt_name}: the model's reply failed validation {attempts} times: {error[:500]}",
+                             last_reply=last_reply, attempts=attempts, usage=usage)
+
+    def _log(self, prompt: str, version: str, usage: dict, t0: float, attempts: int, error: str | None) -> None:
+        self.store().log(prompt=prompt, version=version, model=self.model or "", input_tokens=usage["input_tokens"],
+                         output_tokens=usage["output_tokens"], latency_ms=1000 * (time.perf_counter() - t0),
+                         cache_hit=False, attempts=attempts, error=error)
+
+    def _chat(self, messages: list[dict[str, str]], output_model: type[BaseModel], schema: dict, usage: dict) -> str:
+        """One completion, with transport retries and the structured-output fallback chain."""
+        import openai
+
+        client = self._openai()
+        attempt = 0
+        while True:
+            mode = self.mode
+            kwargs: dict[str, Any] = {"model": self.model, "messages": self._with_schema(messages, schema, mode),
+                                      "temperature": self.temperature}
+            if mode == "json_schema":
+                kwargs["response_format"] = {"type": "json_schema", "json_schema": {
+                    "name": output_model.__name__, "schema": schema, "strict": False}}
+            elif mode == "json_object":
+                kwargs["response_format"] = {"type": "json_object"}
+            self.budget.reserve()
+            try:
+                resp = client.chat.completions.create(**kwargs)
+            except openai.BadRequestError as exc:
+                if mode != "plain" and re.search(r"response_format|json_schema|json_object", str(exc), re.I):
+                    with self._lock:  # this server does not support the mode: step down, remember it
+                        if self.mode == mode:
+                            self.mode = _MODES[_MODES.index(mode) + 1]
+                    continue
+                raise LLMCallError(f"the LLM endpoint rejected the request: {exc}") from None
+            except (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError,
+                    openai.InternalServerError) as exc:
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise LLMCallError(f"LLM call failed after {attempt} attempts: {type(exc).__name__}: {exc}") from None
+                time.sleep(self._delay(attempt, exc))
+                continue
+            except openai.APIStatusError as exc:
+                if exc.status_code >= 500:
+                    attempt += 1
+                    if attempt <= self.max_retries:
+                        time.sleep(self._delay(attempt, exc))
+                        continue
+                raise LLMCallError(f"LLM call failed: HTTP {exc.status_code}: {exc}") from None
+            except (openai.APIError, json.JSONDecodeError) as exc:  # malformed body and other protocol errors
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise LLMCallError(f"LLM call failed after {attempt} attempts: {exc}") from None
+                time.sleep(self._delay(attempt, exc))
+                continue
+            u = getattr(resp, "usage", None)
+            tin, tout = (u.prompt_tokens or 0, u.completion_tokens or 0) if u else (0, 0)
+            usage["input_tokens"] += tin
+            usage["output_tokens"] += tout
+            self.budget.record(tin, tout)
+            return resp.choices[0].message.content or ""
+
+    @staticmethod
+    def _with_schema(messages: list[dict[str, str]], schema: dict, mode: str) -> list[dict[str, str]]:
+        if mode == "json_schema":
+            return messages
+        note = "\nReply with JSON only, matching this JSON schema:\n" + json.dumps(schema, ensure_ascii=False)
+        return [{**messages[0], "content": messages[0]["content"] + note}, *messages[1:]]
+
+    def _delay(self, attempt: int, exc: Exception) -> float:
+        retry_after = None
+        response = getattr(exc, "response", None)
+        if response is not None:
+            try:
+                retry_after = float(response.headers.get("retry-after"))
+            except (TypeError, ValueError):
+                retry_after = None
+        if retry_after is not None:
+            return min(retry_after, self.max_backoff)
+        return min(self.backoff * 2 ** (attempt - 1), self.max_backoff) * (0.5 + random.random() / 2)
+
+    # -- many calls -------------------------------------------------------------------------------
+    def map(self, fn: Callable[[Any], T], inputs: Sequence[Any]) -> tuple[list[T | None], list[tuple[int, Exception]]]:
+        """Run ``fn`` over ``inputs`` with at most ``max_concurrency`` in flight.
+
+        Returns results in input order (``None`` where it failed) and the failures. A reached
+        budget stops new calls; everything finished before is kept.
+        """
+        results: list[T | None] = [None] * len(inputs)
+        failures: list[tuple[int, Exception]] = []
+        stop = threading.Event()
+
+        def run(i: int) -> None:
+            if stop.is_set():
+                failures.append((i, BudgetExceededError("not run: the budget was reached")))
+                return
+            try:
+                results[i] = fn(inputs[i])
+            except BudgetExceededError as exc:
+                stop.set()
+                failures.append((i, exc))
+            except Exception as exc:  # one item's failure must not lose the others
+                failures.append((i, exc))
+
+        with ThreadPoolExecutor(max_workers=max(1, self.max_concurrency)) as pool:
+            list(pool.map(run, range(len(inputs))))
+        return results, sorted(failures, key=lambda f: f[0])

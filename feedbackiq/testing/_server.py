@@ -1,0 +1,175 @@
+"""A scripted OpenAI-compatible HTTP server on 127.0.0.1, for offline tests of LLM code.
+
+It speaks ``POST /v1/chat/completions`` (non-streaming) and ``POST /v1/embeddings``,
+records every request, and replies from a script: a list of :class:`Reply` (used
+in order; the last one repeats) or a callable ``request_json -> Reply``. Replies
+can inject faults: an HTTP status with headers (429 + Retry-After, 500, 400),
+a delay past the client's timeout, a dropped connection, a malformed body.
+
+Use it to test your own scripts with the real ``openai`` client::
+
+    from feedbackiq.testing import OpenAIServer, Reply
+
+    with OpenAIServer([Reply.json({"name": "Battery life"})]) as server:
+        llm = feedbackiq.LLM(model="test", base_url=server.base_url, api_key="x")
+        ...
+        assert server.requests[0]["json"]["model"] == "test"
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["OpenAIServer", "Reply"]
+
+
+@dataclass
+class Reply:
+    """One scripted reply. Build with the class methods."""
+
+    content: str | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False
+    raw_body: bytes | None = None
+    usage: tuple[int, int] = (20, 10)
+    error: str | None = None
+
+    @classmethod
+    def text(cls, content: str, **kw: Any) -> "Reply":
+        return cls(content=content, **kw)
+
+    @classmethod
+    def json(cls, obj: Any, **kw: Any) -> "Reply":
+        return cls(content=json.dumps(obj, ensure_ascii=False), **kw)
+
+    @classmethod
+    def http_error(cls, status: int, message: str = "error", headers: dict[str, str] | None = None) -> "Reply":
+        return cls(status=status, error=message, headers=headers or {})
+
+    @classmethod
+    def rate_limited(cls, retry_after: float = 0.01) -> "Reply":
+        return cls.http_error(429, "rate limited", {"Retry-After": str(retry_after)})
+
+    @classmethod
+    def slow(cls, seconds: float, content: str = "{}") -> "Reply":
+        return cls(content=content, delay=seconds)
+
+    @classmethod
+    def dropped(cls) -> "Reply":
+        return cls(drop=True)
+
+    @classmethod
+    def malformed(cls) -> "Reply":
+        return cls(raw_body=b'{"id": "x", "choices": [ {"message": ')
+
+
+class OpenAIServer:
+    """Context manager running the scripted server in a background thread on a free port."""
+
+    def __init__(self, script: list[Reply] | Callable[[dict], Reply] | None = None, *, embedding_dim: int = 8) -> None:
+        self.script = script if script is not None else [Reply.text("{}")]
+        self.embedding_dim = embedding_dim
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    @property
+    def chat_requests(self) -> list[dict[str, Any]]:
+        return [r["json"] for r in self.requests if r["path"].endswith("/chat/completions")]
+
+    def next_reply(self, body: dict) -> Reply:
+        if callable(self.script):
+            return self.script(body)
+        with self._lock:
+            n = sum(1 for r in self.requests if r["path"].endswith("/chat/completions")) - 1
+        return self.script[min(n, len(self.script) - 1)]
+
+    def __enter__(self) -> "OpenAIServer":
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw or b"{}")
+                except json.JSONDecodeError:
+                    body = {"_unparsed": raw.decode("utf-8", "replace")}
+                with server._lock:
+                    server.requests.append({"path": self.path, "json": body, "headers": dict(self.headers)})
+                if self.path.endswith("/embeddings"):
+                    return self._embeddings(body)
+                reply = server.next_reply(body)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if reply.raw_body is not None:
+                    return self._send(200, reply.raw_body, {})
+                if reply.status != 200:
+                    err = {"error": {"message": reply.error or "error", "type": "test_error", "code": reply.status}}
+                    return self._send(reply.status, json.dumps(err).encode(), reply.headers)
+                p, c = reply.usage
+                payload = {
+                    "id": f"chatcmpl-{len(server.requests)}", "object": "chat.completion", "created": int(time.time()),
+                    "model": body.get("model", "test"),
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": reply.content}}],
+                    "usage": {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c},
+                }
+                self._send(200, json.dumps(payload).encode(), reply.headers)
+
+            def _embeddings(self, body: dict) -> None:
+                import hashlib
+
+                inputs = body.get("input", [])
+                inputs = [inputs] if isinstance(inputs, str) else inputs
+                data = []
+                for i, text in enumerate(inputs):
+                    digest = hashlib.sha256(str(text).encode()).digest()
+                    vec = [(b - 128) / 128 for b in digest[: server.embedding_dim]]
+                    data.append({"object": "embedding", "index": i, "embedding": vec})
+                payload = {"object": "list", "data": data, "model": body.get("model", "test"),
+                           "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)}}
+                self._send(200, json.dumps(payload).encode(), {})
+
+            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()

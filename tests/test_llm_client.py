@@ -1,0 +1,150 @@
+"""The LLM client against a real HTTP server on 127.0.0.1, with the real openai client."""
+
+import json
+
+import pytest
+from pydantic import BaseModel
+
+from feedbackiq import BudgetExceededError, LLMCallError, LLMNotConfiguredError, LLMOutputError
+from feedbackiq.llm import LLM, Budget, parse_json_reply
+from feedbackiq.testing import OpenAIServer, Reply
+
+MESSAGES = [{"role": "system", "content": "You name things."}, {"role": "user", "content": "Name it."}]
+
+
+class Name(BaseModel):
+    name: str
+    score: int
+
+
+def make_llm(server, tmp_path, **kw):
+    kw.setdefault("backoff", 0.001)
+    kw.setdefault("timeout", 2.0)
+    return LLM(model="test-model", base_url=server.base_url, api_key="k", cache_dir=tmp_path, **kw)
+
+
+def test_structured_output_and_request_shape(tmp_path):
+    with OpenAIServer([Reply.json({"name": "Battery", "score": 3})]) as srv:
+        out = make_llm(srv, tmp_path).complete(MESSAGES, Name)
+        assert out == Name(name="Battery", score=3)
+        req = srv.chat_requests[0]
+        assert req["model"] == "test-model" and req["messages"] == MESSAGES
+        assert req["response_format"]["type"] == "json_schema"
+        assert req["response_format"]["json_schema"]["schema"] == Name.model_json_schema()
+
+
+def test_rerun_hits_the_cache_with_zero_requests(tmp_path):
+    with OpenAIServer([Reply.json({"name": "Battery", "score": 3})]) as srv:
+        make_llm(srv, tmp_path).complete(MESSAGES, Name)
+        n = len(srv.requests)
+        llm2 = make_llm(srv, tmp_path)  # a new process would build a new client
+        assert llm2.complete(MESSAGES, Name).name == "Battery"
+        assert len(srv.requests) == n
+        calls = llm2.store().calls()
+        assert [c["cache_hit"] for c in calls] == [0, 1]
+        assert calls[0]["input_tokens"] == 20 and calls[0]["attempts"] == 1 and calls[0]["prompt"] == "adhoc"
+
+
+def test_validation_error_goes_back_to_the_model(tmp_path):
+    with OpenAIServer([Reply.json({"name": "Battery"}), Reply.json({"name": "Battery", "score": 2})]) as srv:
+        assert make_llm(srv, tmp_path).complete(MESSAGES, Name).score == 2
+        second = srv.chat_requests[1]["messages"]
+        assert second[-2]["role"] == "assistant" and "score" in second[-1]["content"] and "invalid" in second[-1]["content"]
+
+
+def test_validation_gives_up_with_last_reply_attempts_usage(tmp_path):
+    with OpenAIServer([Reply.text("not json at all")]) as srv:
+        with pytest.raises(LLMOutputError) as exc:
+            make_llm(srv, tmp_path, validation_retries=2).complete(MESSAGES, Name)
+        e = exc.value
+        assert e.last_reply == "not json at all" and e.attempts == 3
+        assert e.usage == {"input_tokens": 60, "output_tokens": 30}
+        assert len(srv.chat_requests) == 3
+
+
+def test_429_with_retry_after_then_success(tmp_path):
+    with OpenAIServer([Reply.rate_limited(0.05), Reply.json({"name": "x", "score": 1})]) as srv:
+        assert make_llm(srv, tmp_path).complete(MESSAGES, Name).name == "x"
+        assert len(srv.chat_requests) == 2
+
+
+@pytest.mark.parametrize("fault", [Reply.http_error(500), Reply.http_error(503), Reply.dropped(), Reply.malformed()])
+def test_transient_faults_are_retried(tmp_path, fault):
+    with OpenAIServer([fault, Reply.json({"name": "ok", "score": 1})]) as srv:
+        assert make_llm(srv, tmp_path).complete(MESSAGES, Name).name == "ok"
+
+
+def test_timeout_retried_then_typed_error(tmp_path):
+    with OpenAIServer([Reply.slow(1.0, json.dumps({"name": "late", "score": 1}))]) as srv:
+        with pytest.raises(LLMCallError, match="attempts"):
+            make_llm(srv, tmp_path, timeout=0.2, max_retries=1).complete(MESSAGES, Name)
+        assert len(srv.chat_requests) == 2
+
+
+def test_json_schema_rejected_falls_back(tmp_path):
+    def script(body):
+        rf = body.get("response_format", {}).get("type")
+        if rf == "json_schema":
+            return Reply.http_error(400, "response_format json_schema is not supported")
+        if rf == "json_object":
+            return Reply.http_error(400, "Unsupported response_format type json_object")
+        return Reply.text('Sure! ```json\n{"name": "plain", "score": 5}\n```')
+
+    with OpenAIServer(script) as srv:
+        llm = make_llm(srv, tmp_path)
+        assert llm.complete(MESSAGES, Name).name == "plain"
+        assert llm.mode == "plain"
+        assert [r.get("response_format", {}).get("type") for r in srv.chat_requests] == ["json_schema", "json_object", None]
+        assert "JSON schema" in srv.chat_requests[-1]["messages"][0]["content"]
+
+
+def test_other_400_is_not_retried(tmp_path):
+    with OpenAIServer([Reply.http_error(400, "context length exceeded")]) as srv:
+        with pytest.raises(LLMCallError, match="rejected"):
+            make_llm(srv, tmp_path).complete(MESSAGES, Name)
+        assert len(srv.chat_requests) == 1
+
+
+def test_budget_cap_mid_batch_keeps_completed(tmp_path):
+    with OpenAIServer(lambda body: Reply.json({"name": body["messages"][-1]["content"], "score": 1})) as srv:
+        llm = make_llm(srv, tmp_path, budget=Budget(max_calls=3), max_concurrency=1)
+        msgs = [[{"role": "user", "content": f"item {i}"}] for i in range(5)]
+        results, failures = llm.map(lambda m: llm.complete(m, Name), msgs)
+        assert [r.name for r in results[:3]] == ["item 0", "item 1", "item 2"]
+        assert results[3:] == [None, None]
+        assert [i for i, _ in failures] == [3, 4] and all(isinstance(e, BudgetExceededError) for _, e in failures)
+        assert len(srv.chat_requests) == 3
+        # the rerun is served by the cache for the finished items and only pays for the rest
+        llm2 = make_llm(srv, tmp_path, budget=Budget(max_calls=2), max_concurrency=2)
+        results2, failures2 = llm2.map(lambda m: llm2.complete(m, Name), msgs)
+        assert not failures2 and len(srv.chat_requests) == 5
+
+
+def test_budget_estimate():
+    b = Budget(max_calls=5, cost_per_1k_input=1.0, cost_per_1k_output=2.0)
+    est = b.estimate(n_calls=4, input_tokens_per_call=500, output_tokens_per_call=100)
+    assert est == {"calls": 4, "input_tokens": 2000, "output_tokens": 400, "cost": 2.8, "fits": True}
+    assert not b.estimate(n_calls=6, input_tokens_per_call=1)["fits"]
+
+
+def test_not_configured(monkeypatch, tmp_path):
+    for var in ("FEEDBACKIQ_LLM_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    assert LLM.from_env() is None
+    with pytest.raises(LLMNotConfiguredError, match="FEEDBACKIQ_LLM_MODEL"):
+        LLM(cache_dir=tmp_path).complete(MESSAGES, Name)
+
+
+def test_env_configuration(monkeypatch):
+    monkeypatch.setenv("FEEDBACKIQ_LLM_MODEL", "qwen-plus")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    llm = LLM.from_env()
+    assert llm is not None and llm.model == "qwen-plus" and llm.base_url.endswith("/v1")
+
+
+def test_parse_json_reply_variants():
+    assert parse_json_reply('{"a": 1}') == {"a": 1}
+    assert parse_json_reply('text ```json\n{"a": 2}\n``` more') == {"a": 2}
+    assert parse_json_reply('Here: {"a": 3} thanks') == {"a": 3}
+    with pytest.raises(ValueError):
+        parse_json_reply("nothing here")
