@@ -109,6 +109,10 @@ def themes(
     min_cluster_size: Annotated[Optional[int], typer.Option(help="Smallest theme in items (default scales with the data).")] = None,
     no_subthemes: Annotated[bool, typer.Option("--no-subthemes", help="Do not split large themes.")] = False,
     show: Annotated[int, typer.Option(help="Themes to print (0 = none).")] = 15,
+    llm: Annotated[Optional[str], typer.Option("--llm", help="LLM model for naming themes as customer needs (default: $FEEDBACKIQ_LLM_MODEL).")] = None,
+    llm_base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL (default: $OPENAI_BASE_URL), e.g. http://localhost:11434/v1 for Ollama.")] = None,
+    language: Annotated[str, typer.Option(help="Language of LLM output: same | en | zh.")] = "same",
+    max_llm_calls: Annotated[Optional[int], typer.Option(help="Hard cap on LLM calls; results obtained before it are kept.")] = None,
 ) -> None:
     """Ingest exports and find need themes: writes themes.json/.md/.csv, assignments.csv and the ledger."""
     from feedbackiq.ingest import write_feedback
@@ -118,10 +122,27 @@ def themes(
     write_feedback(fs, out_dir)
     err.print(fs.summary(), highlight=False)
     report = find_themes(fs, seed=seed, min_cluster_size=min_cluster_size, subthemes=not no_subthemes, progress=True)
+    report = name_with_llm(report, llm, llm_base_url, language, max_llm_calls)
     paths = write_theme_report(report, out_dir)
     if show:
         print_themes(report, show)
     out.print(f"themes: {paths['markdown']} (also themes.json, themes.csv, assignments.csv, items.csv, ledger.csv)")
+
+
+def name_with_llm(report, model: str | None, base_url: str | None, language: str, max_calls: int | None):
+    """Name themes with an LLM when one is configured; otherwise say in one line how to configure one."""
+    from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, Budget, name_themes
+
+    client = LLM.from_env(model=model, base_url=base_url, budget=Budget(max_calls=max_calls))
+    if client is None:
+        err.print(f"[yellow]{HOW_TO_CONFIGURE}[/]", highlight=False)
+        return report
+    named = name_themes(report, client, language=language)
+    s = named.llm_stats
+    err.print(f"LLM {client.model}: {s['named']} themes named, {s['failed']} failed, {s['below_privacy_threshold']} below the "
+              f"privacy threshold, {s['dropped_citations']} citations dropped; {s['usage']['calls']} calls "
+              f"({s['usage']['cache_hits']} from cache)", highlight=False)
+    return named
 
 
 def print_themes(report, limit: int) -> None:

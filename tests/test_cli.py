@@ -44,3 +44,30 @@ def test_typed_errors_are_one_line_exit_2(tmp_path):
     proc = subprocess.run([str(EXE), "ingest", str(bad), "--out", str(tmp_path / "o")], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "error:" in proc.stderr and str(bad) in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_themes_with_llm_flag_names_themes(tmp_path, samples, monkeypatch):
+    from feedbackiq.testing import OpenAIServer, Reply
+
+    def reply(body):
+        first = json.loads(body["messages"][1]["content"].split("<feedback_data>\n")[1].split("\n")[0])
+        return Reply.json({"name": "Need " + first["id"], "need_statement": "Customers need this so that it works",
+                           "moscow": "should", "moscow_rationale": "common", "citations": [{"item_id": first["id"], "quote": first["text"][:5]}]})
+
+    with OpenAIServer(reply) as srv:
+        res = runner.invoke(app, ["themes", str(samples / "crm_notes.xlsx"), "--out", str(tmp_path), "--show", "0",
+                                  "--llm", "test-model", "--llm-base-url", srv.base_url])
+        assert res.exit_code == 0, res.output
+        assert len(srv.chat_requests) >= 1
+    report = json.loads((tmp_path / "themes.json").read_text())
+    named = [t for t in report["themes"] if t["label_source"] == "llm"]
+    assert named and all(t["name"].startswith("Need f") for t in named)
+    assert "themes named" in res.output
+
+
+def test_themes_without_llm_says_how_to_configure(tmp_path, samples, monkeypatch):
+    for var in ("FEEDBACKIQ_LLM_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    res = runner.invoke(app, ["themes", str(samples / "crm_notes.xlsx"), "--out", str(tmp_path), "--show", "0"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("no LLM configured") == 1 and "FEEDBACKIQ_LLM_MODEL" in res.output

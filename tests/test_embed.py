@@ -96,3 +96,19 @@ def test_missing_model_fails_fast_offline(tmp_path):
     emb = SentenceTransformerEmbedder(str(tmp_path / "no-such-model"))
     with pytest.raises(EmbeddingError, match="offline"):
         emb.embed(["hello"])
+
+
+def test_openai_compatible_embeddings_endpoint(tmp_path):
+    from feedbackiq.embed import OpenAIEmbedder
+    from feedbackiq.testing import OpenAIServer
+
+    with OpenAIServer(embedding_dim=8) as srv:
+        emb = OpenAIEmbedder("text-embedding-test", base_url=srv.base_url, api_key="k", batch_size=2)
+        v = emb.embed(["a", "b", "a"])
+        assert v.shape == (3, 8) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+        assert np.array_equal(v[0], v[2]) and not np.array_equal(v[0], v[1])
+        reqs = [r["json"] for r in srv.requests]
+        assert [r["input"] for r in reqs] == [["a", "b"], ["a"]] and reqs[0]["model"] == "text-embedding-test"
+        cached = CachedEmbedder(emb, cache_dir=tmp_path)
+        cached.embed(["a", "b", "a"])
+        assert [r["json"]["input"] for r in srv.requests][2:] == [["a", "b"]]  # one call, duplicates once

@@ -3,6 +3,7 @@
 from feedbackiq.embed._base import Embedder
 from feedbackiq.embed._cache import CachedEmbedder, default_cache_dir
 from feedbackiq.embed._local import MiniLMEmbedder, SentenceTransformerEmbedder, USEEmbedder
+from feedbackiq.embed._openai import OpenAIEmbedder
 from feedbackiq.embed._route import ZH_SHARE_FOR_MULTILINGUAL, choose_embedder, default_embedder
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "MiniLMEmbedder",
     "USEEmbedder",
+    "OpenAIEmbedder",
     "ZH_SHARE_FOR_MULTILINGUAL",
     "choose_embedder",
     "default_embedder",
