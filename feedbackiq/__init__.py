@@ -37,7 +37,12 @@ _LAZY: dict[str, str] = {
 __all__ = ["__version__", *_error_names, *_type_names, *_LAZY]
 
 
+_SUBPACKAGES = {"ingest", "embed", "themes", "llm", "testing", "types"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"feedbackiq.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'feedbackiq' has no attribute {name!r}")

@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "datasets" / "samples"
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Each test session gets its own embedding/LLM cache, never the user's."""
-    monkeypatch.setenv("FEEDBACKIQ_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+# Set at import, before any fixture of any scope runs: no test may read or fill the user's
+# ~/.cache/feedbackiq (vectors cached there by other runs would make results depend on history).
+os.environ["FEEDBACKIQ_CACHE_DIR"] = tempfile.mkdtemp(prefix="feedbackiq-test-cache-")
 
 
 @pytest.fixture
