@@ -139,6 +139,9 @@ def name_with_llm(report, model: str | None, base_url: str | None, language: str
         return report
     named = name_themes(report, client, language=language)
     s = named.llm_stats
+    est = s["estimate"]
+    err.print(f"LLM estimate before the run: {est['calls']} calls, ~{est['input_tokens'] + est['output_tokens']} tokens"
+              + ("" if est["fits"] else " (over the budget: the cap stops the run cleanly)"), highlight=False)
     err.print(f"LLM {client.model}: {s['named']} themes named, {s['failed']} failed, {s['below_privacy_threshold']} below the "
               f"privacy threshold, {s['dropped_citations']} citations dropped; {s['usage']['calls']} calls "
               f"({s['usage']['cache_hits']} from cache)", highlight=False)

@@ -148,3 +148,13 @@ def test_parse_json_reply_variants():
     assert parse_json_reply('Here: {"a": 3} thanks') == {"a": 3}
     with pytest.raises(ValueError):
         parse_json_reply("nothing here")
+
+
+def test_azure_openai_deployment_path(tmp_path):
+    with OpenAIServer([Reply.json({"name": "az", "score": 1})]) as srv:
+        llm = LLM(model="my-deployment", azure_endpoint=srv.base_url.removesuffix("/v1"), api_version="2024-06-01",
+                  api_key="k", cache_dir=tmp_path, backoff=0.001)
+        assert llm.configured() and llm.complete(MESSAGES, Name).name == "az"
+        req = srv.requests[0]
+        assert req["path"] == "/openai/deployments/my-deployment/chat/completions"
+        assert "api-version=2024-06-01" in req["query"]

@@ -173,3 +173,11 @@ def test_prompt_rendering_is_strict():
         type(p)(name="x", version="1", system="${a}", user="${b}", output_schema="S", variables=["a"])
     with pytest.raises(Exception):
         type(p).model_validate({**p.model_dump(), "surprise": 1})
+
+
+def test_estimate_is_recorded_before_the_run(tmp_path):
+    rep = make_report({0: BATTERY})
+    with OpenAIServer([Reply.json(naming("t0i1", "drains in two hours"))]) as srv:
+        out = name_themes(rep, llm_for(srv, tmp_path))
+    est = out.llm_stats["estimate"]
+    assert est["calls"] == 1 and est["input_tokens"] > 0 and est["fits"]

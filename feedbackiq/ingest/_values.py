@@ -139,6 +139,15 @@ def parse_date(v: Any) -> datetime | None:
     raise ValueError(f"{s!r} is not a date")
 
 
+def _number_or_text(v: Any) -> tuple[float | None, str]:
+    """A cell that is already a number, or its stripped text (``(None, "")`` when empty)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None, ""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v), ""
+    return None, str(v).strip()
+
+
 _STARS = re.compile(r"^[★☆⭐✩✭]+$")
 
 
@@ -148,13 +157,9 @@ def parse_rating(v: Any) -> float | None:
     >>> [parse_rating(x) for x in ["4/5", "★★★☆☆", "3 stars", "", "9"]]
     [4.0, 3.0, 3.0, None, 9.0]
     """
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return float(v)
-    s = str(v).strip()
-    if not s:
-        return None
+    number, s = _number_or_text(v)
+    if number is not None or not s:
+        return number
     if _STARS.match(s):
         return float(sum(1 for ch in s if ch in "★⭐✭"))
     m = re.match(r"^(\d+(?:\.\d+)?)\s*(?:/\s*\d+|stars?|分|星|颗星)?$", s, re.I)
@@ -173,13 +178,9 @@ def parse_money(v: Any) -> float | None:
     >>> [parse_money(x) for x in ["$12,000", "12k", "1.2万", "¥30,000", "RMB 5万元", ""]]
     [12000.0, 12000.0, 12000.0, 30000.0, 50000.0, None]
     """
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return float(v)
-    s = str(v).strip()
-    if not s:
-        return None
+    number, s = _number_or_text(v)
+    if number is not None or not s:
+        return number
     t = re.sub(r"(?i)^(usd|rmb|cny|eur|gbp|us\$)|(usd|rmb|cny|eur|gbp|元|美元|/yr|/year|/年)$", "", s).strip()
     t = t.strip("$¥￥€£ ").replace(",", "").replace("，", "").replace(" ", "")
     t = re.sub(r"元$", "", t)

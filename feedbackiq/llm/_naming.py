@@ -104,6 +104,10 @@ def name_themes(report: ThemeReport, llm: LLM | None = None, *, language: str = 
                 raise
             return salvaged
 
+    # Before any call: what the run will take (about 4 characters per token), against the budget.
+    est_tokens = sum(len(" ".join(q.text for q in t.quotes)) for t in eligible) // 4 * 3 + 700
+    stats["estimate"] = llm.budget.estimate(len(eligible), est_tokens // max(len(eligible), 1), 250)
+    log.info("naming %d themes: about %d calls, %d input tokens", len(eligible), len(eligible), stats["estimate"]["input_tokens"])
     results, failures = llm.map(one, eligible)
     for theme, result in zip(eligible, results):
         if result is None:

@@ -114,9 +114,11 @@ class OpenAIServer:
                     body = json.loads(raw or b"{}")
                 except json.JSONDecodeError:
                     body = {"_unparsed": raw.decode("utf-8", "replace")}
+                path = self.path.split("?", 1)[0]  # Azure adds ?api-version=...
                 with server._lock:
-                    server.requests.append({"path": self.path, "json": body, "headers": dict(self.headers)})
-                if self.path.endswith("/embeddings"):
+                    server.requests.append({"path": path, "query": self.path[len(path):], "json": body,
+                                            "headers": dict(self.headers)})
+                if path.endswith("/embeddings"):
                     return self._embeddings(body)
                 reply = server.next_reply(body)
                 if reply.delay:

@@ -1,0 +1,16 @@
+"""The examples in docstrings run and print what they claim."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["feedbackiq._lang", "feedbackiq._redact", "feedbackiq._tabular_out", "feedbackiq.ingest._values",
+           "feedbackiq.themes._keywords", "feedbackiq.themes._cluster", "feedbackiq.llm._budget",
+           "feedbackiq.embed._route", "feedbackiq.embed._base"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
