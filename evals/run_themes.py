@@ -2,7 +2,7 @@
 
     python evals/run_themes.py [--sets banking77/test clinc150/test ...] [--params '{"n_components": 10}']
 
-Prints per set ACC (Hungarian) / NMI / ARI, themes found vs true, share unassigned
+Prints per set, averaged over --seeds runs (default 3), ACC (Hungarian) / NMI / ARI, themes found vs true, share unassigned
 and wall time, for feedbackiq's default ThemeClusterer, a BERTopic-default
 equivalent (UMAP 15/5/0.0 cosine + HDBSCAN mcs=10 eom, noise as its own cluster)
 and k-means given the true K, all on the same cached embeddings. The default
@@ -34,45 +34,50 @@ def model_key_for(texts: list[str]) -> str:
     return "use" if "use" in chosen.model_id else "minilm"
 
 
-def run_default(X: np.ndarray, params: dict) -> np.ndarray:
+def run_default(X: np.ndarray, params: dict, seed: int) -> np.ndarray:
     from feedbackiq.themes import ThemeClusterer
 
-    return ThemeClusterer(**params).fit(X).labels_
+    return ThemeClusterer(**{"random_state": seed, **params}).fit(X).labels_
 
 
-def run_bertopic_default(X: np.ndarray) -> np.ndarray:
+def run_bertopic_default(X: np.ndarray, seed: int) -> np.ndarray:
     import hdbscan
     from umap import UMAP
 
-    Z = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42).fit_transform(X)
+    Z = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42 + seed).fit_transform(X)
     return hdbscan.HDBSCAN(min_cluster_size=10, metric="euclidean", cluster_selection_method="eom").fit_predict(Z)
 
 
-def run_kmeans(X: np.ndarray, k: int) -> np.ndarray:
+def run_kmeans(X: np.ndarray, k: int, seed: int) -> np.ndarray:
     from sklearn.cluster import KMeans
 
-    return KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(X)
+    return KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(X)
 
 
-def evaluate(dataset: str, split: str, methods: list[str], params: dict) -> list[dict]:
+def evaluate(dataset: str, split: str, methods: list[str], params: dict, seeds: int = 1) -> list[dict]:
+    """Scores averaged over ``seeds`` runs (UMAP's layout, and so the themes, move with the seed)."""
     texts, labels = load_labelled(dataset, split)
     key = model_key_for(texts)
     X = cached_embeddings(dataset, split, key, texts)
     k_true = len(set(labels))
     rows = []
     for method in methods:
-        t0 = time.perf_counter()
-        if method == "feedbackiq":
-            pred = run_default(X, params)
-        elif method == "bertopic-default":
-            pred = run_bertopic_default(X)
-        else:
-            pred = run_kmeans(X, k_true)
-        dt = time.perf_counter() - t0
-        pred = np.asarray(pred)
-        found = len(set(pred[pred >= 0].tolist()))
-        rows.append({"set": f"{dataset}/{split}", "model": key, "method": method, **scores(labels, pred),
-                     "themes": found, "true": k_true, "unassigned": 100 * float((pred < 0).mean()), "seconds": dt})
+        runs = []
+        for seed in range(seeds):
+            t0 = time.perf_counter()
+            if method == "feedbackiq":
+                pred = run_default(X, params, seed)
+            elif method == "bertopic-default":
+                pred = run_bertopic_default(X, seed)
+            else:
+                pred = run_kmeans(X, k_true, seed)
+            dt = time.perf_counter() - t0
+            pred = np.asarray(pred)
+            runs.append({**scores(labels, pred), "themes": len(set(pred[pred >= 0].tolist())),
+                         "unassigned": 100 * float((pred < 0).mean()), "seconds": dt})
+        mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+        sd = {f"{k}_sd": float(np.std([r[k] for r in runs])) for k in ("acc", "nmi", "ari")}
+        rows.append({"set": f"{dataset}/{split}", "model": key, "method": method, **mean, **sd, "true": k_true, "seeds": seeds})
     return rows
 
 
@@ -81,6 +86,7 @@ def main() -> None:
     ap.add_argument("--sets", nargs="*", default=[f"{d}/{s}" for d, s in EVAL_SETS])
     ap.add_argument("--methods", nargs="*", default=["feedbackiq", "bertopic-default", "kmeans-true-k"])
     ap.add_argument("--params", default="{}", help="JSON of ThemeClusterer parameters to override (for tuning)")
+    ap.add_argument("--seeds", type=int, default=3, help="runs per method (seeds 0..N-1); scores are means")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = ap.parse_args()
     params = json.loads(args.params)
@@ -88,10 +94,11 @@ def main() -> None:
     print(f"{'set':42} {'model':6} {'method':17} {'ACC':>5} {'NMI':>5} {'ARI':>5} {'themes':>7} {'unasg%':>6} {'sec':>6}")
     for name in args.sets:
         dataset, split = name.split("/")
-        for r in evaluate(dataset, split, args.methods, params):
+        for r in evaluate(dataset, split, args.methods, params, args.seeds):
             all_rows.append(r)
             print(f"{r['set']:42} {r['model']:6} {r['method']:17} {r['acc']:5.1f} {r['nmi']:5.1f} {r['ari']:5.1f} "
-                  f"{r['themes']:>3}/{r['true']:<3} {r['unassigned']:6.1f} {r['seconds']:6.1f}", flush=True)
+                  f"{r['themes']:>5.0f}/{r['true']:<3} {r['unassigned']:6.1f} {r['seconds']:6.1f}  "
+                  f"(sd {r['acc_sd']:.1f}/{r['nmi_sd']:.1f}/{r['ari_sd']:.1f})", flush=True)
     if args.json:
         args.json.write_text(json.dumps(all_rows, indent=1))
 

@@ -117,3 +117,18 @@ def test_bad_arrays():
         ThemeClusterer().fit(np.zeros(5))
     with pytest.raises(InputError, match="NaN"):
         ThemeClusterer().fit(np.full((20, 3), np.nan))
+
+
+def test_margin_merge_joins_a_diffuse_need_cut_in_two_but_not_distinct_needs():
+    rng = np.random.default_rng(2)
+    centre = rng.normal(size=32)
+    diffuse = centre + rng.normal(0, 1.2, (200, 32))          # one broad need, members far from its centroid
+    other = rng.normal(size=32) * 2 + rng.normal(0, 0.1, (100, 32))  # a distinct, tight need
+    X = np.vstack([diffuse, other]).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    halves = (diffuse @ rng.normal(size=32) > 0).astype(int)  # HDBSCAN-like arbitrary cut of the broad need
+    labels = np.concatenate([halves, np.full(100, 2)])
+    merged = ThemeClusterer(merge_threshold=None, merge_margin=0.15)._merge(X, labels)
+    assert len(set(merged[:200].tolist())) == 1 and merged[200] != merged[0]
+    untouched = ThemeClusterer(merge_threshold=None, merge_margin=None)._merge(X, labels)
+    assert np.array_equal(untouched, labels)

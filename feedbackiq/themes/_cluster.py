@@ -10,7 +10,10 @@ Why each step:
   theme whose centroid is most similar (cosine, in the ORIGINAL embedding space)
   when that similarity reaches ``reassign_threshold``; otherwise it stays in the
   explicit "other" bucket (label -1), so "unassigned" is small but honest.
-- Near-duplicate themes (centroid cosine >= ``merge_threshold``) are merged.
+- Themes that are one need are merged, after the outlier policy: when their centroids
+  are near-duplicates (cosine >= ``merge_threshold``), or when the centroids are more
+  similar than each theme's own members are to it, by ``merge_margin`` (a diffuse need
+  that HDBSCAN cut into pieces; measured in evals/README.md).
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ class ThemeClusterer:
         Cosine similarity to the nearest theme centroid needed to leave "other".
     merge_threshold : float or None, default 0.85
         Merge themes whose centroids are at least this similar; ``None`` disables.
+    merge_margin : float or None, default 0.15
+        Also merge two themes when their centroid similarity reaches the mean of their
+        cohesions (mean member-to-centroid cosine) plus this margin; ``None`` disables.
     random_state : int, default 0
 
     Attributes
@@ -84,7 +90,8 @@ class ThemeClusterer:
     def __init__(self, reduction: str | None = "umap", n_components: int = 5, n_neighbors: int = 15,
                  min_cluster_size: int | None = None, min_samples: int | None = None,
                  cluster_selection_method: str = "eom", reassign_threshold: float = 0.3,
-                 merge_threshold: float | None = 0.85, random_state: int = 0) -> None:
+                 merge_threshold: float | None = 0.85, merge_margin: float | None = 0.15,
+                 random_state: int = 0) -> None:
         self.reduction = reduction
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -93,6 +100,7 @@ class ThemeClusterer:
         self.cluster_selection_method = cluster_selection_method
         self.reassign_threshold = reassign_threshold
         self.merge_threshold = merge_threshold
+        self.merge_margin = merge_margin
         self.random_state = random_state
 
     def fit(self, X: np.ndarray, y: None = None) -> "ThemeClusterer":
@@ -112,8 +120,8 @@ class ThemeClusterer:
             labels_u, probs_u = self._hdbscan(reduced_u, mcs)
             self.reduced_ = reduced_u[inverse]
         labels, probs = labels_u[inverse], probs_u[inverse]
-        labels = self._merge(X, labels)
         labels, probs, self.reassigned_ = self._reassign(X, labels, probs)
+        labels = self._merge(X, labels)
         self.labels_, self.probabilities_ = _relabel_by_size(labels), probs
         self.n_themes_ = int(self.labels_.max() + 1) if (self.labels_ >= 0).any() else 0
         self.centroids_ = _centroids(X, self.labels_, self.n_themes_)
@@ -165,10 +173,16 @@ class ThemeClusterer:
         return labels.astype(int), np.nan_to_num(model.probabilities_.astype(float))
 
     def _merge(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        if self.merge_threshold is None or labels.max() < 1:
+        if (self.merge_threshold is None and self.merge_margin is None) or labels.max() < 1:
             return labels
         k = int(labels.max() + 1)
         C = _centroids(X, labels, k)
+        limit = np.full((k, k), np.inf)
+        if self.merge_threshold is not None:
+            limit = np.minimum(limit, self.merge_threshold)
+        if self.merge_margin is not None:
+            cohesion = np.array([float((X[labels == t] @ C[t]).mean()) if (labels == t).any() else 1.0 for t in range(k)])
+            limit = np.minimum(limit, (cohesion[:, None] + cohesion[None, :]) / 2 + self.merge_margin)
         parent = list(range(k))
 
         def find(i: int) -> int:
@@ -178,7 +192,7 @@ class ThemeClusterer:
             return i
 
         sims = C @ C.T
-        for i, j in zip(*np.where(np.triu(sims, 1) >= self.merge_threshold)):
+        for i, j in zip(*np.where(np.triu(sims >= limit, 1))):
             parent[find(int(i))] = find(int(j))
         mapping = np.array([find(i) for i in range(k)])
         return np.where(labels >= 0, mapping[np.maximum(labels, 0)], OTHER)
