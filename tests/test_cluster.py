@@ -132,3 +132,11 @@ def test_margin_merge_joins_a_diffuse_need_cut_in_two_but_not_distinct_needs():
     assert len(set(merged[:200].tolist())) == 1 and merged[200] != merged[0]
     untouched = ThemeClusterer(merge_threshold=None, merge_margin=None)._merge(X, labels)
     assert np.array_equal(untouched, labels)
+
+
+def test_get_params_round_trips_and_fit_does_not_change_them():
+    tc = ThemeClusterer(reduction="pca", min_cluster_size=None, merge_margin=None)
+    before = tc.get_params()
+    tc.fit(blobs()[0])
+    assert tc.get_params() == before and ThemeClusterer(**before).get_params() == before
+    assert tc.min_cluster_size is None and tc.min_cluster_size_ > 0  # the learned value goes in the _ attribute

@@ -12,7 +12,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +26,13 @@ _JSON_SCAN = 1000  # records scanned to learn the JSON keys
 
 @dataclass
 class RawTable:
-    """A header and a row stream; ``extra_header`` holds further header-like rows (peeked)."""
+    """A header and a row stream of ``(row_number, values)``."""
 
     path: Path
     format: str
     encoding: str | None
     header: list[str]
     rows: Iterator[tuple[int, list[Any]]]
-    bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, why) found while reading
 
 
 def open_table(path: Path, fmt: str, encoding: str | None, sheet: str | int | None = None) -> RawTable:
@@ -149,7 +148,6 @@ def _records_table(path: Path, fmt: str, encoding: str | None, records: Iterator
     if not keys:
         raise EmptyFileError("no JSON objects with fields found", file=str(path))
     header = list(keys)
-    bad: list[tuple[int, str]] = []
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         for r, rec in _chain(peek, records):
@@ -164,7 +162,7 @@ def _records_table(path: Path, fmt: str, encoding: str | None, records: Iterator
                     header.append(str(k))
                 yield r, [_flatten(rec.get(k)) for k in header]
 
-    return RawTable(path, fmt, encoding, header, rows(), bad)
+    return RawTable(path, fmt, encoding, header, rows())
 
 
 class _BadRecord(str):

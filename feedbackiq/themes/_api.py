@@ -87,8 +87,9 @@ def find_themes(
     clock = _Clock()
     X = embed_items(items, embedder, progress=progress)
     clock.lap("embed")
-    params = (clusterer.__dict__ if clusterer else {"random_state": seed, "min_cluster_size": min_cluster_size})
-    model = ThemeClusterer(**{k: v for k, v in params.items() if not k.endswith("_")})
+    # Cloned from the caller's settings, never fitted in place (no settings overwritten during fit).
+    params = clusterer.get_params() if clusterer else {"random_state": seed, "min_cluster_size": min_cluster_size}
+    model = ThemeClusterer(**params)
     model.fit(X)
     labels = model.labels_
     sub = split_subthemes(model.reduced_, labels, max(SUBTHEME_MIN_ITEMS, 4 * model.min_cluster_size_), seed) if subthemes else np.full(len(items), OTHER)
@@ -125,8 +126,8 @@ def find_themes(
     return ThemeReport(
         timings=clock.laps,
         themes=themes, other=other, assignments=assignments, n_items=len(items), n_respondents=total_voices,
-        parameters=json.loads(json.dumps({**{k: v for k, v in model.__dict__.items() if not k.endswith("_") and not k.startswith("_")},
-                                          "min_cluster_size_used": model.min_cluster_size_, "subthemes": subthemes}, default=str)),
+        parameters=json.loads(json.dumps({**model.get_params(), "min_cluster_size_used": model.min_cluster_size_,
+                                          "subthemes": subthemes}, default=str)),
         model_ids={"embedding": embedder.model_id},
         input_hash=input_hash(items),
         feedback=feedback_set,

@@ -103,6 +103,12 @@ class ThemeClusterer:
         self.merge_margin = merge_margin
         self.random_state = random_state
 
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor arguments (scikit-learn convention), e.g. to clone or to record a run."""
+        import inspect
+
+        return {name: getattr(self, name) for name in inspect.signature(type(self).__init__).parameters if name != "self"}
+
     def fit(self, X: np.ndarray, y: None = None) -> "ThemeClusterer":
         X = self._validate(X)
         n = X.shape[0]
