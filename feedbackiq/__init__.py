@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "LLM": "feedbackiq.llm",
     "Budget": "feedbackiq.llm",
     "name_themes": "feedbackiq.llm",
+    "draft_personas": "feedbackiq.gtm",
     "Redactor": "feedbackiq._redact",
     "redact": "feedbackiq._redact",
 }
@@ -37,7 +38,7 @@ _LAZY: dict[str, str] = {
 __all__ = ["__version__", *_error_names, *_type_names, *_LAZY]
 
 
-_SUBPACKAGES = {"ingest", "embed", "themes", "llm", "testing", "types"}
+_SUBPACKAGES = {"ingest", "embed", "themes", "llm", "gtm", "testing", "types"}
 
 
 def __getattr__(name: str) -> Any:

@@ -166,6 +166,29 @@ def print_themes(report, limit: int) -> None:
     out.print(table)
 
 
+@app.command()
+@friendly_errors
+def personas(
+    run_dir: Annotated[Path, typer.Argument(help="A folder written by `feedbackiq themes` (holds themes.json).")],
+    by: Annotated[Optional[str], typer.Option(help="Segment column, 'segment' to pick one, or 'none' to cluster respondents by their needs.")] = "segment",
+    min_respondents: Annotated[int, typer.Option(help="Smallest group that gets a persona.")] = 5,
+) -> None:
+    """Draft persona cards (computed facts, distinctive needs, verbatim quotes) from a themes run."""
+    from feedbackiq._errors import CheckpointError
+    from feedbackiq.gtm import draft_personas, write_personas
+    from feedbackiq.types import ThemeReport
+
+    path = run_dir / "themes.json"
+    if not path.exists():
+        raise CheckpointError(f"{path} not found: run `feedbackiq themes FILE... --out {run_dir}` first")
+    report = ThemeReport.from_json(path)
+    result = draft_personas(report, by=None if (by or "").lower() == "none" else by, min_respondents=min_respondents)
+    paths = write_personas(result, run_dir)
+    for p in result.personas:
+        out.print(f"- {p.label}: {p.summary}", highlight=False)
+    out.print(f"personas: {paths['markdown']} (and personas.json)")
+
+
 def main() -> None:
     """Console entry point."""
     app(prog_name="feedbackiq")

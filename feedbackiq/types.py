@@ -35,6 +35,9 @@ __all__ = [
     "Citation",
     "Theme",
     "ThemeReport",
+    "PersonaNeed",
+    "Persona",
+    "PersonaSet",
 ]
 
 Language = Literal["zh", "en", "other"]
@@ -322,3 +325,43 @@ class ThemeReport(_Model):
         p = Path(text_or_path) if not str(text_or_path).lstrip().startswith("{") else None
         text = p.read_text(encoding="utf-8") if p is not None else str(text_or_path)
         return cls.model_validate_json(text)
+
+
+class PersonaNeed(_Model):
+    """A need as voiced by one persona: its share there vs overall (lift > 1 is distinctive)."""
+
+    theme_id: int
+    theme_name: str
+    respondents: int
+    share: float          # of the persona's respondents who voice this theme
+    overall_share: float  # of all respondents
+    lift: float
+
+
+class Persona(_Model):
+    """A persona card. Every number is computed from the data; nothing here is generated text
+    except ``label``/``summary`` when ``source == "llm"``."""
+
+    id: int
+    label: str
+    summary: str
+    segment: dict[str, str] = Field(default_factory=dict)       # the defining segment value(s), if any
+    facts: dict[str, dict[str, int]] = Field(default_factory=dict)  # other segment columns: value -> respondents
+    respondents: int = 0
+    items: int = 0
+    deal_value: float | None = None
+    deals_lost_value: float | None = None
+    top_needs: list[PersonaNeed] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    preferred_words: list[str] = Field(default_factory=list)
+    confidence: Literal["low", "medium", "high"] = "low"
+    source: Literal["extractive", "llm"] = "extractive"
+
+
+class PersonaSet(_Model):
+    """Personas drafted from one ThemeReport."""
+
+    mode: Literal["segment", "data_driven"]
+    by: str | None = None
+    personas: list[Persona] = Field(default_factory=list)
+    input_hash: str = ""

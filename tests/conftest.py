@@ -34,3 +34,34 @@ def assert_ledger_complete(fs):
     for e in fs.ledger.entries:
         if e.outcome == "skipped":
             assert e.reason is not None
+
+
+@pytest.fixture(scope="session")
+def sample_report():
+    """The bundled samples read and themed once per test session: ``(feedback_set, report)``."""
+    import feedbackiq as fiq
+
+    fs = fiq.read_feedback(SAMPLES)
+    return fs, fiq.find_themes(fs, seed=0)
+
+
+def truth_by_item(fs, column: str = "theme") -> dict:
+    """Planted truth (``theme`` or ``framing``) per item id, joined on the exports' own ids."""
+    import csv
+
+    truth = {}
+    for name, key in (("app_reviews.csv", "review_id"), ("crm_notes.csv", "note_id")):
+        with (SAMPLES / "truth" / name).open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                truth[(name.split(".")[0], row[key])] = row[column]
+    with (SAMPLES / "truth" / "survey_export.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            truth[("survey_export", row["ResponseId"] + row["column"])] = row[column]
+    out = {}
+    for it in fs.items:
+        stem = it.origin.file.rsplit("/", 1)[-1].split(".")[0]
+        if stem == "survey_export":
+            out[it.id] = truth.get((stem, it.respondent_id + it.metadata["question_column"]))
+        elif stem in ("app_reviews", "crm_notes"):
+            out[it.id] = truth.get((stem, it.metadata["source_id"]))
+    return out

@@ -1,10 +1,10 @@
 """find_themes end to end: descriptions, breakdowns, assignments, round trips, CLI; planted themes recovered."""
 
-import csv
 from collections import Counter
 
 import numpy as np
 import pytest
+from conftest import truth_by_item
 from typer.testing import CliRunner
 
 import feedbackiq as fiq
@@ -13,14 +13,6 @@ from feedbackiq.themes import OTHER, report_to_markdown, write_theme_report
 from feedbackiq.themes._describe import representative_quotes, voice_of
 from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
 from feedbackiq.types import FeedbackItem, FeedbackSet, SourceKind
-
-
-@pytest.fixture(scope="module")
-def sample_report():
-    from conftest import SAMPLES
-
-    fs = fiq.read_feedback(SAMPLES)
-    return fs, fiq.find_themes(fs, seed=0)
 
 
 def test_every_item_assigned_exactly_once(sample_report):
@@ -58,24 +50,7 @@ def test_breakdowns_match_independent_counts(sample_report):
 
 
 def _truth_by_item(fs):
-    from conftest import SAMPLES
-
-    truth = {}
-    for name, key in (("app_reviews.csv", "review_id"), ("crm_notes.csv", "note_id")):
-        with (SAMPLES / "truth" / name).open(encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                truth[(name.split(".")[0], row[key])] = row["theme"]
-    with (SAMPLES / "truth" / "survey_export.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            truth[("survey_export", row["ResponseId"] + row["column"])] = row["theme"]
-    out = {}
-    for it in fs.items:
-        stem = it.origin.file.rsplit("/", 1)[-1].split(".")[0]
-        if stem == "survey_export":
-            out[it.id] = truth.get((stem, it.respondent_id + it.metadata["question_column"]))
-        elif stem in ("app_reviews", "crm_notes"):
-            out[it.id] = truth.get((stem, it.metadata["source_id"]))
-    return out
+    return truth_by_item(fs, "theme")
 
 
 PLANTED = ["battery", "camera", "dialect", "permissions", "supply_chain_visibility", "support", "onboarding", "pricing"]

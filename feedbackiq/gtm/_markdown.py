@@ -1,0 +1,45 @@
+"""Persona cards as Markdown a GTM person can read as they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from feedbackiq.types import Persona, PersonaSet
+
+__all__ = ["personas_to_markdown", "write_personas"]
+
+
+def _card(p: Persona) -> list[str]:
+    lines = [f"## {p.label}", "", p.summary, "",
+             f"- Evidence: {p.respondents} respondents/accounts, {p.items} feedback items; confidence **{p.confidence}**"]
+    if p.deal_value:
+        lost = f" ({p.deals_lost_value:,.0f} in lost deals)" if p.deals_lost_value else ""
+        lines.append(f"- Deal value in sales notes: {p.deal_value:,.0f}{lost}")
+    for col, vals in p.facts.items():
+        lines.append(f"- {col}: " + ", ".join(f"{k} ({v})" for k, v in list(vals.items())[:5]))
+    if p.preferred_words:
+        lines.append("- Words they use: " + ", ".join(p.preferred_words))
+    lines += ["", "| need (theme) | voiced here | overall | lift |", "|---|---:|---:|---:|"]
+    lines += [f"| {n.theme_name} (#{n.theme_id}) | {100 * n.share:.0f}% ({n.respondents}) | {100 * n.overall_share:.0f}% | "
+              f"{n.lift:.1f}x |" for n in p.top_needs]
+    lines += ["", "In their words:", ""]
+    lines += [f"> {q.text.replace(chr(10), ' ')}  \n> — {q.source.value}, item `{q.item_id}`\n" for q in p.quotes]
+    return lines
+
+
+def personas_to_markdown(personas: PersonaSet) -> str:
+    how = f"one persona per value of `{personas.by}`" if personas.by else "respondents clustered by the needs they voice"
+    lines = ["# Personas", "", f"Drafted from customer feedback ({how}). Every number is computed from the data; "
+             "quotes are verbatim.", ""]
+    for p in personas.personas:
+        lines += _card(p)
+    return "\n".join(lines)
+
+
+def write_personas(personas: PersonaSet, out_dir: str | Path) -> dict[str, Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "personas.json", "markdown": out / "personas.md"}
+    paths["json"].write_text(personas.model_dump_json(indent=1), encoding="utf-8")
+    paths["markdown"].write_text(personas_to_markdown(personas), encoding="utf-8")
+    return paths
