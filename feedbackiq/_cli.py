@@ -172,6 +172,9 @@ def personas(
     run_dir: Annotated[Path, typer.Argument(help="A folder written by `feedbackiq themes` (holds themes.json).")],
     by: Annotated[Optional[str], typer.Option(help="Segment column, 'segment' to pick one, or 'none' to cluster respondents by their needs.")] = "segment",
     min_respondents: Annotated[int, typer.Option(help="Smallest group that gets a persona.")] = 5,
+    llm: Annotated[Optional[str], typer.Option("--llm", help="LLM model to draft pains, goals, objections and triggers (default: $FEEDBACKIQ_LLM_MODEL).")] = None,
+    llm_base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL (default: $OPENAI_BASE_URL).")] = None,
+    language: Annotated[str, typer.Option(help="Language of LLM output: same | en | zh.")] = "same",
 ) -> None:
     """Draft persona cards (computed facts, distinctive needs, verbatim quotes) from a themes run."""
     from feedbackiq._errors import CheckpointError
@@ -183,6 +186,14 @@ def personas(
         raise CheckpointError(f"{path} not found: run `feedbackiq themes FILE... --out {run_dir}` first")
     report = ThemeReport.from_json(path)
     result = draft_personas(report, by=None if (by or "").lower() == "none" else by, min_respondents=min_respondents)
+    from feedbackiq.gtm import draft_persona_traits
+    from feedbackiq.llm import HOW_TO_CONFIGURE, LLM
+
+    client = LLM.from_env(model=llm, base_url=llm_base_url)
+    if client is None:
+        err.print(f"[yellow]{HOW_TO_CONFIGURE}[/]", highlight=False)
+    else:
+        result = draft_persona_traits(result, report, client, language=language)
     paths = write_personas(result, run_dir)
     for p in result.personas:
         out.print(f"- {p.label}: {p.summary}", highlight=False)

@@ -36,6 +36,7 @@ __all__ = [
     "Theme",
     "ThemeReport",
     "PersonaNeed",
+    "Claim",
     "Persona",
     "PersonaSet",
 ]
@@ -338,6 +339,13 @@ class PersonaNeed(_Model):
     lift: float
 
 
+class Claim(_Model):
+    """A drafted statement and the feedback it rests on."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
 class Persona(_Model):
     """A persona card. Every number is computed from the data; nothing here is generated text
     except ``label``/``summary`` when ``source == "llm"``."""
@@ -356,6 +364,13 @@ class Persona(_Model):
     preferred_words: list[str] = Field(default_factory=list)
     confidence: Literal["low", "medium", "high"] = "low"
     source: Literal["extractive", "llm"] = "extractive"
+    # Drafted by the LLM (evidence-locked): each claim cites item ids of this persona.
+    pains: list[Claim] = Field(default_factory=list)
+    goals: list[Claim] = Field(default_factory=list)
+    objections: list[Claim] = Field(default_factory=list)      # evidence: sales notes
+    buying_triggers: list[Claim] = Field(default_factory=list)  # evidence: sales notes
+    claims_dropped: int = 0
+    supported_share: float | None = None  # kept claims / claims the LLM made
 
 
 class PersonaSet(_Model):

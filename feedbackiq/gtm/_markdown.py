@@ -22,6 +22,15 @@ def _card(p: Persona) -> list[str]:
     lines += ["", "| need (theme) | voiced here | overall | lift |", "|---|---:|---:|---:|"]
     lines += [f"| {n.theme_name} (#{n.theme_id}) | {100 * n.share:.0f}% ({n.respondents}) | {100 * n.overall_share:.0f}% | "
               f"{n.lift:.1f}x |" for n in p.top_needs]
+    for title, claims in (("Pains", p.pains), ("Goals", p.goals), ("Objections (from sales notes)", p.objections),
+                          ("Buying triggers (from sales notes)", p.buying_triggers)):
+        if claims:
+            lines += ["", f"**{title}**", ""]
+            lines += [f"- {c.text} (" + ", ".join(f"`{x.item_id}`: \"{x.quote}\"" for x in c.citations) + ")" for c in claims]
+    if p.source == "llm":
+        share = f"{100 * p.supported_share:.0f}%" if p.supported_share is not None else "n/a"
+        lines += ["", f"_Drafted by an LLM from the evidence above; {share} of its claims passed the evidence check "
+                      f"({p.claims_dropped} dropped)._"]
     lines += ["", "In their words:", ""]
     lines += [f"> {q.text.replace(chr(10), ' ')}  \n> — {q.source.value}, item `{q.item_id}`\n" for q in p.quotes]
     return lines
