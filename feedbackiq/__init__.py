@@ -31,6 +31,8 @@ _LAZY: dict[str, str] = {
     "Budget": "feedbackiq.llm",
     "name_themes": "feedbackiq.llm",
     "draft_personas": "feedbackiq.gtm",
+    "translate_features": "feedbackiq.gtm",
+    "load_features": "feedbackiq.gtm",
     "Redactor": "feedbackiq._redact",
     "redact": "feedbackiq._redact",
 }

@@ -200,6 +200,39 @@ def personas(
     out.print(f"personas: {paths['markdown']} (and personas.json)")
 
 
+@app.command()
+@friendly_errors
+def translate(
+    run_dir: Annotated[Path, typer.Argument(help="A folder written by `feedbackiq themes` (holds themes.json).")],
+    features: Annotated[Path, typer.Option("--features", help="Features file (YAML or CSV: name, description, optional themes).")],
+    by: Annotated[Optional[str], typer.Option(help="Segment column, 'segment' to pick one, or 'none' for need-profile personas.")] = "segment",
+    llm: Annotated[Optional[str], typer.Option("--llm", help="LLM model to write headlines and value propositions (default: $FEEDBACKIQ_LLM_MODEL).")] = None,
+    llm_base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL (default: $OPENAI_BASE_URL).")] = None,
+    language: Annotated[str, typer.Option(help="Language of LLM output: same | en | zh.")] = "same",
+) -> None:
+    """Say each feature in each segment's own words, with proof quotes, words to use and jargon to avoid."""
+    from feedbackiq._errors import CheckpointError
+    from feedbackiq.gtm import draft_personas, load_features, translate_features, write_translations
+    from feedbackiq.llm import LLM
+    from feedbackiq.types import ThemeReport
+
+    path = run_dir / "themes.json"
+    if not path.exists():
+        raise CheckpointError(f"{path} not found: run `feedbackiq themes FILE... --out {run_dir}` first")
+    report = ThemeReport.from_json(path)
+    feats = load_features(features)
+    personas_ = draft_personas(report, by=None if (by or "").lower() == "none" else by)
+    client = LLM.from_env(model=llm, base_url=llm_base_url)
+    if client is None:
+        from feedbackiq.llm import HOW_TO_CONFIGURE
+
+        err.print(f"[yellow]{HOW_TO_CONFIGURE}[/]", highlight=False)
+    result = translate_features(feats, personas_, report, client, language=language, use_llm=client is not None)
+    paths = write_translations(result, run_dir, {t.id: t.name for t in report.themes})
+    out.print(f"translations: {paths['markdown']} (and translations.json): {len(feats)} features x "
+              f"{len(personas_.personas)} segments")
+
+
 def main() -> None:
     """Console entry point."""
     app(prog_name="feedbackiq")

@@ -39,6 +39,9 @@ __all__ = [
     "Claim",
     "Persona",
     "PersonaSet",
+    "Feature",
+    "SegmentMessage",
+    "FeatureTranslation",
 ]
 
 Language = Literal["zh", "en", "other"]
@@ -380,3 +383,34 @@ class PersonaSet(_Model):
     by: str | None = None
     personas: list[Persona] = Field(default_factory=list)
     input_hash: str = ""
+
+
+class Feature(_Model):
+    """A product feature as engineering describes it (from a features YAML/CSV file)."""
+
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    themes: list[int] = Field(default_factory=list)  # theme ids it answers; matched by meaning when empty
+
+
+class SegmentMessage(_Model):
+    """One feature said in one segment's own words, with its evidence."""
+
+    persona: str
+    segment: dict[str, str] = Field(default_factory=dict)
+    relevant_themes: list[int] = Field(default_factory=list)   # the feature's themes, by this segment's share
+    words_they_use: list[str] = Field(default_factory=list)    # distinctive in this segment's feedback (log-odds)
+    jargon_to_avoid: list[str] = Field(default_factory=list)   # description words this segment never uses
+    headline: str | None = None
+    value_proposition: str | None = None
+    proof_points: list[Claim] = Field(default_factory=list)
+    objection_handling: list[Claim] = Field(default_factory=list)
+    customer_word_share: float | None = None   # message content words found in the segment's own feedback
+    technical_word_share: float | None = None  # ... found in the feature's technical description
+    claims_dropped: int = 0
+    source: Literal["extractive", "llm"] = "extractive"
+
+
+class FeatureTranslation(_Model):
+    feature: Feature
+    messages: list[SegmentMessage] = Field(default_factory=list)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feedbackiq.types import Persona, PersonaSet
+from feedbackiq.types import FeatureTranslation, Persona, PersonaSet
 
-__all__ = ["personas_to_markdown", "write_personas"]
+__all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations"]
 
 
 def _card(p: Persona) -> list[str]:
@@ -51,4 +51,46 @@ def write_personas(personas: PersonaSet, out_dir: str | Path) -> dict[str, Path]
     paths = {"json": out / "personas.json", "markdown": out / "personas.md"}
     paths["json"].write_text(personas.model_dump_json(indent=1), encoding="utf-8")
     paths["markdown"].write_text(personas_to_markdown(personas), encoding="utf-8")
+    return paths
+
+
+def translations_to_markdown(translations: list[FeatureTranslation], theme_names: dict[int, str] | None = None) -> str:
+    """One section per feature, one subsection per segment: the message and the words to use and avoid."""
+    names = theme_names or {}
+    lines = ["# Features in each segment's words", ""]
+    for ft in translations:
+        lines += [f"## {ft.feature.name}", "", f"_Engineering description:_ {ft.feature.description}", ""]
+        for m in ft.messages:
+            lines += [f"### {m.persona}", ""]
+            if m.headline:
+                lines += [f"**{m.headline}**", "", m.value_proposition or "", ""]
+            needs = ", ".join(f"{names.get(t, '#' + str(t))}" for t in m.relevant_themes) or "none voiced by this segment"
+            lines.append(f"- Needs this feature answers, as this segment voices them: {needs}")
+            lines.append("- Words they use: " + (", ".join(m.words_they_use) or "(too little feedback)"))
+            lines.append("- Jargon to avoid: " + (", ".join(m.jargon_to_avoid) or "(none)"))
+            if m.customer_word_share is not None:
+                lines.append(f"- Message words from their own feedback: {100 * m.customer_word_share:.0f}% "
+                             f"(from the engineering description: {100 * (m.technical_word_share or 0):.0f}%)")
+            if m.proof_points:
+                lines += ["", "Proof points:"]
+                for c in m.proof_points:
+                    cites = ", ".join(f"`{x.item_id}`" for x in c.citations)
+                    lines.append(f"- {c.text}" + (f" ({cites})" if cites else ""))
+            if m.objection_handling:
+                lines += ["", "Objection handling (from sales notes):"]
+                lines += [f"- {c.text} (" + ", ".join(f"`{x.item_id}`" for x in c.citations) + ")" for c in m.objection_handling]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def write_translations(translations: list[FeatureTranslation], out_dir: str | Path,
+                       theme_names: dict[int, str] | None = None) -> dict[str, Path]:
+    import json
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "translations.json", "markdown": out / "translations.md"}
+    paths["json"].write_text(json.dumps([t.model_dump(mode="json") for t in translations], ensure_ascii=False, indent=1),
+                             encoding="utf-8")
+    paths["markdown"].write_text(translations_to_markdown(translations, theme_names), encoding="utf-8")
     return paths

@@ -1,0 +1,172 @@
+"""Market-language translation: each feature said in each segment's own words, with evidence.
+
+Computed by code for every feature x segment: the themes the feature answers (explicit ids, or
+matched by meaning), ranked by the segment's own share; the segment's distinctive words (log-odds
+vs everyone else); "jargon to avoid" (words of the technical description the segment never uses);
+proof quotes from the segment's items. An LLM, when configured, writes the headline, value
+proposition, proof points and objection handling, evidence-locked like personas. Every message
+reports how many of its content words come from the segment's own feedback vs the engineering
+description.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from feedbackiq._errors import LLMError, LLMOutputError
+from feedbackiq.gtm._draft import claim_problems
+from feedbackiq.gtm._vocab import distinctive_words
+from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, parse_json_reply
+from feedbackiq.llm._prompts import feedback_block, language_instruction
+from feedbackiq.themes._describe import voice_of
+from feedbackiq.themes._keywords import tokenize
+from feedbackiq.types import Claim, Feature, FeatureTranslation, PersonaSet, SegmentMessage, SourceKind, ThemeReport
+
+__all__ = ["translate_features", "FeatureMessage", "word_shares", "match_themes"]
+
+log = logging.getLogger("feedbackiq")
+# A feature answers the themes close in meaning to its description: within MATCH_BAND of the best match
+# (one need is often several themes: the same need framed as coordination by some and as cost by others),
+# never below MATCH_MIN_SIMILARITY, at most MATCH_TOP. Explicit theme ids in the features file win.
+MATCH_MIN_SIMILARITY = 0.2
+MATCH_BAND = 0.3
+MATCH_TOP = 8
+
+
+class FeatureMessage(BaseModel):
+    headline: str = Field(min_length=2, max_length=120)
+    value_proposition: str = Field(min_length=5, max_length=500)
+    proof_points: list[Claim] = Field(default_factory=list, max_length=4)
+    objection_handling: list[Claim] = Field(default_factory=list, max_length=3)
+
+
+def word_shares(message: str, segment_vocab: set[str], technical_vocab: set[str]) -> tuple[float | None, float | None]:
+    """Share of the message's content words found in the segment's feedback / in the technical description.
+
+    >>> word_shares("Stop losing money on stock", {"stock", "money", "losing"}, {"inventory", "visibility"})
+    (1.0, 0.0)
+    """
+    words = [w for w in tokenize(message) if " " not in w]
+    if not words:
+        return None, None
+    return (round(sum(w in segment_vocab for w in words) / len(words), 4),
+            round(sum(w in technical_vocab for w in words) / len(words), 4))
+
+
+def match_themes(feature: Feature, report: ThemeReport) -> list[int]:
+    """The feature's themes: explicit ids, else the themes most similar in meaning to its description."""
+    if feature.themes:
+        known = {t.id for t in report.themes}
+        return [t for t in feature.themes if t in known]
+    from feedbackiq.embed import CachedEmbedder, MiniLMEmbedder, USEEmbedder
+
+    inner = USEEmbedder() if "use" in report.model_ids.get("embedding", "") else MiniLMEmbedder()
+    emb = CachedEmbedder(inner)
+    docs = [" ".join([t.name.replace(" / ", " "), *t.keywords[:8], *(q.text for q in t.quotes[:3])]) for t in report.themes]
+    vecs = emb.embed([f"{feature.name}. {feature.description}", *docs])
+    sims = vecs[1:] @ vecs[0]
+    order = np.argsort(-sims)
+    floor = max(MATCH_MIN_SIMILARITY, float(sims[order[0]]) - MATCH_BAND) if len(order) else 1.0
+    return [report.themes[i].id for i in order[:MATCH_TOP] if sims[i] >= floor]
+
+
+def translate_features(features: list[Feature], personas: PersonaSet, report: ThemeReport, llm: LLM | None = None,
+                       *, language: str = "same", use_llm: bool = True) -> list[FeatureTranslation]:
+    """For each feature x persona (segment): words, jargon, proof quotes, and (with an LLM) the message."""
+    items = list(report.feedback.items) if report.feedback else []
+    theme_of = {a.item_id: a.theme_id for a in report.assignments}
+    tokens = {it.id: tokenize(it.text) for it in items}
+    members = _persona_items(personas, items, report)
+    llm = (llm or LLM.from_env()) if use_llm else None
+    if use_llm and llm is None:
+        log.warning(HOW_TO_CONFIGURE)
+    out = []
+    for feature in features:
+        themes = match_themes(feature, report)
+        technical = {w for w in tokenize(f"{feature.name} {feature.description}") if " " not in w}
+        messages = []
+        for persona in personas.personas:
+            own = members[persona.id]
+            own_ids = {it.id for it in own}
+            share = Counter(theme_of.get(it.id) for it in own)
+            ranked = sorted(themes, key=lambda t: -share.get(t, 0))
+            vocab = {w for it in own for w in tokens[it.id] if " " not in w}
+            words = [w for w, _ in distinctive_words([tokens[i] for i in own_ids],
+                                                     [tokens[it.id] for it in items if it.id not in own_ids], top_n=12)]
+            jargon = sorted(w for w in technical if w not in vocab)
+            proof = [it for t in ranked for it in own if theme_of.get(it.id) == t]
+            sales = [it for it in own if it.source == SourceKind.SALES_NOTE and theme_of.get(it.id) in ranked]
+            msg = SegmentMessage(persona=persona.label, segment=persona.segment, relevant_themes=ranked,
+                                 words_they_use=words, jargon_to_avoid=jargon,
+                                 proof_points=[Claim(text=it.text, citations=[]) for it in proof[:3]])
+            messages.append((msg, proof[:10], sales[:6], vocab, technical))
+        if llm is not None:
+            _write_with_llm(llm, feature, messages, language)
+        out.append(FeatureTranslation(feature=feature, messages=[m for m, *_ in messages]))
+    return out
+
+
+def _persona_items(personas: PersonaSet, items, report: ThemeReport) -> dict[int, list]:
+    """Items of each persona: by its segment value, or (data-driven) by the voices whose needs formed it."""
+    out: dict[int, list] = defaultdict(list)
+    theme_of = {a.item_id: a.theme_id for a in report.assignments}
+    for p in personas.personas:
+        if p.segment:
+            out[p.id] = [it for it in items if all(it.segments.get(k) == v for k, v in p.segment.items())]
+        else:
+            needs = {n.theme_id for n in p.top_needs[:1]}
+            voices = {voice_of(it) for it in items if theme_of.get(it.id) in needs}
+            out[p.id] = [it for it in items if voice_of(it) in voices]
+    return out
+
+
+def _write_with_llm(llm: LLM, feature: Feature, messages, language: str) -> None:
+    from feedbackiq._redact import Redactor
+
+    redactor = Redactor()
+
+    def one(entry):
+        msg, proof, sales, vocab, technical = entry
+        evidence = {it.id: redactor.redact(it.text) for it in proof + sales}
+        sales_ids = {it.id for it in sales}
+        facts = f"{feature.name}: {feature.description} | {msg.persona}"
+        variables = {
+            "feature": f"{feature.name}: {feature.description}", "segment": msg.persona,
+            "words_they_use": ", ".join(msg.words_they_use) or "(none)",
+            "jargon_to_avoid": ", ".join(msg.jargon_to_avoid) or "(none)",
+            "evidence": feedback_block([{"id": it.id, "text": evidence[it.id]} for it in proof]),
+            "sales_evidence": feedback_block([{"id": it.id, "text": evidence[it.id]} for it in sales]),
+            "language_instruction": language_instruction(language, [it.language for it in proof]),
+        }
+
+        def problems(m: FeatureMessage) -> list[str]:
+            return [p for trait, claims in (("proof_points", m.proof_points), ("objections", m.objection_handling))
+                    for c in claims for p in claim_problems(c, evidence, facts, trait, sales_ids)]
+
+        def check(m: FeatureMessage) -> None:
+            found = problems(m)
+            if found:
+                raise ValueError("; ".join(found))
+
+        try:
+            m = llm.generate("translate_feature", variables, FeatureMessage, check=check, validation_retries=1)
+        except LLMOutputError as exc:  # retried once: keep only the grounded claims
+            m = FeatureMessage.model_validate(parse_json_reply(exc.last_reply))
+        good_proof = [c for c in m.proof_points if not claim_problems(c, evidence, facts, "proof_points", sales_ids)]
+        good_obj = [c for c in m.objection_handling if not claim_problems(c, evidence, facts, "objections", sales_ids)]
+        msg.headline, msg.value_proposition, msg.source = m.headline, m.value_proposition, "llm"
+        msg.claims_dropped = len(m.proof_points) + len(m.objection_handling) - len(good_proof) - len(good_obj)
+        msg.proof_points, msg.objection_handling = good_proof, good_obj
+        text = " ".join([m.headline, m.value_proposition, *(c.text for c in good_proof)])
+        msg.customer_word_share, msg.technical_word_share = word_shares(text, vocab, technical)
+        return msg
+
+    _, failures = llm.map(one, messages)
+    for i, exc in failures:
+        if not isinstance(exc, (LLMError, ValueError)):
+            raise exc
+        log.warning("message for %s kept its extractive draft: %s", messages[i][0].persona, exc)

@@ -1,0 +1,109 @@
+"""Market-language translation: the classic supply-chain example, vocabulary checks, grounding, CLI."""
+
+import json
+from collections import Counter
+
+import pytest
+from conftest import ROOT, truth_by_item
+from typer.testing import CliRunner
+
+import feedbackiq as fiq
+from feedbackiq import ConfigError
+from feedbackiq.gtm import load_features, translate_features, word_shares
+from feedbackiq.llm import LLM
+from feedbackiq.testing import OpenAIServer, Reply
+
+FEATURES = ROOT / "datasets" / "features.yaml"
+
+
+@pytest.fixture(scope="module")
+def setup(sample_report):
+    fs, rep = sample_report
+    personas = fiq.draft_personas(rep, by="company_size")
+    feats = load_features(FEATURES)
+    return fs, rep, personas, feats
+
+
+def _framing(fs, rep):
+    framing = truth_by_item(fs, "framing")
+    per = {}
+    for a in rep.assignments:
+        if framing.get(a.item_id):
+            per.setdefault(a.theme_id, Counter())[framing[a.item_id]] += 1
+    return {t: c.most_common(1)[0][0] for t, c in per.items()}
+
+
+def test_classic_supply_chain_example_is_supported_by_the_data(setup):
+    """Large manufacturers hear coordination, small shops hear cost: computed from their own feedback."""
+    fs, rep, personas, feats = setup
+    supply = translate_features(feats[:1], personas, rep, use_llm=False)[0]
+    framing = _framing(fs, rep)
+    by_size = {m.segment["company_size"]: m for m in supply.messages}
+    assert framing[by_size["1000+"].relevant_themes[0]] == "supply_coord"
+    assert framing[by_size["1-10"].relevant_themes[0]] == "supply_cost"
+    assert {"production", "purchasing"} & set(by_size["1000+"].words_they_use)
+    assert {"stock", "shipping", "costs", "money", "inventory"} & set(by_size["1-10"].words_they_use)
+    # engineering words nobody in the segment uses are flagged
+    assert "dashboard" in by_size["1-10"].jargon_to_avoid and "eta" in by_size["1000+"].jargon_to_avoid
+    assert by_size["1000+"].proof_points and by_size["1-10"].proof_points
+
+
+def test_word_shares():
+    assert word_shares("Stop losing money on stock", {"stock", "money", "losing", "stop"}, {"inventory"}) == (1.0, 0.0)
+    assert word_shares("Real-time inventory dashboard", {"stock"}, {"real-time", "inventory", "dashboard"}) == (0.0, 1.0)
+    assert word_shares("", set(), set()) == (None, None)
+
+
+def _reply(variant):
+    def reply(body):
+        user = body["messages"][1]["content"]
+        evidence = [json.loads(x) for x in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines() if x]
+        if not evidence:
+            return Reply.json({"headline": "Nothing voiced", "value_proposition": "No feedback from this segment yet."})
+        first = evidence[0]
+        proof = [{"text": "Teams stop waiting on each other", "citations": [{"item_id": first["id"], "quote": first["text"][:10]}]}]
+        if variant == "invented":
+            proof.append({"text": "Saves 4321 dollars", "citations": [{"item_id": "made-up", "quote": "x"}]})
+        return Reply.json({"headline": "Teams stop waiting on each other", "value_proposition": "Purchasing, production and "
+                           "warehouse teams see each other's status.", "proof_points": proof})
+    return reply
+
+
+@pytest.mark.parametrize("variant", ["ok", "invented"])
+def test_llm_messages_are_grounded_and_measured(setup, tmp_path, variant):
+    fs, rep, personas, feats = setup
+    with OpenAIServer(_reply(variant)) as srv:
+        llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001)
+        out = translate_features(feats[:1], personas, rep, llm)[0]
+    big = next(m for m in out.messages if m.segment["company_size"] == "1000+")
+    assert big.source == "llm" and big.headline == "Teams stop waiting on each other"
+    assert all(c.citations for c in big.proof_points)
+    assert big.claims_dropped == (1 if variant == "invented" else 0)
+    assert "Saves 4321 dollars" not in [c.text for c in big.proof_points]
+    assert big.customer_word_share is not None and big.customer_word_share > big.technical_word_share
+
+
+def test_features_file_errors(tmp_path):
+    bad = tmp_path / "f.yaml"
+    bad.write_text("features:\n  - name: X\n  - name: Y\n    description: ok\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_features(bad)
+    assert "feature 1" in str(exc.value) and "description" in str(exc.value)
+    csv_file = tmp_path / "f.csv"
+    csv_file.write_text("name,description,themes\nSheets,Per-sheet ACL,1;2\n", encoding="utf-8")
+    assert load_features(csv_file)[0].themes == [1, 2]
+    with pytest.raises(ConfigError, match="not found"):
+        load_features(tmp_path / "missing.yaml")
+
+
+def test_cli_translate(tmp_path, samples, monkeypatch):
+    for var in ("FEEDBACKIQ_LLM_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    from feedbackiq._cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["themes", str(samples), "--out", str(tmp_path), "--show", "0"]).exit_code == 0
+    res = runner.invoke(app, ["translate", str(tmp_path), "--features", str(FEATURES), "--by", "company_size"])
+    assert res.exit_code == 0, res.output
+    md = (tmp_path / "translations.md").read_text(encoding="utf-8")
+    assert "## Supply-chain visibility" in md and "### company_size: 1-10" in md and "Jargon to avoid" in md
