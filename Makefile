@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/feedbackiq themes datasets/samples/ --out runs/demo
+	$(BIN)/feedbackiq personas runs/demo --by company_size
+	$(BIN)/feedbackiq translate runs/demo --features datasets/features.yaml --by company_size
 
 # pytest exits 5 when it collected no tests: that is neither a pass nor an
 # ordinary failure, so say so plainly and fail (CI must never go green on nothing).
