@@ -84,3 +84,11 @@ def test_without_llm_cards_stay_extractive(personas, monkeypatch, caplog):
     with caplog.at_level(logging.WARNING, logger="feedbackiq"):
         out = draft_persona_traits(ps, rep)
     assert out == ps and len(caplog.records) == 1 and "FEEDBACKIQ_LLM_MODEL" in caplog.records[0].getMessage()
+
+
+def test_chinese_output_is_requested(personas, tmp_path):
+    ps, rep = personas
+    with OpenAIServer(scripted("ok")) as srv:
+        llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
+        draft_persona_traits(ps, rep, llm, language="zh")
+        assert all("简体中文" in r["messages"][0]["content"] for r in srv.chat_requests)

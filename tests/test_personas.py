@@ -96,3 +96,6 @@ def test_cli_personas_after_themes(tmp_path, samples):
     md = (tmp_path / "personas.md").read_text(encoding="utf-8")
     assert md.startswith("# Personas") and "## company_size: 1000+" in md and "In their words:" in md
     assert fiq.types.PersonaSet.model_validate_json((tmp_path / "personas.json").read_text()).by == "company_size"
+    docs = sorted((tmp_path / "personas").glob("*.md"))  # one readable document per persona
+    assert len(docs) == md.count("\n## ") and any(d.name.endswith("company_size-1000.md") for d in docs)
+    assert docs[0].read_text(encoding="utf-8").startswith("# company_size: ")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from feedbackiq.types import FeatureTranslation, Persona, PersonaSet
 
-__all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations"]
+__all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations", "slug"]
 
 
 def _card(p: Persona) -> list[str]:
@@ -45,12 +45,25 @@ def personas_to_markdown(personas: PersonaSet) -> str:
     return "\n".join(lines)
 
 
+def slug(text: str) -> str:
+    """A file-name-safe slug that keeps Chinese: "company_size: 1000+" -> "company_size-1000"."""
+    import re
+
+    return re.sub(r"[^\w\u4e00-\u9fff]+", "-", text).strip("-").lower() or "item"
+
+
 def write_personas(personas: PersonaSet, out_dir: str | Path) -> dict[str, Path]:
+    """``personas.json``, ``personas.md`` (all cards) and ``personas/<label>.md`` (one document per persona)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    (out / "personas").mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "personas.json", "markdown": out / "personas.md"}
     paths["json"].write_text(personas.model_dump_json(indent=1), encoding="utf-8")
     paths["markdown"].write_text(personas_to_markdown(personas), encoding="utf-8")
+    for p in personas.personas:
+        doc = out / "personas" / f"{p.id + 1:02d}-{slug(p.label)}.md"
+        lines = _card(p)
+        lines[0] = f"# {p.label}"  # the card's heading becomes the document's title
+        doc.write_text("\n".join(lines), encoding="utf-8")
     return paths
 
 
@@ -93,4 +106,8 @@ def write_translations(translations: list[FeatureTranslation], out_dir: str | Pa
     paths["json"].write_text(json.dumps([t.model_dump(mode="json") for t in translations], ensure_ascii=False, indent=1),
                              encoding="utf-8")
     paths["markdown"].write_text(translations_to_markdown(translations, theme_names), encoding="utf-8")
+    (out / "features").mkdir(exist_ok=True)
+    for i, ft in enumerate(translations, start=1):  # one document per feature, a section per segment
+        body = translations_to_markdown([ft], theme_names).replace("# Features in each segment's words\n\n## ", "# ", 1)
+        (out / "features" / f"{i:02d}-{slug(ft.feature.name)}.md").write_text(body, encoding="utf-8")
     return paths
