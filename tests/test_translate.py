@@ -54,31 +54,38 @@ def test_word_shares():
     assert word_shares("", set(), set()) == (None, None)
 
 
-def _reply(variant):
+def _reply(variant, sales_note_ids=frozenset()):
     def reply(body):
         user = body["messages"][1]["content"]
         evidence = [json.loads(x) for x in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines() if x]
         if not evidence:
             return Reply.json({"headline": "Nothing voiced", "value_proposition": "No feedback from this segment yet."})
+        sales = [json.loads(x) for x in user.split("<feedback_data>\n")[2].split("\n</feedback_data>")[0].splitlines() if x]
         first = evidence[0]
         proof = [{"text": "Teams stop waiting on each other", "citations": [{"item_id": first["id"], "quote": first["text"][:10]}]}]
+        objections = [{"text": "Rollout fits your plants", "citations": [{"item_id": sales[0]["id"], "quote": sales[0]["text"][:8]}]}] if sales else []
         if variant == "invented":
             proof.append({"text": "Saves 4321 dollars", "citations": [{"item_id": "made-up", "quote": "x"}]})
+            survey = next(e for e in evidence if e["id"] not in sales_note_ids)
+            objections.append({"text": "Answers the survey", "citations": [{"item_id": survey["id"], "quote": survey["text"][:5]}]})
         return Reply.json({"headline": "Teams stop waiting on each other", "value_proposition": "Purchasing, production and "
-                           "warehouse teams see each other's status.", "proof_points": proof})
+                           "warehouse teams see each other's status.", "proof_points": proof, "objection_handling": objections})
     return reply
 
 
 @pytest.mark.parametrize("variant", ["ok", "invented"])
 def test_llm_messages_are_grounded_and_measured(setup, tmp_path, variant):
     fs, rep, personas, feats = setup
-    with OpenAIServer(_reply(variant)) as srv:
+    sales_ids = {it.id for it in fs.items if it.source.value == "sales_note"}
+    with OpenAIServer(_reply(variant, sales_ids)) as srv:
         llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001)
-        out = translate_features(feats[:1], personas, rep, llm)[0]
+        out = translate_features(feats[:1], personas, rep, llm, language="zh")[0]
+        assert all("简体中文" in r["messages"][0]["content"] for r in srv.chat_requests)
     big = next(m for m in out.messages if m.segment["company_size"] == "1000+")
     assert big.source == "llm" and big.headline == "Teams stop waiting on each other"
     assert all(c.citations for c in big.proof_points)
-    assert big.claims_dropped == (1 if variant == "invented" else 0)
+    assert big.objection_handling and all(c.citations[0].item_id in sales_ids for c in big.objection_handling)
+    assert big.claims_dropped == (2 if variant == "invented" else 0)  # invented proof + objection citing a survey answer
     assert "Saves 4321 dollars" not in [c.text for c in big.proof_points]
     assert big.customer_word_share is not None and big.customer_word_share > big.technical_word_share
 
