@@ -93,7 +93,8 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
             own = members[persona.id]
             own_ids = {it.id for it in own}
             share = Counter(theme_of.get(it.id) for it in own)
-            ranked = sorted(themes, key=lambda t: -share.get(t, 0))
+            # Only the needs this segment actually voices, most voiced first.
+            ranked = sorted((t for t in themes if share.get(t, 0) > 0), key=lambda t: -share[t])
             vocab = {w for it in own for w in tokens[it.id] if " " not in w}
             words = [w for w, _ in distinctive_words([tokens[i] for i in own_ids],
                                                      [tokens[it.id] for it in items if it.id not in own_ids], top_n=12)]
