@@ -33,6 +33,10 @@ FilesArg = Annotated[list[Path], typer.Argument(help="Input files (CSV/TSV, XLSX
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory.")]
 SourceOpt = Annotated[Optional[str], typer.Option(help="survey | review | sales_note | support_ticket | other (default: detect).")]
 LayoutOpt = Annotated[Optional[str], typer.Option(help="survey_wide | review | sales_note | long (default: detect).")]
+LlmOpt = Annotated[Optional[str], typer.Option("--llm", help="LLM model for the LLM-written parts (default: $FEEDBACKIQ_LLM_MODEL).")]
+LlmUrlOpt = Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL (default: $OPENAI_BASE_URL), e.g. http://localhost:11434/v1 for Ollama.")]
+LangOpt = Annotated[str, typer.Option(help="Language of LLM output: same | en | zh.")]
+ByOpt = Annotated[Optional[str], typer.Option(help="Segment column, 'segment' to pick one, or 'none' to group respondents by the needs they voice.")]
 MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help="Column override ROLE=COLUMN, e.g. --map text=comment (repeatable; segments=a,b).")]
 
 
@@ -109,9 +113,9 @@ def themes(
     min_cluster_size: Annotated[Optional[int], typer.Option(help="Smallest theme in items (default scales with the data).")] = None,
     no_subthemes: Annotated[bool, typer.Option("--no-subthemes", help="Do not split large themes.")] = False,
     show: Annotated[int, typer.Option(help="Themes to print (0 = none).")] = 15,
-    llm: Annotated[Optional[str], typer.Option("--llm", help="LLM model for naming themes as customer needs (default: $FEEDBACKIQ_LLM_MODEL).")] = None,
-    llm_base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL (default: $OPENAI_BASE_URL), e.g. http://localhost:11434/v1 for Ollama.")] = None,
-    language: Annotated[str, typer.Option(help="Language of LLM output: same | en | zh.")] = "same",
+    llm: LlmOpt = None,
+    llm_base_url: LlmUrlOpt = None,
+    language: LangOpt = "same",
     max_llm_calls: Annotated[Optional[int], typer.Option(help="Hard cap on LLM calls; results obtained before it are kept.")] = None,
 ) -> None:
     """Ingest exports and find need themes: writes themes.json/.md/.csv, assignments.csv and the ledger."""
@@ -129,13 +133,22 @@ def themes(
     out.print(f"themes: {paths['markdown']} (also themes.json, themes.csv, assignments.csv, items.csv, ledger.csv)")
 
 
-def name_with_llm(report, model: str | None, base_url: str | None, language: str, max_calls: int | None):
-    """Name themes with an LLM when one is configured; otherwise say in one line how to configure one."""
-    from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, Budget, name_themes
+def llm_or_hint(model: str | None, base_url: str | None, max_calls: int | None = None):
+    """The configured LLM, or None after one line that says how to configure one."""
+    from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, Budget
 
     client = LLM.from_env(model=model, base_url=base_url, budget=Budget(max_calls=max_calls))
     if client is None:
         err.print(f"[yellow]{HOW_TO_CONFIGURE}[/]", highlight=False)
+    return client
+
+
+def name_with_llm(report, model: str | None, base_url: str | None, language: str, max_calls: int | None):
+    """Name themes with an LLM when one is configured."""
+    from feedbackiq.llm import name_themes
+
+    client = llm_or_hint(model, base_url, max_calls)
+    if client is None:
         return report
     named = name_themes(report, client, language=language)
     s = named.llm_stats
@@ -146,6 +159,21 @@ def name_with_llm(report, model: str | None, base_url: str | None, language: str
               f"privacy threshold, {s['dropped_citations']} citations dropped; {s['usage']['calls']} calls "
               f"({s['usage']['cache_hits']} from cache)", highlight=False)
     return named
+
+
+def load_run_report(run_dir: Path):
+    """The ThemeReport a `feedbackiq themes` run wrote into ``run_dir``."""
+    from feedbackiq._errors import CheckpointError
+    from feedbackiq.types import ThemeReport
+
+    path = run_dir / "themes.json"
+    if not path.exists():
+        raise CheckpointError(f"{path} not found: run `feedbackiq themes FILE... --out {run_dir}` first")
+    return ThemeReport.from_json(path)
+
+
+def parse_by(by: str | None) -> str | None:
+    return None if (by or "").lower() == "none" else by
 
 
 def print_themes(report, limit: int) -> None:
@@ -170,34 +198,24 @@ def print_themes(report, limit: int) -> None:
 @friendly_errors
 def personas(
     run_dir: Annotated[Path, typer.Argument(help="A folder written by `feedbackiq themes` (holds themes.json).")],
-    by: Annotated[Optional[str], typer.Option(help="Segment column, 'segment' to pick one, or 'none' to cluster respondents by their needs.")] = "segment",
+    by: ByOpt = "segment",
     min_respondents: Annotated[int, typer.Option(help="Smallest group that gets a persona.")] = 5,
-    llm: Annotated[Optional[str], typer.Option("--llm", help="LLM model to draft pains, goals, objections and triggers (default: $FEEDBACKIQ_LLM_MODEL).")] = None,
-    llm_base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL (default: $OPENAI_BASE_URL).")] = None,
-    language: Annotated[str, typer.Option(help="Language of LLM output: same | en | zh.")] = "same",
+    llm: LlmOpt = None,
+    llm_base_url: LlmUrlOpt = None,
+    language: LangOpt = "same",
 ) -> None:
-    """Draft persona cards (computed facts, distinctive needs, verbatim quotes) from a themes run."""
-    from feedbackiq._errors import CheckpointError
-    from feedbackiq.gtm import draft_personas, write_personas
-    from feedbackiq.types import ThemeReport
+    """Draft persona cards (computed facts, distinctive needs, verbatim quotes; pains, goals, objections with an LLM)."""
+    from feedbackiq.gtm import draft_persona_traits, draft_personas, write_personas
 
-    path = run_dir / "themes.json"
-    if not path.exists():
-        raise CheckpointError(f"{path} not found: run `feedbackiq themes FILE... --out {run_dir}` first")
-    report = ThemeReport.from_json(path)
-    result = draft_personas(report, by=None if (by or "").lower() == "none" else by, min_respondents=min_respondents)
-    from feedbackiq.gtm import draft_persona_traits
-    from feedbackiq.llm import HOW_TO_CONFIGURE, LLM
-
-    client = LLM.from_env(model=llm, base_url=llm_base_url)
-    if client is None:
-        err.print(f"[yellow]{HOW_TO_CONFIGURE}[/]", highlight=False)
-    else:
+    report = load_run_report(run_dir)
+    result = draft_personas(report, by=parse_by(by), min_respondents=min_respondents)
+    client = llm_or_hint(llm, llm_base_url)
+    if client is not None:
         result = draft_persona_traits(result, report, client, language=language)
     paths = write_personas(result, run_dir)
     for p in result.personas:
         out.print(f"- {p.label}: {p.summary}", highlight=False)
-    out.print(f"personas: {paths['markdown']} (and personas.json)")
+    out.print(f"personas: {paths['markdown']} (one document per persona in {run_dir / 'personas'}, and personas.json)")
 
 
 @app.command()
@@ -205,32 +223,22 @@ def personas(
 def translate(
     run_dir: Annotated[Path, typer.Argument(help="A folder written by `feedbackiq themes` (holds themes.json).")],
     features: Annotated[Path, typer.Option("--features", help="Features file (YAML or CSV: name, description, optional themes).")],
-    by: Annotated[Optional[str], typer.Option(help="Segment column, 'segment' to pick one, or 'none' for need-profile personas.")] = "segment",
-    llm: Annotated[Optional[str], typer.Option("--llm", help="LLM model to write headlines and value propositions (default: $FEEDBACKIQ_LLM_MODEL).")] = None,
-    llm_base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL (default: $OPENAI_BASE_URL).")] = None,
-    language: Annotated[str, typer.Option(help="Language of LLM output: same | en | zh.")] = "same",
+    by: ByOpt = "segment",
+    llm: LlmOpt = None,
+    llm_base_url: LlmUrlOpt = None,
+    language: LangOpt = "same",
 ) -> None:
     """Say each feature in each segment's own words, with proof quotes, words to use and jargon to avoid."""
-    from feedbackiq._errors import CheckpointError
     from feedbackiq.gtm import draft_personas, load_features, translate_features, write_translations
-    from feedbackiq.llm import LLM
-    from feedbackiq.types import ThemeReport
 
-    path = run_dir / "themes.json"
-    if not path.exists():
-        raise CheckpointError(f"{path} not found: run `feedbackiq themes FILE... --out {run_dir}` first")
-    report = ThemeReport.from_json(path)
+    report = load_run_report(run_dir)
     feats = load_features(features)
-    personas_ = draft_personas(report, by=None if (by or "").lower() == "none" else by)
-    client = LLM.from_env(model=llm, base_url=llm_base_url)
-    if client is None:
-        from feedbackiq.llm import HOW_TO_CONFIGURE
-
-        err.print(f"[yellow]{HOW_TO_CONFIGURE}[/]", highlight=False)
+    personas_ = draft_personas(report, by=parse_by(by))
+    client = llm_or_hint(llm, llm_base_url)
     result = translate_features(feats, personas_, report, client, language=language, use_llm=client is not None)
     paths = write_translations(result, run_dir, {t.id: t.name for t in report.themes})
-    out.print(f"translations: {paths['markdown']} (and translations.json): {len(feats)} features x "
-              f"{len(personas_.personas)} segments")
+    out.print(f"translations: {paths['markdown']} (one document per feature in {run_dir / 'features'}): "
+              f"{len(feats)} features x {len(personas_.personas)} segments")
 
 
 def main() -> None:
