@@ -140,3 +140,13 @@ def test_get_params_round_trips_and_fit_does_not_change_them():
     tc.fit(blobs()[0])
     assert tc.get_params() == before and ThemeClusterer(**before).get_params() == before
     assert tc.min_cluster_size is None and tc.min_cluster_size_ > 0  # the learned value goes in the _ attribute
+
+
+def test_large_sets_fit_on_a_sample_and_assign_the_rest():
+    X, y = blobs(n_per=300, k=4)
+    full = ThemeClusterer(reduction="pca", max_fit_size=None).fit(X)
+    sampled = ThemeClusterer(reduction="pca", max_fit_size=400).fit(X)
+    assert sampled.fitted_mask_.sum() == 400 and full.fitted_mask_.all()
+    assert sampled.n_themes_ == full.n_themes_ == 4
+    assert purity(sampled.labels_, y) > 0.95 and (sampled.labels_ == OTHER).mean() < 0.05
+    assert ThemeClusterer(reduction="pca", max_fit_size=400, random_state=3).fit(X).fitted_mask_.sum() == 400

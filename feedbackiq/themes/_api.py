@@ -92,7 +92,13 @@ def find_themes(
     model = ThemeClusterer(**params)
     model.fit(X)
     labels = model.labels_
-    sub = split_subthemes(model.reduced_, labels, max(SUBTHEME_MIN_ITEMS, 4 * model.min_cluster_size_), seed) if subthemes else np.full(len(items), OTHER)
+    sub = np.full(len(items), OTHER)
+    if subthemes:
+        fitted = model.fitted_mask_
+        sub[fitted] = split_subthemes(model.reduced_[fitted], labels[fitted],
+                                      max(SUBTHEME_MIN_ITEMS, 4 * model.min_cluster_size_ * fitted.mean()), seed)
+        if not fitted.all():  # rows outside the fitted sample join the nearest sub-theme of their theme
+            _assign_subthemes(X, labels, sub, fitted)
     clock.lap("cluster")
 
     tokens = [tokenize(it.text) for it in items]
@@ -132,6 +138,18 @@ def find_themes(
         input_hash=input_hash(items),
         feedback=feedback_set,
     )
+
+
+def _assign_subthemes(X: np.ndarray, labels: np.ndarray, sub: np.ndarray, fitted: np.ndarray) -> None:
+    Xn = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+    for t in np.unique(labels[labels >= 0]):
+        known = np.where((labels == t) & fitted & (sub >= 0))[0]
+        todo = np.where((labels == t) & ~fitted)[0]
+        if not len(known) or not len(todo):
+            continue
+        ids = np.unique(sub[known])
+        C = np.stack([Xn[known[sub[known] == s]].mean(axis=0) for s in ids])
+        sub[todo] = ids[(Xn[todo] @ C.T).argmax(axis=1)]
 
 
 class _Clock:

@@ -57,6 +57,10 @@ class ThemeClusterer:
         Cosine similarity to the nearest theme centroid needed to leave "other".
     merge_threshold : float or None, default 0.85
         Merge themes whose centroids are at least this similar; ``None`` disables.
+    max_fit_size : int or None, default 20000
+        Above this many distinct vectors, reduction and HDBSCAN are fitted on a random sample of
+        this size (``min_cluster_size`` scaled to keep the same smallest theme share) and every other
+        point joins its nearest theme by the outlier policy. Keeps large sets fast and bounded.
     merge_margin : float or None, default 0.15
         Also merge two themes when their centroid similarity reaches the mean of their
         cohesions (mean member-to-centroid cosine) plus this margin; ``None`` disables.
@@ -74,7 +78,10 @@ class ThemeClusterer:
     centroids_ : ndarray of shape (n_themes_, dim)
         Normalised theme centroids in the original space.
     reduced_ : ndarray
-        The reduced coordinates (useful for sub-themes and maps).
+        The reduced coordinates (useful for sub-themes and maps); rows not in the fitted sample
+        get their nearest sampled neighbour's theme centroid, see ``fitted_mask_``.
+    fitted_mask_ : ndarray of bool
+        Rows whose vector was in the sample that reduction and HDBSCAN were fitted on.
     min_cluster_size_ : int
 
     Examples
@@ -91,7 +98,7 @@ class ThemeClusterer:
                  min_cluster_size: int | None = None, min_samples: int | None = None,
                  cluster_selection_method: str = "eom", reassign_threshold: float = 0.3,
                  merge_threshold: float | None = 0.85, merge_margin: float | None = 0.15,
-                 random_state: int = 0) -> None:
+                 max_fit_size: int | None = 20_000, random_state: int = 0) -> None:
         self.reduction = reduction
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -101,6 +108,7 @@ class ThemeClusterer:
         self.reassign_threshold = reassign_threshold
         self.merge_threshold = merge_threshold
         self.merge_margin = merge_margin
+        self.max_fit_size = max_fit_size
         self.random_state = random_state
 
     def get_params(self, deep: bool = True) -> dict:
@@ -120,18 +128,36 @@ class ThemeClusterer:
             # Too few distinct texts to find density: one theme holds them all.
             labels_u = np.zeros(len(unique), dtype=int)
             probs_u = np.ones(len(unique))
+            fitted_u = np.ones(len(unique), dtype=bool)
             self.reduced_ = np.zeros((n, 2))
         else:
-            reduced_u = self._reduce(unique)
-            labels_u, probs_u = self._hdbscan(reduced_u, mcs)
+            fit_idx = self._fit_sample(len(unique))
+            reduced_fit = self._reduce(unique[fit_idx])
+            # The same smallest theme share in the sample as in the whole set.
+            mcs_fit = max(5, round(mcs * len(fit_idx) / len(unique)))
+            labels_fit, probs_fit = self._hdbscan(reduced_fit, mcs_fit)
+            labels_u = np.full(len(unique), OTHER, dtype=int)   # unsampled rows start as "noise": the
+            probs_u = np.zeros(len(unique))                      # outlier policy assigns them below
+            labels_u[fit_idx], probs_u[fit_idx] = labels_fit, probs_fit
+            reduced_u = np.zeros((len(unique), reduced_fit.shape[1]))
+            reduced_u[fit_idx] = reduced_fit
+            fitted_u = np.zeros(len(unique), dtype=bool)
+            fitted_u[fit_idx] = True
             self.reduced_ = reduced_u[inverse]
         labels, probs = labels_u[inverse], probs_u[inverse]
+        self.fitted_mask_ = fitted_u[inverse]
         labels, probs, self.reassigned_ = self._reassign(X, labels, probs)
         labels = self._merge(X, labels)
         self.labels_, self.probabilities_ = _relabel_by_size(labels), probs
         self.n_themes_ = int(self.labels_.max() + 1) if (self.labels_ >= 0).any() else 0
         self.centroids_ = _centroids(X, self.labels_, self.n_themes_)
         return self
+
+    def _fit_sample(self, n_unique: int) -> np.ndarray:
+        if self.max_fit_size is None or n_unique <= self.max_fit_size:
+            return np.arange(n_unique)
+        rng = np.random.default_rng(self.random_state)
+        return np.sort(rng.choice(n_unique, size=self.max_fit_size, replace=False))
 
     def fit_predict(self, X: np.ndarray, y: None = None) -> np.ndarray:
         return self.fit(X).labels_
