@@ -65,3 +65,15 @@ def truth_by_item(fs, column: str = "theme") -> dict:
         elif stem in ("app_reviews", "crm_notes"):
             out[it.id] = truth.get((stem, it.metadata["source_id"]))
     return out
+
+
+def majority_truth_by_theme(fs, report, column: str = "framing") -> dict:
+    """For each theme id, the planted truth value most of its items carry."""
+    from collections import Counter
+
+    truth = truth_by_item(fs, column)
+    per_theme: dict = {}
+    for a in report.assignments:
+        if truth.get(a.item_id):
+            per_theme.setdefault(a.theme_id, Counter())[truth[a.item_id]] += 1
+    return {t: c.most_common(1)[0][0] for t, c in per_theme.items()}

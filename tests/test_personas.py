@@ -1,9 +1,7 @@
 """Persona cards from the themes: computed facts, distinctive needs, planted segments recovered."""
 
-from collections import Counter
-
 import pytest
-from conftest import truth_by_item
+from conftest import majority_truth_by_theme
 
 import feedbackiq as fiq
 from feedbackiq import EmptyInputError, InputError
@@ -12,21 +10,12 @@ from feedbackiq.themes._describe import voice_of
 from feedbackiq.types import ThemeReport
 
 
-def _framing_of_theme(fs, report):
-    framing = truth_by_item(fs, "framing")
-    per_theme = {}
-    for a in report.assignments:
-        if framing.get(a.item_id):
-            per_theme.setdefault(a.theme_id, Counter())[framing[a.item_id]] += 1
-    return {t: c.most_common(1)[0][0] for t, c in per_theme.items()}
-
-
 def test_planted_segments_are_recovered_by_company_size(sample_report):
     """Large manufacturers' distinctive need is coordination; small shops' is cost (the planted story)."""
     fs, rep = sample_report
     ps = fiq.draft_personas(rep, by="company_size")
     assert ps.mode == "segment" and ps.by == "company_size"
-    framing = _framing_of_theme(fs, rep)
+    framing = majority_truth_by_theme(fs, rep, "framing")
     top = {p.segment["company_size"]: [framing.get(n.theme_id) for n in p.top_needs[:2]] for p in ps.personas}
     assert "supply_coord" in top["1000+"] and "supply_coord" in top["201-1000"]
     assert "supply_cost" in top["1-10"] and "supply_cost" in top["11-50"]

@@ -1,10 +1,9 @@
 """Market-language translation: the classic supply-chain example, vocabulary checks, grounding, CLI."""
 
 import json
-from collections import Counter
 
 import pytest
-from conftest import ROOT, truth_by_item
+from conftest import ROOT, majority_truth_by_theme
 from typer.testing import CliRunner
 
 import feedbackiq as fiq
@@ -24,20 +23,11 @@ def setup(sample_report):
     return fs, rep, personas, feats
 
 
-def _framing(fs, rep):
-    framing = truth_by_item(fs, "framing")
-    per = {}
-    for a in rep.assignments:
-        if framing.get(a.item_id):
-            per.setdefault(a.theme_id, Counter())[framing[a.item_id]] += 1
-    return {t: c.most_common(1)[0][0] for t, c in per.items()}
-
-
 def test_classic_supply_chain_example_is_supported_by_the_data(setup):
     """Large manufacturers hear coordination, small shops hear cost: computed from their own feedback."""
     fs, rep, personas, feats = setup
     supply = translate_features(feats[:1], personas, rep, use_llm=False)[0]
-    framing = _framing(fs, rep)
+    framing = majority_truth_by_theme(fs, rep, "framing")
     by_size = {m.segment["company_size"]: m for m in supply.messages}
     assert framing[by_size["1000+"].relevant_themes[0]] == "supply_coord"
     assert framing[by_size["1-10"].relevant_themes[0]] == "supply_cost"
