@@ -1,0 +1,82 @@
+"""The overview section: what the report was computed from, at a glance."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from feedbackiq.report._html import DASH, esc, num, pct, section
+from feedbackiq.types import ThemeReport
+
+__all__ = ["overview_section"]
+
+_SOURCE_NAMES = {"survey": "survey answers", "review": "app reviews", "sales_note": "sales notes",
+                 "support_ticket": "support tickets", "other": "other"}
+_LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "other": "other"}
+
+
+def _stat(value: str, label: str) -> str:
+    return f'<div class="stat"><div class="value">{value}</div><div class="label">{esc(label)}</div></div>'
+
+
+def _counts(counter: Counter, names: dict[str, str]) -> str:
+    return ", ".join(f"{esc(names.get(k, k))} {num(v)}" for k, v in counter.most_common()) or DASH
+
+
+def _files_table(report: ThemeReport) -> str:
+    fs = report.feedback
+    if fs is None or not fs.ledger.files:
+        return ""
+    counts = fs.ledger.row_counts()
+    rows = "".join(
+        f"<tr><td>{esc(f.path)}</td><td>{esc(f.source.value)}</td><td>{esc(f.layout)}</td>"
+        f'<td class="n">{num(f.rows)}</td><td class="n">{num(counts[f.path]["rows_used"])}</td>'
+        f'<td class="n">{num(counts[f.path]["rows_skipped"])}</td><td class="n">{num(counts[f.path]["items"])}</td></tr>'
+        for f in fs.ledger.files)
+    return ('<h3>Input files</h3><table class="plain"><thead><tr><th>file</th><th>source</th><th>layout</th>'
+            '<th class="n">rows</th><th class="n">used</th><th class="n">skipped</th><th class="n">items</th></tr>'
+            f"</thead><tbody>{rows}</tbody></table>")
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        return [kv for k, v in value.items() for kv in _flatten(v, f"{prefix}.{k}" if prefix else str(k))]
+    return [(prefix, value)]
+
+
+def _manifest(manifest: dict | None) -> str:
+    if not manifest:
+        return ""
+    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str))}</td></tr>"
+                   for k, v in _flatten(manifest))
+    return f'<details class="manifest"><summary>Run manifest (versions, parameters, inputs, timings)</summary><table class="kv">{rows}</table></details>'
+
+
+def overview_section(report: ThemeReport, manifest: dict | None) -> str:
+    items = report.feedback.items if report.feedback else []
+    sources = Counter(it.source.value for it in items)
+    languages = Counter(it.language for it in items)
+    dates = sorted(it.created_at for it in items if it.created_at is not None)
+    other = report.other.size if report.other else 0
+    stats = "".join([
+        _stat(num(report.n_items), "feedback items"),
+        _stat(num(report.n_respondents), "respondents / accounts"),
+        _stat(num(len(report.themes)), "need themes"),
+        _stat(pct(other / report.n_items if report.n_items else None, 1), "items in no theme (\"other\")"),
+    ])
+    named = sum(t.label_source == "llm" for t in report.themes)
+    facts = [
+        ("Sources", _counts(sources, _SOURCE_NAMES)),
+        ("Languages", _counts(languages, _LANGUAGE_NAMES)),
+        ("Dates", f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d} ({num(len(dates))} items dated)" if dates else DASH),
+        ("Models", ", ".join(f"{esc(k)}: {esc(v)}" for k, v in report.model_ids.items()) or DASH),
+        ("Theme names", f"{named} of {len(report.themes)} named by an LLM (checked against quotes); the rest are keywords"
+         if named else "keywords (no LLM in this run); each theme's quotes show what it is about"),
+    ]
+    body = (f'<div class="stats">{stats}</div><table class="kv">'
+            + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in facts)
+            + f"</table>{_files_table(report)}{_manifest(manifest)}")
+    return section("overview", "Overview",
+                   "What this report was computed from. A respondent is one survey respondent, one reviewer or one "
+                   "sales account; themes are counted in respondents, so one loud customer counts once.", body)
