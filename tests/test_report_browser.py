@@ -184,12 +184,12 @@ def test_sample_report_in_chromium(browser, sample_page, tmp_path):
     # A Chinese quote shows its characters, drawn with a font that has them (not as empty boxes).
     zh = {it.id for it in report.feedback.items if it.language == "zh"}
     quote = next(q for t in report.themes for q in t.quotes if q.item_id in zh)
-    shown = [e for e in find(By.CSS_SELECTOR, "#quotes blockquote[lang='zh-CN'] p") if e.text == quote.text.strip()]
+    shown = [e for e in find(By.CSS_SELECTOR, "#quotes blockquote p[lang='zh-CN']") if e.text == quote.text.strip()]
     assert shown, f"Chinese quote {quote.text!r} not found on the page"
     browser.execute_cdp_cmd("DOM.enable", {})
     browser.execute_cdp_cmd("CSS.enable", {})  # after the console check: DevTools' own stylesheet read logs an error
     root = browser.execute_cdp_cmd("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-    node = browser.execute_cdp_cmd("DOM.querySelector", {"nodeId": root, "selector": "#quotes blockquote[lang='zh-CN'] p"})
+    node = browser.execute_cdp_cmd("DOM.querySelector", {"nodeId": root, "selector": "#quotes blockquote p[lang='zh-CN']"})
     fonts = browser.execute_cdp_cmd("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
     assert any(any(f in font["familyName"] for f in CJK_FAMILIES) and font["glyphCount"] > 0 for font in fonts), fonts
 

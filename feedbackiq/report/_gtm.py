@@ -10,7 +10,7 @@ __all__ = ["personas_section", "translations_section"]
 
 
 def _quotes(quotes: list[Quote], languages: dict[str, str]) -> str:
-    return "".join(f'<blockquote class="quote small"{lang_attr(languages.get(q.item_id))}><p>{esc(q.text)}</p>'
+    return "".join(f'<blockquote class="quote small"><p{lang_attr(languages.get(q.item_id))}>{esc(q.text)}</p>'
                    f'<footer>{esc(q.source.value)}{" · " + esc(q.respondent_id) if q.respondent_id else ""} · '
                    f"<code>{esc(q.item_id)}</code></footer></blockquote>" for q in quotes)
 

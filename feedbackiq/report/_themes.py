@@ -71,7 +71,7 @@ def theme_table_section(report: ThemeReport, colors: dict[int, str], growth: dic
 
 def _quote(q: Quote, language: str | None) -> str:
     who = f" · {esc(q.respondent_id)}" if q.respondent_id else ""
-    return (f'<blockquote class="quote"{lang_attr(language)}><p>{esc(q.text)}</p>'
+    return (f'<blockquote class="quote"><p{lang_attr(language)}>{esc(q.text)}</p>'
             f'<footer><span class="src src-{esc(q.source.value)}">{esc(_SOURCE_LABEL.get(q.source.value, q.source.value))}'
             f'</span>{who} · <code>{esc(q.item_id)}</code></footer></blockquote>')
 
