@@ -206,3 +206,12 @@ def test_full_sample_report_renders_every_theme(sample_report):
         assert f'<article class="theme" id="theme-{t.id}">' in page
     assert page.count('<article class="persona">') == len(personas.personas)
     assert 'lang="zh-CN"' in page
+
+
+def test_report_without_its_items_still_renders():
+    report = _report()
+    report.feedback = None  # e.g. a ThemeReport saved without the feedback set
+    page = render_html(report, coords={"i0": (0.0, 0.0)}, scorecard=[{}], unowned=[{}])
+    assert "Dates</th><td>—" in page and page.count('<tr data-theme="') == 2
+    # No segment sizes without the items: cells show and shade by respondent counts instead.
+    assert re.findall(r'<td class="hm n" data-count="(\d+)" title="(\d+) respondents"', page)[:2] == [("3", "3"), ("1", "1")]

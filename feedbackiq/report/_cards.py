@@ -1,4 +1,9 @@
-"""KPI cards: the scorecard (each card's evidence vs its target) and demand no card owns."""
+"""KPI cards: the scorecard (each card's evidence vs its target) and demand no card owns.
+
+Rows come as plain dicts, e.g. ``CardScores.to_pandas().to_dict("records")`` (enum values, NaN for
+missing numbers, theme ids as ``"3;4"``) and ``[u.model_dump(mode="json") for u in scores.unowned]``;
+both shapes and plain lists/None are accepted, and a missing key shows as a dash.
+"""
 
 from __future__ import annotations
 
@@ -10,73 +15,105 @@ from feedbackiq.types import ThemeReport
 
 __all__ = ["scorecard_section", "unowned_section", "STATUSES"]
 
-STATUSES = {"pass": "on target", "fail": "off target", "unmatched": "no theme matches the card",
-            "ambiguous": "several themes could be the card's", "no_data": "no data for the metric"}
+STATUSES = {"pass": "meets the target", "fail": "misses the target", "unmatched": "no theme matches the target",
+            "ambiguous": "several themes could be the target's", "no_data": "no data for the metric"}
+_DIRECTIONS = {"min": "at least", "max": "at most"}
+
+
+def _plain(v: Any) -> Any:
+    """Enum -> its value, NaN -> None: what a DataFrame's records hold, as plain values."""
+    v = getattr(v, "value", v)
+    return None if isinstance(v, float) and math.isnan(v) else v
 
 
 def _value(v: Any) -> str:
     """A number as people read it (1,429,500 / 12.5 / 0.295); other values as text."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    v = _plain(v)
+    if v is None:
         return DASH
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return esc(v)
     return num(v) if abs(v) >= 1000 or isinstance(v, int) else esc(f"{v:.3g}")
 
 
-def _change(v: Any) -> str:
-    """A relative change (0.35) as "+35%"."""
-    if not isinstance(v, (int, float)) or isinstance(v, bool) or v != v:  # v != v: NaN
-        return DASH
-    return "new" if v == math.inf else f"{100 * v:+.0f}%"
+def _number(v: Any) -> float | None:
+    v = _plain(v)
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
-def _theme_links(ids: Any, names: dict[int, str]) -> str:
-    if not ids:
-        return DASH
-    return ", ".join(f'<a href="#theme-{int(i)}">{esc(names.get(int(i), f"#{i}"))}</a>' if str(i).lstrip("-").isdigit()
-                     else esc(i) for i in ids)
+def _theme_ids(value: Any) -> list[str]:
+    """Theme ids from a list, or from the ``"3;4"`` string of ``CardScores.to_pandas()``."""
+    value = _plain(value)
+    if value is None:
+        return []
+    parts = value.split(";") if isinstance(value, str) else list(value)
+    return [str(getattr(p, "theme_id", p)).strip() for p in parts if str(getattr(p, "theme_id", p)).strip()]
+
+
+def _theme_links(value: Any, names: dict[int, str]) -> str:
+    ids = _theme_ids(value)
+    return ", ".join(f'<a href="#theme-{int(i)}">{esc(names.get(int(i), f"#{i}"))}</a>' if i.lstrip("-").isdigit()
+                     else esc(i) for i in ids) or DASH
 
 
 def scorecard_section(rows: list[dict], report: ThemeReport) -> str:
     names = {t.id: t.name for t in report.themes}
     body_rows = []
     for r in rows:
-        status = str(r.get("status") or "no_data")
+        status = str(_plain(r.get("status")) or "no_data")
         css = status if status in STATUSES else "unknown"
-        ci = (f"{_value(r.get('ci_low'))} – {_value(r.get('ci_high'))}"
-              if r.get("ci_low") is not None or r.get("ci_high") is not None else DASH)
-        target = " ".join(x for x in (esc(r.get("direction") or ""), _value(r.get("target_value"))) if x and x != DASH) or DASH
+        low, high = _plain(r.get("ci_low")), _plain(r.get("ci_high"))
+        ci = f"{_value(low)} – {_value(high)}" if low is not None or high is not None else DASH
+        direction = str(_plain(r.get("direction")) or "")
+        target = f"{esc(_DIRECTIONS.get(direction, direction))} {_value(r.get('target_value'))}".strip()
+        ratio = _number(r.get("ratio"))
         body_rows.append(
-            f'<tr class="card-row" data-status="{esc(status)}"><td><b>{esc(r.get("card"))}</b>'
-            f'<div class="muted">{esc(r.get("kind"))}</div></td><td>{esc(r.get("target"))}</td><td>{esc(r.get("metric"))}</td>'
-            f'<td class="n">{_value(r.get("actual"))}</td><td class="n">{target}</td>'
+            f'<tr class="card-row" data-status="{esc(status)}"><td><b>{esc(_plain(r.get("card")))}</b>'
+            f'<div class="muted">{esc(_plain(r.get("kind")))}</div></td><td>{esc(_plain(r.get("target")))}</td>'
+            f'<td>{esc(_plain(r.get("metric")))}</td><td class="n">{_value(r.get("actual"))}</td><td class="n">{target}</td>'
             f'<td><span class="status status-{css}" title="{esc(STATUSES.get(status, ""))}">{esc(status)}</span></td>'
-            f'<td class="n">{_value(r.get("ratio"))}</td><td class="n">{ci}</td>'
+            f'<td class="n">{pct(ratio)}</td><td class="n">{ci}</td>'
             f'<td>{_theme_links(r.get("themes"), names)}</td></tr>')
     legend = " · ".join(f'<span class="status status-{k}">{k}</span> {esc(v)}' for k, v in STATUSES.items())
     body = ('<table id="scorecard" class="plain"><thead><tr><th>Card</th><th>Target</th><th>Metric</th><th class="n">Actual</th>'
-            '<th class="n">Target value</th><th>Status</th><th class="n">Actual / target</th><th class="n">95% interval</th>'
-            f'<th>Evidence (themes)</th></tr></thead><tbody>{"".join(body_rows)}</tbody></table><p class="note">{legend}</p>')
+            '<th class="n">Target value</th><th>Status</th><th class="n">Attainment</th><th class="n">95% interval</th>'
+            f'<th>Evidence (themes)</th></tr></thead><tbody>{"".join(body_rows)}</tbody></table>'
+            f'<p class="note">{legend}. Attainment: how much of the target the evidence reaches (100% or more meets '
+            "it).</p>")
     return section("scorecard", "KPI card scorecard",
-                   "Each row is one PM/GTM card: the metric measured in the feedback, its target, and whether the "
-                   "evidence meets it. The interval says how sure the measurement is; the themes are the evidence.", body)
+                   "Each row is one target of a PM/GTM card: the metric measured in the feedback, its target, and whether "
+                   "the evidence meets it. The interval says how sure the measurement is; the themes are the evidence.",
+                   body)
+
+
+def _growth_ratio(v: Any) -> tuple[str, float | None]:
+    """The cards scorer's growth is a ratio of shares (recent / before): 1.5 -> "+50%"."""
+    g = _number(v)
+    if g is None:
+        return DASH, None
+    return ("new", math.inf) if g == math.inf else (f"{100 * (g - 1):+.0f}%", g)
 
 
 def unowned_section(rows: list[dict], report: ThemeReport) -> str:
-    body_rows = "".join(
-        f'<tr><td data-sort="{esc(r.get("name"))}"><a href="#theme-{esc(r.get("theme_id"))}">{esc(r.get("name"))}</a></td>'
-        f'<td class="n" data-sort="{sort_value(r.get("respondents"))}">{_value(r.get("respondents"))}</td>'
-        f'<td class="n" data-sort="{sort_value(r.get("respondent_share"))}">{pct(r.get("respondent_share"))}</td>'
-        f'<td class="n" data-sort="{sort_value(r.get("growth"))}">'
-        f'{_change(r.get("growth"))}</td>'
-        f'<td class="n" data-sort="{sort_value(r.get("deal_value"))}">{_value(r.get("deal_value"))}</td>'
-        f'<td class="n" data-sort="{sort_value(r.get("lost_value"))}">{_value(r.get("lost_value"))}</td></tr>'
-        for r in rows)
+    body_rows = []
+    for r in rows:
+        lost = _plain(r.get("lost_deal_value", r.get("lost_value")))
+        growth, growth_sort = _growth_ratio(r.get("growth"))
+        reasons = ", ".join(str(x) for x in (_plain(r.get("reasons")) or []))
+        body_rows.append(
+            f'<tr><td data-sort="{esc(_plain(r.get("name")))}"><a href="#theme-{esc(_plain(r.get("theme_id")))}">'
+            f'{esc(_plain(r.get("name")))}</a>{f"<div class=muted>{esc(reasons)}</div>" if reasons else ""}</td>'
+            f'<td class="n" data-sort="{sort_value(_number(r.get("respondents")))}">{_value(r.get("respondents"))}</td>'
+            f'<td class="n" data-sort="{sort_value(_number(r.get("respondent_share")))}">{pct(_number(r.get("respondent_share")))}</td>'
+            f'<td class="n" data-sort="{sort_value(growth_sort)}">{growth}</td>'
+            f'<td class="n" data-sort="{sort_value(_number(r.get("deal_value")))}">{_value(r.get("deal_value"))}</td>'
+            f'<td class="n" data-sort="{sort_value(_number(lost))}">{_value(lost)}</td></tr>')
     head = "".join(f'<th class="{"t" if k == "text" else "n"}" data-sort-type="{k}"><button type="button">{h}</button></th>'
-                   for h, k in (("Theme", "text"), ("Respondents", "number"), ("Share", "number"), ("Growth", "number"),
-                                ("Deal value", "number"), ("Lost deals", "number")))
-    body = (f'<table id="unowned" class="sortable"><thead><tr>{head}</tr></thead><tbody>{body_rows}</tbody></table>'
-            '<p class="note">Lost deals: deal value of lost opportunities whose sales notes raise the need.</p>')
+                   for h, k in (("Theme (why listed)", "text"), ("Respondents", "number"), ("Share", "number"),
+                                ("Growth", "number"), ("Deal value", "number"), ("Lost deals", "number")))
+    body = (f'<table id="unowned" class="sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(body_rows)}</tbody></table>'
+            '<p class="note">Growth: the theme\'s share of items in the recent months vs before, as the cards scorer '
+            "measures it. Lost deals: value of lost opportunities whose sales notes raise the need.</p>")
     return section("unowned", "Demand no card owns",
-                   "Needs customers voice that no KPI card tracks yet, largest first: candidates for a new card or an "
-                   "owner. Click a header to sort.", body)
+                   "Needs customers voice that no KPI card tracks yet: candidates for a new card or an owner. "
+                   "Click a header to sort.", body)
