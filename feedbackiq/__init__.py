@@ -35,12 +35,15 @@ _LAZY: dict[str, str] = {
     "load_features": "feedbackiq.gtm",
     "Redactor": "feedbackiq._redact",
     "redact": "feedbackiq._redact",
+    "run": "feedbackiq.pipeline",
+    "RunConfig": "feedbackiq.pipeline",
+    "load_config": "feedbackiq.pipeline",
 }
 
 __all__ = ["__version__", *_error_names, *_type_names, *_LAZY]
 
 
-_SUBPACKAGES = {"ingest", "embed", "themes", "llm", "gtm", "testing", "types"}
+_SUBPACKAGES = {"ingest", "embed", "themes", "llm", "gtm", "testing", "types", "pipeline"}
 
 
 def __getattr__(name: str) -> Any:

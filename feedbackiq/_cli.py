@@ -86,6 +86,56 @@ def ingest_files(files: list[Path], source: str | None, layout: str | None, mapp
     return read_feedback(files, source, layout=layout, **parse_mapping(mapping))
 
 
+@app.command("run")
+@friendly_errors
+def run_cmd(
+    exports: Annotated[list[Path], typer.Argument(help="Survey, review and CRM exports (files or folders).")],
+    out_dir: OutOpt,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML settings (see `feedbackiq config-example`).")] = None,
+    cards: Annotated[Optional[Path], typer.Option(help="KPI cards file (YAML/JSON) to score the themes against.")] = None,
+    features: Annotated[Optional[Path], typer.Option(help="Features file (YAML/CSV) to translate into each segment's words.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Reuse every finished stage whose inputs and settings did not change.")] = False,
+    llm: LlmOpt = None,
+    llm_base_url: LlmUrlOpt = None,
+    language: Annotated[Optional[str], typer.Option(help="Language of LLM output: same | en | zh (default: config).")] = None,
+    max_llm_calls: Annotated[Optional[int], typer.Option(help="Hard cap on LLM calls (default: config).")] = None,
+    by: Annotated[Optional[str], typer.Option(help="Segment column for personas (default: config, 'segment').")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: config, 0).")] = None,
+    map_: MapOpt = None,
+    progress: Annotated[str, typer.Option(help="rich | plain | json | quiet (default: rich on a terminal, else plain).")] = "auto",
+) -> None:
+    """Everything in one go: ingest -> themes -> names -> personas -> messaging -> card scores -> report.html."""
+    from feedbackiq.pipeline import load_config, run
+
+    cfg = load_config(config).with_overrides({
+        "llm": {"model": llm, "base_url": llm_base_url, "max_calls": max_llm_calls},
+        "output": {"language": language},
+        "personas": {"by": by},
+        "themes": {"seed": seed},
+        "ingest": {"columns": parse_mapping(map_) or None},
+    })
+    if progress == "auto":
+        progress = "rich" if sys.stderr.isatty() else "plain"
+    if not resume and (out_dir / "manifest.json").exists():
+        err.print(f"{out_dir} holds an earlier run: recomputing every stage (pass --resume to reuse finished ones)",
+                  highlight=False)
+    result = run(exports, out_dir, config=cfg, cards=cards, features=features, resume=resume, progress=progress)
+    reused = [s.stage for s in result.manifest.stages if s.status == "reused"]
+    if reused:
+        err.print(f"reused from checkpoints: {', '.join(reused)}", highlight=False)
+    if progress != "quiet" and progress != "json":
+        print_themes(result.report, 10)
+    out.print(f"report: {result.report_path}", highlight=False)
+
+
+@app.command("config-example")
+def config_example() -> None:
+    """Print a commented feedbackiq.toml to start from."""
+    from feedbackiq.pipeline import EXAMPLE_CONFIG
+
+    out.print(EXAMPLE_CONFIG, highlight=False, markup=False)
+
+
 @app.command()
 @friendly_errors
 def ingest(files: FilesArg, out_dir: OutOpt, source: SourceOpt = None, layout: LayoutOpt = None, map_: MapOpt = None) -> None:
