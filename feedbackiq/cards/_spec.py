@@ -22,6 +22,13 @@ from feedbackiq.types import Card, CardSet, card_problems
 __all__ = ["load_cards", "line_of", "line_at"]
 
 
+class _Loader(yaml.SafeLoader):
+    """Dates stay text for pydantic to parse: PyYAML would raise a bare ValueError on 2026-13-01."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
 def load_cards(path: str | Path) -> CardSet:
     """Read a card file.
 
@@ -68,7 +75,8 @@ def load_cards(path: str | Path) -> CardSet:
         try:
             card = Card.model_validate(raw, context={"defer_checks": True})
         except ValidationError as exc:
-            e = exc.errors()[0]
+            # a misspelt field explains the "missing" one next to it: report the typo
+            e = min(exc.errors(), key=lambda x: x["type"] != "extra_forbidden")
             loc = tuple(e["loc"])
             line, depth = _walk(root, ("cards", i, *loc))
             if root is not None and e["type"] != "missing":  # drop pydantic's union-member tags ('date', 'str')
@@ -91,7 +99,7 @@ def _parse(text: str, p: Path) -> Any:
         except json.JSONDecodeError as exc:
             raise CardError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(p), line=exc.lineno) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -154,7 +162,13 @@ def _reword(e: dict) -> str:
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
         return f"expected a date as YYYY-MM-DD, got {value!r}"
     if kind == "extra_forbidden":
-        return f"unknown field {e['loc'][-1]!r}"
+        import difflib
+
+        from feedbackiq.types import Card, CardTarget, CardWindow
+
+        known = {*Card.model_fields, *CardTarget.model_fields, *CardWindow.model_fields}
+        close = difflib.get_close_matches(str(e["loc"][-1]), sorted(known), n=1)
+        return f"unknown field {e['loc'][-1]!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
     if kind == "missing":
         return f"missing required field {e['loc'][-1]!r}"
     if kind == "literal_error" and e["loc"] and e["loc"][-1] == "kind":
