@@ -25,6 +25,7 @@ demo: setup
 	$(BIN)/feedbackiq themes datasets/samples/ --out runs/demo
 	$(BIN)/feedbackiq personas runs/demo --by company_size
 	$(BIN)/feedbackiq translate runs/demo --features datasets/features.yaml --by company_size
+	$(BIN)/feedbackiq score runs/demo --cards datasets/cards.yaml
 
 # pytest exits 5 when it collected no tests: that is neither a pass nor an
 # ordinary failure, so say so plainly and fail (CI must never go green on nothing).
