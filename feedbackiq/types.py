@@ -13,9 +13,9 @@ import enum
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 if TYPE_CHECKING:  # pandas is a dependency, but importing it costs ~0.3 s
     import pandas as pd
@@ -458,6 +458,10 @@ def _segment_strings(v: Any) -> Any:
             for k, x_ in v.items()}
 
 
+# {column: value or [values]}; numbers become text, as the data hold them
+SegmentFilter = Annotated[dict[str, str | list[str]], BeforeValidator(_segment_strings)]
+
+
 class CardWindow(_Model):
     """Dates a target looks at: ``after`` (inclusive) and ``before`` (exclusive), each a date or
     ``"launch"`` (the launch card's ``launch_date``); ``days`` bounds the window's length."""
@@ -488,17 +492,12 @@ class CardTarget(_Model):
     metric: str
     min: float | None = None
     max: float | None = None
-    segment: dict[str, str | list[str]] = Field(default_factory=dict)
+    segment: SegmentFilter = Field(default_factory=dict)
     window: CardWindow | None = None
     source: list[SourceKind] = Field(default_factory=list)
     moscow: Literal["must", "should", "could", "won't"] | None = None   # the team's class (demand cards)
-    segments: dict[str, str | list[str]] = Field(default_factory=dict)  # target segments (readiness metrics)
+    segments: SegmentFilter = Field(default_factory=dict)  # target segments (readiness metrics)
     phase: str | None = None              # the launch phase a readiness target is due for
-
-    @field_validator("segment", "segments", mode="before")
-    @classmethod
-    def _segment_values(cls, v: Any) -> Any:
-        return _segment_strings(v)
 
     @field_validator("source", mode="before")
     @classmethod
@@ -530,16 +529,11 @@ class Card(_Model):
     kind: CardKind
     name: str = Field(min_length=1)
     owner: str | None = None
-    segment: dict[str, str | list[str]] = Field(default_factory=dict)  # inherited by every target
+    segment: SegmentFilter = Field(default_factory=dict)  # inherited by every target
     feature: str | None = None            # launch cards: the feature (as named in features.yaml)
     launch_date: date | None = None
     phases: list[CardPhase] = Field(default_factory=list)
     targets: list[CardTarget] = Field(min_length=1)
-
-    @field_validator("segment", mode="before")
-    @classmethod
-    def _segment_values(cls, v: Any) -> Any:
-        return _segment_strings(v)
 
     @field_validator("kind", mode="before")
     @classmethod

@@ -194,3 +194,34 @@ def test_unknown_theme_id_is_an_error_at_scoring(tmp_path, sample_report):
         """)
     with pytest.raises(CardError, match=r"line 5, card 1 \('Ids'\), field 'targets.0.match.themes': no theme 9999"):
         score_cards(cards, report)
+
+
+@pytest.mark.parametrize("direction, target, actual, ci, status, ratio, confident", [
+    ("min", 0.10, 0.12, (0.11, 0.14), "pass", 1.2, True),
+    ("min", 0.10, 0.12, (0.08, 0.15), "pass", 1.2, False),   # the interval reaches below the target
+    ("min", 0.10, 0.05, (0.03, 0.08), "fail", 0.5, True),
+    ("max", 0.10, 0.40, (0.30, 0.50), "fail", 0.25, True),
+    ("max", 0.10, 0.08, (0.05, 0.12), "pass", 1.25, False),
+    ("max", 5.0, 0.0, None, "pass", None, True),              # a count: no interval, nothing to divide
+])
+def test_judge_status_ratio_and_confidence(direction, target, actual, ci, status, ratio, confident):
+    from feedbackiq.cards._metrics import judge
+    from feedbackiq.types import TargetResult
+
+    r = TargetResult(card="c", kind="demand_validation", target="t", metric="m", direction=direction, target_value=target,
+                     actual=actual, ci_low=ci and ci[0], ci_high=ci and ci[1], status="no_data")
+    judge(r)
+    assert (r.status, r.ratio, r.confident) == (status, ratio, confident)
+
+
+def test_windows_resolve_launch_and_days():
+    from datetime import date
+
+    from feedbackiq.cards._score import resolve_window
+    from feedbackiq.types import CardWindow
+
+    launch, as_of = date(2026, 6, 15), date(2026, 11, 20)
+    assert resolve_window(CardWindow(after="launch", days=30), launch, as_of) == (launch, date(2026, 7, 15))
+    assert resolve_window(CardWindow(before="launch", days=15), launch, as_of) == (date(2026, 5, 31), launch)
+    assert resolve_window(CardWindow(days=20), launch, as_of) == (date(2026, 11, 1), date(2026, 11, 21))
+    assert resolve_window(None, launch, as_of) == (None, None)

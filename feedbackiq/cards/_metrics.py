@@ -18,9 +18,9 @@ from importlib import resources
 import numpy as np
 
 from feedbackiq.themes._describe import sentiment_of, voice_of
-from feedbackiq.types import FeedbackItem, SourceKind
+from feedbackiq.types import FeedbackItem, SourceKind, TargetResult
 
-__all__ = ["Measure", "wilson_interval", "bootstrap_sum", "measure", "churn_pattern", "BOOTSTRAP_RESAMPLES",
+__all__ = ["Measure", "wilson_interval", "bootstrap_sum", "measure", "judge", "churn_pattern", "BOOTSTRAP_RESAMPLES",
            "DEAL_STAGES"]
 
 BOOTSTRAP_RESAMPLES = 2000
@@ -133,3 +133,23 @@ def measure(metric: str, population: list[FeedbackItem], matched: set[str], rati
         pat = churn_pattern()
         return Measure(float(sum(bool(pat.search(it.text)) for it in hits)), n=len(hits))
     raise ValueError(f"not a feedback metric: {metric}")
+
+
+def judge(res: TargetResult) -> None:
+    """Status, attainment ratio and confidence from ``actual`` vs the target (``no_data`` without a value)."""
+    if res.actual is None:
+        res.status = "no_data"
+        return
+    a, v = res.actual, res.target_value
+    ok = a >= v if res.direction == "min" else a <= v
+    res.status = "pass" if ok else "fail"
+    if res.direction == "min":
+        res.ratio = round(a / v, 4) if v else None
+    else:
+        res.ratio = round(v / a, 4) if a else None
+    if res.ci_low is None or res.ci_high is None:
+        res.confident = True  # a count of what the data hold, not an estimate
+    elif res.direction == "min":
+        res.confident = res.ci_low >= v if ok else res.ci_high < v
+    else:
+        res.confident = res.ci_high <= v if ok else res.ci_low > v

@@ -8,6 +8,7 @@ voices them and has a headline or proof quotes.
 
 from __future__ import annotations
 
+from feedbackiq.cards._metrics import judge
 from feedbackiq.types import Card, CardTarget, FeatureTranslation, MatchedTheme, PersonaSet, TargetResult
 
 __all__ = ["readiness", "target_segments"]
@@ -20,8 +21,6 @@ def target_segments(t: CardTarget) -> list[tuple[str, str]]:
 
 def readiness(card: Card, t: CardTarget, personas: PersonaSet | None,
               translations: list[FeatureTranslation] | None) -> TargetResult:
-    from feedbackiq.cards._score import judge
-
     res = TargetResult(card=card.name, kind=card.kind, target=t.label(), metric=t.metric, direction=t.direction,
                        target_value=t.value, status="no_data", phase=t.phase, match_method="feature")
     segs = target_segments(t)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from feedbackiq._errors import CardError, EmptyInputError
 from feedbackiq.cards._match import match_targets
-from feedbackiq.cards._metrics import DEAL_STAGES, measure
+from feedbackiq.cards._metrics import DEAL_STAGES, judge, measure
 from feedbackiq.cards._readiness import readiness
 from feedbackiq.cards._unowned import find_unowned
 from feedbackiq.embed import Embedder
@@ -163,26 +163,6 @@ def _score_feedback_target(card: Card, t: CardTarget, m, items, theme_of, scales
 def _blank(card: Card, t: CardTarget) -> TargetResult:
     return TargetResult(card=card.name, kind=card.kind, target=t.label(), metric=t.metric, direction=t.direction,
                         target_value=t.value, status="no_data", moscow=t.moscow, phase=t.phase)
-
-
-def judge(res: TargetResult) -> None:
-    """Status, attainment ratio and confidence from ``actual`` vs the target (``no_data`` without a value)."""
-    if res.actual is None:
-        res.status = "no_data"
-        return
-    a, v = res.actual, res.target_value
-    ok = a >= v if res.direction == "min" else a <= v
-    res.status = "pass" if ok else "fail"
-    if res.direction == "min":
-        res.ratio = round(a / v, 4) if v else None
-    else:
-        res.ratio = round(v / a, 4) if a else None
-    if res.ci_low is None or res.ci_high is None:
-        res.confident = True  # a count of what the data hold, not an estimate
-    elif res.direction == "min":
-        res.confident = res.ci_low >= v if ok else res.ci_high < v
-    else:
-        res.confident = res.ci_high <= v if ok else res.ci_low > v
 
 
 def _evidence(metric: str, hits: list[FeedbackItem]) -> list[Quote]:
