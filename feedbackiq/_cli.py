@@ -247,14 +247,20 @@ def score(
     run_dir: Annotated[Path, typer.Argument(help="A folder written by `feedbackiq themes` (holds themes.json).")],
     cards: Annotated[Path, typer.Option("--cards", help="KPI card file (YAML or JSON with a 'cards:' list).")],
     as_of: Annotated[Optional[str], typer.Option(help="Judge phases and open windows at this date (YYYY-MM-DD).")] = None,
+    llm: LlmOpt = None,
+    llm_base_url: LlmUrlOpt = None,
 ) -> None:
-    """Score the KPI cards' targets against the evidence: writes scorecard.md and scorecard.json."""
+    """Score the KPI cards' targets against the evidence: writes scorecard.md and scorecard.json.
+
+    With an LLM, matches made by meaning are confirmed by it (one call per such target)."""
     from feedbackiq.cards import load_cards, score_cards, write_scorecard
 
     report = load_run_report(run_dir)
     card_set = load_cards(cards)
     personas_, translations = load_gtm_outputs(run_dir)
-    scores = score_cards(card_set, report, personas=personas_, translations=translations, as_of=parse_date(as_of, "--as-of"))
+    when = parse_date(as_of, "--as-of")
+    scores = score_cards(card_set, report, personas=personas_, translations=translations, as_of=when,
+                         llm=llm_or_hint(llm, llm_base_url))
     paths = write_scorecard(scores, run_dir)
     print_scores(scores)
     out.print(f"scorecard: {paths['markdown']} (also scorecard.json)")

@@ -617,7 +617,7 @@ class TargetResult(_Model):
     confident: bool | None = None         # the whole interval is on the same side of the target
     n: int | None = None                  # the denominator (respondents, items, notes) the value rests on
     baseline: float | None = None         # mention_share in the same-length window before launch
-    match_method: Literal["themes", "keywords", "similarity", "feature", "none"] = "none"
+    match_method: Literal["themes", "keywords", "similarity", "llm", "feature", "none"] = "none"
     themes: list[MatchedTheme] = Field(default_factory=list)
     candidates: list[MatchedTheme] = Field(default_factory=list)  # nearest themes when unmatched/ambiguous
     evidence: list[Quote] = Field(default_factory=list)

@@ -142,3 +142,46 @@ def test_score_command(scored, tmp_path):
     assert "line 5, card 1 ('D'), field 'targets.0.metric'" in proc.stderr.replace("\n", "")
     res = CliRunner().invoke(app, ["score", str(tmp_path), "--cards", str(CARDS), "--as-of", "20/11/2026"])
     assert res.exit_code == 2 and "YYYY-MM-DD" in res.output
+
+
+def test_llm_confirms_or_rejects_matches_made_by_meaning(scored, tmp_path):
+    from feedbackiq.llm import LLM
+    from feedbackiq.testing import OpenAIServer, Reply
+
+    _, report, *_ = scored
+    cards = fiq.load_cards(CARDS)
+    launch = next(c for c in cards.cards if c.kind == "launch_cadence")
+    launch.targets = [t for t in launch.targets if t.metric == "mention_share"]  # battery (matched), refunds (ambiguous)
+    cards.cards = [launch]
+
+    def reply(body):
+        user = body["messages"][1]["content"]
+        ids = [json.loads(line)["theme_id"] for line in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines()]
+        if "battery" in user.split("\n")[0]:
+            return Reply.json({"themes": ids[:1], "rationale": "only the first is about battery"})
+        return Reply.json({"themes": [], "rationale": "these are about support, not refunds"})
+
+    with OpenAIServer(reply) as srv:
+        llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
+        got = {t.target: t for t in fiq.score_cards(cards, report, llm=llm).targets()}
+        assert len(srv.chat_requests) == 2
+    battery = got["Battery complaints after launch <= 10% of reviews"]
+    refunds = got["退款/退货 mentions after launch <= 3% of reviews"]
+    assert battery.match_method == "llm" and len(battery.themes) == 1 and "LLM confirmed" in battery.note
+    assert battery.status == "fail"
+    assert refunds.status == "unmatched" and refunds.candidates and "support, not refunds" in refunds.note
+
+
+def test_llm_reply_with_a_theme_that_was_not_a_candidate_keeps_the_similarity_match(scored, tmp_path):
+    from feedbackiq.llm import LLM
+    from feedbackiq.testing import OpenAIServer, Reply
+
+    _, report, *_ = scored
+    cards = fiq.load_cards(CARDS)
+    cards.cards = [cards.cards[0]]
+    cards.cards[0].targets = cards.cards[0].targets[:1]
+    with OpenAIServer(lambda body: Reply.json({"themes": [9999], "rationale": "made up"})) as srv:
+        llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
+        t = fiq.score_cards(cards, report, llm=llm).targets()[0]
+        assert len(srv.chat_requests) == 2  # sent back once with the error
+    assert t.match_method == "similarity" and t.status == "pass" and "similarity match stands" in t.note

@@ -30,6 +30,7 @@ MATCH_MIN_SIMILARITY = 0.30
 AMBIGUOUS_MARGIN = 0.05
 MATCH_BAND = 0.25
 N_CANDIDATES = 3
+N_CONFIRM = 6  # themes shown to an LLM confirming a match
 
 
 @dataclass
@@ -39,6 +40,7 @@ class TargetMatch:
     themes: list[MatchedTheme] = field(default_factory=list)
     candidates: list[MatchedTheme] = field(default_factory=list)
     note: str | None = None
+    nearest: list[MatchedTheme] = field(default_factory=list)  # the top N_CONFIRM by similarity (for LLM confirmation)
 
 
 def match_targets(targets: list[CardTarget], report: ThemeReport, embedder: Embedder | None = None) -> list[TargetMatch]:
@@ -54,8 +56,9 @@ def match_targets(targets: list[CardTarget], report: ThemeReport, embedder: Embe
 
 def _match_one(target: CardTarget, report: ThemeReport, sims: np.ndarray | None) -> TargetMatch:
     themes = report.themes
-    nearest = [] if sims is None else [MatchedTheme(theme_id=themes[j].id, name=themes[j].name, similarity=round(float(sims[j]), 3))
-                                       for j in np.argsort(-sims)[:N_CANDIDATES]]
+    ranked = [] if sims is None else [MatchedTheme(theme_id=themes[j].id, name=themes[j].name, similarity=round(float(sims[j]), 3))
+                                      for j in np.argsort(-sims)[:max(N_CANDIDATES, N_CONFIRM)]]
+    nearest = ranked[:N_CANDIDATES]
     if target.match and target.match.themes:
         wanted = set(target.match.themes)
         return TargetMatch("matched", "themes", [MatchedTheme(theme_id=t.id, name=t.name) for t in themes if t.id in wanted])
@@ -74,10 +77,15 @@ def _match_one(target: CardTarget, report: ThemeReport, sims: np.ndarray | None)
         floor = max(MATCH_MIN_SIMILARITY, best - MATCH_BAND)
         found = [MatchedTheme(theme_id=themes[j].id, name=themes[j].name, similarity=round(float(sims[j]), 3))
                  for j in np.argsort(-sims) if sims[j] >= floor]
-        return TargetMatch("matched", "similarity", found)
+        return TargetMatch("matched", "similarity", found, nearest=_union(found, ranked[:N_CONFIRM]))
     if best >= MATCH_MIN_SIMILARITY - AMBIGUOUS_MARGIN:
-        return TargetMatch("ambiguous", "similarity", candidates=nearest,
+        return TargetMatch("ambiguous", "similarity", candidates=nearest, nearest=ranked[:N_CONFIRM],
                            note=f"best similarity {best:.2f} is just below the threshold {MATCH_MIN_SIMILARITY}: "
                                 "confirm with match: {themes: [...]}")
     return TargetMatch("unmatched", "similarity", candidates=nearest,
                        note=f"no theme is close in meaning (best {best:.2f} < {MATCH_MIN_SIMILARITY}): nobody asked for this")
+
+
+def _union(first: list[MatchedTheme], more: list[MatchedTheme]) -> list[MatchedTheme]:
+    seen = {m.theme_id for m in first}
+    return first + [m for m in more if m.theme_id not in seen]

@@ -10,6 +10,7 @@ data, or passed without the whole interval clearing the target; else it passes.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from feedbackiq._errors import CardError, EmptyInputError
 from feedbackiq.cards._match import match_targets
@@ -21,6 +22,9 @@ from feedbackiq.themes._describe import rating_scales
 from feedbackiq.types import (Card, CardResult, CardScores, CardSet, CardTarget, FeatureTranslation, FeedbackItem,
                               MatchedTheme, PersonaSet, PhaseStatus, Quote, SourceKind, TargetResult, ThemeReport)
 
+if TYPE_CHECKING:
+    from feedbackiq.llm import LLM
+
 __all__ = ["score_cards", "resolve_window"]
 
 N_EVIDENCE = 3
@@ -28,7 +32,7 @@ N_EVIDENCE = 3
 
 def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | None = None,
                 translations: list[FeatureTranslation] | None = None, as_of: date | None = None,
-                embedder: Embedder | None = None, seed: int = 0) -> CardScores:
+                embedder: Embedder | None = None, llm: LLM | None = None, seed: int = 0) -> CardScores:
     """Score every card's targets against the evidence.
 
     Parameters
@@ -46,6 +50,8 @@ def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | N
         the last feedback date.
     embedder : Embedder, optional
         Matches ``need`` texts to themes; default the model the report was built with.
+    llm : LLM, optional
+        Confirms matches made by meaning (one call per such target); see :mod:`feedbackiq.cards._confirm`.
     seed : int, default 0
         Seeds the bootstrap.
 
@@ -71,6 +77,10 @@ def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | N
     _check_against_data(cards, report)
     targets = [(card, t) for card in cards.cards for t in card.targets]
     matches = match_targets([t for _, t in targets], report, embedder)
+    if llm is not None:
+        from feedbackiq.cards._confirm import confirm_matches
+
+        confirm_matches([t for _, t in targets], matches, report, llm)
     theme_of = {a.item_id: a.theme_id for a in report.assignments}
     scales = rating_scales(items)
     results: dict[int, list[TargetResult]] = {}
@@ -136,6 +146,7 @@ def _score_feedback_target(card: Card, t: CardTarget, m, items, theme_of, scales
         res.status, res.note = m.status, m.note
         return res
     res.themes = m.themes
+    llm_note = [m.note] if m.note else []  # a matched target has a note only from LLM confirmation
     wanted = {x.theme_id for x in m.themes}
     start, end = resolve_window(t.window, card.launch_date, as_of)
     if t.window and t.window.after is not None and end is None:
@@ -144,7 +155,7 @@ def _score_feedback_target(card: Card, t: CardTarget, m, items, theme_of, scales
     pop, undated = _population(items, segment, t.source, start, end)
     matched = {it.id for it in pop if theme_of.get(it.id) in wanted}
     value = measure(t.metric, pop, matched, scales, seed)
-    notes = [value.note] if value.note else []
+    notes = llm_note + ([value.note] if value.note else [])
     if undated:
         notes.append(f"{undated} items without a date left out of the window")
     if t.metric == "mention_share" and start is not None:
