@@ -20,7 +20,7 @@ from feedbackiq.cards._unowned import find_unowned
 from feedbackiq.embed import Embedder
 from feedbackiq.themes._describe import rating_scales
 from feedbackiq.types import (Card, CardResult, CardScores, CardSet, CardTarget, FeatureTranslation, FeedbackItem,
-                              MatchedTheme, PersonaSet, PhaseStatus, Quote, SourceKind, TargetResult, ThemeReport)
+                              PersonaSet, PhaseStatus, Quote, SourceKind, TargetResult, ThemeReport)
 
 if TYPE_CHECKING:
     from feedbackiq.llm import LLM
