@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 # --resume reuses the stages a previous demo run finished (delete runs/demo to start over).
 demo: setup
 	$(BIN)/feedbackiq run datasets/samples/ --out runs/demo --by company_size \
-		--features datasets/features.yaml --resume
+		--features datasets/features.yaml --cards datasets/cards.yaml --resume
 
 # pytest exits 5 when it collected no tests: that is neither a pass nor an
 # ordinary failure, so say so plainly and fail (CI must never go green on nothing).

@@ -291,6 +291,77 @@ def translate(
               f"{len(feats)} features x {len(personas_.personas)} segments")
 
 
+@app.command()
+@friendly_errors
+def score(
+    run_dir: Annotated[Path, typer.Argument(help="A folder written by `feedbackiq themes` (holds themes.json).")],
+    cards: Annotated[Path, typer.Option("--cards", help="KPI card file (YAML or JSON with a 'cards:' list).")],
+    as_of: Annotated[Optional[str], typer.Option(help="Judge phases and open windows at this date (YYYY-MM-DD).")] = None,
+    llm: LlmOpt = None,
+    llm_base_url: LlmUrlOpt = None,
+) -> None:
+    """Score the KPI cards' targets against the evidence: writes scorecard.md and scorecard.json.
+
+    With an LLM, matches made by meaning are confirmed by it (one call per such target)."""
+    from feedbackiq.cards import load_cards, score_cards, write_scorecard
+
+    report = load_run_report(run_dir)
+    card_set = load_cards(cards)
+    personas_, translations = load_gtm_outputs(run_dir)
+    when = parse_date(as_of, "--as-of")
+    scores = score_cards(card_set, report, personas=personas_, translations=translations, as_of=when,
+                         llm=llm_or_hint(llm, llm_base_url))
+    paths = write_scorecard(scores, run_dir)
+    print_scores(scores)
+    out.print(f"scorecard: {paths['markdown']} (also scorecard.json)")
+
+
+def load_gtm_outputs(run_dir: Path):
+    """personas.json and translations.json from `feedbackiq personas` / `translate`, when the run has them."""
+    import json
+
+    from feedbackiq.types import FeatureTranslation, PersonaSet
+
+    personas_path, translations_path = run_dir / "personas.json", run_dir / "translations.json"
+    personas_ = PersonaSet.model_validate_json(personas_path.read_text(encoding="utf-8")) if personas_path.exists() else None
+    translations = ([FeatureTranslation.model_validate(x) for x in json.loads(translations_path.read_text(encoding="utf-8"))]
+                    if translations_path.exists() else None)
+    return personas_, translations
+
+
+def parse_date(value: str | None, option: str):
+    from datetime import date
+
+    from feedbackiq._errors import InputError
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def print_scores(scores) -> None:
+    from rich.table import Table
+
+    from feedbackiq.cards._markdown import format_value
+
+    table = Table(title=f"KPI cards as of {scores.as_of}")
+    for col, justify in (("card", "left"), ("target", "left"), ("actual", "right"), ("target", "right"), ("status", "left")):
+        table.add_column(col, justify=justify, overflow="fold")
+    for c in scores.cards:
+        for i, r in enumerate(c.targets):
+            op = ">=" if r.direction == "min" else "<="
+            table.add_row(f"{c.name}: {c.status}" if i == 0 else "", r.target, format_value(r.metric, r.actual),
+                                        f"{op} {format_value(r.metric, r.target_value)}", r.status, end_section=i == len(c.targets) - 1)
+    out.print(table)
+    if scores.unowned:
+        out.print("unowned demand: " + "; ".join(f"#{u.theme_id} {u.name} ({u.respondents} respondents, "
+                                                 f"lost deals {u.lost_deal_value:,.0f})" for u in scores.unowned[:5]),
+                  highlight=False)
+
+
 def main() -> None:
     """Console entry point."""
     app(prog_name="feedbackiq")
