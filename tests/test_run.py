@@ -18,6 +18,7 @@ from tests.conftest import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "datasets" / "features.yaml"
+CARDS = ROOT / "datasets" / "cards.yaml"
 
 
 def statuses(result_or_manifest) -> dict[str, str]:
@@ -45,12 +46,13 @@ def run_cli(args, env_extra=None, **kw):
 
 def test_run_without_llm_writes_every_output_and_manifest(tmp_path):
     out = tmp_path / "run"
-    result = fiq.run(SAMPLES, out, features=FEATURES)
+    result = fiq.run(SAMPLES, out, features=FEATURES, cards=CARDS)
     st = statuses(result)
     assert st == {"ingest": "done", "embed": "done", "themes": "done", "names": "skipped", "personas": "done",
-                  "translate": "done", "cards": "skipped"}
+                  "translate": "done", "cards": "done"}
+    assert {c.status for c in result.scores.cards} <= {"pass", "fail", "at_risk"} and result.scores.unowned
     for name in ("report.md", "manifest.json", "themes.json", "themes.parquet", "assignments.parquet",
-                 "assignments.csv", "personas.md", "translations.md", "ledger.csv"):
+                 "assignments.csv", "personas.md", "translations.md", "ledger.csv", "scorecard.md", "scorecard.json"):
         assert (out / name).exists(), name
     m = json.loads((out / "manifest.json").read_text())
     assert m["items"] == len(result.report.feedback.items) == result.report.n_items
@@ -65,6 +67,8 @@ def test_run_without_llm_writes_every_output_and_manifest(tmp_path):
     assert m["llm"] == {"configured": False}
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## How this was made" in md and "survey_export_zh.csv" in md
+    sections = [line for line in md.splitlines() if line.startswith("## ")]
+    assert len(sections) >= 5  # scorecard, themes, personas, messages, provenance: each nested under the title
     import pandas as pd
 
     assert len(pd.read_parquet(out / "assignments.parquet")) == result.report.n_items

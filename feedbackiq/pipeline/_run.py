@@ -186,7 +186,7 @@ class _Runner:
         else:
             self.skip("translate", "no features file (--features features.yaml)")
 
-        scores = self._score(report, personas, translations, k_names, k_personas, k_translate)
+        scores = self._score(report, personas, translations, k_names, k_personas, k_translate, llm, prompts)
         self.manifest.model_ids = dict(report.model_ids)
         self.manifest.prompt_versions = prompts
         self.manifest.llm = _llm_usage(llm, cfg)
@@ -213,11 +213,24 @@ class _Runner:
         self._end("embed", "done", key, t0, embedder.model_id)
         return vectors
 
-    def _score(self, report, personas, translations, k_names, k_personas, k_translate):
-        if self.cfg.files.cards is None:
+    def _score(self, report, personas, translations, k_names, k_personas, k_translate, llm, prompts):
+        from feedbackiq.llm._prompts import load_prompt
+        from feedbackiq.types import CardScores
+
+        from feedbackiq.pipeline._stages import cards_stage
+
+        cards_path = self.cfg.files.cards
+        if cards_path is None:
             self.skip("cards", "no cards file (--cards cards.yaml)")
             return None
-        return None  # wired to feedbackiq.cards.score_cards once the cards module lands
+        if llm is not None:
+            prompts["confirm_card_match"] = load_prompt("confirm_card_match").version
+        key = stage_key("cards", v=self.version, names=k_names, personas=k_personas, translate=k_translate,
+                        cards=file_sha256(cards_path), as_of=self.cfg.files.as_of,
+                        llm=llm.model if llm is not None else None, prompt=prompts.get("confirm_card_match"),
+                        seed=self.cfg.themes.seed)
+        return self.stage("cards", key, CardScores,
+                          lambda: cards_stage(report, personas, translations, cards_path, llm, self.cfg))
 
 
 class _Translations(BaseModel):

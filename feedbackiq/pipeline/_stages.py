@@ -19,7 +19,7 @@ from feedbackiq.types import FeatureTranslation, FeedbackSet, PersonaSet, ThemeR
 
 __all__ = [
     "ingest_stage", "make_embedder", "embed_stage", "themes_stage", "names_stage", "personas_stage",
-    "translate_stage", "make_llm", "PrecomputedEmbedder", "EMBED_BLOCK",
+    "translate_stage", "cards_stage", "make_llm", "PrecomputedEmbedder", "EMBED_BLOCK",
 ]
 
 # Texts per embedding block: progress advances and the disk cache is written per block,
@@ -126,3 +126,12 @@ def translate_stage(report: ThemeReport, personas: PersonaSet, features_path: Pa
 
     features = load_features(features_path)
     return translate_features(features, personas, report, llm, language=out.language, use_llm=llm is not None)
+
+
+def cards_stage(report: ThemeReport, personas: PersonaSet | None, translations: list[FeatureTranslation] | None,
+                cards_path: Path, llm, cfg: RunConfig):
+    from feedbackiq.cards import load_cards, score_cards
+
+    cards = load_cards(cards_path)
+    return score_cards(cards, report, personas=personas, translations=translations, as_of=cfg.files.as_of,
+                       llm=llm, seed=cfg.themes.seed)
