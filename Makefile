@@ -38,10 +38,11 @@ browser:
 	$$sudo apt-get install -y -q $(BROWSER_PACKAGES) \
 	  || { $$sudo apt-get update -q && $$sudo apt-get install -y -q $(BROWSER_PACKAGES); }
 
+# The main job: one batch run over the sample exports; it ends by printing where the report is.
+# --resume reuses the stages a previous demo run finished (delete runs/demo to start over).
 demo: setup
-	$(BIN)/feedbackiq themes datasets/samples/ --out runs/demo
-	$(BIN)/feedbackiq personas runs/demo --by company_size
-	$(BIN)/feedbackiq translate runs/demo --features datasets/features.yaml --by company_size
+	$(BIN)/feedbackiq run datasets/samples/ --out runs/demo --by company_size \
+		--features datasets/features.yaml --cards datasets/cards.yaml --resume
 
 # pytest exits 5 when it collected no tests: that is neither a pass nor an
 # ordinary failure, so say so plainly and fail (CI must never go green on nothing).

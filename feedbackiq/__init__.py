@@ -33,14 +33,20 @@ _LAZY: dict[str, str] = {
     "draft_personas": "feedbackiq.gtm",
     "translate_features": "feedbackiq.gtm",
     "load_features": "feedbackiq.gtm",
+    "load_cards": "feedbackiq.cards",
+    "score_cards": "feedbackiq.cards",
+    "write_scorecard": "feedbackiq.cards",
     "Redactor": "feedbackiq._redact",
     "redact": "feedbackiq._redact",
+    "run": "feedbackiq.pipeline",
+    "RunConfig": "feedbackiq.pipeline",
+    "load_config": "feedbackiq.pipeline",
 }
 
 __all__ = ["__version__", *_error_names, *_type_names, *_LAZY]
 
 
-_SUBPACKAGES = {"ingest", "embed", "themes", "llm", "gtm", "testing", "types"}
+_SUBPACKAGES = {"ingest", "embed", "themes", "llm", "gtm", "cards", "testing", "types", "pipeline", "report"}
 
 
 def __getattr__(name: str) -> Any:

@@ -86,6 +86,56 @@ def ingest_files(files: list[Path], source: str | None, layout: str | None, mapp
     return read_feedback(files, source, layout=layout, **parse_mapping(mapping))
 
 
+@app.command("run")
+@friendly_errors
+def run_cmd(
+    exports: Annotated[list[Path], typer.Argument(help="Survey, review and CRM exports (files or folders).")],
+    out_dir: OutOpt,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML settings (see `feedbackiq config-example`).")] = None,
+    cards: Annotated[Optional[Path], typer.Option(help="KPI cards file (YAML/JSON) to score the themes against.")] = None,
+    features: Annotated[Optional[Path], typer.Option(help="Features file (YAML/CSV) to translate into each segment's words.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Reuse every finished stage whose inputs and settings did not change.")] = False,
+    llm: LlmOpt = None,
+    llm_base_url: LlmUrlOpt = None,
+    language: Annotated[Optional[str], typer.Option(help="Language of LLM output: same | en | zh (default: config).")] = None,
+    max_llm_calls: Annotated[Optional[int], typer.Option(help="Hard cap on LLM calls (default: config).")] = None,
+    by: Annotated[Optional[str], typer.Option(help="Segment column for personas (default: config, 'segment').")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: config, 0).")] = None,
+    map_: MapOpt = None,
+    progress: Annotated[str, typer.Option(help="rich | plain | json | quiet (default: rich on a terminal, else plain).")] = "auto",
+) -> None:
+    """Everything in one go: ingest -> themes -> names -> personas -> messaging -> card scores -> report.html."""
+    from feedbackiq.pipeline import load_config, run
+
+    cfg = load_config(config).with_overrides({
+        "llm": {"model": llm, "base_url": llm_base_url, "max_calls": max_llm_calls},
+        "output": {"language": language},
+        "personas": {"by": by},
+        "themes": {"seed": seed},
+        "ingest": {"columns": parse_mapping(map_) or None},
+    })
+    if progress == "auto":
+        progress = "rich" if sys.stderr.isatty() else "plain"
+    if not resume and (out_dir / "manifest.json").exists():
+        err.print(f"{out_dir} holds an earlier run: recomputing every stage (pass --resume to reuse finished ones)",
+                  highlight=False)
+    result = run(exports, out_dir, config=cfg, cards=cards, features=features, resume=resume, progress=progress)
+    reused = [s.stage for s in result.manifest.stages if s.status == "reused"]
+    if reused:
+        err.print(f"reused from checkpoints: {', '.join(reused)}", highlight=False)
+    if progress != "quiet" and progress != "json":
+        print_themes(result.report, 10)
+    out.print(f"report: {result.report_path}", highlight=False)
+
+
+@app.command("config-example")
+def config_example() -> None:
+    """Print a commented feedbackiq.toml to start from."""
+    from feedbackiq.pipeline import EXAMPLE_CONFIG
+
+    out.print(EXAMPLE_CONFIG, highlight=False, markup=False)
+
+
 @app.command()
 @friendly_errors
 def ingest(files: FilesArg, out_dir: OutOpt, source: SourceOpt = None, layout: LayoutOpt = None, map_: MapOpt = None) -> None:
@@ -239,6 +289,77 @@ def translate(
     paths = write_translations(result, run_dir, {t.id: t.name for t in report.themes})
     out.print(f"translations: {paths['markdown']} (one document per feature in {run_dir / 'features'}): "
               f"{len(feats)} features x {len(personas_.personas)} segments")
+
+
+@app.command()
+@friendly_errors
+def score(
+    run_dir: Annotated[Path, typer.Argument(help="A folder written by `feedbackiq themes` (holds themes.json).")],
+    cards: Annotated[Path, typer.Option("--cards", help="KPI card file (YAML or JSON with a 'cards:' list).")],
+    as_of: Annotated[Optional[str], typer.Option(help="Judge phases and open windows at this date (YYYY-MM-DD).")] = None,
+    llm: LlmOpt = None,
+    llm_base_url: LlmUrlOpt = None,
+) -> None:
+    """Score the KPI cards' targets against the evidence: writes scorecard.md and scorecard.json.
+
+    With an LLM, matches made by meaning are confirmed by it (one call per such target)."""
+    from feedbackiq.cards import load_cards, score_cards, write_scorecard
+
+    report = load_run_report(run_dir)
+    card_set = load_cards(cards)
+    personas_, translations = load_gtm_outputs(run_dir)
+    when = parse_date(as_of, "--as-of")
+    scores = score_cards(card_set, report, personas=personas_, translations=translations, as_of=when,
+                         llm=llm_or_hint(llm, llm_base_url))
+    paths = write_scorecard(scores, run_dir)
+    print_scores(scores)
+    out.print(f"scorecard: {paths['markdown']} (also scorecard.json)")
+
+
+def load_gtm_outputs(run_dir: Path):
+    """personas.json and translations.json from `feedbackiq personas` / `translate`, when the run has them."""
+    import json
+
+    from feedbackiq.types import FeatureTranslation, PersonaSet
+
+    personas_path, translations_path = run_dir / "personas.json", run_dir / "translations.json"
+    personas_ = PersonaSet.model_validate_json(personas_path.read_text(encoding="utf-8")) if personas_path.exists() else None
+    translations = ([FeatureTranslation.model_validate(x) for x in json.loads(translations_path.read_text(encoding="utf-8"))]
+                    if translations_path.exists() else None)
+    return personas_, translations
+
+
+def parse_date(value: str | None, option: str):
+    from datetime import date
+
+    from feedbackiq._errors import InputError
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def print_scores(scores) -> None:
+    from rich.table import Table
+
+    from feedbackiq.cards._markdown import format_value
+
+    table = Table(title=f"KPI cards as of {scores.as_of}")
+    for col, justify in (("card", "left"), ("target", "left"), ("actual", "right"), ("target", "right"), ("status", "left")):
+        table.add_column(col, justify=justify, overflow="fold")
+    for c in scores.cards:
+        for i, r in enumerate(c.targets):
+            op = ">=" if r.direction == "min" else "<="
+            table.add_row(f"{c.name}: {c.status}" if i == 0 else "", r.target, format_value(r.metric, r.actual),
+                                        f"{op} {format_value(r.metric, r.target_value)}", r.status, end_section=i == len(c.targets) - 1)
+    out.print(table)
+    if scores.unowned:
+        out.print("unowned demand: " + "; ".join(f"#{u.theme_id} {u.name} ({u.respondents} respondents, "
+                                                 f"lost deals {u.lost_deal_value:,.0f})" for u in scores.unowned[:5]),
+                  highlight=False)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ about feedbackiq::
     │   │   └── ColumnError (KeyError)        a column is missing or ambiguous
     │   ├── EmptyInputError                   nothing left to work on (e.g. 0 items)
     │   └── ConfigError                       a config/card/features file is invalid
+    │       └── CardError                     a KPI card file: names the card, field and line
     ├── MissingDependencyError (ImportError)  an optional extra is not installed
     ├── EmbeddingError                        an embedding backend failed
     ├── LLMError                              anything from the LLM layer
@@ -41,6 +42,7 @@ __all__ = [
     "ColumnError",
     "EmptyInputError",
     "ConfigError",
+    "CardError",
     "MissingDependencyError",
     "EmbeddingError",
     "LLMError",
@@ -139,6 +141,30 @@ class ConfigError(InputError):
         self.field = field
         where = ", ".join(x for x in (source, f"field {field!r}" if field else None) if x)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class CardError(ConfigError):
+    """A KPI card file (or a card checked against the data) is invalid.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    file : str, optional
+        The card file.
+    line : int, optional
+        1-based line in the file.
+    card : str, optional
+        The card, as ``card 2 ('Launch 3.2.0')``.
+    field : str, optional
+        Dotted path of the field within the card, e.g. ``targets.0.metric``.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None, card: str | None = None,
+                 field: str | None = None) -> None:
+        self.file, self.line, self.card = file, line, card
+        where = ", ".join(x for x in (file and (f"{file} line {line}" if line else file), card) if x)
+        super().__init__(message, source=where or None, field=field)
 
 
 class MissingDependencyError(FeedbackIQError, ImportError):

@@ -24,6 +24,7 @@ from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, parse_json_reply
 from feedbackiq.llm._prompts import feedback_block, language_instruction
 from feedbackiq.themes._describe import voice_of
 from feedbackiq.themes._keywords import tokenize
+from feedbackiq.themes._similarity import theme_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
 __all__ = ["translate_features", "FeatureMessage", "word_shares", "match_themes"]
@@ -62,13 +63,7 @@ def match_themes(feature: Feature, report: ThemeReport) -> list[int]:
     if feature.themes:
         known = {t.id for t in report.themes}
         return [t for t in feature.themes if t in known]
-    from feedbackiq.embed import CachedEmbedder, MiniLMEmbedder, USEEmbedder
-
-    inner = USEEmbedder() if "use" in report.model_ids.get("embedding", "") else MiniLMEmbedder()
-    emb = CachedEmbedder(inner)
-    docs = [" ".join([t.name.replace(" / ", " "), *t.keywords[:8], *(q.text for q in t.quotes[:3])]) for t in report.themes]
-    vecs = emb.embed([f"{feature.name}. {feature.description}", *docs])
-    sims = vecs[1:] @ vecs[0]
+    sims = theme_similarities([f"{feature.name}. {feature.description}"], report)[0]
     order = np.argsort(-sims)
     floor = max(MATCH_MIN_SIMILARITY, float(sims[order[0]]) - MATCH_BAND) if len(order) else 1.0
     return [report.themes[i].id for i in order[:MATCH_TOP] if sims[i] >= floor]

@@ -1,0 +1,22 @@
+"""Batch runs: exports -> themes -> names -> personas -> messaging -> card scores -> report, resumable."""
+
+from feedbackiq.pipeline._checkpoint import CheckpointStore, file_sha256, stage_key
+from feedbackiq.pipeline._config import EXAMPLE_CONFIG, RunConfig, load_config
+from feedbackiq.pipeline._progress import JsonLogObserver, Observer, QuietObserver, RichObserver, make_observer
+from feedbackiq.pipeline._run import RunResult, run
+
+__all__ = [
+    "run",
+    "RunResult",
+    "RunConfig",
+    "load_config",
+    "EXAMPLE_CONFIG",
+    "CheckpointStore",
+    "stage_key",
+    "file_sha256",
+    "Observer",
+    "QuietObserver",
+    "JsonLogObserver",
+    "RichObserver",
+    "make_observer",
+]

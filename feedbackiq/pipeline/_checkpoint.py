@@ -1,0 +1,137 @@
+"""Checkpoints of a run's stages, keyed by a hash of everything that went into them.
+
+A stage's key hashes its upstream stages' keys, its own parameters, model ids and
+prompt versions (never a bare stage name), so a changed parameter gives new keys
+to exactly that stage and the stages downstream of it, and a resumed run reuses
+everything else. Files are written to a temporary name and renamed, so a run
+killed mid-write never leaves a half checkpoint that looks finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from pydantic import BaseModel
+
+from feedbackiq._errors import CheckpointError
+
+__all__ = ["CheckpointStore", "stage_key", "file_sha256"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def stage_key(stage: str, **parts: Any) -> str:
+    """sha256 over the stage name and its inputs, JSON-canonical (key order does not matter).
+
+    Examples
+    --------
+    >>> stage_key("themes", upstream="ab", seed=0) == stage_key("themes", seed=0, upstream="ab")
+    True
+    >>> stage_key("themes", upstream="ab", seed=0) == stage_key("themes", upstream="ab", seed=1)
+    False
+    """
+    blob = json.dumps({"stage": stage, **_canonical(parts)}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class CheckpointStore:
+    """``RUN_DIR/.checkpoints/<stage>-<key[:16]>.<ext>``: one file per finished stage output.
+
+    Parameters
+    ----------
+    run_dir : path
+    enabled : bool, default True
+        With ``False`` nothing is read (a fresh run); outputs are still written,
+        so the next run can resume from them.
+    """
+
+    def __init__(self, run_dir: str | Path, *, enabled: bool = True) -> None:
+        self.run_dir = Path(run_dir)
+        self.enabled = enabled
+
+    @property
+    def directory(self) -> Path:
+        return self.run_dir / ".checkpoints"
+
+    def path(self, stage: str, key: str, ext: str) -> Path:
+        return self.directory / f"{stage}-{key[:16]}.{ext}"
+
+    def _ready(self, stage: str, key: str, ext: str) -> Path | None:
+        p = self.path(stage, key, ext)
+        return p if self.enabled and p.exists() else None
+
+    def load_model(self, stage: str, key: str, model: type[M]) -> M | None:
+        p = self._ready(stage, key, "json")
+        if p is None:
+            return None
+        try:
+            return model.model_validate_json(p.read_bytes())
+        except ValueError as exc:  # written by another version of feedbackiq, or damaged
+            raise CheckpointError(f"{p}: unreadable checkpoint ({exc.__class__.__name__}); "
+                                  "delete it or run without --resume") from None
+
+    def save_model(self, stage: str, key: str, value: BaseModel) -> Path:
+        p = self.path(stage, key, "json")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(p, lambda tmp: tmp.write_text(value.model_dump_json(), encoding="utf-8"))
+        return p
+
+    def load_array(self, stage: str, key: str) -> np.ndarray | None:
+        p = self._ready(stage, key, "npy")
+        return None if p is None else np.load(p, mmap_mode="r")
+
+    def save_array(self, stage: str, key: str, value: np.ndarray) -> Path:
+        p = self.path(stage, key, "npy")
+        p.parent.mkdir(parents=True, exist_ok=True)
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:  # a file object: np.save would append ".npy" to a bare tmp name
+                np.save(f, np.ascontiguousarray(value, dtype=np.float32))
+
+        _atomic_write(p, write)
+        return p
+
+    def load_json(self, stage: str, key: str) -> Any | None:
+        p = self._ready(stage, key, "json")
+        return None if p is None else json.loads(p.read_text(encoding="utf-8"))
+
+    def save_json(self, stage: str, key: str, value: Any) -> Path:
+        p = self.path(stage, key, "json")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(p, lambda tmp: tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8"))
+        return p

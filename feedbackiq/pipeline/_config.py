@@ -1,0 +1,161 @@
+"""The run configuration: everything a batch user sets once, in one TOML file.
+
+Unknown keys are errors (a typo such as ``min_cluster_sise`` must not be ignored
+silently), and every error names the file and the key path.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from feedbackiq._errors import ConfigError
+
+__all__ = ["RunConfig", "load_config", "EXAMPLE_CONFIG"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestConfig(_Section):
+    source: str | None = None        # survey | review | sales_note | support_ticket | other (default: detect)
+    layout: str | None = None        # survey_wide | review | sales_note | long (default: detect)
+    encoding: str | None = None      # default: detect (UTF-8, UTF-8-BOM, GBK/GB18030)
+    sheet: str | None = None         # XLSX sheet (default: the first)
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)  # role -> column header(s)
+
+
+class ThemesConfig(_Section):
+    seed: int = 0
+    min_cluster_size: int | None = Field(default=None, ge=2)
+    subthemes: bool = True
+    embedding_model: str = "auto"    # auto | minilm | use | a sentence-transformers path
+
+
+class LLMConfig(_Section):
+    model: str | None = None         # default $FEEDBACKIQ_LLM_MODEL
+    base_url: str | None = None      # default $OPENAI_BASE_URL
+    api_key_env: str = "OPENAI_API_KEY"  # the environment variable holding the key (never the key itself)
+    azure_endpoint: str | None = None
+    api_version: str | None = None
+    max_calls: int | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, ge=0)
+    max_cost: float | None = Field(default=None, ge=0)
+    cost_per_1k_input: float | None = Field(default=None, ge=0)
+    cost_per_1k_output: float | None = Field(default=None, ge=0)
+    max_concurrency: int = Field(default=4, ge=1)
+    timeout: float = Field(default=60.0, gt=0)
+
+
+class OutputConfig(_Section):
+    language: Literal["same", "en", "zh"] = "same"  # language of LLM-written text
+    privacy_threshold: int = Field(default=3, ge=1)  # themes voiced by fewer respondents never go to the LLM
+    redact: bool = True                              # strip emails, phones, ids ... before anything is sent
+    title: str = "feedbackiq report"
+
+
+class PersonasConfig(_Section):
+    by: str | None = "segment"       # a segment column, "segment" to pick one, or "none" (data-driven)
+    min_respondents: int = Field(default=5, ge=1)
+
+
+class FilesConfig(_Section):
+    features: Path | None = None     # features.yaml for the market-language step
+    cards: Path | None = None        # cards.yaml for the KPI-card scores
+    as_of: date | None = None        # the date card phases are judged at (default: today)
+
+
+class RunConfig(_Section):
+    """Everything ``feedbackiq run`` / :func:`feedbackiq.run` can be told, with defaults.
+
+    Examples
+    --------
+    >>> cfg = RunConfig.model_validate({"themes": {"seed": 3}, "personas": {"by": "company_size"}})
+    >>> cfg.themes.seed, cfg.personas.by, cfg.llm.model is None
+    (3, 'company_size', True)
+    """
+
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    themes: ThemesConfig = Field(default_factory=ThemesConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    personas: PersonasConfig = Field(default_factory=PersonasConfig)
+    files: FilesConfig = Field(default_factory=FilesConfig)
+
+    def with_overrides(self, overrides: dict[str, dict[str, Any]]) -> "RunConfig":
+        """A copy with ``{section: {key: value}}`` applied; ``None`` values are ignored (not given)."""
+        data = self.model_dump()
+        for section, values in overrides.items():
+            data[section].update({k: v for k, v in values.items() if v is not None})
+        return _validate(data, "command-line options")
+
+
+def _validate(data: dict[str, Any], where: str) -> RunConfig:
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for e in exc.errors():
+            key = ".".join(str(p) for p in e["loc"])
+            msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+            problems.append(f"{key}: {msg}")
+        raise ConfigError(f"{where}: " + "; ".join(problems)) from None
+
+
+def load_config(path: str | Path | None) -> RunConfig:
+    """Read a TOML run configuration (``None``: all defaults).
+
+    Relative ``files`` paths are taken relative to the config file, so a config
+    can travel with its cards and features files.
+    """
+    if path is None:
+        return RunConfig()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    cfg = _validate(data, str(path))
+    for key in ("features", "cards"):
+        value = getattr(cfg.files, key)
+        if value is not None and not value.is_absolute():
+            setattr(cfg.files, key, (path.parent / value))
+    return cfg
+
+
+EXAMPLE_CONFIG = """\
+# feedbackiq.toml: settings for `feedbackiq run EXPORTS... --config feedbackiq.toml`
+[ingest]
+# source = "survey"          # default: detected per file
+[ingest.columns]             # role = "column header" when detection is not enough
+# text = "Comment"
+# segments = ["plan", "region"]
+
+[themes]
+seed = 0
+# min_cluster_size = 10      # default scales with the number of items
+embedding_model = "auto"     # auto (by language) | minilm | use | a sentence-transformers path
+
+[llm]                         # optional: without a model the LLM-written parts are skipped
+# model = "gpt-4o-mini"
+# base_url = "http://localhost:11434/v1"
+max_calls = 300
+
+[output]
+language = "same"            # same | en | zh
+privacy_threshold = 3
+
+[personas]
+by = "segment"
+
+[files]
+# features = "features.yaml"
+# cards = "cards.yaml"
+"""

@@ -1,0 +1,118 @@
+"""Everything a run writes into its folder, and ``report.md``, the one document to paste into docs.
+
+Outputs are always rewritten from the stage results (cheap), so a resumed run's
+folder is the same as a fresh run's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from feedbackiq.pipeline._config import RunConfig
+from feedbackiq.pipeline._progress import Observer
+from feedbackiq.types import StageRecord
+
+__all__ = ["write_run_outputs", "run_markdown"]
+
+
+def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records: list[StageRecord],
+                      obs: Observer) -> dict[str, Path]:
+    from feedbackiq.gtm import write_personas, write_translations
+    from feedbackiq.ingest import write_feedback
+    from feedbackiq.themes import write_theme_report
+
+    out, report = result.run_dir, result.report
+    paths: dict[str, Path] = {}
+    if report.feedback is not None:
+        paths.update({f"feedback_{k}": v for k, v in write_feedback(report.feedback, out).items()})
+    paths.update({f"themes_{k}": v for k, v in write_theme_report(report, out).items()})
+    paths["themes_parquet"] = out / "themes.parquet"
+    report.to_pandas().to_parquet(paths["themes_parquet"], index=False)
+    paths["assignments_parquet"] = out / "assignments.parquet"
+    report.assignments_to_pandas().to_parquet(paths["assignments_parquet"], index=False)
+    if result.personas is not None:
+        paths.update({f"personas_{k}": v for k, v in write_personas(result.personas, out).items()})
+    if result.translations is not None:
+        names = {t.id: t.name for t in report.themes}
+        paths.update({f"translations_{k}": v for k, v in write_translations(result.translations, out, names).items()})
+    if result.scores is not None:
+        from feedbackiq.cards import write_scorecard
+
+        paths.update({f"scorecard_{k}": v for k, v in write_scorecard(result.scores, out).items()})
+
+    paths["markdown"] = out / "report.md"
+    paths["markdown"].write_text(run_markdown(result, cfg.output.title), encoding="utf-8")
+    html = _write_html(result, vectors, cfg, obs)
+    if html is not None:
+        paths["html"] = html
+
+    manifest = result.manifest
+    manifest.stages = list(records)
+    manifest.finished_at = datetime.now(timezone.utc)
+    manifest.outputs = {k: str(p.relative_to(out)) for k, p in sorted(paths.items()) if p.is_relative_to(out)}
+    paths["manifest"] = out / "manifest.json"
+    paths["manifest"].write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
+    return paths
+
+
+def _write_html(result: Any, vectors: np.ndarray, cfg: RunConfig, obs: Observer) -> Path | None:
+    try:
+        from feedbackiq.report import project_2d, write_html_report
+    except ImportError:  # the HTML report module is optional while it is being built
+        return None
+    report = result.report
+    ids = [it.id for it in report.feedback.items] if report.feedback else []
+    xy = project_2d(np.asarray(vectors, dtype=np.float32)) if len(ids) else np.zeros((0, 2))
+    coords = {i: (float(x), float(y)) for i, (x, y) in zip(ids, xy)}
+    scores = result.scores
+    return write_html_report(
+        result.run_dir / "report.html", report=report, personas=result.personas, translations=result.translations,
+        scorecard=scores.to_pandas().to_dict("records") if scores is not None else None,
+        unowned=[u.model_dump(mode="json") for u in scores.unowned] if scores is not None else None,
+        coords=coords, manifest=result.manifest.model_dump(mode="json"), title=cfg.output.title)
+
+
+def run_markdown(result: Any, title: str) -> str:
+    """The whole run as one Markdown document: overview, scorecard, themes, personas, messaging, provenance."""
+    from feedbackiq.gtm._markdown import personas_to_markdown, translations_to_markdown
+    from feedbackiq.themes._markdown import report_to_markdown
+
+    report, m = result.report, result.manifest
+    fs = report.feedback
+    lines = [f"# {title}", ""]
+    if fs is not None:
+        lines += [fs.summary(), ""]
+    lines += [f"{report.n_items} items from {report.n_respondents} respondents/accounts; "
+              f"{len(report.themes)} need themes.", ""]
+    if result.scores is not None:
+        from feedbackiq.cards import scorecard_to_markdown
+
+        lines += [_demote(scorecard_to_markdown(result.scores)), ""]
+    lines += [_demote(report_to_markdown(report)), ""]
+    if result.personas is not None:
+        lines += [_demote(personas_to_markdown(result.personas)), ""]
+    if result.translations:
+        lines += [_demote(translations_to_markdown(result.translations, {t.id: t.name for t in report.themes})), ""]
+    lines += ["## How this was made", ""]
+    lines += [f"- feedbackiq {m.feedbackiq_version}, Python {m.python}; models: "
+              + ", ".join(f"{k} {v}" for k, v in report.model_ids.items())]
+    llm = m.llm
+    if llm.get("configured"):
+        lines.append(f"- LLM {llm['model']}: {llm['calls']} calls ({llm['cache_hits']} from cache), "
+                     f"{llm['input_tokens'] + llm['output_tokens']} tokens"
+                     + (f", cost {llm['cost']:.4f}" if llm.get("cost") is not None else ""))
+    else:
+        lines.append("- no LLM: theme names are built from keywords; personas and messages are extractive")
+    for f in m.inputs:
+        lines.append(f"- input `{Path(f.path).name}`: {f.rows} rows, {f.rows_used} used, {f.rows_skipped} skipped "
+                     f"(sha256 {f.sha256[:12]})")
+    return "\n".join(lines) + "\n"
+
+
+def _demote(markdown: str) -> str:
+    """Push a document's headings one level down so it nests under the run report's title."""
+    return "\n".join("#" + line if line.startswith("#") else line for line in markdown.splitlines())

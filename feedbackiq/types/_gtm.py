@@ -1,0 +1,97 @@
+"""Personas and features in each segment's words."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from feedbackiq.types._base import _Model
+from feedbackiq.types._themes import Citation, Quote
+
+__all__ = ["Claim", "Feature", "FeatureTranslation", "Persona", "PersonaNeed", "PersonaSet", "SegmentMessage"]
+
+
+class PersonaNeed(_Model):
+    """A need as voiced by one persona: its share there vs overall (lift > 1 is distinctive)."""
+
+    theme_id: int
+    theme_name: str
+    respondents: int
+    share: float          # of the persona's respondents who voice this theme
+    overall_share: float  # of all respondents
+    lift: float
+
+
+class Claim(_Model):
+    """A drafted statement and the feedback it rests on."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Persona(_Model):
+    """A persona card. Every number is computed from the data; nothing here is generated text
+    except ``label``/``summary`` when ``source == "llm"``."""
+
+    id: int
+    label: str
+    summary: str
+    segment: dict[str, str] = Field(default_factory=dict)       # the defining segment value(s), if any
+    facts: dict[str, dict[str, int]] = Field(default_factory=dict)  # other segment columns: value -> respondents
+    respondents: int = 0
+    items: int = 0
+    deal_value: float | None = None
+    deals_lost_value: float | None = None
+    top_needs: list[PersonaNeed] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    preferred_words: list[str] = Field(default_factory=list)
+    confidence: Literal["low", "medium", "high"] = "low"
+    source: Literal["extractive", "llm"] = "extractive"
+    # Drafted by the LLM (evidence-locked): each claim cites item ids of this persona.
+    pains: list[Claim] = Field(default_factory=list)
+    goals: list[Claim] = Field(default_factory=list)
+    objections: list[Claim] = Field(default_factory=list)      # evidence: sales notes
+    buying_triggers: list[Claim] = Field(default_factory=list)  # evidence: sales notes
+    claims_dropped: int = 0
+    supported_share: float | None = None  # kept claims / claims the LLM made
+
+
+class PersonaSet(_Model):
+    """Personas drafted from one ThemeReport."""
+
+    mode: Literal["segment", "data_driven"]
+    by: str | None = None
+    personas: list[Persona] = Field(default_factory=list)
+    input_hash: str = ""
+
+
+class Feature(_Model):
+    """A product feature as engineering describes it (from a features YAML/CSV file)."""
+
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    themes: list[int] = Field(default_factory=list)  # theme ids it answers; matched by meaning when empty
+
+
+class SegmentMessage(_Model):
+    """One feature said in one segment's own words, with its evidence."""
+
+    persona: str
+    segment: dict[str, str] = Field(default_factory=dict)
+    relevant_themes: list[int] = Field(default_factory=list)   # the feature's themes, by this segment's share
+    words_they_use: list[str] = Field(default_factory=list)    # distinctive in this segment's feedback (log-odds)
+    jargon_to_avoid: list[str] = Field(default_factory=list)   # description words this segment never uses
+    headline: str | None = None
+    value_proposition: str | None = None
+    proof_points: list[Claim] = Field(default_factory=list)
+    objection_handling: list[Claim] = Field(default_factory=list)
+    customer_word_share: float | None = None   # message content words found in the segment's own feedback
+    technical_word_share: float | None = None  # ... found in the feature's technical description
+    claims_dropped: int = 0
+    source: Literal["extractive", "llm"] = "extractive"
+
+
+class FeatureTranslation(_Model):
+    feature: Feature
+    messages: list[SegmentMessage] = Field(default_factory=list)

@@ -1,0 +1,128 @@
+"""Need themes and the theme report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+if TYPE_CHECKING:  # pandas is a dependency, but importing it costs ~0.3 s
+    import pandas as pd
+
+from feedbackiq.types._base import SourceKind, _Model
+from feedbackiq.types._feedback import FeedbackSet
+
+__all__ = ["Assignment", "Citation", "Quote", "Theme", "ThemeReport"]
+
+
+class Assignment(_Model):
+    """One item's theme: ``theme_id`` is ``-1`` for the explicit "other" bucket."""
+
+    item_id: str
+    theme_id: int
+    probability: float = Field(ge=0.0, le=1.0)
+    subtheme_id: int | None = None
+
+
+class Quote(_Model):
+    """A verbatim quote with the item it came from."""
+
+    item_id: str
+    text: str
+    source: SourceKind
+    respondent_id: str | None = None
+
+
+class Citation(_Model):
+    """A claim's evidence: an item id and an exact substring of that item's (redacted) text."""
+
+    item_id: str
+    quote: str
+
+
+class Theme(_Model):
+    """A need theme: a cluster of feedback items with its description and evidence."""
+
+    id: int
+    name: str
+    keywords: list[str] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    size: int = 0                         # items
+    respondents: int = 0                  # distinct respondents/accounts
+    respondent_share: float = 0.0         # of all distinct respondents in the set
+    by_segment: dict[str, dict[str, int]] = Field(default_factory=dict)  # column -> value -> respondents
+    by_source: dict[str, int] = Field(default_factory=dict)
+    by_sentiment: dict[str, int] = Field(default_factory=dict)  # negative/neutral/positive
+    by_period: dict[str, int] = Field(default_factory=dict)     # "2026-03" -> items
+    by_language: dict[str, int] = Field(default_factory=dict)
+    mean_rating: float | None = None
+    deal_value: float | None = None       # sum over sales notes with amounts
+    parent_id: int | None = None          # set on sub-themes
+    subthemes: list["Theme"] = Field(default_factory=list)
+    # Filled by the LLM step (issue 4); None until then.
+    need_statement: str | None = None
+    moscow: str | None = None
+    moscow_rationale: str | None = None
+    need_citations: list[Citation] = Field(default_factory=list)
+    dropped_citations: int = 0            # citations the LLM gave that failed the check
+    label_source: Literal["keywords", "llm"] = "keywords"
+    label_note: str | None = None         # why a theme kept its keyword name (privacy threshold, failed check ...)
+
+
+class ThemeReport(_Model):
+    """The result of ``find_themes``: themes, per-item assignments and provenance."""
+
+    themes: list[Theme] = Field(default_factory=list)
+    other: Theme | None = None            # the explicit "other" bucket (theme id -1), if any items are in it
+    assignments: list[Assignment] = Field(default_factory=list)
+    n_items: int = 0
+    n_respondents: int = 0
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    model_ids: dict[str, str] = Field(default_factory=dict)
+    input_hash: str = ""
+    timings: dict[str, float] = Field(default_factory=dict)  # seconds per stage: embed, cluster, describe
+    llm_stats: dict[str, Any] = Field(default_factory=dict)  # naming: themes named/skipped, dropped citations, usage
+    feedback: FeedbackSet | None = None
+
+    def theme(self, theme_id: int) -> Theme:
+        for t in self.themes:
+            if t.id == theme_id:
+                return t
+        raise KeyError(f"no theme with id {theme_id}")
+
+    def to_pandas(self) -> "pd.DataFrame":
+        """One row per theme (no sub-themes), sorted by respondents."""
+        import pandas as pd
+
+        rows = [
+            {
+                "theme_id": t.id,
+                "name": t.name,
+                "items": t.size,
+                "respondents": t.respondents,
+                "respondent_share": t.respondent_share,
+                "mean_rating": t.mean_rating,
+                "deal_value": t.deal_value,
+                "keywords": ", ".join(t.keywords),
+            }
+            for t in self.themes
+        ]
+        return pd.DataFrame(rows)
+
+    def assignments_to_pandas(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        return pd.DataFrame([a.model_dump() for a in self.assignments])
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        text = self.model_dump_json(indent=1)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_json(cls, text_or_path: str | Path) -> "ThemeReport":
+        p = Path(text_or_path) if not str(text_or_path).lstrip().startswith("{") else None
+        text = p.read_text(encoding="utf-8") if p is not None else str(text_or_path)
+        return cls.model_validate_json(text)

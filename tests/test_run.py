@@ -1,0 +1,184 @@
+"""`feedbackiq run` / `fiq.run`: one batch run, checkpoints, resume after a kill, config, manifest."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import feedbackiq as fiq
+from feedbackiq.pipeline import JsonLogObserver, RunConfig, load_config, stage_key
+from feedbackiq.testing import OpenAIServer, Reply
+from tests.conftest import SAMPLES
+
+ROOT = Path(__file__).resolve().parents[1]
+FEATURES = ROOT / "datasets" / "features.yaml"
+CARDS = ROOT / "datasets" / "cards.yaml"
+
+
+def statuses(result_or_manifest) -> dict[str, str]:
+    m = getattr(result_or_manifest, "manifest", result_or_manifest)
+    return {s.stage: s.status for s in m.stages}
+
+
+def naming_replies(body):
+    """A valid naming for whichever theme is asked about (cites its first evidence item verbatim);
+    anything else (persona drafts) gets an empty object, which fails validation and is dropped."""
+    user = body["messages"][-1]["content"]
+    if "<feedback_data>" not in user or "ThemeNaming" not in json.dumps(body.get("response_format") or {}) + user:
+        return Reply.json({})
+    first = json.loads(user.split("<feedback_data>\n")[1].split("\n")[0])
+    return Reply.json({"name": "Need " + first["id"], "need_statement": "Customers need this so that work goes on",
+                       "moscow": "should", "moscow_rationale": "heard often",
+                       "citations": [{"item_id": first["id"], "quote": first["text"][:8]}]}, delay=0.15)
+
+
+def run_cli(args, env_extra=None, **kw):
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.Popen([sys.executable, "-m", "feedbackiq", *map(str, args)], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_run_without_llm_writes_every_output_and_manifest(tmp_path):
+    out = tmp_path / "run"
+    result = fiq.run(SAMPLES, out, features=FEATURES, cards=CARDS)
+    st = statuses(result)
+    assert st == {"ingest": "done", "embed": "done", "themes": "done", "names": "skipped", "personas": "done",
+                  "translate": "done", "cards": "done"}
+    assert {c.status for c in result.scores.cards} <= {"pass", "fail", "at_risk"} and result.scores.unowned
+    for name in ("report.md", "manifest.json", "themes.json", "themes.parquet", "assignments.parquet",
+                 "assignments.csv", "personas.md", "translations.md", "ledger.csv", "scorecard.md", "scorecard.json"):
+        assert (out / name).exists(), name
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["items"] == len(result.report.feedback.items) == result.report.n_items
+    files = {Path(f["path"]).name: f for f in m["inputs"]}
+    assert set(files) == {"survey_export.csv", "survey_export_zh.csv", "app_reviews.csv", "crm_notes.xlsx"}
+    assert files["app_reviews.csv"]["rows"] == 400 and files["app_reviews.csv"]["rows_used"] == 400
+    for f in files.values():
+        assert f["rows_used"] + f["rows_skipped"] == f["rows"]
+        assert len(f["sha256"]) == 64
+    assert m["packages"]["feedbackiq"] and m["python"]
+    assert m["model_ids"]["embedding"] in {"all-MiniLM-L6-v2", "use-multilingual-v3"}
+    assert m["llm"] == {"configured": False}
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## How this was made" in md and "survey_export_zh.csv" in md
+    sections = [line for line in md.splitlines() if line.startswith("## ")]
+    assert len(sections) >= 5  # scorecard, themes, personas, messages, provenance: each nested under the title
+    import pandas as pd
+
+    assert len(pd.read_parquet(out / "assignments.parquet")) == result.report.n_items
+
+
+def test_changed_parameter_invalidates_exactly_the_downstream_stages(tmp_path):
+    out = tmp_path / "run"
+    fiq.run(SAMPLES, out)
+    by_industry = RunConfig.model_validate({"personas": {"by": "industry"}})
+    st = statuses(fiq.run(SAMPLES, out, config=by_industry, resume=True))
+    assert st["ingest"] == st["embed"] == st["themes"] == "reused" and st["personas"] == "done"
+    again = statuses(fiq.run(SAMPLES, out, config=by_industry, resume=True))
+    assert all(s in ("reused", "skipped") for s in again.values()), again
+    seed1 = RunConfig.model_validate({"personas": {"by": "industry"}, "themes": {"seed": 1}})
+    st = statuses(fiq.run(SAMPLES, out, config=seed1, resume=True))
+    assert st["ingest"] == st["embed"] == "reused" and st["themes"] == st["personas"] == "done"
+    # without resume nothing is reused
+    assert set(statuses(fiq.run(SAMPLES, out, config=seed1)).values()) <= {"done", "skipped"}
+
+
+def test_killed_run_resumes_without_redoing_stages_or_repaying_llm_calls(tmp_path):
+    out = tmp_path / "run"
+    with OpenAIServer(naming_replies) as srv:
+        args = ["run", SAMPLES, "--out", out, "--llm", "m", "--llm-base-url", srv.base_url, "--progress", "json"]
+        env = {"OPENAI_API_KEY": "k"}
+        proc = run_cli(args, env)
+        deadline = time.time() + 240
+        while len(srv.chat_requests) < 6:  # killed in the middle of the naming stage
+            assert proc.poll() is None, proc.communicate()
+            assert time.time() < deadline, "the run never reached the LLM"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert not (out / "manifest.json").exists()
+        with sqlite3.connect(out / "llm.sqlite") as db:
+            finished = db.execute("SELECT COUNT(*) FROM cache").fetchone()[0]
+        assert finished >= 1
+        first_run_requests = len(srv.chat_requests)
+
+        proc = run_cli([*args, "--resume"], env)
+        stdout, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 0, stderr
+    events = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    ends = {e["stage"]: e["status"] for e in events if e["event"] == "stage_end"}
+    assert ends["ingest"] == ends["embed"] == ends["themes"] == "reused"
+    assert ends["names"] == "done"
+    assert "report:" in stdout
+    report = fiq.ThemeReport.from_json(out / "themes.json")
+    eligible = sum(1 for t in report.themes if t.respondents >= 3)
+    second_run_naming = [r for r in srv.chat_requests[first_run_requests:] if "<feedback_data>" in r["messages"][-1]["content"]
+                         and "ThemeNaming" in json.dumps(r.get("response_format") or {})]
+    # every naming call that had finished before the kill came from the cache; only the rest were sent
+    assert len(second_run_naming) == eligible - finished
+    assert sum(t.label_source == "llm" for t in report.themes) == eligible
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["llm"]["configured"] and manifest["llm"]["cache_hits"] >= finished
+    assert manifest["prompt_versions"]["name_theme"]
+
+
+def test_json_log_mode_emits_one_event_per_line():
+    import io
+
+    buf = io.StringIO()
+    obs = JsonLogObserver(buf)
+    obs.stage_start("embed", 10)
+    obs.advance("embed", 4)
+    obs.stage_end("embed", "done", 1.5)
+    lines = [json.loads(x) for x in buf.getvalue().splitlines()]
+    assert [x["event"] for x in lines] == ["stage_start", "stage_end"]
+    assert lines[1]["done"] == 4 and lines[1]["status"] == "done"
+
+
+def test_config_unknown_key_and_bad_value_are_errors_naming_the_key(tmp_path):
+    p = tmp_path / "feedbackiq.toml"
+    p.write_text("[themes]\nmin_cluster_sise = 5\n")
+    with pytest.raises(fiq.ConfigError, match=r"feedbackiq.toml: themes.min_cluster_sise: unknown key"):
+        load_config(p)
+    p.write_text("[output]\nlanguage = 'fr'\n")
+    with pytest.raises(fiq.ConfigError, match=r"output.language"):
+        load_config(p)
+    p.write_text("[themes\nseed = 1\n")
+    with pytest.raises(fiq.ConfigError, match=r"not valid TOML"):
+        load_config(p)
+    p.write_text("[files]\nfeatures = 'features.yaml'\n[personas]\nby = 'plan'\n")
+    cfg = load_config(p)
+    assert cfg.files.features == tmp_path / "features.yaml" and cfg.personas.by == "plan"
+
+
+def test_example_config_is_valid(tmp_path):
+    from feedbackiq.pipeline import EXAMPLE_CONFIG
+
+    p = tmp_path / "c.toml"
+    p.write_text(EXAMPLE_CONFIG)
+    assert load_config(p).llm.max_calls == 300
+
+
+def test_stage_keys_depend_on_every_part():
+    base = stage_key("names", themes="a", llm="m", prompt="1")
+    assert base != stage_key("names", themes="a", llm="m", prompt="2")
+    assert base != stage_key("names", themes="b", llm="m", prompt="1")
+    assert base != stage_key("personas", themes="a", llm="m", prompt="1")
+
+
+def test_cli_run_bad_config_is_one_line_exit_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from feedbackiq._cli import app
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[llm]\nmodle = 'x'\n")
+    res = CliRunner().invoke(app, ["run", str(SAMPLES), "--out", str(tmp_path / "o"), "--config", str(cfg)])
+    assert res.exit_code == 2
+    assert "llm.modle: unknown key" in res.output
