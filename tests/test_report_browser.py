@@ -23,19 +23,6 @@ CHROMEDRIVER = Path(os.environ.get("FEEDBACKIQ_CHROMEDRIVER", "/usr/bin/chromedr
 REQUIRED = os.environ.get("FEEDBACKIQ_REQUIRE_BROWSER") == "1"
 # Fonts with Chinese glyphs that the report's font stack names (fonts-wqy-zenhei is what `make browser` installs).
 CJK_FAMILIES = ("WenQuanYi", "Noto Sans CJK", "Noto Sans SC", "Source Han", "PingFang", "Hiragino", "Microsoft YaHei")
-SCORECARD = [
-    {"card": "Faster support replies", "kind": "pm", "target": "support response time", "metric": "respondent_share",
-     "actual": 0.081, "target_value": 0.05, "direction": "<=", "status": "fail", "ratio": 1.62, "ci_low": 0.065,
-     "ci_high": 0.099, "themes": [3, 4]},
-    {"card": "Battery life", "kind": "pm", "target": "battery", "metric": "respondent_share", "actual": 0.03,
-     "target_value": 0.05, "direction": "<=", "status": "pass", "ratio": 0.6, "ci_low": None, "ci_high": None,
-     "themes": [2]},
-    {"card": "Teleportation", "kind": "gtm", "target": "teleport", "metric": "respondents", "actual": None,
-     "target_value": 10, "direction": ">=", "status": "unmatched", "ratio": None, "ci_low": None, "ci_high": None,
-     "themes": []},
-]
-
-
 def _missing() -> list[str]:
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     try:
@@ -112,14 +99,16 @@ def sample_page(sample_report, tmp_path_factory):
     personas = fiq.draft_personas(report, by="company_size")
     translations = fiq.translate_features(fiq.load_features(ROOT / "datasets" / "features.yaml"), personas, report,
                                           use_llm=False)
+    scores = fiq.score_cards(fiq.load_cards(ROOT / "datasets" / "cards.yaml"), report, personas=personas,
+                             translations=translations)
     vectors = embed_items(fs.items, default_embedder(fs))  # cached on disk by the session's find_themes
     coords = {it.id: tuple(xy) for it, xy in zip(fs.items, project_2d(vectors))}
-    unowned = [{"theme_id": t.id, "name": t.name, "respondents": t.respondents, "respondent_share": t.respondent_share,
-                "growth": None, "deal_value": t.deal_value, "lost_value": None} for t in report.themes[5:9]]
+    # The rows exactly as `feedbackiq run` passes them.
     path = write_html_report(tmp_path_factory.mktemp("report") / "report.html", report, personas=personas,
-                             translations=translations, scorecard=SCORECARD, unowned=unowned, coords=coords,
+                             translations=translations, scorecard=scores.to_pandas().to_dict("records"),
+                             unowned=[u.model_dump(mode="json") for u in scores.unowned], coords=coords,
                              manifest={"feedbackiq": fiq.__version__, "parameters": report.parameters})
-    return path, report, coords
+    return path, report, coords, scores
 
 
 def _deal_order(report, descending: bool) -> list[str]:
@@ -133,7 +122,7 @@ def test_sample_report_in_chromium(browser, sample_page, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    path, report, coords = sample_page
+    path, report, coords, scores = sample_page
     _open(browser, path)
     assert browser.title == "feedbackiq report"
     find = browser.find_elements
@@ -145,9 +134,9 @@ def test_sample_report_in_chromium(browser, sample_page, tmp_path):
     values = {v for t in report.themes for v in t.by_segment.get(first_column, {})}
     visible_cells = [c for c in find(By.CSS_SELECTOR, ".heatmap td.hm") if c.is_displayed()]
     assert len(visible_cells) == len(report.themes) * min(len(values), 12)
-    assert len(find(By.CSS_SELECTOR, "#scorecard tbody tr")) == len(SCORECARD)
-    assert [e.text for e in find(By.CSS_SELECTOR, "#scorecard .status")][:3] == ["fail", "pass", "unmatched"]
-    assert len(find(By.CSS_SELECTOR, "#unowned tbody tr")) == 4
+    assert [e.text for e in find(By.CSS_SELECTOR, "#scorecard tbody .status")] == \
+        [str(t.status) for t in scores.targets()] and len(scores.targets()) > 3
+    assert len(find(By.CSS_SELECTOR, "#unowned tbody tr")) == len(scores.unowned) > 0
     assert len(find(By.CSS_SELECTOR, "#personas article.persona")) >= 2
     assert len(find(By.CSS_SELECTOR, "#features article.feature")) >= 2
     assert len(find(By.CSS_SELECTOR, "#trends svg.spark")) == len(report.themes)

@@ -215,3 +215,25 @@ def test_report_without_its_items_still_renders():
     assert "Dates</th><td>—" in page and page.count('<tr data-theme="') == 2
     # No segment sizes without the items: cells show and shade by respondent counts instead.
     assert re.findall(r'<td class="hm n" data-count="(\d+)" title="(\d+) respondents"', page)[:2] == [("3", "3"), ("1", "1")]
+
+
+def test_card_rows_as_the_scorer_gives_them():
+    """``CardScores.to_pandas().to_dict("records")``: NaN for missing numbers, theme ids as "3;4"."""
+    report = _report()
+    rows = [{"card": "Support", "kind": "demand_validation", "target": "fast replies", "metric": "respondent_share",
+             "actual": 0.08, "target_value": 0.05, "direction": "max", "status": "fail", "ratio": 0.6,
+             "ci_low": float("nan"), "ci_high": float("nan"), "themes": "0;1"},
+            {"card": "Dialects", "kind": "revenue_bet", "target": "asr", "metric": "pipeline_value", "actual": float("nan"),
+             "target_value": 100000.0, "direction": "min", "status": "unmatched", "ratio": float("nan"),
+             "ci_low": float("nan"), "ci_high": float("nan"), "themes": ""}]
+    unowned = [{"theme_id": 1, "name": "battery", "respondents": 3, "respondent_share": 0.43, "growth": 1.5,
+                "recent_items": 6, "deal_value": 0.0, "lost_deal_value": 2500.0, "reasons": ["large", "growing"]}]
+    page = render_html(report, scorecard=rows, unowned=unowned)
+    card_rows = re.findall(r'<tr class="card-row" data-status="(\w+)">(.*?)</tr>', page)
+    assert [s for s, _ in card_rows] == ["fail", "unmatched"]
+    first, second = card_rows[0][1], card_rows[1][1]
+    assert "at most 0.05" in first and "60%" in first and "nan" not in (first + second).lower()
+    assert '<a href="#theme-0">slow support</a>, <a href="#theme-1">battery</a>' in first
+    assert "at least 100,000" in second and second.count("—") >= 3
+    unowned_row = re.search(r'<table id="unowned".*?<tbody>(.*?)</tbody>', page).group(1)
+    assert "+50%" in unowned_row and "2,500" in unowned_row and "large, growing" in unowned_row
