@@ -110,10 +110,11 @@ def unowned_section(rows: list[dict], report: ThemeReport) -> str:
             f'<td class="n" data-sort="{sort_value(_number(lost))}">{_value(lost)}</td></tr>')
     head = "".join(f'<th class="{"t" if k == "text" else "n"}" data-sort-type="{k}"><button type="button">{h}</button></th>'
                    for h, k in (("Theme (why listed)", "text"), ("Respondents", "number"), ("Share", "number"),
-                                ("Growth", "number"), ("Deal value", "number"), ("Lost deals", "number")))
+                                ("Growth vs earlier", "number"), ("Deal value", "number"), ("Lost deals", "number")))
     body = (f'<table id="unowned" class="sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(body_rows)}</tbody></table>'
-            '<p class="note">Growth: the theme\'s share of items in the recent months vs before, as the cards scorer '
-            "measures it. Lost deals: value of lost opportunities whose sales notes raise the need.</p>")
+            '<p class="note">Growth vs earlier: the theme\'s share of items in the last 3 months with data vs its share in '
+            "all earlier months (the cards scorer's measure; the theme table compares with the 3 months before only, so "
+            "the two can differ). Lost deals: value of lost opportunities whose sales notes raise the need.</p>")
     return section("unowned", "Demand no card owns",
                    "Needs customers voice that no KPI card tracks yet: candidates for a new card or an owner. "
                    "Click a header to sort.", body)
