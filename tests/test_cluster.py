@@ -18,6 +18,14 @@ def blobs(n_per=60, k=4, dim=32, noise=0.08, seed=0, far=0):
     return X.astype(np.float32), y
 
 
+def far_from_blobs(X, y, n, seed):
+    """``n`` points orthogonal to every blob centre of ``blobs(...)``, so no theme is similar to them;
+    also returns the orthonormal basis of the centres."""
+    Q, _ = np.linalg.qr(np.vstack([X[y == t].mean(axis=0) for t in range(y.max() + 1)]).T)
+    far = np.random.default_rng(seed).normal(size=(n, X.shape[1]))
+    return (far - far @ Q @ Q.T).astype(np.float32), Q
+
+
 def purity(labels, y):
     ok = 0
     for t in set(labels.tolist()) - {OTHER}:
@@ -59,11 +67,7 @@ def test_min_cluster_size_scales_with_n():
 
 def test_outlier_policy_reassigns_near_and_keeps_far_in_other():
     X, y = blobs(n_per=60, k=4, dim=64)
-    rng = np.random.default_rng(5)
-    # far points: orthogonal to every blob centre, so no theme is similar to them
-    Q, _ = np.linalg.qr(np.vstack([X[y == t].mean(axis=0) for t in range(4)]).T)
-    far = rng.normal(size=(12, 64))
-    far = (far - far @ Q @ Q.T).astype(np.float32)
+    far, _ = far_from_blobs(X, y, 12, seed=5)
     X, y = np.vstack([X, far]), np.concatenate([y, np.full(12, -1)])
     tc = ThemeClusterer(reduction=None, reassign_threshold=0.5, max_other_share=None).fit(X)
     is_far = y < 0
@@ -79,13 +83,10 @@ def test_outlier_policy_reassigns_near_and_keeps_far_in_other():
 
 def test_other_is_capped_and_keeps_the_worst_fitting_items():
     X, y = blobs(n_per=60, k=4, dim=64)
-    rng = np.random.default_rng(6)
-    Q, _ = np.linalg.qr(np.vstack([X[y == t].mean(axis=0) for t in range(4)]).T)
-    far = rng.normal(size=(24, 64))
-    far = far - far @ Q @ Q.T
+    far, Q = far_from_blobs(X, y, 24, seed=6)
     # half the far points lean a little towards blob 0: they fit it better than the rest, though still badly
     far[:12] += 0.3 * np.linalg.norm(far[:12], axis=1, keepdims=True) * Q[:, 0]
-    X = np.vstack([X, far.astype(np.float32)])
+    X = np.vstack([X, far])
     tc = ThemeClusterer(reduction=None, reassign_threshold=0.5, max_other_share=0.045).fit(X)
     other = tc.labels_ == OTHER
     assert other.sum() == int(0.045 * len(X)) == 11  # 24 fit no theme, only 11 may stay in "other" ...
