@@ -7,7 +7,7 @@ Why each step:
   (:func:`auto_min_cluster_size`), because a theme of 8 voices matters in 300
   answers and is noise in 300,000. ``min_samples`` stays small (5): it only sets how
   much density smoothing HDBSCAN does, and tying it to the theme size (HDBSCAN's default)
-  melted neighbouring small intents together (hwu64, clinc150; evals/README.md).
+  melted neighbouring small intents together (hwu64, clinc150 with out-of-scope; evals/README.md).
 - Outlier policy: an item fits a theme when its cosine similarity to the theme centroid
   (in the ORIGINAL embedding space) reaches ``reassign_threshold``. HDBSCAN noise joins
   its most similar theme; noise that fits no theme, and theme members that do not fit
