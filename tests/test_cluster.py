@@ -18,6 +18,14 @@ def blobs(n_per=60, k=4, dim=32, noise=0.08, seed=0, far=0):
     return X.astype(np.float32), y
 
 
+def far_from_blobs(X, y, n, seed):
+    """``n`` points orthogonal to every blob centre of ``blobs(...)``, so no theme is similar to them;
+    also returns the orthonormal basis of the centres."""
+    Q, _ = np.linalg.qr(np.vstack([X[y == t].mean(axis=0) for t in range(y.max() + 1)]).T)
+    far = np.random.default_rng(seed).normal(size=(n, X.shape[1]))
+    return (far - far @ Q @ Q.T).astype(np.float32), Q
+
+
 def purity(labels, y):
     ok = 0
     for t in set(labels.tolist()) - {OTHER}:
@@ -59,13 +67,9 @@ def test_min_cluster_size_scales_with_n():
 
 def test_outlier_policy_reassigns_near_and_keeps_far_in_other():
     X, y = blobs(n_per=60, k=4, dim=64)
-    rng = np.random.default_rng(5)
-    # far points: orthogonal to every blob centre, so no theme is similar to them
-    Q, _ = np.linalg.qr(np.vstack([X[y == t].mean(axis=0) for t in range(4)]).T)
-    far = rng.normal(size=(12, 64))
-    far = (far - far @ Q @ Q.T).astype(np.float32)
+    far, _ = far_from_blobs(X, y, 12, seed=5)
     X, y = np.vstack([X, far]), np.concatenate([y, np.full(12, -1)])
-    tc = ThemeClusterer(reduction=None, reassign_threshold=0.5).fit(X)
+    tc = ThemeClusterer(reduction=None, reassign_threshold=0.5, max_other_share=None).fit(X)
     is_far = y < 0
     assert (tc.labels_[is_far] == OTHER).all()  # not forced into a theme
     assert (tc.labels_[~is_far] == OTHER).mean() < 0.05  # blob members are (re)assigned
@@ -75,6 +79,36 @@ def test_outlier_policy_reassigns_near_and_keeps_far_in_other():
         assert Xn[i] @ tc.centroids_[tc.labels_[i]] >= 0.5 - 0.05  # centroids move a little after reassignment
     # threshold -1 reassigns everything: nothing unassigned
     assert (ThemeClusterer(reduction=None, reassign_threshold=-1.0).fit(X).labels_ != OTHER).all()
+
+
+def test_other_is_capped_and_keeps_the_worst_fitting_items():
+    X, y = blobs(n_per=60, k=4, dim=64)
+    far, Q = far_from_blobs(X, y, 24, seed=6)
+    # half the far points lean a little towards blob 0: they fit it better than the rest, though still badly
+    far[:12] += 0.3 * np.linalg.norm(far[:12], axis=1, keepdims=True) * Q[:, 0]
+    X = np.vstack([X, far])
+    tc = ThemeClusterer(reduction=None, reassign_threshold=0.5, max_other_share=0.045).fit(X)
+    other = tc.labels_ == OTHER
+    assert other.sum() == int(0.045 * len(X)) == 11  # 24 fit no theme, only 11 may stay in "other" ...
+    assert not other[:-12].any()  # ... and they are among the 12 that fit worst
+    assert (tc.labels_[240:252] != OTHER).all()  # the leaning ones were forced into a theme
+    with pytest.raises(InputError, match="max_other_share"):
+        ThemeClusterer(max_other_share=2.0).fit(X)
+
+
+def test_members_that_do_not_fit_their_theme_go_to_other():
+    X, y = blobs(n_per=60, k=4, dim=64)
+    tc = ThemeClusterer(reduction=None, min_cluster_size=20, merge_threshold=None, merge_margin=None).fit(X)
+    labels = tc.labels_.copy()
+    # a row that HDBSCAN put in theme 0 but which is dissimilar to it
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    C = tc.centroids_
+    odd = -C[0] + 0.05 * np.random.default_rng(0).normal(size=C.shape[1])
+    Xn2 = np.vstack([Xn, odd / np.linalg.norm(odd)]).astype(np.float32)
+    labels2 = np.concatenate([labels, [0]])
+    out, _, reassigned = tc._reassign(Xn2, labels2, np.ones(len(labels2)))
+    assert out[-1] == OTHER and not reassigned[-1]
+    assert np.array_equal(out[:-1], labels)
 
 
 def test_merge_near_duplicate_themes():

@@ -5,11 +5,16 @@ Why each step:
   dimensions (or PCA, the light option) keeps it near-linear and sharpens density.
 - HDBSCAN does not need the number of themes. ``min_cluster_size`` scales with n
   (:func:`auto_min_cluster_size`), because a theme of 8 voices matters in 300
-  answers and is noise in 300,000.
-- Outlier policy: HDBSCAN leaves many points as noise. A noise point joins the
-  theme whose centroid is most similar (cosine, in the ORIGINAL embedding space)
-  when that similarity reaches ``reassign_threshold``; otherwise it stays in the
-  explicit "other" bucket (label -1), so "unassigned" is small but honest.
+  answers and is noise in 300,000. ``min_samples`` stays small (5): it only sets how
+  much density smoothing HDBSCAN does, and tying it to the theme size (HDBSCAN's default)
+  melted neighbouring small intents together (hwu64, clinc150 with out-of-scope; evals/README.md).
+- Outlier policy: an item fits a theme when its cosine similarity to the theme centroid
+  (in the ORIGINAL embedding space) reaches ``reassign_threshold``. HDBSCAN noise joins
+  its most similar theme; noise that fits no theme, and theme members that do not fit
+  their own theme, go to the explicit "other" bucket (label -1), least similar first, but
+  never more than ``max_other_share`` of the rows: beyond that, noise joins its nearest
+  theme anyway and members stay. So "other" is small and holds the items that fit worst
+  (on clinc150 the out-of-scope queries; measured in evals/README.md).
 - Themes that are one need are merged, after the outlier policy: when their centroids
   are near-duplicates (cosine >= ``merge_threshold``), or when the centroids are more
   similar than each theme's own members are to it, by ``merge_margin`` (a diffuse need
@@ -30,12 +35,17 @@ OTHER = -1
 
 
 def auto_min_cluster_size(n: int) -> int:
-    """Smallest theme size for ``n`` items: ``round(0.2 * sqrt(n))`` clipped to [5, 500].
+    """Smallest theme size for ``n`` items: ``round(0.2 * sqrt(n))``, but at least 2% of the items
+    up to 10 (BERTopic's fixed size), clipped to [5, 500].
 
-    >>> [auto_min_cluster_size(n) for n in (300, 3_000, 100_000, 1_000_000)]
-    [5, 11, 63, 200]
+    The 2% floor matters between about 250 and 2,500 items, where ``0.2 * sqrt(n)`` alone (6 at
+    900 items) cut single needs into fragments of 8-10 near-identical requests (dstc11_insurance).
+
+    >>> [auto_min_cluster_size(n) for n in (100, 300, 900, 3_000, 100_000, 1_000_000)]
+    [5, 6, 10, 11, 63, 200]
     """
-    return int(min(500, max(5, round(0.2 * math.sqrt(max(n, 1))))))
+    n = max(n, 1)
+    return int(min(500, max(5, round(0.2 * math.sqrt(n)), min(10, n // 50))))
 
 
 class ThemeClusterer:
@@ -50,12 +60,17 @@ class ThemeClusterer:
         UMAP neighbourhood size (clipped for tiny inputs).
     min_cluster_size : int, optional
         Default :func:`auto_min_cluster_size` of the number of distinct vectors.
-    min_samples : int, optional
-        HDBSCAN ``min_samples``; default equals ``min_cluster_size``'s HDBSCAN default.
+    min_samples : int or None, default 5
+        HDBSCAN ``min_samples`` (density smoothing); ``None`` uses HDBSCAN's default,
+        ``min_cluster_size``.
     cluster_selection_method : {"eom", "leaf"}, default "eom"
-    reassign_threshold : float, default 0.3
-        Cosine similarity to the nearest theme centroid needed to leave "other".
-    merge_threshold : float or None, default 0.85
+    reassign_threshold : float, default 0.5
+        Cosine similarity to a theme centroid an item needs to fit that theme (see the outlier
+        policy in the module docstring).
+    max_other_share : float or None, default 0.04
+        At most this share of rows stays in "other" (the least similar first); ``None``: no cap,
+        every item that fits no theme stays in "other".
+    merge_threshold : float or None, default 0.83
         Merge themes whose centroids are at least this similar; ``None`` disables.
     max_fit_size : int or None, default 20000
         Above this many distinct vectors, reduction and HDBSCAN are fitted on a random sample of
@@ -73,7 +88,8 @@ class ThemeClusterer:
     probabilities_ : ndarray of shape (n,)
         HDBSCAN membership strength, or the centroid similarity for reassigned rows.
     reassigned_ : ndarray of bool
-        Rows HDBSCAN called noise that the outlier policy placed in a theme.
+        Rows HDBSCAN called noise that the outlier policy placed in a theme. (Members moved
+        to "other" because they do not fit their theme are ``labels_ == -1`` and not reassigned.)
     n_themes_ : int
     centroids_ : ndarray of shape (n_themes_, dim)
         Normalised theme centroids in the original space.
@@ -95,9 +111,10 @@ class ThemeClusterer:
     """
 
     def __init__(self, reduction: str | None = "umap", n_components: int = 5, n_neighbors: int = 15,
-                 min_cluster_size: int | None = None, min_samples: int | None = None,
-                 cluster_selection_method: str = "eom", reassign_threshold: float = 0.3,
-                 merge_threshold: float | None = 0.85, merge_margin: float | None = 0.15,
+                 min_cluster_size: int | None = None, min_samples: int | None = 5,
+                 cluster_selection_method: str = "eom", reassign_threshold: float = 0.5,
+                 max_other_share: float | None = 0.04,
+                 merge_threshold: float | None = 0.83, merge_margin: float | None = 0.15,
                  max_fit_size: int | None = 20_000, random_state: int = 0) -> None:
         self.reduction = reduction
         self.n_components = n_components
@@ -106,6 +123,7 @@ class ThemeClusterer:
         self.min_samples = min_samples
         self.cluster_selection_method = cluster_selection_method
         self.reassign_threshold = reassign_threshold
+        self.max_other_share = max_other_share
         self.merge_threshold = merge_threshold
         self.merge_margin = merge_margin
         self.max_fit_size = max_fit_size
@@ -174,6 +192,8 @@ class ThemeClusterer:
             raise InputError(f"reduction must be 'umap', 'pca' or None, got {self.reduction!r}")
         if self.cluster_selection_method not in ("eom", "leaf"):
             raise InputError("cluster_selection_method must be 'eom' or 'leaf'")
+        if self.max_other_share is not None and not 0 <= self.max_other_share <= 1:
+            raise InputError(f"max_other_share must be between 0 and 1 or None, got {self.max_other_share!r}")
         norms = np.linalg.norm(X, axis=1, keepdims=True)
         return X / np.where(norms == 0, 1.0, norms)
 
@@ -230,19 +250,27 @@ class ThemeClusterer:
         return np.where(labels >= 0, mapping[np.maximum(labels, 0)], OTHER)
 
     def _reassign(self, X: np.ndarray, labels: np.ndarray, probs: np.ndarray):
-        reassigned = np.zeros(len(labels), dtype=bool)
-        noise = labels < 0
-        if not noise.any() or labels.max() < 0:
+        n = len(labels)
+        reassigned = np.zeros(n, dtype=bool)
+        if labels.max() < 0:
             return labels, probs, reassigned
         C = _centroids(X, labels, int(labels.max() + 1))
-        sims = X[noise] @ C.T
+        sims = X @ C.T
         best, best_sim = sims.argmax(axis=1), sims.max(axis=1)
-        ok = best_sim >= self.reassign_threshold
-        idx = np.where(noise)[0]
+        noise = labels < 0
+        # How well each row fits: noise by its most similar theme, a member by its own theme.
+        fit = np.where(noise, best_sim, sims[np.arange(n), np.maximum(labels, 0)])
+        misfits = np.where(fit < self.reassign_threshold)[0]
+        if self.max_other_share is not None:  # the cap: keep only the worst-fitting ones
+            cap = int(self.max_other_share * n)
+            misfits = misfits[np.argsort(fit[misfits], kind="stable")[:cap]]
+        to_other = np.zeros(n, dtype=bool)
+        to_other[misfits] = True
         labels, probs = labels.copy(), probs.copy()
-        labels[idx[ok]] = best[ok]
-        probs[idx] = np.clip(best_sim, 0.0, 1.0) * ok
-        reassigned[idx[ok]] = True
+        join = noise & ~to_other
+        labels[join], probs[join] = best[join], np.clip(best_sim[join], 0.0, 1.0)
+        reassigned[join] = True
+        labels[to_other], probs[to_other] = OTHER, 0.0
         return labels, probs, reassigned
 
 
