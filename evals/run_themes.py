@@ -1,13 +1,15 @@
 """Theme discovery against public labelled sets, never told the number of labels.
 
     python evals/run_themes.py [--sets banking77/test clinc150/test ...] [--params '{"n_components": 10}']
+                               [--embedder onnx-int8]
 
 Prints per set, averaged over --seeds runs (default 3), ACC (Hungarian) / NMI / ARI, themes found vs true, share unassigned
 and wall time, for feedbackiq's default ThemeClusterer, a BERTopic-default
 equivalent (UMAP 15/5/0.0 cosine + HDBSCAN mcs=10 eom, noise as its own cluster)
 and k-means given the true K, all on the same cached embeddings. The default
 model is chosen per set by feedbackiq's language routing (MiniLM for English,
-USE for Chinese).
+USE for Chinese); ``--embedder onnx-int8`` swaps MiniLM for the same model on
+onnxruntime with int8 weights (``OnnxMiniLMEmbedder``) wherever routing picks MiniLM.
 """
 
 from __future__ import annotations
@@ -54,10 +56,13 @@ def run_kmeans(X: np.ndarray, k: int, seed: int) -> np.ndarray:
     return KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(X)
 
 
-def evaluate(dataset: str, split: str, methods: list[str], params: dict, seeds: int = 1) -> list[dict]:
+def evaluate(dataset: str, split: str, methods: list[str], params: dict, seeds: int = 1,
+             embedder: str = "default") -> list[dict]:
     """Scores averaged over ``seeds`` runs (UMAP's layout, and so the themes, move with the seed)."""
     texts, labels = load_labelled(dataset, split)
     key = model_key_for(texts)
+    if key == "minilm" and embedder != "default":
+        key = embedder
     X = cached_embeddings(dataset, split, key, texts)
     k_true = len(set(labels))
     rows = []
@@ -88,15 +93,17 @@ def main() -> None:
     ap.add_argument("--params", default="{}", help="JSON of ThemeClusterer parameters to override (for tuning)")
     ap.add_argument("--seeds", type=int, default=3, help="runs per method (seeds 0..N-1); scores are means")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    ap.add_argument("--embedder", default="default", choices=["default", "onnx-int8"],
+                    help="onnx-int8: the ONNX int8 MiniLM wherever routing picks MiniLM")
     args = ap.parse_args()
     params = json.loads(args.params)
     all_rows = []
-    print(f"{'set':42} {'model':6} {'method':17} {'ACC':>5} {'NMI':>5} {'ARI':>5} {'themes':>7} {'unasg%':>6} {'sec':>6}")
+    print(f"{'set':42} {'model':9} {'method':17} {'ACC':>5} {'NMI':>5} {'ARI':>5} {'themes':>7} {'unasg%':>6} {'sec':>6}")
     for name in args.sets:
         dataset, split = name.split("/")
-        for r in evaluate(dataset, split, args.methods, params, args.seeds):
+        for r in evaluate(dataset, split, args.methods, params, args.seeds, args.embedder):
             all_rows.append(r)
-            print(f"{r['set']:42} {r['model']:6} {r['method']:17} {r['acc']:5.1f} {r['nmi']:5.1f} {r['ari']:5.1f} "
+            print(f"{r['set']:42} {r['model']:9} {r['method']:17} {r['acc']:5.1f} {r['nmi']:5.1f} {r['ari']:5.1f} "
                   f"{r['themes']:>5.0f}/{r['true']:<3} {r['unassigned']:6.1f} {r['seconds']:6.1f}  "
                   f"(sd {r['acc_sd']:.1f}/{r['nmi_sd']:.1f}/{r['ari_sd']:.1f})", flush=True)
     if args.json:

@@ -7,7 +7,7 @@ import pytest
 
 MODULES = ["feedbackiq._lang", "feedbackiq._redact", "feedbackiq._tabular_out", "feedbackiq.ingest._values",
            "feedbackiq.themes._keywords", "feedbackiq.themes._cluster", "feedbackiq.llm._budget",
-           "feedbackiq.embed._route", "feedbackiq.embed._base"]
+           "feedbackiq.embed._route", "feedbackiq.embed._base", "feedbackiq.embed._onnx"]
 
 
 @pytest.mark.parametrize("name", MODULES)
