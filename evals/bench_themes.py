@@ -29,12 +29,12 @@ from _data import load_labelled  # noqa: E402
 SOURCES = [("banking77", "test"), ("clinc150", "test"), ("hwu64", "test"), ("dstc11_insurance", "insurance_dev")]
 
 
-def make_texts(n: int, seed: int = 0) -> list[str]:
+def iter_texts(n: int, seed: int = 0, rng: random.Random | None = None):
+    """``n`` real texts from the eval sets, each with one word dropped or two swapped (a generator)."""
     pool: list[str] = []
     for d, s in SOURCES:
         pool += load_labelled(d, s)[0]
-    rng = random.Random(seed)
-    out = []
+    rng = rng or random.Random(seed)
     for _ in range(n):
         words = rng.choice(pool).split()
         if len(words) > 3:
@@ -43,8 +43,11 @@ def make_texts(n: int, seed: int = 0) -> list[str]:
                 del words[i]
             else:
                 words[i], words[i + 1] = words[i + 1], words[i]
-        out.append(" ".join(words))
-    return out
+        yield " ".join(words)
+
+
+def make_texts(n: int, seed: int = 0) -> list[str]:
+    return list(iter_texts(n, seed))
 
 
 def one_size(n: int, reduction: str) -> dict:

@@ -25,12 +25,12 @@ ZH_SHARE_FOR_MULTILINGUAL = 0.20
 
 
 # Short names for the local models (evals, benchmarks, command-line options).
-EMBEDDER_NAMES = ("minilm", "onnx-int8", "use")
+EMBEDDER_NAMES = ("minilm", "onnx-int8", "onnx-fp32", "use")
 
 
 def make_embedder(name: str, *, cache: bool = True) -> Embedder:
-    """A local embedder by short name: ``"minilm"`` (torch), ``"onnx-int8"`` (the same model on
-    onnxruntime, int8 weights; needs ``feedbackiq[fast]``) or ``"use"`` (multilingual).
+    """A local embedder by short name: ``"minilm"`` (torch), ``"onnx-int8"`` / ``"onnx-fp32"`` (the same
+    model on onnxruntime, int8 or fp32 weights; needs ``feedbackiq[fast]``) or ``"use"`` (multilingual).
 
     >>> make_embedder("onnx-int8", cache=False).model_id
     'all-MiniLM-L6-v2-onnx-int8'
@@ -38,7 +38,8 @@ def make_embedder(name: str, *, cache: bool = True) -> Embedder:
     from feedbackiq._errors import InputError
     from feedbackiq.embed._onnx import OnnxMiniLMEmbedder
 
-    makers = {"minilm": MiniLMEmbedder, "onnx-int8": OnnxMiniLMEmbedder, "use": USEEmbedder}
+    makers = {"minilm": MiniLMEmbedder, "onnx-int8": OnnxMiniLMEmbedder,
+              "onnx-fp32": lambda: OnnxMiniLMEmbedder(quantize=False), "use": USEEmbedder}
     if name not in makers:
         raise InputError(f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDER_NAMES)}")
     inner = makers[name]()
