@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import load_labelled  # noqa: E402
+from _data import load_labelled, precomputed_embedder  # noqa: E402
 
 SOURCES = [("banking77", "test"), ("clinc150", "test"), ("hwu64", "test"), ("dstc11_insurance", "insurance_dev")]
 
@@ -52,7 +52,7 @@ def make_texts(n: int, seed: int = 0) -> list[str]:
 
 def one_size(n: int, reduction: str) -> dict:
     import feedbackiq as fiq
-    from feedbackiq.embed import Embedder, MiniLMEmbedder
+    from feedbackiq.embed import MiniLMEmbedder
     from feedbackiq.themes import ThemeClusterer
 
     texts = make_texts(n)
@@ -62,18 +62,9 @@ def one_size(n: int, reduction: str) -> dict:
     t0 = time.perf_counter()
     vecs = emb.embed(unique)
     t_embed = time.perf_counter() - t0
-    lookup = {t: i for i, t in enumerate(unique)}
-
-    class Precomputed(Embedder):
-        model_id, dim = "precomputed", vecs.shape[1]
-
-        def embed_batch(self, batch):
-            return vecs[[lookup[t] for t in batch]]
-
-    Precomputed.batch_size = 100_000
     fs = fiq.FeedbackSet(items=[fiq.FeedbackItem(id=f"b{i}", text=t, source="review", language="en") for i, t in enumerate(texts)])
     t0 = time.perf_counter()
-    report = fiq.find_themes(fs, embedder=Precomputed(), clusterer=ThemeClusterer(reduction=reduction))
+    report = fiq.find_themes(fs, embedder=precomputed_embedder(unique, vecs), clusterer=ThemeClusterer(reduction=reduction))
     total_after = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = report.timings
