@@ -100,7 +100,8 @@ def find_themes(
     params = clusterer.get_params() if clusterer else {"random_state": seed, "min_cluster_size": min_cluster_size}
     model = ThemeClusterer(**params)
     # One row per distinct text, weighted by its items: the same themes as one row per item.
-    model.fit(Xu, sample_weight=np.bincount(inverse, minlength=len(Xu)))
+    per_text = np.bincount(inverse, minlength=len(Xu))
+    model.fit(Xu, sample_weight=per_text)
     labels, probabilities = model.labels_[inverse], model.probabilities_[inverse]
     Xu = Xu / np.maximum(np.linalg.norm(Xu, axis=1, keepdims=True), 1e-12)
     sub = np.full(len(items), OTHER)
@@ -113,7 +114,8 @@ def find_themes(
     clock.lap("cluster")
 
     tokens = _tokens_per_item(items, inverse)
-    keywords = class_tfidf_keywords([], labels, tokens=tokens)
+    first = np.unique(inverse, return_index=True)[1]   # one item per distinct text
+    keywords = class_tfidf_keywords([], model.labels_, tokens=[tokens[i] for i in first], weights=per_text)
     total_voices = len({voice_of(it) for it in items})
     scales = rating_scales(items)
 
