@@ -10,7 +10,7 @@ import csv
 import os
 from pathlib import Path
 
-__all__ = ["DATASETS_DIR", "EVAL_SETS", "load_labelled", "cache_path"]
+__all__ = ["DATASETS_DIR", "EVAL_SETS", "load_labelled", "cache_path", "precomputed_embedder"]
 
 DATASETS_DIR = Path(os.environ.get("FEEDBACKIQ_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
@@ -43,3 +43,18 @@ def load_labelled(dataset: str, split: str) -> tuple[list[str], list[str]]:
 def cache_path(dataset: str, split: str, model_key: str) -> Path:
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     return CACHE_DIR / f"{dataset}__{split}__{model_key}.npy"
+
+
+def precomputed_embedder(texts: list[str], vecs):
+    """A feedbackiq Embedder that serves vectors already computed for ``texts`` (benchmarks time the rest)."""
+    from feedbackiq.embed import Embedder
+
+    lookup = {t: i for i, t in enumerate(texts)}
+
+    class Precomputed(Embedder):
+        model_id, dim, batch_size = "precomputed", vecs.shape[1], 100_000
+
+        def embed_batch(self, batch):
+            return vecs[[lookup[t] for t in batch]]
+
+    return Precomputed()

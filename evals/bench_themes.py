@@ -24,17 +24,17 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import load_labelled  # noqa: E402
+from _data import load_labelled, precomputed_embedder  # noqa: E402
 
 SOURCES = [("banking77", "test"), ("clinc150", "test"), ("hwu64", "test"), ("dstc11_insurance", "insurance_dev")]
 
 
-def make_texts(n: int, seed: int = 0) -> list[str]:
+def iter_texts(n: int, seed: int = 0, rng: random.Random | None = None):
+    """``n`` real texts from the eval sets, each with one word dropped or two swapped (a generator)."""
     pool: list[str] = []
     for d, s in SOURCES:
         pool += load_labelled(d, s)[0]
-    rng = random.Random(seed)
-    out = []
+    rng = rng or random.Random(seed)
     for _ in range(n):
         words = rng.choice(pool).split()
         if len(words) > 3:
@@ -43,13 +43,16 @@ def make_texts(n: int, seed: int = 0) -> list[str]:
                 del words[i]
             else:
                 words[i], words[i + 1] = words[i + 1], words[i]
-        out.append(" ".join(words))
-    return out
+        yield " ".join(words)
+
+
+def make_texts(n: int, seed: int = 0) -> list[str]:
+    return list(iter_texts(n, seed))
 
 
 def one_size(n: int, reduction: str) -> dict:
     import feedbackiq as fiq
-    from feedbackiq.embed import Embedder, MiniLMEmbedder
+    from feedbackiq.embed import MiniLMEmbedder
     from feedbackiq.themes import ThemeClusterer
 
     texts = make_texts(n)
@@ -59,18 +62,9 @@ def one_size(n: int, reduction: str) -> dict:
     t0 = time.perf_counter()
     vecs = emb.embed(unique)
     t_embed = time.perf_counter() - t0
-    lookup = {t: i for i, t in enumerate(unique)}
-
-    class Precomputed(Embedder):
-        model_id, dim = "precomputed", vecs.shape[1]
-
-        def embed_batch(self, batch):
-            return vecs[[lookup[t] for t in batch]]
-
-    Precomputed.batch_size = 100_000
     fs = fiq.FeedbackSet(items=[fiq.FeedbackItem(id=f"b{i}", text=t, source="review", language="en") for i, t in enumerate(texts)])
     t0 = time.perf_counter()
-    report = fiq.find_themes(fs, embedder=Precomputed(), clusterer=ThemeClusterer(reduction=reduction))
+    report = fiq.find_themes(fs, embedder=precomputed_embedder(unique, vecs), clusterer=ThemeClusterer(reduction=reduction))
     total_after = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = report.timings

@@ -1,6 +1,6 @@
 """Embed every eval set once per model and keep the vectors in evals/.cache (used by all evals).
 
-    python evals/embed_cache.py [--models minilm use]
+    python evals/embed_cache.py [--models minilm use onnx-int8]
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from _data import EVAL_SETS, cache_path, load_labelled  # noqa: E402
 
 
 def embedder(key: str):
-    from feedbackiq.embed import MiniLMEmbedder, USEEmbedder
+    from feedbackiq.embed import make_embedder
 
-    return {"minilm": MiniLMEmbedder, "use": USEEmbedder}[key]()
+    return make_embedder(key, cache=False)
 
 
 def cached_embeddings(dataset: str, split: str, key: str, texts: list[str] | None = None) -> np.ndarray:

@@ -1,13 +1,15 @@
 """Theme discovery against public labelled sets, never told the number of labels.
 
     python evals/run_themes.py [--sets banking77/test clinc150/test ...] [--params '{"n_components": 10}']
+                               [--embedder onnx-int8]
 
 Prints per set, averaged over --seeds runs (default 3), ACC (Hungarian) / NMI / ARI, themes found vs true, share unassigned
 and wall time, for feedbackiq's default ThemeClusterer, a BERTopic-default
 equivalent (UMAP 15/5/0.0 cosine + HDBSCAN mcs=10 eom, noise as its own cluster)
 and k-means given the true K, all on the same cached embeddings. The default
 model is chosen per set by feedbackiq's language routing (MiniLM for English,
-USE for Chinese).
+USE for Chinese); ``--embedder onnx-int8`` (or ``onnx-fp32``) swaps MiniLM for the same
+model on onnxruntime (``OnnxMiniLMEmbedder``) wherever routing picks MiniLM.
 """
 
 from __future__ import annotations
@@ -54,10 +56,13 @@ def run_kmeans(X: np.ndarray, k: int, seed: int) -> np.ndarray:
     return KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(X)
 
 
-def evaluate(dataset: str, split: str, methods: list[str], params: dict, seeds: int = 1) -> list[dict]:
+def evaluate(dataset: str, split: str, methods: list[str], params: dict, seeds: int = 1,
+             embedder: str = "default", fit_fraction: float = 0.2) -> list[dict]:
     """Scores averaged over ``seeds`` runs (UMAP's layout, and so the themes, move with the seed)."""
     texts, labels = load_labelled(dataset, split)
     key = model_key_for(texts)
+    if key == "minilm" and embedder != "default":
+        key = embedder
     X = cached_embeddings(dataset, split, key, texts)
     k_true = len(set(labels))
     rows = []
@@ -67,6 +72,8 @@ def evaluate(dataset: str, split: str, methods: list[str], params: dict, seeds: 
             t0 = time.perf_counter()
             if method == "feedbackiq":
                 pred = run_default(X, params, seed)
+            elif method == "sample-fit":   # reduction + HDBSCAN fitted on a share of the set, the rest assigned
+                pred = run_default(X, {**params, "max_fit_size": max(50, round(fit_fraction * len(np.unique(X, axis=0))))}, seed)
             elif method == "bertopic-default":
                 pred = run_bertopic_default(X, seed)
             else:
@@ -84,19 +91,25 @@ def evaluate(dataset: str, split: str, methods: list[str], params: dict, seeds: 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", nargs="*", default=[f"{d}/{s}" for d, s in EVAL_SETS])
-    ap.add_argument("--methods", nargs="*", default=["feedbackiq", "bertopic-default", "kmeans-true-k"])
+    ap.add_argument("--methods", nargs="*", default=["feedbackiq", "bertopic-default", "kmeans-true-k"],
+                    help="also: sample-fit (feedbackiq fitted on --fit-fraction of the set, the rest assigned)")
     ap.add_argument("--params", default="{}", help="JSON of ThemeClusterer parameters to override (for tuning)")
     ap.add_argument("--seeds", type=int, default=3, help="runs per method (seeds 0..N-1); scores are means")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    ap.add_argument("--fit-fraction", type=float, default=0.2,
+                    help="method sample-fit: share of the distinct texts the reduction and HDBSCAN are fitted on "
+                         "(0.2 = 20,000 of 100,000, the default max_fit_size at 100k)")
+    ap.add_argument("--embedder", default="default", choices=["default", "onnx-int8", "onnx-fp32"],
+                    help="onnx-int8/onnx-fp32: MiniLM on onnxruntime wherever routing picks MiniLM")
     args = ap.parse_args()
     params = json.loads(args.params)
     all_rows = []
-    print(f"{'set':42} {'model':6} {'method':17} {'ACC':>5} {'NMI':>5} {'ARI':>5} {'themes':>7} {'unasg%':>6} {'sec':>6}")
+    print(f"{'set':42} {'model':9} {'method':17} {'ACC':>5} {'NMI':>5} {'ARI':>5} {'themes':>7} {'unasg%':>6} {'sec':>6}")
     for name in args.sets:
         dataset, split = name.split("/")
-        for r in evaluate(dataset, split, args.methods, params, args.seeds):
+        for r in evaluate(dataset, split, args.methods, params, args.seeds, args.embedder, args.fit_fraction):
             all_rows.append(r)
-            print(f"{r['set']:42} {r['model']:6} {r['method']:17} {r['acc']:5.1f} {r['nmi']:5.1f} {r['ari']:5.1f} "
+            print(f"{r['set']:42} {r['model']:9} {r['method']:17} {r['acc']:5.1f} {r['nmi']:5.1f} {r['ari']:5.1f} "
                   f"{r['themes']:>5.0f}/{r['true']:<3} {r['unassigned']:6.1f} {r['seconds']:6.1f}  "
                   f"(sd {r['acc_sd']:.1f}/{r['nmi_sd']:.1f}/{r['ari_sd']:.1f})", flush=True)
     if args.json:

@@ -184,3 +184,22 @@ def test_large_sets_fit_on_a_sample_and_assign_the_rest():
     assert sampled.n_themes_ == full.n_themes_ == 4
     assert purity(sampled.labels_, y) > 0.95 and (sampled.labels_ == OTHER).mean() < 0.05
     assert ThemeClusterer(reduction="pca", max_fit_size=400, random_state=3).fit(X).fitted_mask_.sum() == 400
+
+
+@pytest.mark.parametrize("max_fit_size", [None, 150])
+def test_weighted_distinct_rows_equal_repeated_rows(max_fit_size):
+    # find_themes passes each distinct text once with its count; that must give the themes of all items.
+    X, _ = blobs(n_per=60, far=10)
+    rng = np.random.default_rng(3)
+    counts = rng.integers(1, 5, len(X))
+    repeated = np.repeat(X, counts, axis=0)
+    params = dict(reduction="pca", n_components=3, max_fit_size=max_fit_size, random_state=0)
+    full = ThemeClusterer(**params).fit(repeated)
+    weighted = ThemeClusterer(**params).fit(X, sample_weight=counts)
+    assert np.array_equal(np.repeat(weighted.labels_, counts), full.labels_)
+    assert np.allclose(weighted.centroids_, full.centroids_, atol=1e-5)
+    assert weighted.min_cluster_size_ == full.min_cluster_size_
+    with pytest.raises(InputError, match="sample_weight"):
+        ThemeClusterer().fit(X, sample_weight=counts[:-1])
+    with pytest.raises(InputError, match="positive"):
+        ThemeClusterer().fit(X, sample_weight=np.zeros(len(X)))

@@ -3,8 +3,9 @@
 from feedbackiq.embed._base import Embedder
 from feedbackiq.embed._cache import CachedEmbedder, default_cache_dir
 from feedbackiq.embed._local import MiniLMEmbedder, SentenceTransformerEmbedder, USEEmbedder
+from feedbackiq.embed._onnx import OnnxMiniLMEmbedder, export_minilm_onnx
 from feedbackiq.embed._openai import OpenAIEmbedder
-from feedbackiq.embed._route import ZH_SHARE_FOR_MULTILINGUAL, choose_embedder, default_embedder
+from feedbackiq.embed._route import EMBEDDER_NAMES, ZH_SHARE_FOR_MULTILINGUAL, choose_embedder, default_embedder, make_embedder
 
 __all__ = [
     "Embedder",
@@ -13,8 +14,12 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "MiniLMEmbedder",
     "USEEmbedder",
+    "OnnxMiniLMEmbedder",
+    "export_minilm_onnx",
     "OpenAIEmbedder",
     "ZH_SHARE_FOR_MULTILINGUAL",
     "choose_embedder",
     "default_embedder",
+    "make_embedder",
+    "EMBEDDER_NAMES",
 ]

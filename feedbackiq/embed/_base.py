@@ -43,12 +43,16 @@ class Embedder(abc.ABC):
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        chunks = []
         starts = range(0, len(texts), self.batch_size)
         if progress and len(texts) > self.batch_size:
             from rich.progress import track
 
             starts = track(starts, description=f"Embedding with {self.model_id}")
+        # Filled in place, not stacked from a list of chunks: a large set is never held twice.
+        out: np.ndarray | None = None
         for start in starts:
-            chunks.append(np.asarray(self.embed_batch(texts[start : start + self.batch_size]), dtype=np.float32))
-        return np.vstack(chunks)
+            batch = np.asarray(self.embed_batch(texts[start : start + self.batch_size]), dtype=np.float32)
+            if out is None:   # the width is known from the first batch (remote models report it late)
+                out = np.empty((len(texts), batch.shape[1]), dtype=np.float32)
+            out[start : start + len(batch)] = batch
+        return out

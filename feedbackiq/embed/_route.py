@@ -17,11 +17,33 @@ from feedbackiq.embed._base import Embedder
 from feedbackiq.embed._cache import CachedEmbedder
 from feedbackiq.embed._local import MiniLMEmbedder, USEEmbedder
 
-__all__ = ["ZH_SHARE_FOR_MULTILINGUAL", "choose_embedder", "default_embedder"]
+__all__ = ["ZH_SHARE_FOR_MULTILINGUAL", "EMBEDDER_NAMES", "choose_embedder", "default_embedder", "make_embedder"]
 
 # Share of Chinese items from which the multilingual model wins, judged by NMI within each
 # language, item-weighted (evals/embed_routing.py: MiniLM 73.1 vs USE 71.9 at 15%, 71.3 vs 72.6 at 20%).
 ZH_SHARE_FOR_MULTILINGUAL = 0.20
+
+
+# Short names for the local models (evals, benchmarks, command-line options).
+EMBEDDER_NAMES = ("minilm", "onnx-int8", "onnx-fp32", "use")
+
+
+def make_embedder(name: str, *, cache: bool = True) -> Embedder:
+    """A local embedder by short name: ``"minilm"`` (torch), ``"onnx-int8"`` / ``"onnx-fp32"`` (the same
+    model on onnxruntime, int8 or fp32 weights; needs ``feedbackiq[fast]``) or ``"use"`` (multilingual).
+
+    >>> make_embedder("onnx-int8", cache=False).model_id
+    'all-MiniLM-L6-v2-onnx-int8'
+    """
+    from feedbackiq._errors import InputError
+    from feedbackiq.embed._onnx import OnnxMiniLMEmbedder
+
+    makers = {"minilm": MiniLMEmbedder, "onnx-int8": OnnxMiniLMEmbedder,
+              "onnx-fp32": lambda: OnnxMiniLMEmbedder(quantize=False), "use": USEEmbedder}
+    if name not in makers:
+        raise InputError(f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDER_NAMES)}")
+    inner = makers[name]()
+    return CachedEmbedder(inner) if cache else inner
 
 
 def choose_embedder(languages: Sequence[str], *, cache: bool = True, threshold: float | None = None) -> Embedder:

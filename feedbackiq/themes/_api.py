@@ -10,12 +10,12 @@ import numpy as np
 
 from feedbackiq._errors import EmptyInputError
 from feedbackiq.embed import Embedder, default_embedder
-from feedbackiq.themes._cluster import OTHER, ThemeClusterer, split_subthemes
+from feedbackiq.themes._cluster import OTHER, ThemeClusterer, nearest_centroid, split_subthemes
 from feedbackiq.themes._describe import describe_theme, keyword_name, rating_scales, voice_of
 from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
 from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Theme, ThemeReport
 
-__all__ = ["find_themes", "embed_items", "input_hash"]
+__all__ = ["find_themes", "embed_items", "embed_distinct", "input_hash"]
 
 SUBTHEME_MIN_ITEMS = 60
 
@@ -33,11 +33,20 @@ def input_hash(items: Sequence[FeedbackItem]) -> str:
 
 def embed_items(items: Sequence[FeedbackItem], embedder: Embedder, progress: bool = False) -> np.ndarray:
     """Embed each distinct text once (the same words from two voices count twice but cost once)."""
-    texts = [it.text for it in items]
-    unique = list(dict.fromkeys(texts))
-    vecs = embedder.embed(unique, progress=progress)
-    row = {t: i for i, t in enumerate(unique)}
-    return vecs[[row[t] for t in texts]]
+    vecs, inverse = embed_distinct(items, embedder, progress)
+    return vecs[inverse]
+
+
+def embed_distinct(items: Sequence[FeedbackItem], embedder: Embedder,
+                   progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Vectors of the distinct texts and, per item, its row in them (``vecs[inverse]`` is per item).
+
+    At a million items with many repeats this holds one vector per distinct text, not per item.
+    """
+    row: dict[str, int] = {}
+    inverse = np.fromiter((row.setdefault(it.text, len(row)) for it in items), dtype=np.int64, count=len(items))
+    vecs = embedder.embed(list(row), progress=progress)
+    return vecs, inverse
 
 
 def find_themes(
@@ -85,49 +94,48 @@ def find_themes(
         raise EmptyInputError("the feedback set has no items: nothing to find themes in (check the ingest ledger)")
     embedder = embedder or default_embedder(feedback_set)
     clock = _Clock()
-    X = embed_items(items, embedder, progress=progress)
+    Xu, inverse = embed_distinct(items, embedder, progress=progress)
     clock.lap("embed")
     # Cloned from the caller's settings, never fitted in place (no settings overwritten during fit).
     params = clusterer.get_params() if clusterer else {"random_state": seed, "min_cluster_size": min_cluster_size}
     model = ThemeClusterer(**params)
-    model.fit(X)
-    labels = model.labels_
+    # One row per distinct text, weighted by its items: the same themes as one row per item.
+    per_text = np.bincount(inverse, minlength=len(Xu))
+    model.fit(Xu, sample_weight=per_text)
+    labels, probabilities = model.labels_[inverse], model.probabilities_[inverse]
+    Xu = Xu / np.maximum(np.linalg.norm(Xu, axis=1, keepdims=True), 1e-12)
     sub = np.full(len(items), OTHER)
     if subthemes:
-        fitted = model.fitted_mask_
-        sub[fitted] = split_subthemes(model.reduced_[fitted], labels[fitted],
+        fitted = model.fitted_mask_[inverse]
+        sub[fitted] = split_subthemes(model.reduced_[inverse[fitted]], labels[fitted],
                                       max(SUBTHEME_MIN_ITEMS, 4 * model.min_cluster_size_ * fitted.mean()), seed)
         if not fitted.all():  # rows outside the fitted sample join the nearest sub-theme of their theme
-            _assign_subthemes(X, labels, sub, fitted)
+            _assign_subthemes(Xu, inverse, labels, sub, fitted)
     clock.lap("cluster")
 
-    tokens = [tokenize(it.text) for it in items]
-    keywords = class_tfidf_keywords([it.text for it in items], labels, tokens=tokens)
+    tokens = _tokens_per_item(items, inverse)
+    first = np.unique(inverse, return_index=True)[1]   # one item per distinct text
+    keywords = class_tfidf_keywords([], model.labels_, tokens=[tokens[i] for i in first], weights=per_text)
     total_voices = len({voice_of(it) for it in items})
     scales = rating_scales(items)
-    Xn = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
 
     def build(theme_id: int, idx: np.ndarray, kws: list[str], centroid: np.ndarray) -> Theme:
-        return describe_theme(theme_id, [items[i] for i in idx], Xn[idx], centroid, kws, total_voices, scales)
+        return describe_theme(theme_id, [items[i] for i in idx], Xu[inverse[idx]], centroid, kws, total_voices, scales)
 
     themes = []
     for t in range(model.n_themes_):
         idx = np.where(labels == t)[0]
         theme = build(t, idx, keywords.get(t, []), model.centroids_[t])
-        theme.subthemes = _subthemes(t, idx, sub, items, tokens, Xn, build)
+        theme.subthemes = _subthemes(t, idx, sub, tokens, Xu, inverse, build)
         themes.append(theme)
     other = None
     other_idx = np.where(labels == OTHER)[0]
     if len(other_idx):
-        centroid = Xn[other_idx].mean(axis=0)
+        centroid = Xu[inverse[other_idx]].mean(axis=0)
         other = build(OTHER, other_idx, class_tfidf_keywords([], np.zeros(len(other_idx), int), tokens=[tokens[i] for i in other_idx]).get(0, []),
                       centroid / (np.linalg.norm(centroid) or 1.0))
         other.name = "Other (unassigned)"
-    assignments = [
-        Assignment(item_id=it.id, theme_id=int(labels[i]), probability=float(np.clip(model.probabilities_[i], 0, 1)),
-                   subtheme_id=int(sub[i]) if sub[i] >= 0 else None)
-        for i, it in enumerate(items)
-    ]
+    assignments = _assignments(items, labels, np.clip(probabilities, 0, 1), sub)
     clock.lap("describe")
     return ThemeReport(
         timings=clock.laps,
@@ -140,16 +148,39 @@ def find_themes(
     )
 
 
-def _assign_subthemes(X: np.ndarray, labels: np.ndarray, sub: np.ndarray, fitted: np.ndarray) -> None:
-    Xn = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+def _assign_subthemes(Xu: np.ndarray, inverse: np.ndarray, labels: np.ndarray, sub: np.ndarray,
+                      fitted: np.ndarray) -> None:
     for t in np.unique(labels[labels >= 0]):
         known = np.where((labels == t) & fitted & (sub >= 0))[0]
         todo = np.where((labels == t) & ~fitted)[0]
         if not len(known) or not len(todo):
             continue
         ids = np.unique(sub[known])
-        C = np.stack([Xn[known[sub[known] == s]].mean(axis=0) for s in ids])
-        sub[todo] = ids[(Xn[todo] @ C.T).argmax(axis=1)]
+        C = np.stack([Xu[inverse[known[sub[known] == s]]].mean(axis=0) for s in ids])
+        sub[todo] = ids[nearest_centroid(Xu, inverse[todo], C)[0]]
+
+
+def _tokens_per_item(items: Sequence[FeedbackItem], inverse: np.ndarray) -> list[list[str]]:
+    """Each distinct text tokenised once; items with the same text share the one list."""
+    distinct: list[list[str] | None] = [None] * (int(inverse.max()) + 1 if len(inverse) else 0)
+    out = []
+    for it, r in zip(items, inverse.tolist()):
+        if distinct[r] is None:
+            distinct[r] = tokenize(it.text)
+        out.append(distinct[r])
+    return out
+
+
+_ASSIGNMENT_FIELDS = frozenset(Assignment.model_fields)
+
+
+def _assignments(items: Sequence[FeedbackItem], labels: np.ndarray, probs: np.ndarray, sub: np.ndarray) -> list[Assignment]:
+    # model_construct with one shared (complete) fields set: values are already valid, and a
+    # million assignments then cost ~40% less memory than validated models with a set each.
+    fields = set(_ASSIGNMENT_FIELDS)
+    return [Assignment.model_construct(fields, item_id=it.id, theme_id=lab, probability=p,
+                                       subtheme_id=s if s >= 0 else None)
+            for it, lab, p, s in zip(items, labels.tolist(), probs.tolist(), sub.tolist())]
 
 
 class _Clock:
@@ -166,7 +197,7 @@ class _Clock:
         self._last = t
 
 
-def _subthemes(parent: int, idx: np.ndarray, sub: np.ndarray, items, tokens, Xn, build) -> list[Theme]:
+def _subthemes(parent: int, idx: np.ndarray, sub: np.ndarray, tokens, Xu, inverse, build) -> list[Theme]:
     ids = sub[idx]
     if (ids < 0).all():
         return []
@@ -174,7 +205,7 @@ def _subthemes(parent: int, idx: np.ndarray, sub: np.ndarray, items, tokens, Xn,
     out = []
     for s in sorted(set(ids[ids >= 0].tolist())):
         sidx = idx[ids == s]
-        c = Xn[sidx].mean(axis=0)
+        c = Xu[inverse[sidx]].mean(axis=0)
         theme = build(s, sidx, kws.get(s, []), c / (np.linalg.norm(c) or 1.0))
         theme.parent_id = parent
         theme.name = keyword_name(theme.keywords)

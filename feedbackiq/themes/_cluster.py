@@ -29,7 +29,7 @@ import numpy as np
 
 from feedbackiq._errors import EmptyInputError, InputError
 
-__all__ = ["ThemeClusterer", "auto_min_cluster_size", "split_subthemes", "OTHER"]
+__all__ = ["ThemeClusterer", "auto_min_cluster_size", "split_subthemes", "nearest_centroid", "OTHER"]
 
 OTHER = -1
 
@@ -135,8 +135,14 @@ class ThemeClusterer:
 
         return {name: getattr(self, name) for name in inspect.signature(type(self).__init__).parameters if name != "self"}
 
-    def fit(self, X: np.ndarray, y: None = None) -> "ThemeClusterer":
+    def fit(self, X: np.ndarray, y: None = None, sample_weight: np.ndarray | None = None) -> "ThemeClusterer":
+        """Fit on ``X`` (one row per item); ``sample_weight`` counts how many items a row stands for.
+
+        ``find_themes`` passes each distinct text once with its count: the same themes as passing
+        every item, for a fraction of the memory (centroids, cohesion and sizes are weighted).
+        """
         X = self._validate(X)
+        weight = self._validate_weight(sample_weight, X.shape[0])
         n = X.shape[0]
         unique, inverse = np.unique(X, axis=0, return_inverse=True)
         inverse = inverse.reshape(-1)
@@ -162,14 +168,26 @@ class ThemeClusterer:
             fitted_u = np.zeros(len(unique), dtype=bool)
             fitted_u[fit_idx] = True
             self.reduced_ = reduced_u[inverse]
+        del unique
         labels, probs = labels_u[inverse], probs_u[inverse]
         self.fitted_mask_ = fitted_u[inverse]
-        labels, probs, self.reassigned_ = self._reassign(X, labels, probs)
-        labels = self._merge(X, labels)
-        self.labels_, self.probabilities_ = _relabel_by_size(labels), probs
+        labels, probs, self.reassigned_ = self._reassign(X, labels, probs, weight)
+        labels = self._merge(X, labels, weight)
+        self.labels_, self.probabilities_ = _relabel_by_size(labels, weight), probs
         self.n_themes_ = int(self.labels_.max() + 1) if (self.labels_ >= 0).any() else 0
-        self.centroids_ = _centroids(X, self.labels_, self.n_themes_)
+        self.centroids_ = _centroids(X, self.labels_, self.n_themes_, weight)
         return self
+
+    @staticmethod
+    def _validate_weight(sample_weight: np.ndarray | None, n: int) -> np.ndarray | None:
+        if sample_weight is None:
+            return None
+        w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+        if w.shape[0] != n:
+            raise InputError(f"sample_weight has {w.shape[0]} values for {n} rows")
+        if not np.isfinite(w).all() or (w <= 0).any():
+            raise InputError("sample_weight must be positive and finite")
+        return w
 
     def _fit_sample(self, n_unique: int) -> np.ndarray:
         if self.max_fit_size is None or n_unique <= self.max_fit_size:
@@ -224,16 +242,17 @@ class ThemeClusterer:
         labels = model.fit_predict(Z.astype(np.float64))
         return labels.astype(int), np.nan_to_num(model.probabilities_.astype(float))
 
-    def _merge(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    def _merge(self, X: np.ndarray, labels: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
         if (self.merge_threshold is None and self.merge_margin is None) or labels.max() < 1:
             return labels
         k = int(labels.max() + 1)
-        C = _centroids(X, labels, k)
+        C = _centroids(X, labels, k, weight)
         limit = np.full((k, k), np.inf)
         if self.merge_threshold is not None:
             limit = np.minimum(limit, self.merge_threshold)
         if self.merge_margin is not None:
-            cohesion = np.array([float((X[labels == t] @ C[t]).mean()) if (labels == t).any() else 1.0 for t in range(k)])
+            cohesion = np.array([_mean(X[labels == t] @ C[t], None if weight is None else weight[labels == t])
+                                 if (labels == t).any() else 1.0 for t in range(k)])
             limit = np.minimum(limit, (cohesion[:, None] + cohesion[None, :]) / 2 + self.merge_margin)
         parent = list(range(k))
 
@@ -249,21 +268,21 @@ class ThemeClusterer:
         mapping = np.array([find(i) for i in range(k)])
         return np.where(labels >= 0, mapping[np.maximum(labels, 0)], OTHER)
 
-    def _reassign(self, X: np.ndarray, labels: np.ndarray, probs: np.ndarray):
+    def _reassign(self, X: np.ndarray, labels: np.ndarray, probs: np.ndarray, weight: np.ndarray | None = None):
         n = len(labels)
         reassigned = np.zeros(n, dtype=bool)
         if labels.max() < 0:
             return labels, probs, reassigned
-        C = _centroids(X, labels, int(labels.max() + 1))
-        sims = X @ C.T
-        best, best_sim = sims.argmax(axis=1), sims.max(axis=1)
+        C = _centroids(X, labels, int(labels.max() + 1), weight)
+        best, best_sim = nearest_centroid(X, np.arange(n), C)
         noise = labels < 0
         # How well each row fits: noise by its most similar theme, a member by its own theme.
-        fit = np.where(noise, best_sim, sims[np.arange(n), np.maximum(labels, 0)])
+        fit = np.where(noise, best_sim, own_similarity(X, labels, C))
         misfits = np.where(fit < self.reassign_threshold)[0]
-        if self.max_other_share is not None:  # the cap: keep only the worst-fitting ones
-            cap = int(self.max_other_share * n)
-            misfits = misfits[np.argsort(fit[misfits], kind="stable")[:cap]]
+        if self.max_other_share is not None:  # the cap, in items: keep only the worst-fitting ones
+            misfits = misfits[np.argsort(fit[misfits], kind="stable")]
+            w = np.ones(len(misfits)) if weight is None else weight[misfits]
+            misfits = misfits[np.cumsum(w) <= int(self.max_other_share * (n if weight is None else weight.sum()))]
         to_other = np.zeros(n, dtype=bool)
         to_other[misfits] = True
         labels, probs = labels.copy(), probs.copy()
@@ -274,22 +293,56 @@ class ThemeClusterer:
         return labels, probs, reassigned
 
 
-def _centroids(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+_CHUNK = 65_536  # rows per block when scoring many rows against the centroids (bounds the temporary)
+
+
+def nearest_centroid(X: np.ndarray, rows: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ``X[rows]``: the most similar centroid and that cosine, computed in blocks of rows."""
+    best = np.empty(len(rows), dtype=int)
+    best_sim = np.empty(len(rows), dtype=np.float32)
+    for start in range(0, len(rows), _CHUNK):
+        part = rows[start:start + _CHUNK]
+        sims = X[part] @ C.T
+        best[start:start + len(part)] = sims.argmax(axis=1)
+        best_sim[start:start + len(part)] = sims.max(axis=1)
+    return best, best_sim
+
+
+def own_similarity(X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Cosine of each row to its own theme's centroid (0 for "other"), in blocks of rows."""
+    out = np.zeros(len(labels), dtype=np.float32)
+    for start in range(0, len(labels), _CHUNK):
+        lab = labels[start:start + _CHUNK]
+        member = lab >= 0
+        rows = X[start:start + _CHUNK][member]
+        out[start:start + _CHUNK][member] = np.einsum("ij,ij->i", rows, C[lab[member]])
+    return out
+
+
+def _mean(values: np.ndarray, weight: np.ndarray | None) -> float:
+    return float(values.mean() if weight is None else np.average(values, weights=weight))
+
+
+def _centroids(X: np.ndarray, labels: np.ndarray, k: int, weight: np.ndarray | None = None) -> np.ndarray:
     C = np.zeros((k, X.shape[1]), dtype=np.float32)
     for t in range(k):
-        members = X[labels == t]
-        if len(members):
-            c = members.mean(axis=0)
+        mask = labels == t
+        if mask.any():
+            c = X[mask].mean(axis=0) if weight is None else weight[mask] @ X[mask]
             C[t] = c / (np.linalg.norm(c) or 1.0)
     return C
 
 
-def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
-    """Theme 0 is the largest; ids are contiguous; -1 stays "other"."""
-    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+def _relabel_by_size(labels: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+    """Theme 0 is the largest (in items, when rows carry weights); ids are contiguous; -1 stays "other"."""
+    ids, inv = np.unique(labels[labels >= 0], return_inverse=True)
+    counts = np.bincount(inv.reshape(-1), weights=None if weight is None else weight[labels >= 0])
     order = ids[np.argsort(-counts, kind="stable")]
-    mapping = {int(old): new for new, old in enumerate(order)}
-    return np.array([mapping.get(int(lab), OTHER) for lab in labels], dtype=int)
+    if not len(order):
+        return np.full(len(labels), OTHER, dtype=int)
+    lookup = np.full(int(order.max()) + 1, OTHER, dtype=int)
+    lookup[order] = np.arange(len(order))
+    return np.where(labels >= 0, lookup[np.maximum(labels, 0)], OTHER).astype(int)
 
 
 def split_subthemes(reduced: np.ndarray, labels: np.ndarray, min_size: int, random_state: int = 0) -> np.ndarray:
