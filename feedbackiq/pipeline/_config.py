@@ -34,7 +34,7 @@ class ThemesConfig(_Section):
     seed: int = 0
     min_cluster_size: int | None = Field(default=None, ge=2)
     subthemes: bool = True
-    embedding_model: str = "auto"    # auto | minilm | use | a sentence-transformers path
+    embedding_model: str = "auto"    # auto | minilm | onnx-int8 | onnx-fp32 | use | a sentence-transformers path
 
 
 class LLMConfig(_Section):
@@ -141,7 +141,7 @@ EXAMPLE_CONFIG = """\
 [themes]
 seed = 0
 # min_cluster_size = 10      # default scales with the number of items
-embedding_model = "auto"     # auto (by language) | minilm | use | a sentence-transformers path
+embedding_model = "auto"     # auto (by language) | minilm | onnx-int8 (2x faster, feedbackiq[fast]) | use | a model folder
 
 [llm]                         # optional: without a model the LLM-written parts are skipped
 # model = "gpt-4o-mini"

@@ -36,20 +36,19 @@ def ingest_stage(paths: Sequence[Path], cfg: RunConfig) -> FeedbackSet:
 
 
 def make_embedder(name: str, feedback_set: FeedbackSet) -> Embedder:
-    """``auto`` picks by language; ``minilm`` / ``use`` name the bundled models; anything else is a
-    sentence-transformers model path. Always wrapped in the disk cache."""
-    from feedbackiq.embed import CachedEmbedder, MiniLMEmbedder, SentenceTransformerEmbedder, USEEmbedder, default_embedder
+    """``auto`` picks by language; ``minilm`` / ``onnx-int8`` / ``onnx-fp32`` / ``use`` name the bundled models;
+    anything else is a sentence-transformers model folder. Always wrapped in the disk cache."""
+    from feedbackiq.embed import EMBEDDER_NAMES, CachedEmbedder, SentenceTransformerEmbedder, default_embedder
+    from feedbackiq.embed import make_embedder as named_embedder
 
     key = name.strip().lower()
     if key == "auto":
         return default_embedder(feedback_set)
-    if key == "minilm":
-        return CachedEmbedder(MiniLMEmbedder())
-    if key == "use":
-        return CachedEmbedder(USEEmbedder())
+    if key in EMBEDDER_NAMES:
+        return named_embedder(key)
     if not Path(name).exists():
-        raise ConfigError(f"themes.embedding_model: {name!r} is not auto, minilm, use or an existing model folder "
-                          "(no model is downloaded at run time)")
+        raise ConfigError(f"themes.embedding_model: {name!r} is not auto, {', '.join(EMBEDDER_NAMES)} or an existing "
+                          "model folder (no model is downloaded at run time)")
     return CachedEmbedder(SentenceTransformerEmbedder(name))
 
 

@@ -23,10 +23,14 @@ def report_embedder(report: ThemeReport) -> Embedder:
     Texts must be compared in the report's own vector space: the multilingual model when the
     report used it (Chinese feedback), MiniLM otherwise.
     """
-    from feedbackiq.embed import CachedEmbedder, MiniLMEmbedder, USEEmbedder
+    from feedbackiq.embed import make_embedder
 
-    inner = USEEmbedder() if "use" in report.model_ids.get("embedding", "") else MiniLMEmbedder()
-    return CachedEmbedder(inner)
+    model = report.model_ids.get("embedding", "")
+    if model.startswith("use"):
+        return make_embedder("use")
+    if model.endswith(("-onnx-int8", "-onnx-fp32")):
+        return make_embedder(model.rsplit("-", 2)[-2] + "-" + model.rsplit("-", 1)[-1])
+    return make_embedder("minilm")
 
 
 def theme_document(theme: Theme) -> str:
