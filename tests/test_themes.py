@@ -70,6 +70,23 @@ def test_planted_themes_are_recovered(sample_report):
     assert pure > 0.85
 
 
+def test_one_need_in_two_languages_is_one_theme(sample_report):
+    """Reviews say battery, camera and support problems in English and Chinese: each need's largest
+    theme holds both languages (the cross-language merge), not one theme per language."""
+    fs, rep = sample_report
+    truth = _truth_by_item(fs)
+    language = {it.id: it.language for it in fs.items}
+    need_counts, langs = {}, {}
+    for a in rep.assignments:
+        langs.setdefault(a.theme_id, Counter())[language[a.item_id]] += 1
+        if truth.get(a.item_id) and a.theme_id != OTHER:
+            need_counts.setdefault(truth[a.item_id], Counter())[a.theme_id] += 1
+    for need in ("battery", "camera", "support"):
+        theme = need_counts[need].most_common(1)[0][0]
+        mix = langs[theme]
+        assert min(mix["zh"], mix["en"]) >= 0.2 * (mix["zh"] + mix["en"]), (need, dict(mix))
+
+
 def test_keywords_english_and_chinese():
     docs = ["battery drains fast", "the battery dies by noon", "battery life is short",
             "电池续航太差", "电池不耐用", "电池掉电快",

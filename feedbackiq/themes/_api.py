@@ -101,7 +101,8 @@ def find_themes(
     model = ThemeClusterer(**params)
     # One row per distinct text, weighted by its items: the same themes as one row per item.
     per_text = np.bincount(inverse, minlength=len(Xu))
-    model.fit(Xu, sample_weight=per_text)
+    first_item = np.unique(inverse, return_index=True)[1]
+    model.fit(Xu, sample_weight=per_text, groups=np.array([items[i].language for i in first_item]))
     labels, probabilities = model.labels_[inverse], model.probabilities_[inverse]
     Xu = Xu / np.maximum(np.linalg.norm(Xu, axis=1, keepdims=True), 1e-12)
     sub = np.full(len(items), OTHER)
@@ -114,7 +115,7 @@ def find_themes(
     clock.lap("cluster")
 
     tokens = _tokens_per_item(items, inverse)
-    first = np.unique(inverse, return_index=True)[1]   # one item per distinct text
+    first = first_item   # one item per distinct text
     keywords = class_tfidf_keywords([], model.labels_, tokens=[tokens[i] for i in first], weights=per_text)
     total_voices = len({voice_of(it) for it in items})
     scales = rating_scales(items)
