@@ -102,7 +102,7 @@ def find_themes(
     # One row per distinct text, weighted by its items: the same themes as one row per item.
     per_text = np.bincount(inverse, minlength=len(Xu))
     first_item = np.unique(inverse, return_index=True)[1]
-    model.fit(Xu, sample_weight=per_text, groups=np.array([items[i].language for i in first_item]))
+    model.fit(Xu, sample_weight=per_text, groups=np.array([_known_language(items[i]) for i in first_item]))
     labels, probabilities = model.labels_[inverse], model.probabilities_[inverse]
     Xu = Xu / np.maximum(np.linalg.norm(Xu, axis=1, keepdims=True), 1e-12)
     sub = np.full(len(items), OTHER)
@@ -159,6 +159,11 @@ def _assign_subthemes(Xu: np.ndarray, inverse: np.ndarray, labels: np.ndarray, s
         ids = np.unique(sub[known])
         C = np.stack([Xu[inverse[known[sub[known] == s]]].mean(axis=0) for s in ids])
         sub[todo] = ids[nearest_centroid(Xu, inverse[todo], C)[0]]
+
+
+def _known_language(item: FeedbackItem) -> str:
+    """zh / en, or "" when the language is unknown (such items belong to no language group)."""
+    return "" if item.language == "other" else item.language
 
 
 def _tokens_per_item(items: Sequence[FeedbackItem], inverse: np.ndarray) -> list[list[str]]:

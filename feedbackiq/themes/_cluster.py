@@ -316,7 +316,8 @@ def merge_across_groups(X: np.ndarray, labels: np.ndarray, groups: np.ndarray, t
 
     A theme is dominated by a group when that group holds at least ``dominance`` of its (weighted)
     rows. Each theme joins at most one partner per other group, so two languages' versions of a
-    need become one theme without chaining unrelated needs together.
+    need become one theme without chaining unrelated needs together. Rows whose group is ``""``
+    (language unknown: emoji, numbers) count towards no group.
 
     Examples
     --------
@@ -328,7 +329,7 @@ def merge_across_groups(X: np.ndarray, labels: np.ndarray, groups: np.ndarray, t
     if k < 2:
         return labels
     w = np.ones(len(labels)) if weight is None else weight
-    values = np.unique(groups)
+    values = [v for v in np.unique(groups) if v != ""]
     share = np.zeros((k, len(values)))
     for g, value in enumerate(values):
         member = (groups == value) & (labels >= 0)
