@@ -46,7 +46,7 @@ _LAZY: dict[str, str] = {
 __all__ = ["__version__", *_error_names, *_type_names, *_LAZY]
 
 
-_SUBPACKAGES = {"ingest", "embed", "themes", "llm", "gtm", "cards", "testing", "types", "pipeline", "report"}
+_SUBPACKAGES = {"ingest", "embed", "engine", "themes", "llm", "gtm", "cards", "testing", "types", "pipeline", "report"}
 
 
 def __getattr__(name: str) -> Any:

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from feedbackiq._errors import EmptyInputError
+from feedbackiq._errors import EmptyInputError, InputError
 from feedbackiq.embed import Embedder, default_embedder
+from feedbackiq.engine import ENGINES, RayEmbedder
 from feedbackiq.themes._cluster import OTHER, ThemeClusterer, nearest_centroid, split_subthemes
 from feedbackiq.themes._describe import describe_theme, keyword_name, rating_scales, voice_of
 from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
@@ -58,6 +59,8 @@ def find_themes(
     min_cluster_size: int | None = None,
     subthemes: bool = True,
     progress: bool = False,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> ThemeReport:
     """Find need themes in a feedback set.
 
@@ -75,6 +78,15 @@ def find_themes(
     subthemes : bool, default True
         Split large themes into sub-themes.
     progress : bool, default False
+    engine : {"local", "ray"}, default "local"
+        ``"ray"`` (``pip install 'feedbackiq[ray]'``): the distinct texts are embedded on a Ray
+        cluster as Ray Data ``map_batches``, each worker building the same named model
+        (``make_embedder`` names only). Clustering, the assignment of texts outside the fitted
+        sample and the descriptions run here on the driver, on the gathered vectors: the same
+        code as ``"local"``, so the same input and seed give the same themes.
+    ray_address : str, optional
+        With ``engine="ray"`` and Ray not initialised yet: the cluster to join, e.g.
+        ``"ray://head:10001"``; default ``$RAY_ADDRESS``, else a local cluster.
 
     Returns
     -------
@@ -92,9 +104,12 @@ def find_themes(
     items = list(feedback_set.items)
     if not items:
         raise EmptyInputError("the feedback set has no items: nothing to find themes in (check the ingest ledger)")
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     embedder = embedder or default_embedder(feedback_set)
     clock = _Clock()
-    Xu, inverse = embed_distinct(items, embedder, progress=progress)
+    Xu, inverse = embed_distinct(items, RayEmbedder(embedder, ray_address) if engine == "ray" else embedder,
+                                 progress=progress)
     clock.lap("embed")
     # Cloned from the caller's settings, never fitted in place (no settings overwritten during fit).
     params = clusterer.get_params() if clusterer else {"random_state": seed, "min_cluster_size": min_cluster_size}
