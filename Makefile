@@ -53,7 +53,10 @@ test: setup
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: nothing was tested (exit 5)"; fi; \
 	exit $$rc
 
+# The slow suites: the 200 MB streaming file and the in-process Ray cluster (Ray, 240 MB, is only
+# in the feedbackiq[ray] extra, so it is installed here rather than by setup).
 test-slow: setup
+	$(BIN)/python -m pip install --quiet -e '.[test,fast,ray]'
 	$(BIN)/python -m pytest -m slow
 
 evals: setup
