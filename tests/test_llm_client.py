@@ -158,3 +158,19 @@ def test_azure_openai_deployment_path(tmp_path):
         req = srv.requests[0]
         assert req["path"] == "/openai/deployments/my-deployment/chat/completions"
         assert "api-version=2024-06-01" in req["query"]
+
+
+def test_many_first_uses_of_a_new_cache_file_at_once(tmp_path):
+    """Threads of one LLM (map) and separate stores (other processes) opening the same new llm.sqlite
+    together: none fails with "database is locked" while switching it to WAL, all share one store."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from feedbackiq.llm._store import LLMStore
+
+    llm = LLM(model="m", base_url="http://127.0.0.1:9", api_key="k", cache_dir=tmp_path / "a")
+    with ThreadPoolExecutor(16) as pool:
+        stores = list(pool.map(lambda _: llm.store(), range(16)))
+        separate = list(pool.map(lambda _: LLMStore(tmp_path / "b"), range(16)))
+    assert len({id(s) for s in stores}) == 1
+    separate[0].put("k", "reply", {"input_tokens": 1, "output_tokens": 1})
+    assert all(s.get("k") == ("reply", {"input_tokens": 1, "output_tokens": 1}) for s in separate)

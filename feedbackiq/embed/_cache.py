@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from feedbackiq._sqlite import connect
 from feedbackiq.embed._base import Embedder
 
 __all__ = ["CachedEmbedder", "default_cache_dir"]
@@ -57,8 +58,7 @@ class CachedEmbedder(Embedder):
         if self._conn is None:
             root = Path(self.cache_dir) if self.cache_dir is not None else default_cache_dir()
             root.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(root / "embeddings.sqlite", timeout=60, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = connect(root / "embeddings.sqlite")
             conn.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, key BLOB, vec BLOB, PRIMARY KEY (model, key)) WITHOUT ROWID")
             self._conn = conn
         return self._conn

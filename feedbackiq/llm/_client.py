@@ -123,6 +123,7 @@ class LLM:
         self._client = None
         self._store: LLMStore | None = None
         self._lock = threading.Lock()
+        self._store_lock = threading.Lock()  # map() threads all ask for the store on their first call
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "LLM | None":
@@ -138,10 +139,11 @@ class LLM:
 
     # -- plumbing -------------------------------------------------------------------------------
     def store(self) -> LLMStore:
-        if self._store is None:
-            from feedbackiq.embed import default_cache_dir
+        with self._store_lock:
+            if self._store is None:
+                from feedbackiq.embed import default_cache_dir
 
-            self._store = LLMStore(Path(self.cache_dir) if self.cache_dir else default_cache_dir())
+                self._store = LLMStore(Path(self.cache_dir) if self.cache_dir else default_cache_dir())
         return self._store
 
     def _openai(self):

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from feedbackiq._sqlite import connect
 
 __all__ = ["LLMStore", "cache_key"]
 
@@ -31,9 +32,8 @@ class LLMStore:
         self.path = Path(directory) / "llm.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+        self._conn = connect(self.path)
         with self._lock, self._conn:
-            self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, reply TEXT, usage TEXT, created REAL)")
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS calls (id INTEGER PRIMARY KEY, ts REAL, prompt TEXT, version TEXT, model TEXT, "
@@ -61,3 +61,4 @@ class LLMStore:
             cur = self._conn.execute("SELECT * FROM calls ORDER BY id")
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row)) for row in cur.fetchall()]
+
