@@ -5,7 +5,7 @@ from feedbackiq.embed._cache import CachedEmbedder, default_cache_dir
 from feedbackiq.embed._local import MiniLMEmbedder, SentenceTransformerEmbedder, USEEmbedder
 from feedbackiq.embed._onnx import OnnxMiniLMEmbedder, export_minilm_onnx
 from feedbackiq.embed._openai import OpenAIEmbedder
-from feedbackiq.embed._route import EMBEDDER_NAMES, ZH_SHARE_FOR_MULTILINGUAL, choose_embedder, default_embedder, make_embedder
+from feedbackiq.embed._route import EMBEDDER_NAMES, MODELS, ZH_SHARE_FOR_MULTILINGUAL, embedder_name_for, choose_embedder, default_embedder, make_embedder
 
 __all__ = [
     "Embedder",
@@ -22,4 +22,6 @@ __all__ = [
     "default_embedder",
     "make_embedder",
     "EMBEDDER_NAMES",
+    "MODELS",
+    "embedder_name_for",
 ]

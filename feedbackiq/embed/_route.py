@@ -17,7 +17,7 @@ from feedbackiq.embed._base import Embedder
 from feedbackiq.embed._cache import CachedEmbedder
 from feedbackiq.embed._local import MiniLMEmbedder, USEEmbedder
 
-__all__ = ["ZH_SHARE_FOR_MULTILINGUAL", "EMBEDDER_NAMES", "choose_embedder", "default_embedder", "make_embedder"]
+__all__ = ["ZH_SHARE_FOR_MULTILINGUAL", "EMBEDDER_NAMES", "MODELS", "embedder_name_for", "choose_embedder", "default_embedder", "make_embedder"]
 
 # Share of Chinese items from which the multilingual model wins, judged by NMI within each
 # language, item-weighted (evals/embed_routing.py: MiniLM 73.1 vs USE 71.9 at 15%, 71.3 vs 72.6 at 20%).
@@ -26,6 +26,19 @@ ZH_SHARE_FOR_MULTILINGUAL = 0.20
 
 # Short names for the local models (evals, benchmarks, command-line options).
 EMBEDDER_NAMES = ("minilm", "onnx-int8", "onnx-fp32", "use")
+# make_embedder name -> (model_id, dim): lets a model id recorded in a report or sent to a worker be
+# turned back into its embedder without loading a model (tests/test_engine_ray.py checks the table).
+MODELS = {"minilm": ("all-MiniLM-L6-v2", 384), "onnx-int8": ("all-MiniLM-L6-v2-onnx-int8", 384),
+          "onnx-fp32": ("all-MiniLM-L6-v2-onnx-fp32", 384), "use": ("use-multilingual-v3", 512)}
+
+
+def embedder_name_for(model_id: str) -> str | None:
+    """The ``make_embedder`` name of a model id, or None when it is not one of the named models.
+
+    >>> embedder_name_for("all-MiniLM-L6-v2-onnx-int8"), embedder_name_for("openai:text-embedding-3-small")
+    ('onnx-int8', None)
+    """
+    return next((name for name, (mid, _) in MODELS.items() if mid == model_id), None)
 
 
 def make_embedder(name: str, *, cache: bool = True) -> Embedder:

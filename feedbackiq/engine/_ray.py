@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from feedbackiq._errors import InputError, MissingDependencyError
-from feedbackiq.embed import EMBEDDER_NAMES, Embedder, make_embedder
+from feedbackiq.embed import EMBEDDER_NAMES, MODELS, Embedder, embedder_name_for, make_embedder
 
 __all__ = ["ENGINES", "MODELS", "RayEmbedder", "ray_embed", "embedder_name"]
 
@@ -34,10 +34,6 @@ def _import_ray():
     return ray
 
 
-# make_embedder name -> (model_id, dim), so neither lookup loads a model on the driver
-# (tests/test_engine_ray.py checks the table against make_embedder).
-MODELS = {"minilm": ("all-MiniLM-L6-v2", 384), "onnx-int8": ("all-MiniLM-L6-v2-onnx-int8", 384),
-          "onnx-fp32": ("all-MiniLM-L6-v2-onnx-fp32", 384), "use": ("use-multilingual-v3", 512)}
 
 
 def embedder_name(embedder: Embedder) -> str:
@@ -50,9 +46,9 @@ def embedder_name(embedder: Embedder) -> str:
     >>> embedder_name(make_embedder("onnx-int8"))
     'onnx-int8'
     """
-    for name, (model_id, _) in MODELS.items():
-        if model_id == embedder.model_id:
-            return name
+    name = embedder_name_for(embedder.model_id)
+    if name is not None:
+        return name
     raise InputError(f'engine="ray" needs one of the named local embedders ({", ".join(EMBEDDER_NAMES)}) so '
                      f"each worker can build it; got model {embedder.model_id!r}")
 

@@ -23,14 +23,9 @@ def report_embedder(report: ThemeReport) -> Embedder:
     Texts must be compared in the report's own vector space: the multilingual model when the
     report used it (Chinese feedback), MiniLM otherwise.
     """
-    from feedbackiq.embed import make_embedder
+    from feedbackiq.embed import embedder_name_for, make_embedder
 
-    model = report.model_ids.get("embedding", "")
-    if model.startswith("use"):
-        return make_embedder("use")
-    if model.endswith(("-onnx-int8", "-onnx-fp32")):
-        return make_embedder(model.rsplit("-", 2)[-2] + "-" + model.rsplit("-", 1)[-1])
-    return make_embedder("minilm")
+    return make_embedder(embedder_name_for(report.model_ids.get("embedding", "")) or "minilm")
 
 
 def theme_document(theme: Theme) -> str:
