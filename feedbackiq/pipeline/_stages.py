@@ -55,16 +55,22 @@ def make_embedder(name: str, feedback_set: FeedbackSet) -> Embedder:
 def embed_stage(feedback_set: FeedbackSet, embedder: Embedder,
                 advance: Callable[[int], None] = lambda n: None) -> np.ndarray:
     """One vector per item (each distinct text embedded once), in blocks of ``EMBED_BLOCK``."""
-    texts = [it.text for it in feedback_set.items]
-    unique = list(dict.fromkeys(texts))
-    blocks = []
-    for start in range(0, len(unique), EMBED_BLOCK):
-        block = unique[start : start + EMBED_BLOCK]
-        blocks.append(embedder.embed(block))
-        advance(len(block))
-    vecs = np.vstack(blocks) if blocks else np.zeros((0, embedder.dim), np.float32)
-    row = {t: i for i, t in enumerate(unique)}
-    return vecs[[row[t] for t in texts]]
+    from feedbackiq.themes import embed_items
+
+    return embed_items(feedback_set.items, _Blocks(embedder, advance))
+
+
+class _Blocks(Embedder):
+    """Hands texts to ``inner`` ``EMBED_BLOCK`` at a time and reports each finished block."""
+
+    def __init__(self, inner: Embedder, advance: Callable[[int], None]) -> None:
+        self.inner, self.advance = inner, advance
+        self.model_id, self.dim, self.batch_size = inner.model_id, inner.dim, EMBED_BLOCK
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        vecs = self.inner.embed(texts)
+        self.advance(len(texts))
+        return vecs
 
 
 class PrecomputedEmbedder(Embedder):
