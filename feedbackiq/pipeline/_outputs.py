@@ -13,14 +13,12 @@ from typing import Any
 import numpy as np
 
 from feedbackiq.pipeline._config import RunConfig
-from feedbackiq.pipeline._progress import Observer
 from feedbackiq.types import StageRecord
 
 __all__ = ["write_run_outputs", "run_markdown"]
 
 
-def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records: list[StageRecord],
-                      obs: Observer) -> dict[str, Path]:
+def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records: list[StageRecord]) -> dict[str, Path]:
     from feedbackiq.gtm import write_personas, write_translations
     from feedbackiq.ingest import write_feedback
     from feedbackiq.themes import write_theme_report
@@ -46,9 +44,7 @@ def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records:
 
     paths["markdown"] = out / "report.md"
     paths["markdown"].write_text(run_markdown(result, cfg.output.title), encoding="utf-8")
-    html = _write_html(result, vectors, cfg, obs)
-    if html is not None:
-        paths["html"] = html
+    paths["html"] = _write_html(result, vectors, cfg)
 
     manifest = result.manifest
     manifest.stages = list(records)
@@ -59,11 +55,9 @@ def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records:
     return paths
 
 
-def _write_html(result: Any, vectors: np.ndarray, cfg: RunConfig, obs: Observer) -> Path | None:
-    try:
-        from feedbackiq.report import project_2d, write_html_report
-    except ImportError:  # the HTML report module is optional while it is being built
-        return None
+def _write_html(result: Any, vectors: np.ndarray, cfg: RunConfig) -> Path:
+    from feedbackiq.report import project_2d, write_html_report
+
     report = result.report
     ids = [it.id for it in report.feedback.items] if report.feedback else []
     xy = project_2d(np.asarray(vectors, dtype=np.float32)) if len(ids) else np.zeros((0, 2))

@@ -196,7 +196,7 @@ class _Runner:
 
         t0 = time.perf_counter()
         self.obs.stage_start("report", None, "")
-        result.paths = write_run_outputs(result, vectors, cfg, self.records, self.obs)
+        result.paths = write_run_outputs(result, vectors, cfg, self.records)
         self.obs.stage_end("report", "done", time.perf_counter() - t0, str(result.report_path))
         return result
 
