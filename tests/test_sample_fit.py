@@ -35,17 +35,27 @@ def test_fit_above_max_fit_size_is_fit_on_sample_then_predict_rest(data):
     X, y = data
     sampled = ThemeClusterer(**PARAMS, max_fit_size=250).fit(X)
     assert sampled.fitted_mask_.sum() == 250 and purity(sampled.labels_, y) > 0.95
-    # The same by hand: fit on the sampled rows alone (the theme size scaled as fit scales it), predict the rest.
+    # The same by hand: fit on the sampled rows alone (theme size and min_samples scaled to the sample
+    # as fit scales them), then predict the rest with the fitted state that the assignment step sees.
     mask = sampled.fitted_mask_
-    on_sample = ThemeClusterer(**{**PARAMS, "max_fit_size": None,
+    seen = {}
+
+    def assign(block):
+        seen.update(cutoff=tc.other_cutoff_, centroids=tc.centroids_.copy())
+        return tc.predict_with_similarity(block)
+
+    tc = ThemeClusterer(**PARAMS, max_fit_size=250)
+    fit_sample_then_assign(tc, X, assign=assign)
+    assert np.array_equal(tc.labels_, sampled.labels_)
+    on_sample = ThemeClusterer(**{**PARAMS, "max_fit_size": None, "min_samples": 2,
                                   "min_cluster_size": max(5, round(sampled.min_cluster_size_ * 250 / len(X)))}).fit(X[mask])
     assert np.array_equal(sampled.labels_[mask], on_sample.labels_)
+    assert np.allclose(on_sample.centroids_, seen["centroids"], atol=1e-6)
+    on_sample.other_cutoff_ = seen["cutoff"]   # learned on rows outside the sample
     assert np.array_equal(sampled.labels_[~mask], on_sample.predict(X[~mask]))
     assert (sampled.reassigned_[~mask] == (sampled.labels_[~mask] >= 0)).all()
     # Final centroids are over all rows; the function with the default assignment is what fit does.
-    again = fit_sample_then_assign(ThemeClusterer(**PARAMS, max_fit_size=250), X)
-    assert np.array_equal(again.labels_, sampled.labels_) and np.allclose(again.centroids_, sampled.centroids_)
-    assert not np.allclose(sampled.centroids_, on_sample.centroids_)
+    assert np.allclose(tc.centroids_, sampled.centroids_) and not np.allclose(sampled.centroids_, seen["centroids"])
 
 
 def test_sample_fit_is_deterministic_and_assign_is_pluggable(data):
