@@ -244,7 +244,7 @@ class ThemeClusterer:
         >>> rng = np.random.default_rng(0)
         >>> X = np.vstack([rng.normal(c, 0.05, (40, 8)) for c in np.eye(8)[:3]])
         >>> tc = ThemeClusterer(reduction="pca", n_components=3).fit(X)
-        >>> (tc.predict(X[:5]) == tc.labels_[:5]).all(), tc.predict(np.eye(8)[7:])
+        >>> bool((tc.predict(X[:5]) == tc.labels_[:5]).all()), tc.predict(np.eye(8)[7:])
         (True, array([-1]))
         """
         return self.predict_with_similarity(X)[0]
