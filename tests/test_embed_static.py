@@ -94,6 +94,18 @@ def test_weights_and_vocabulary_mapping(tmp_path):
     assert np.allclose(v[0], unit(table[mapping[b]] * weights[b] + table[mapping[d]] * weights[d]), atol=1e-5)
 
 
+def test_stored_common_component_is_removed(artefact):
+    path, table = artefact
+    plain, plain_id = StaticEmbedder(path).embed(["battery dies", ""]), StaticEmbedder(path).model_id
+    center = np.linspace(-0.3, 0.3, DIM).astype(np.float32)
+    np.save(path / "center.npy", center)
+    after = StaticEmbedder(path)
+    v = after.embed(["battery dies", ""])
+    assert np.allclose(v[0], unit(plain[0] - center), atol=1e-5)
+    assert not v[1].any(), "a text with no token stays the zero vector"
+    assert after.model_id != plain_id, "the center is part of the artefact's hash"
+
+
 def test_truncated_at_max_length_tokens(tmp_path):
     table = write_artefact(tmp_path, config={"max_length": 2})
     v = StaticEmbedder(tmp_path).embed(["电 池 差 电", "battery fast"])
@@ -135,7 +147,8 @@ REAL_CACHE = Path.home() / ".cache" / "feedbackiq"
 
 @pytest.mark.slow
 def test_real_distillation_matches_model2vec():
-    """The MiniLM artefact made by evals/distill_static.py gives model2vec's own vectors (its venv runs them)."""
+    """The MiniLM artefact made by evals/distill_static.py gives model2vec's own vectors (its venv runs them),
+    less the stored common component."""
     from feedbackiq.embed import default_static_dir
 
     path, python = default_static_dir(REAL_CACHE), REAL_CACHE / "m2v-venv" / "bin" / "python"
@@ -149,6 +162,9 @@ def test_real_distillation_matches_model2vec():
     out = subprocess.run([str(python), "-c", code, str(path), json.dumps(texts)], check=True, capture_output=True,
                          text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}).stdout
     ref = np.array(json.loads(out), dtype=np.float32)
+    center = np.load(path / "center.npy")   # feedbackiq's one step after model2vec's
+    ref = np.where(ref.any(axis=1, keepdims=True), ref - center, 0)
+    ref /= np.where(ref.any(axis=1, keepdims=True), np.linalg.norm(ref, axis=1, keepdims=True), 1)
     ours = StaticEmbedder(path).embed(texts)
     assert ours.shape == ref.shape
     assert np.allclose(ours, ref, atol=2e-3), np.abs(ours - ref).max()
