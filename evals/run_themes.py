@@ -9,7 +9,8 @@ equivalent (UMAP 15/5/0.0 cosine + HDBSCAN mcs=10 eom, noise as its own cluster)
 and k-means given the true K, all on the same cached embeddings. The default
 model is chosen per set by feedbackiq's language routing (MiniLM for English,
 USE for Chinese); ``--embedder onnx-int8`` (or ``onnx-fp32``) swaps MiniLM for the same
-model on onnxruntime (``OnnxMiniLMEmbedder``) wherever routing picks MiniLM.
+model on onnxruntime (``OnnxMiniLMEmbedder``) wherever routing picks MiniLM, ``--embedder minilm-static``
+for the static model distilled from it (``StaticEmbedder``).
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ def main() -> None:
     ap.add_argument("--fit-fraction", type=float, default=0.2,
                     help="method sample-fit: share of the distinct texts the reduction and HDBSCAN are fitted on "
                          "(0.2 = 20,000 of 100,000, the default max_fit_size at 100k)")
-    ap.add_argument("--embedder", default="default", choices=["default", "onnx-int8", "onnx-fp32"],
-                    help="onnx-int8/onnx-fp32: MiniLM on onnxruntime wherever routing picks MiniLM")
+    ap.add_argument("--embedder", default="default", choices=["default", "onnx-int8", "onnx-fp32", "minilm-static"],
+                    help="onnx-int8/onnx-fp32: MiniLM on onnxruntime wherever routing picks MiniLM; "
+                         "minilm-static: the model2vec distillation (evals/distill_static.py) there")
     args = ap.parse_args()
     params = json.loads(args.params)
     all_rows = []

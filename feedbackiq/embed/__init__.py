@@ -5,7 +5,8 @@ from feedbackiq.embed._cache import CachedEmbedder, default_cache_dir
 from feedbackiq.embed._local import MiniLMEmbedder, SentenceTransformerEmbedder, USEEmbedder
 from feedbackiq.embed._onnx import OnnxMiniLMEmbedder, export_minilm_onnx
 from feedbackiq.embed._openai import OpenAIEmbedder
-from feedbackiq.embed._route import EMBEDDER_NAMES, MODELS, ZH_SHARE_FOR_MULTILINGUAL, embedder_name_for, choose_embedder, default_embedder, make_embedder
+from feedbackiq.embed._static import StaticEmbedder, default_static_dir
+from feedbackiq.embed._route import EMBEDDER_NAMES, MODELS, STATIC_NAMES, ZH_SHARE_FOR_MULTILINGUAL, embedder_name_for, choose_embedder, default_embedder, make_embedder
 
 __all__ = [
     "Embedder",
@@ -17,11 +18,14 @@ __all__ = [
     "OnnxMiniLMEmbedder",
     "export_minilm_onnx",
     "OpenAIEmbedder",
+    "StaticEmbedder",
+    "default_static_dir",
     "ZH_SHARE_FOR_MULTILINGUAL",
     "choose_embedder",
     "default_embedder",
     "make_embedder",
     "EMBEDDER_NAMES",
+    "STATIC_NAMES",
     "MODELS",
     "embedder_name_for",
 ]

@@ -10,6 +10,7 @@ Chinese/English sets (see evals/README.md).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from feedbackiq._lang import dominant_language
@@ -17,7 +18,7 @@ from feedbackiq.embed._base import Embedder
 from feedbackiq.embed._cache import CachedEmbedder
 from feedbackiq.embed._local import MiniLMEmbedder, USEEmbedder
 
-__all__ = ["ZH_SHARE_FOR_MULTILINGUAL", "EMBEDDER_NAMES", "MODELS", "embedder_name_for", "choose_embedder", "default_embedder", "make_embedder"]
+__all__ = ["ZH_SHARE_FOR_MULTILINGUAL", "EMBEDDER_NAMES", "STATIC_NAMES", "MODELS", "embedder_name_for", "choose_embedder", "default_embedder", "make_embedder"]
 
 # Share of Chinese items from which the multilingual model wins, judged by NMI within each
 # language, item-weighted (evals/embed_routing.py: MiniLM 73.1 vs USE 71.9 at 15%, 71.3 vs 72.6 at 20%).
@@ -26,6 +27,10 @@ ZH_SHARE_FOR_MULTILINGUAL = 0.20
 
 # Short names for the local models (evals, benchmarks, command-line options).
 EMBEDDER_NAMES = ("minilm", "onnx-int8", "onnx-fp32", "use")
+# Also made by make_embedder but in neither table above: a static model's id carries its artefact's hash
+# (unknown until it is made, and different on every machine that distils it), so no fixed id maps back
+# to it, and a Ray worker could not rebuild it by name without the same artefact.
+STATIC_NAMES = ("minilm-static",)
 # make_embedder name -> (model_id, dim): lets a model id recorded in a report or sent to a worker be
 # turned back into its embedder without loading a model (tests/test_engine_ray.py checks the table).
 MODELS = {"minilm": ("all-MiniLM-L6-v2", 384), "onnx-int8": ("all-MiniLM-L6-v2-onnx-int8", 384),
@@ -41,20 +46,26 @@ def embedder_name_for(model_id: str) -> str | None:
     return next((name for name, (mid, _) in MODELS.items() if mid == model_id), None)
 
 
-def make_embedder(name: str, *, cache: bool = True) -> Embedder:
+def make_embedder(name: str, *, cache: bool = True, path: str | os.PathLike[str] | None = None) -> Embedder:
     """A local embedder by short name: ``"minilm"`` (torch), ``"onnx-int8"`` / ``"onnx-fp32"`` (the same
-    model on onnxruntime, int8 or fp32 weights; needs ``feedbackiq[fast]``) or ``"use"`` (multilingual).
+    model on onnxruntime, int8 or fp32 weights; needs ``feedbackiq[fast]``), ``"use"`` (multilingual) or
+    ``"minilm-static"`` (a model2vec static model distilled from MiniLM by ``evals/distill_static.py``:
+    fast triage, lower quality; ``path`` names another artefact directory).
 
     >>> make_embedder("onnx-int8", cache=False).model_id
     'all-MiniLM-L6-v2-onnx-int8'
     """
     from feedbackiq._errors import InputError
     from feedbackiq.embed._onnx import OnnxMiniLMEmbedder
+    from feedbackiq.embed._static import StaticEmbedder
 
     makers = {"minilm": MiniLMEmbedder, "onnx-int8": OnnxMiniLMEmbedder,
-              "onnx-fp32": lambda: OnnxMiniLMEmbedder(quantize=False), "use": USEEmbedder}
+              "onnx-fp32": lambda: OnnxMiniLMEmbedder(quantize=False), "use": USEEmbedder,
+              "minilm-static": lambda: StaticEmbedder(path)}
     if name not in makers:
-        raise InputError(f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDER_NAMES)}")
+        raise InputError(f"unknown embedder {name!r}; choose one of {', '.join((*EMBEDDER_NAMES, *STATIC_NAMES))}")
+    if path is not None and name not in STATIC_NAMES:
+        raise InputError(f"path= names a static model's directory; embedder {name!r} takes none")
     inner = makers[name]()
     return CachedEmbedder(inner) if cache else inner
 

@@ -18,7 +18,7 @@ from feedbackiq.ingest._values import (
     parse_money,
     parse_rating,
 )
-from feedbackiq.types import FeedbackItem, LedgerEntry, Origin, SkipReason
+from feedbackiq.types import FeedbackItem, LedgerEntry, Origin, SharedSegments, SkipReason
 
 __all__ = ["RowBuilder"]
 
@@ -29,6 +29,9 @@ __all__ = ["RowBuilder"]
 _ITEM_FIELDS = set(FeedbackItem.model_fields)
 _ENTRY_FIELDS = set(LedgerEntry.model_fields)
 _ORIGIN_FIELDS = set(Origin.model_fields)
+# Rows of one export repeat the same few segment values and dates: items share one read-only
+# segments mapping and one parsed value per distinct input (about 300 bytes a row at 1M rows).
+_CACHE_LIMIT = 100_000
 
 
 class RowBuilder:
@@ -44,6 +47,8 @@ class RowBuilder:
         self.questions = questions
         self.seen = seen
         self.used_ids = used_ids
+        self._segments: dict[tuple, SharedSegments] = {}
+        self._parsed: dict[tuple, Any] = {}
 
     def build(self, row: int, values: list[Any]) -> Iterator[FeedbackItem | LedgerEntry]:
         if len(values) == 1 and isinstance(values[0], _BadRecord):
@@ -111,14 +116,20 @@ class RowBuilder:
             if col is None:
                 return None
             raw = get(col)
+            key = (col, raw) if type(raw) in (str, int, float) else None
+            if key is not None and key in self._parsed:
+                return self._parsed[key]
             try:
-                return fn(raw)
+                value = fn(raw)
             except ValueError as exc:  # keep the text; note the bad value instead of dropping the row
                 notes.append(f"{col}: {exc}")
                 return None
+            if key is not None and len(self._parsed) < _CACHE_LIMIT:
+                self._parsed[key] = value
+            return value
 
         respondent = as_str(get(p.respondent_id)).strip() or None if p.respondent_id else None
-        segments = {s: as_str(get(s)).strip() for s in p.segments if as_str(get(s)).strip()}
+        segments = self._shared_segments({s: as_str(get(s)).strip() for s in p.segments if as_str(get(s)).strip()})
         metadata: dict[str, Any] = {m: as_str(get(m)).strip() for m in p.metadata if as_str(get(m)).strip()}
         if p.id and as_str(get(p.id)).strip():
             metadata["source_id"] = as_str(get(p.id)).strip()
@@ -133,6 +144,15 @@ class RowBuilder:
             "deal_value": parsed(p.deal_value, parse_money),
             "deal_stage": normalize_stage(get(p.deal_stage)) if p.deal_stage else None,
         }
+
+    def _shared_segments(self, segments: dict[str, str]) -> SharedSegments:
+        key = tuple(segments.items())
+        shared = self._segments.get(key)
+        if shared is None:
+            shared = SharedSegments(segments)
+            if len(self._segments) < _CACHE_LIMIT:
+                self._segments[key] = shared
+        return shared
 
     def _item_id(self, get: Callable[[str | None], Any], row: int, col: str) -> str:
         own = as_str(get(self.plan.id)).strip() if self.plan.id else ""

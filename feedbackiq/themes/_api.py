@@ -119,7 +119,10 @@ def find_themes(
     first_item = np.unique(inverse, return_index=True)[1]
     model.fit(Xu, sample_weight=per_text, groups=np.array([_known_language(items[i]) for i in first_item]))
     labels, probabilities = model.labels_[inverse], model.probabilities_[inverse]
-    Xu = Xu / np.maximum(np.linalg.norm(Xu, axis=1, keepdims=True), 1e-12)
+    norms = np.maximum(np.linalg.norm(Xu, axis=1, keepdims=True), 1e-12)
+    # In place when we may (a million-row set's vectors are hundreds of MB); read-only arrays
+    # (a memory-mapped checkpoint) are copied.
+    Xu = np.divide(Xu, norms, out=Xu) if Xu.flags.writeable else Xu / norms
     sub = np.full(len(items), OTHER)
     if subthemes:
         fitted = model.fitted_mask_[inverse]

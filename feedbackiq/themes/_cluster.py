@@ -35,7 +35,7 @@ import numpy as np
 from feedbackiq._errors import EmptyInputError, InputError
 
 __all__ = ["ThemeClusterer", "auto_min_cluster_size", "split_subthemes", "nearest_centroid", "merge_across_groups",
-           "fit_sample_then_assign", "representative_sample", "OTHER"]
+           "fit_sample_then_assign", "representative_sample", "unique_rows", "OTHER"]
 
 OTHER = -1
 
@@ -165,7 +165,7 @@ class ThemeClusterer:
         :meth:`predict_with_similarity` as the assignment.
         """
         X, weight, groups = self._validate_fit(X, sample_weight, groups)
-        if self.max_fit_size is not None and len(np.unique(X, axis=0)) > self.max_fit_size:
+        if self.max_fit_size is not None and len(unique_rows(X)[0]) > self.max_fit_size:
             return fit_sample_then_assign(self, X, weight, groups)
         return self._fit_all(X, weight, groups)
 
@@ -185,21 +185,20 @@ class ThemeClusterer:
         reported ``min_cluster_size_`` is then set by the caller.
         """
         n = X.shape[0]
-        unique, inverse = np.unique(X, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        mcs = self.min_cluster_size or auto_min_cluster_size(len(unique))
+        first, inverse = unique_rows(X)   # where the distinct rows are: no copy of them
+        n_unique = len(first)
+        mcs = self.min_cluster_size or auto_min_cluster_size(n_unique)
         self.min_cluster_size_ = mcs
-        if len(unique) < max(2 * mcs, 5):
+        if n_unique < max(2 * mcs, 5):
             # Too few distinct texts to find density: one theme holds them all.
-            labels_u = np.zeros(len(unique), dtype=int)
-            probs_u = np.ones(len(unique))
+            labels_u = np.zeros(n_unique, dtype=int)
+            probs_u = np.ones(n_unique)
             self.reduced_ = np.zeros((n, 2))
         else:
             n_neighbors, min_samples = self._scaled(scale)
-            reduced_u = self._reduce(unique, n_neighbors)
+            reduced_u = self._reduce(X[first], n_neighbors)
             labels_u, probs_u = self._hdbscan(reduced_u, max(5, min_cluster_size or mcs), min_samples)
             self.reduced_ = reduced_u[inverse]
-        del unique
         labels, probs = labels_u[inverse], probs_u[inverse]
         self.fitted_mask_ = np.ones(n, dtype=bool)
         labels, probs, self.reassigned_ = self._reassign(X, labels, probs, weight)
@@ -418,9 +417,8 @@ def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weig
     X, weight, groups = clusterer._validate_fit(X, sample_weight, groups)
     assign = assign or clusterer.predict_with_similarity
     n = len(X)
-    unique, inverse = np.unique(X, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    n_unique = len(unique)
+    first, inverse = unique_rows(X)   # a row holding each distinct vector (its first), each row's vector
+    n_unique = len(first)
     per_vector = np.bincount(inverse, weights=weight, minlength=n_unique)
     size = n_unique if clusterer.max_fit_size is None else min(n_unique, clusterer.max_fit_size)
     sample = representative_sample(per_vector, size, clusterer.random_state)
@@ -430,18 +428,15 @@ def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weig
     unseen = np.setdiff1d(np.arange(n_unique), sample)
     calibration = np.random.default_rng([clusterer.random_state, 1]).choice(
         unseen, size=min(len(unseen), max(1000, size // 4)), replace=False) if len(unseen) else unseen
-    X_fit, X_cal = unique[sample], unique[calibration]
-    del unique
+    X_fit, X_cal = X[first[sample]], X[first[calibration]]
     # One row per sampled vector, weighted by its items (so repeated rows and one weighted row fit
     # alike); its group is that of its first row.
-    first_row = np.full(n_unique, n, dtype=np.int64)
-    np.minimum.at(first_row, inverse, np.arange(n))
     at = np.full(n_unique, -1, dtype=np.int64)
     at[sample] = np.arange(size)
     fitted = at[inverse] >= 0
     mcs = clusterer.min_cluster_size or auto_min_cluster_size(n_unique)
     # The same smallest theme share in the sample as in the whole set.
-    clusterer._fit_all(X_fit, per_vector[sample], None if groups is None else groups[first_row[sample]],
+    clusterer._fit_all(X_fit, per_vector[sample], None if groups is None else groups[first[sample]],
                        max(5, round(mcs * size / n_unique)), scale=size / n_unique)
     clusterer.min_cluster_size_ = mcs
     if len(calibration):
@@ -528,6 +523,41 @@ def merge_across_groups(X: np.ndarray, labels: np.ndarray, groups: np.ndarray, t
             if a < b and mutual and S[a, b] >= threshold:
                 mapping[mapping == mapping[b]] = mapping[a]
     return np.where(labels >= 0, mapping[np.maximum(labels, 0)], OTHER)
+
+
+def unique_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the distinct rows of ``X`` are, in ``np.unique(X, axis=0)`` order, and each row's index in them.
+
+    Returns ``first`` and ``inverse`` with ``X[first]`` equal to ``np.unique(X, axis=0)`` and
+    ``X[first][inverse]`` equal to ``X``. ``np.unique(X, axis=0)`` sorts a structured copy of the
+    whole matrix (about three copies at peak: 0.7 GB for 154k x 384 float32); here the rows are
+    sorted by their first columns and only the index arrays and blocks of rows are copied.
+
+    >>> X = np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float32)
+    >>> first, inverse = unique_rows(X)
+    >>> X[first].tolist(), inverse.tolist()
+    ([[0.0, 1.0], [1.0, 0.0]], [1, 0, 1])
+    """
+    n = len(X)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys = min(4, X.shape[1])
+    order = np.lexsort(X[:, :keys].T[::-1])            # column 0 first, as np.unique compares
+    same_key = np.zeros(n, dtype=bool)                 # equal to the previous sorted row in the key columns
+    same_row = np.zeros(n, dtype=bool)                 # ... and in every column
+    for start in range(1, n, _CHUNK):
+        stop = min(start + _CHUNK, n)
+        cur, prev = X[order[start:stop]], X[order[start - 1:stop - 1]]
+        same_key[start:stop] = (cur[:, :keys] == prev[:, :keys]).all(axis=1)
+        same_row[start:stop] = (cur == prev).all(axis=1)
+    if (same_key & ~same_row).any():
+        # Different rows that tie on the key columns: their order needs every column (rare).
+        _, first, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
+    group = np.cumsum(~same_row) - 1
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = group
+    return order[~same_row], inverse
 
 
 _CHUNK = 65_536  # rows per block when scoring many rows against the centroids (bounds the temporary)

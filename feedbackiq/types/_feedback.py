@@ -1,8 +1,7 @@
-"""Feedback items and the ingest ledger."""
+"""Feedback items and the set that holds them with their ledger (``_ledger``)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -11,9 +10,40 @@ from pydantic import Field
 if TYPE_CHECKING:  # pandas is a dependency, but importing it costs ~0.3 s
     import pandas as pd
 
-from feedbackiq.types._base import Language, SkipReason, SourceKind, _Model
+from feedbackiq.types._base import Language, SourceKind, _Model
+from feedbackiq.types._ledger import Ledger
 
-__all__ = ["FeedbackItem", "FeedbackSet", "FileRecord", "Ledger", "LedgerEntry", "Origin"]
+__all__ = ["FeedbackItem", "FeedbackSet", "Origin", "SharedSegments"]
+
+
+class SharedSegments(dict):
+    """A read-only ``segments`` dict that ingest shares between items with the same values.
+
+    A million rows of one export carry a handful of distinct segment combinations; one shared
+    mapping each saves about 250 bytes a row. Because it is shared, changing it in place would
+    change every item that has it, so that raises; assign a new dict to the item instead.
+
+    >>> seg = SharedSegments({"plan": "pro"})
+    >>> seg["plan"], seg == {"plan": "pro"}
+    ('pro', True)
+    >>> seg["plan"] = "free"
+    Traceback (most recent call last):
+    ...
+    TypeError: segments are shared between items: assign a new dict (item.segments = {...}) instead
+    """
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("segments are shared between items: assign a new dict (item.segments = {...}) instead")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = __ior__ = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self):  # pickling and deepcopy rebuild it from a plain dict (not item by item)
+        return (type(self), (dict(self),))
+
+    def copy(self) -> dict[str, str]:  # type: ignore[override]
+        return dict(self)
 
 
 class Origin(_Model):
@@ -30,7 +60,9 @@ class FeedbackItem(_Model):
     ``id`` is stable across reruns over the same file: it derives from the export's own
     response/row id where one exists, otherwise from file name, row and column.
     ``respondent_id`` is the voice the item counts towards for demand: a survey
-    respondent, a reviewer, or the account of a sales note.
+    respondent, a reviewer, or the account of a sales note. Items read by ``read_feedback``
+    share their ``segments`` mapping (:class:`SharedSegments`, read-only) with other rows that
+    have the same values.
     """
 
     id: str
@@ -46,74 +78,6 @@ class FeedbackItem(_Model):
     deal_stage: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     origin: Origin | None = None
-
-
-class LedgerEntry(_Model):
-    """What happened to one input row (or one survey cell when ``column`` is set)."""
-
-    file: str
-    row: int
-    column: str | None = None
-    outcome: Literal["item", "skipped"]
-    item_id: str | None = None
-    reason: SkipReason | None = None
-    detail: str | None = None
-
-
-class FileRecord(_Model):
-    """One input file: how it was read and how many data rows it had."""
-
-    path: str
-    sha256: str
-    format: str
-    encoding: str | None = None
-    layout: str
-    source: SourceKind
-    rows: int
-    columns: dict[str, str] = Field(default_factory=dict)  # role -> header actually used
-
-
-class Ledger(_Model):
-    """Accounts for every input row: used (as one or more items) or skipped with a reason.
-
-    For each file, ``rows_used + rows_skipped == rows`` holds exactly; a row is used
-    when at least one of its cells became an item.
-    """
-
-    files: list[FileRecord] = Field(default_factory=list)
-    entries: list[LedgerEntry] = Field(default_factory=list)
-
-    def row_counts(self) -> dict[str, dict[str, int]]:
-        """Per file: ``rows``, ``rows_used``, ``rows_skipped`` and ``items``."""
-        out: dict[str, dict[str, int]] = {}
-        for rec in self.files:
-            used: set[int] = set()
-            seen: set[int] = set()
-            items = 0
-            for e in self.entries:
-                if e.file != rec.path:
-                    continue
-                seen.add(e.row)
-                if e.outcome == "item":
-                    used.add(e.row)
-                    items += 1
-            out[rec.path] = {
-                "rows": rec.rows,
-                "rows_used": len(used),
-                "rows_skipped": len(seen - used),
-                "rows_unaccounted": rec.rows - len(seen),
-                "items": items,
-            }
-        return out
-
-    def skip_reasons(self) -> Counter[str]:
-        """Count of skipped entries by reason."""
-        return Counter(e.reason.value for e in self.entries if e.outcome == "skipped" and e.reason)
-
-    def to_pandas(self) -> "pd.DataFrame":
-        import pandas as pd
-
-        return pd.DataFrame([e.model_dump(mode="json") for e in self.entries])
 
 
 class FeedbackSet(_Model):

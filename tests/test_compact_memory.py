@@ -1,0 +1,79 @@
+"""The compact forms that keep a million rows small behave like what they replace."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import feedbackiq as fiq
+from feedbackiq.themes._cluster import unique_rows
+from feedbackiq.types import FeedbackSet, Ledger, LedgerEntries, LedgerEntry, SharedSegments, SkipReason
+
+
+def _entries() -> list[LedgerEntry]:
+    return [
+        LedgerEntry(file="a.csv", row=2, outcome="item", item_id="f1"),
+        LedgerEntry(file="a.csv", row=3, column="Q1", outcome="skipped", reason=SkipReason.EMPTY),
+        LedgerEntry(file="b.csv", row=2, outcome="item", item_id="f2", detail="rating: 'x' is not a rating"),
+        LedgerEntry(file="b.csv", row=4, outcome="skipped"),
+    ]
+
+
+def test_ledger_entries_read_back_exactly_what_was_added():
+    entries = LedgerEntries(_entries())
+    assert list(entries) == _entries()
+    assert entries[-1] == _entries()[-1] and entries[1:3] == _entries()[1:3]
+    assert entries == _entries() and len(entries) == 4
+    with pytest.raises(IndexError):
+        entries[4]
+    with pytest.raises(ValueError, match="outcome"):
+        entries.add("a.csv", 5, None, "used", None, None, None)
+
+
+def test_ledger_round_trips_through_json_and_pickle():
+    ledger = Ledger(files=[], entries=_entries())
+    assert isinstance(ledger.entries, LedgerEntries)
+    back = Ledger.model_validate_json(ledger.model_dump_json())
+    assert back == ledger and list(back.entries) == _entries()
+    assert ledger.model_dump()["entries"][2]["detail"] == "rating: 'x' is not a rating"
+    assert list(pickle.loads(pickle.dumps(ledger)).entries) == _entries()
+    assert list(copy.deepcopy(ledger).entries) == _entries()
+    assert ledger.skip_reasons() == {"empty": 1}
+
+
+def test_ingest_ledger_accounts_for_every_row_after_a_json_round_trip():
+    fs = fiq.read_feedback("datasets/samples/")
+    back = FeedbackSet.model_validate_json(fs.model_dump_json())
+    assert back.ledger.row_counts() == fs.ledger.row_counts()
+    for counts in fs.ledger.row_counts().values():
+        assert counts["rows_used"] + counts["rows_skipped"] == counts["rows"] and counts["rows_unaccounted"] == 0
+
+
+def test_items_share_read_only_segments():
+    fs = fiq.read_feedback("datasets/samples/survey_export.csv")
+    with_segments = [it for it in fs.items if it.segments]
+    assert with_segments and isinstance(with_segments[0].segments, SharedSegments)
+    assert len({id(it.segments) for it in with_segments}) < len(with_segments) / 5
+    item = with_segments[0]
+    sharing = [it for it in with_segments[1:] if it.segments is item.segments]
+    assert sharing
+    with pytest.raises(TypeError, match="assign a new dict"):
+        item.segments["plan"] = "x"
+    before = dict(item.segments)
+    item.segments = {**item.segments, "plan": "x"}          # the documented way to change one item
+    assert item.segments["plan"] == "x" and all(dict(it.segments) == before for it in sharing)
+    assert pickle.loads(pickle.dumps(item)).segments == item.segments
+
+
+@pytest.mark.parametrize("make", [
+    lambda rng: rng.standard_normal((3000, 16)).astype(np.float32),
+    lambda rng: np.vstack([rng.standard_normal((500, 8)).astype(np.float32)] * 3)[rng.permutation(1500)],
+    lambda rng: np.hstack([np.zeros((40, 5), np.float32), rng.integers(0, 3, (40, 2)).astype(np.float32)]),
+])
+def test_unique_rows_matches_numpy_unique(make):
+    X = make(np.random.default_rng(0))
+    first, inverse = unique_rows(X)
+    unique, np_inverse = np.unique(X, axis=0, return_inverse=True)
+    assert np.array_equal(X[first], unique)
+    assert np.array_equal(inverse, np_inverse.reshape(-1))
