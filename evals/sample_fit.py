@@ -3,6 +3,7 @@ rest assigned by ``ThemeClusterer.predict`` (``fit_sample_then_assign``, what ``
 ``max_fit_size``), on the union of the English intent sets and on each set alone.
 
     python evals/sample_fit.py [--seeds 3] [--union-sizes 5000] [--fraction 0.5] [--only union banking77 ...]
+    python evals/sample_fit.py --bench-rows 155000   # time and peak memory only, synthetic vectors
 
 - union: banking77 + clinc150 with out-of-scope + hwu64 + dstc11 insurance (10,569 texts, 314 labels named
   per set), MiniLM, sample ``--union-sizes``;
@@ -57,6 +58,35 @@ def compare(name: str, X: np.ndarray, labels: list[str], sizes: list[int], seeds
         base = base or m
 
 
+def bench(n: int, dim: int = 384, k: int = 400) -> None:
+    """Seconds and peak RSS of ``ThemeClusterer().fit`` (default ``max_fit_size``) on ``n`` synthetic distinct
+    vectors around ``k`` centres, and of ``predict`` alone (no quality: the vectors carry no meaning)."""
+    import resource
+
+    from feedbackiq.themes import ThemeClusterer
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(k, dim)).astype(np.float32)
+    X = centres[rng.integers(0, k, n)] + rng.normal(0, 0.6, (n, dim)).astype(np.float32)
+    weight = rng.integers(1, 12, n)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    tc = ThemeClusterer().fit(X, sample_weight=weight)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tc.predict(X)
+    predict_s = time.perf_counter() - t0
+    import pickle
+
+    rest = ~tc.fitted_mask_
+    print(f"{n} distinct vectors ({int(weight.sum())} items), fitted on {int(tc.fitted_mask_.sum())}: fit {fit_s:.1f} s, "
+          f"{tc.n_themes_} themes, {100 * (tc.labels_[rest] < 0).mean():.1f}% of the predicted rows in 'other'; "
+          f"predict all rows {predict_s:.1f} s ({n / predict_s:,.0f} rows/s); peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (vectors {X.nbytes / 2**20:.0f} MB, "
+          f"{rss0:.0f} MB before fit); fitted clusterer pickled {len(pickle.dumps(tc)) / 2**20:.1f} MB, "
+          f"centroids_ + other_cutoff_ {tc.centroids_.nbytes / 2**20:.2f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3)
@@ -64,7 +94,10 @@ def main() -> None:
     ap.add_argument("--fraction", type=float, default=0.5, help="per set: max_fit_size as a share of its distinct texts")
     ap.add_argument("--only", nargs="+", help="'union' and/or dataset names (default: all)")
     ap.add_argument("--params", default="{}", help="JSON of ThemeClusterer parameters (for tuning)")
+    ap.add_argument("--bench-rows", type=int, help="only time fit and predict on this many synthetic vectors")
     args = ap.parse_args()
+    if args.bench_rows:
+        return bench(args.bench_rows)
     import json
 
     params = json.loads(args.params)

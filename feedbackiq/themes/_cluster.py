@@ -24,6 +24,11 @@ Why each step:
   ``fit`` is given each row's language (``groups``), a theme mostly in one language and a theme
   mostly in another are merged when each is the other's most similar theme across languages
   and their centroids reach ``cross_group_merge``. Monolingual sets are unaffected.
+- Large sets: above ``max_fit_size`` distinct vectors all of the above is fitted on a sample and
+  the other rows are assigned by ``predict`` (nearest centroid, "other" below a cutoff learned from
+  the cap), a pure function of a few fitted arrays, so it can run on any batch of rows anywhere
+  (:func:`fit_sample_then_assign`). The sample's UMAP and HDBSCAN neighbourhoods are scaled to its
+  density; quality against fitting everything is measured in evals/README.md.
 """
 
 from __future__ import annotations
@@ -216,7 +221,7 @@ class ThemeClusterer:
 
         ``reassign_threshold``, lowered to the similarity below which ``max_other_share`` of the
         fitted items lie (the cap, in items, least similar first), so that predicted rows go to
-        "other" at about the share the cap allows, never more.
+        "other" at about the share the cap allows.
         """
         cutoff = float(self.reassign_threshold)
         if self.n_themes_ == 0:
