@@ -245,11 +245,10 @@ class ThemeClusterer:
         Examples
         --------
         >>> import numpy as np
-        >>> rng = np.random.default_rng(0)
-        >>> X = np.vstack([rng.normal(c, 0.05, (40, 8)) for c in np.eye(8)[:3]])
-        >>> tc = ThemeClusterer(reduction="pca", n_components=3).fit(X)
-        >>> bool((tc.predict(X[:5]) == tc.labels_[:5]).all()), tc.predict(np.eye(8)[7:])
-        (True, array([-1]))
+        >>> X = np.repeat(np.eye(4)[:2], 30, axis=0) + np.random.default_rng(0).normal(0, 0.05, (60, 4))
+        >>> tc = ThemeClusterer(reduction=None).fit(X)
+        >>> tc.predict([[1, 0.1, 0, 0], [0, 1, 0, 0.1], [0, 0, 1, 0]]).tolist() == [tc.labels_[0], tc.labels_[-1], -1]
+        True
         """
         return self.predict_with_similarity(X)[0]
 
