@@ -177,7 +177,7 @@ def themes(
     err.print(fs.summary(), highlight=False)
     report = find_themes(fs, seed=seed, min_cluster_size=min_cluster_size, subthemes=not no_subthemes, progress=True)
     report = name_with_llm(report, llm, llm_base_url, language, max_llm_calls)
-    paths = write_theme_report(report, out_dir)
+    paths = write_theme_report(report, out_dir, with_feedback=False)   # feedback.json is beside it
     if show:
         print_themes(report, show)
     out.print(f"themes: {paths['markdown']} (also themes.json, themes.csv, assignments.csv, items.csv, ledger.csv)")

@@ -1,5 +1,6 @@
 """find_themes end to end: descriptions, breakdowns, assignments, round trips, CLI; planted themes recovered."""
 
+import json
 from collections import Counter
 
 import numpy as np
@@ -151,3 +152,16 @@ def test_cli_themes(tmp_path, samples):
     for name in ("themes.json", "themes.md", "themes.csv", "assignments.csv", "items.csv", "ledger.csv"):
         assert (tmp_path / name).exists(), name
     assert "need themes" in res.output
+
+
+def test_report_beside_feedback_json_is_written_once_and_read_back_whole(sample_report, tmp_path):
+    from feedbackiq.ingest import write_feedback
+
+    fs, rep = sample_report
+    write_feedback(fs, tmp_path)
+    paths = write_theme_report(rep, tmp_path, with_feedback=False)
+    assert "feedback" not in json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert fiq.ThemeReport.from_json(paths["json"]) == rep        # items attached from feedback.json
+    # A feedback.json of other items is not attached to these themes.
+    write_feedback(fiq.FeedbackSet(items=fs.items[:5]), tmp_path)
+    assert fiq.ThemeReport.from_json(paths["json"]).feedback is None

@@ -70,13 +70,21 @@ def report_to_markdown(report: ThemeReport, max_themes: int | None = None) -> st
     return "\n".join(lines)
 
 
-def write_theme_report(report: ThemeReport, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``themes.json`` (exact round trip), ``themes.md``, ``themes.csv`` and ``assignments.csv``."""
+def write_theme_report(report: ThemeReport, out_dir: str | Path, *, with_feedback: bool = True) -> dict[str, Path]:
+    """Write ``themes.json`` (exact round trip), ``themes.md``, ``themes.csv`` and ``assignments.csv``.
+
+    ``with_feedback=False`` leaves the items out of ``themes.json`` when ``feedback.json`` is written
+    to the same folder (:func:`feedbackiq.ingest.write_feedback`): ``ThemeReport.from_json`` attaches
+    them from there, and a million items are not written (and held as JSON) twice.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "themes.json", "markdown": out / "themes.md", "themes": out / "themes.csv",
              "assignments": out / "assignments.csv"}
-    report.to_json(paths["json"])
+    if with_feedback or report.feedback is None:
+        report.to_json(paths["json"])
+    else:
+        paths["json"].write_bytes(type(report).__pydantic_serializer__.to_json(report, indent=1, exclude={"feedback"}))
     paths["markdown"].write_text(report_to_markdown(report), encoding="utf-8")
     write_csv(report.to_pandas(), paths["themes"])
     assignments = report.assignments_to_pandas()

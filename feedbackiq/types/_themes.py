@@ -128,6 +128,16 @@ class ThemeReport(_Model):
 
     @classmethod
     def from_json(cls, text_or_path: str | Path) -> "ThemeReport":
+        """Read a report; from a file without its items, those of ``feedback.json`` beside it are
+        attached when they are the ones the themes were found in (same input hash)."""
         p = Path(text_or_path) if not str(text_or_path).lstrip().startswith("{") else None
-        text = p.read_text(encoding="utf-8") if p is not None else str(text_or_path)
-        return cls.model_validate_json(text)
+        text = p.read_bytes() if p is not None else str(text_or_path)
+        report = cls.model_validate_json(text)
+        beside = p.parent / "feedback.json" if p is not None else None
+        if report.feedback is None and beside is not None and beside.exists():
+            from feedbackiq.themes._api import input_hash
+
+            feedback = FeedbackSet.model_validate_json(beside.read_bytes())
+            if input_hash(feedback.items) == report.input_hash:
+                report.feedback = feedback
+        return report
