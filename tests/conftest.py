@@ -37,6 +37,16 @@ def assert_ledger_complete(fs):
 
 
 @pytest.fixture(scope="session")
+def local_ray():
+    """One in-process Ray (2 CPUs, a small object store) for every Ray test of the session: it takes seconds to start."""
+    import ray
+
+    ray.init(num_cpus=2, object_store_memory=200 * 1024**2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="session")
 def sample_report():
     """The bundled samples read and themed once per test session: ``(feedback_set, report)``."""
     import feedbackiq as fiq

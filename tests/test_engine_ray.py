@@ -1,7 +1,8 @@
 """engine="ray": the same vectors and themes as the single-machine path, on a local Ray cluster.
 
 Ray (``feedbackiq[ray]``, about 240 MB installed) is not in the test extra; without it the Ray
-tests skip and say so. The cluster is started in this process with 2 CPUs and a small object store.
+tests skip and say so. The cluster is started once per session in this process (the ``local_ray``
+fixture in conftest.py) with 2 CPUs and a small object store.
 """
 
 import importlib.util
@@ -13,22 +14,15 @@ import pytest
 import feedbackiq as fiq
 from feedbackiq._errors import InputError, MissingDependencyError
 from feedbackiq.embed import EMBEDDER_NAMES, make_embedder
-from feedbackiq.engine import MODELS, RayEmbedder, embedder_name, ray_embed
+from feedbackiq.engine._ray import _gather
+from feedbackiq.engine import MODELS, RayEmbedder, embedder_name, ray_embed, ray_map_rows
+from feedbackiq.themes._cluster import nearest_centroid
 from feedbackiq.embed._base import Embedder
 
 from conftest import SAMPLES
 
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                reason="ray is not installed: pip install 'feedbackiq[ray]'")
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    import ray
-
-    ray.init(num_cpus=2, object_store_memory=200 * 1024**2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +52,63 @@ def test_find_themes_on_ray_gives_the_local_themes(local_ray, reviews):
     assert pairs(remote) == pairs(local)
     assert [t.keywords for t in remote.themes] == [t.keywords for t in local.themes]
     assert remote.model_ids == local.model_ids
+
+
+def _nearest_centroid_fn(seed: int = 0, k: int = 7, dim: int = 16):
+    """Unit centroids and ``assign(block) -> (labels, similarities)``, a local closure so Ray pickles it by value."""
+    C = np.random.default_rng(seed).normal(size=(k, dim)).astype(np.float32)
+    C /= np.linalg.norm(C, axis=1, keepdims=True)
+
+    def assign(block):
+        return nearest_centroid(block, np.arange(len(block)), C)
+
+    return assign
+
+
+def _unit_rows(n: int, dim: int = 16, seed: int = 1) -> np.ndarray:
+    X = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+@needs_ray
+@pytest.mark.slow
+def test_ray_map_rows_equals_fn_on_all_rows_in_order(local_ray):
+    assign = _nearest_centroid_fn()
+    X = _unit_rows(3000)
+    labels, sims = ray_map_rows(X, assign, batch_size=256)   # 12 blocks over 2 actors, finished in any order
+    want_labels, want_sims = assign(X)
+    assert len(np.unique(labels)) == 7
+    np.testing.assert_array_equal(labels, want_labels)
+    np.testing.assert_allclose(sims, want_sims, rtol=1e-6)
+    assert labels.dtype == want_labels.dtype and sims.dtype == want_sims.dtype
+
+    # One array out (2-D), and 1-D rows in.
+    C = np.eye(16, dtype=np.float32)[:3]
+    np.testing.assert_allclose(ray_map_rows(X, lambda b: b @ C.T, batch_size=700), X @ C.T, rtol=1e-6)
+    ids = np.arange(2500, dtype=np.int64) * 3
+    np.testing.assert_array_equal(ray_map_rows(ids, lambda b: b % 7, batch_size=300), ids % 7)
+
+
+@needs_ray
+@pytest.mark.slow
+def test_ray_map_rows_on_zero_rows_and_bad_outputs(local_ray):
+    assign = _nearest_centroid_fn()
+    labels, sims = ray_map_rows(np.zeros((0, 16), dtype=np.float32), assign)
+    assert labels.shape == sims.shape == (0,)
+    with pytest.raises(Exception, match="one row per input row"):
+        ray_map_rows(_unit_rows(50), lambda b: b[:1], batch_size=20)
+
+
+def test_gathered_outputs_follow_the_row_column_not_the_batch_order():
+    # Ray hands blocks back in whatever order they finish: simulate the worst one, reversed.
+    X = np.arange(30, dtype=np.float32).reshape(10, 3)
+    batches = [{"row": np.arange(s, min(s + 4, 10)), "out0": X[s:s + 4].sum(1), "out1": X[s:s + 4]}
+               for s in range(0, 10, 4)]
+    out = _gather(iter(batches[::-1]), 10)
+    np.testing.assert_array_equal(out["out0"], X.sum(1))
+    np.testing.assert_array_equal(out["out1"], X)
+    with pytest.raises(RuntimeError, match="6 rows for 10"):
+        _gather(iter(batches[1:]), 10)
 
 
 def test_model_table_matches_make_embedder():
