@@ -7,17 +7,23 @@ fixture in conftest.py) with 2 CPUs and a small object store.
 
 import importlib.util
 import sys
+import typing
 
 import numpy as np
 import pytest
 
+from typer.testing import CliRunner
+
 import feedbackiq as fiq
+from feedbackiq._cli import app
 from feedbackiq._errors import InputError, MissingDependencyError
 from feedbackiq.embed import EMBEDDER_NAMES, make_embedder
-from feedbackiq.engine._ray import _gather
-from feedbackiq.engine import MODELS, RayEmbedder, embedder_name, ray_embed, ray_map_rows
-from feedbackiq.themes._cluster import nearest_centroid
 from feedbackiq.embed._base import Embedder
+from feedbackiq.engine import ENGINES, MODELS, RayEmbedder, embedder_name, ray_embed, ray_map_rows
+from feedbackiq.engine._ray import _gather
+from feedbackiq.pipeline import RunConfig
+from feedbackiq.pipeline._config import ThemesConfig
+from feedbackiq.themes._cluster import nearest_centroid
 
 from conftest import SAMPLES
 
@@ -52,6 +58,17 @@ def test_find_themes_on_ray_gives_the_local_themes(local_ray, reviews):
     assert pairs(remote) == pairs(local)
     assert [t.keywords for t in remote.themes] == [t.keywords for t in local.themes]
     assert remote.model_ids == local.model_ids
+
+
+@needs_ray
+@pytest.mark.slow
+def test_run_with_engine_ray_gives_the_local_run(local_ray, tmp_path, no_llm):
+    reviews_csv = SAMPLES / "app_reviews.csv"
+    local = fiq.run(reviews_csv, tmp_path / "local")
+    remote = fiq.run(reviews_csv, tmp_path / "ray", config=RunConfig.model_validate({"themes": {"engine": "ray"}}))
+    pairs = lambda r: [(a.item_id, a.theme_id, a.subtheme_id) for a in r.report.assignments]  # noqa: E731
+    assert pairs(remote) == pairs(local)
+    assert [t.keywords for t in remote.report.themes] == [t.keywords for t in local.report.themes]
 
 
 def _nearest_centroid_fn(seed: int = 0, k: int = 7, dim: int = 16):
@@ -139,3 +156,42 @@ def test_missing_ray_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)   # import ray now fails as if not installed
     with pytest.raises(MissingDependencyError, match=r"pip install 'feedbackiq\[ray\]'"):
         ray_embed(["battery dies"], "minilm")
+    with pytest.raises(MissingDependencyError, match=r"pip install 'feedbackiq\[ray\]'"):
+        ray_map_rows(np.zeros((3, 2)), lambda b: b)
+
+
+def test_engine_choices_match_the_config():
+    assert typing.get_args(ThemesConfig.model_fields["engine"].annotation) == ENGINES
+
+
+@pytest.fixture
+def no_llm(monkeypatch):
+    for var in ("FEEDBACKIQ_LLM_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def test_engine_option_reaches_ray_from_config_and_cli_and_is_not_in_checkpoint_keys(tmp_path, monkeypatch, no_llm):
+    reviews_csv = SAMPLES / "app_reviews.csv"
+    local = fiq.run(reviews_csv, tmp_path / "run", resume=True)
+    monkeypatch.setitem(sys.modules, "ray", None)   # from here on, Ray is not installed
+    on_ray = RunConfig.model_validate({"themes": {"engine": "ray", "ray_address": "ray://head:10001"}})
+    # The engine does not change results, so it is in no key: the local run's stages are all reused
+    # (nothing reaches Ray, which is why this works without it).
+    resumed = fiq.run(reviews_csv, tmp_path / "run", config=on_ray, resume=True)
+    assert {s.stage: s.status for s in resumed.manifest.stages if s.status != "skipped"} == {
+        "ingest": "reused", "embed": "reused", "themes": "reused", "personas": "reused"}
+    assert resumed.manifest.config["themes"]["engine"] == "ray"
+    assert [a.theme_id for a in resumed.report.assignments] == [a.theme_id for a in local.report.assignments]
+    # A fresh run has to embed, on Ray: the missing extra is named.
+    with pytest.raises(MissingDependencyError, match=r"pip install 'feedbackiq\[ray\]'"):
+        fiq.run(reviews_csv, tmp_path / "fresh", config=on_ray)
+
+    cli = CliRunner()
+    for args in (["run", str(reviews_csv), "--out", str(tmp_path / "cli-run"), "--engine", "ray",
+                  "--ray-address", "ray://head:10001", "--progress", "quiet"],
+                 ["themes", str(reviews_csv), "--out", str(tmp_path / "cli-themes"), "--engine", "ray"]):
+        res = cli.invoke(app, args)
+        assert res.exit_code == 2, res.output
+        assert "pip install 'feedbackiq[ray]'" in res.output and "Traceback" not in res.output
+    res = cli.invoke(app, ["run", str(reviews_csv), "--out", str(tmp_path / "o"), "--engine", "spark"])
+    assert res.exit_code == 2 and "themes.engine" in res.output
