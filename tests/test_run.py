@@ -143,24 +143,19 @@ def test_json_log_mode_emits_one_event_per_line():
 
 def test_config_unknown_key_and_bad_value_are_errors_naming_the_key(tmp_path):
     p = tmp_path / "feedbackiq.toml"
-    p.write_text("[themes]\nmin_cluster_sise = 5\n")
-    with pytest.raises(fiq.ConfigError, match=r"feedbackiq.toml: themes.min_cluster_sise: unknown key"):
-        load_config(p)
-    p.write_text("[output]\nlanguage = 'fr'\n")
-    with pytest.raises(fiq.ConfigError, match=r"output.language"):
-        load_config(p)
-    p.write_text("[themes]\nengine = 'spark'\n")
-    with pytest.raises(fiq.ConfigError, match=r"themes.engine: Input should be 'local' or 'ray'"):
-        load_config(p)
-    p.write_text("[themes]\nengine = 'ray'\nray_address = 'http://head:10001'\n")
-    with pytest.raises(fiq.ConfigError, match=r"themes.ray_address: .*'http://head:10001' is not"):
-        load_config(p)
+    for toml, message in (
+        ("[themes]\nmin_cluster_sise = 5\n", r"feedbackiq.toml: themes.min_cluster_sise: unknown key"),
+        ("[output]\nlanguage = 'fr'\n", r"output.language"),
+        ("[themes]\nengine = 'spark'\n", r"themes.engine: Input should be 'local' or 'ray'"),
+        ("[themes]\nengine = 'ray'\nray_address = 'http://head:10001'\n", r"themes.ray_address: .*'http://head:10001' is not"),
+        ("[themes\nseed = 1\n", r"not valid TOML"),
+    ):
+        p.write_text(toml)
+        with pytest.raises(fiq.ConfigError, match=message):
+            load_config(p)
     for address in ("ray://head:10001", "10.0.0.5:6379", "auto"):
         p.write_text(f"[themes]\nengine = 'ray'\nray_address = '{address}'\n")
         assert load_config(p).themes.ray_address == address
-    p.write_text("[themes\nseed = 1\n")
-    with pytest.raises(fiq.ConfigError, match=r"not valid TOML"):
-        load_config(p)
     p.write_text("[files]\nfeatures = 'features.yaml'\n[personas]\nby = 'plan'\n")
     cfg = load_config(p)
     assert cfg.files.features == tmp_path / "features.yaml" and cfg.personas.by == "plan"
