@@ -69,7 +69,9 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
     names = {t.id: t.name for t in report.themes}
     quotes_by_theme = {t.id: {q.item_id for q in t.quotes} for t in report.themes}
     theme_of = {a.item_id: a.theme_id for a in report.assignments}
-    all_tokens = {it.id: tokenize(it.text) for info in voices.values() for it in info.items}
+    by_text: dict[str, list[str]] = {}   # each distinct text tokenised once; repeats share the list
+    all_tokens = {it.id: by_text[it.text] if it.text in by_text else by_text.setdefault(it.text, tokenize(it.text))
+                  for info in voices.values() for it in info.items}
     personas = []
     for i, (key, members) in enumerate(keyed):
         personas.append(_persona(i, column, key, members, voices, theme_voices, len(voices), names, quotes_by_theme,
@@ -148,7 +150,8 @@ def _persona(i, column, key, members, voices, theme_voices, n_voices, names, quo
     items = [it for v in members for it in voices[v].items]
     quotes = _quotes(items, needs, quotes_by_theme, theme_of)
     group_tokens = [all_tokens[it.id] for it in items]
-    rest_tokens = [toks for iid, toks in all_tokens.items() if iid not in {it.id for it in items}]
+    mine = {it.id for it in items}
+    rest_tokens = [toks for iid, toks in all_tokens.items() if iid not in mine]
     words = [w for w, _ in distinctive_words(group_tokens, rest_tokens, top_n=10)]
     facts: dict[str, Counter] = defaultdict(Counter)
     for v in members:

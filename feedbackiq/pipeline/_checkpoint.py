@@ -105,10 +105,12 @@ class CheckpointStore:
             raise CheckpointError(f"{p}: unreadable checkpoint ({exc.__class__.__name__}); "
                                   "delete it or run without --resume") from None
 
-    def save_model(self, stage: str, key: str, value: BaseModel) -> Path:
+    def save_model(self, stage: str, key: str, value: BaseModel, exclude: set[str] | None = None) -> Path:
+        """Write ``value`` as JSON (bytes straight from pydantic-core: no second copy as a str)."""
         p = self.path(stage, key, "json")
         p.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(p, lambda tmp: tmp.write_text(value.model_dump_json(), encoding="utf-8"))
+        data = type(value).__pydantic_serializer__.to_json(value, exclude=exclude)
+        _atomic_write(p, lambda tmp: tmp.write_bytes(data))
         return p
 
     def load_array(self, stage: str, key: str) -> np.ndarray | None:

@@ -19,6 +19,7 @@ __all__ = ["write_run_outputs", "run_markdown"]
 
 
 def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records: list[StageRecord]) -> dict[str, Path]:
+    """Every output file of a run; ``vectors`` are the embed stage's, one per distinct text."""
     from feedbackiq.gtm import write_personas, write_translations
     from feedbackiq.ingest import write_feedback
     from feedbackiq.themes import write_theme_report
@@ -59,9 +60,15 @@ def _write_html(result: Any, vectors: np.ndarray, cfg: RunConfig) -> Path:
     from feedbackiq.report import project_2d, write_html_report
 
     report = result.report
-    ids = [it.id for it in report.feedback.items] if report.feedback else []
-    xy = project_2d(np.asarray(vectors, dtype=np.float32)) if len(ids) else np.zeros((0, 2))
-    coords = {i: (float(x), float(y)) for i, (x, y) in zip(ids, xy)}
+    coords: dict[str, tuple[float, float]] = {}
+    if report.feedback is not None and len(report.feedback.items):
+        # ``vectors`` has one row per distinct text (the embed stage): items with the same words
+        # share a point.
+        from feedbackiq.pipeline._stages import distinct_texts
+
+        row = {t: i for i, t in enumerate(distinct_texts(report.feedback))}
+        xy = project_2d(np.asarray(vectors, dtype=np.float32)).tolist()
+        coords = {it.id: tuple(xy[row[it.text]]) for it in report.feedback.items}
     scores = result.scores
     return write_html_report(
         result.run_dir / "report.html", report=report, personas=result.personas, translations=result.translations,

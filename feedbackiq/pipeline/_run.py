@@ -101,15 +101,20 @@ class _Runner:
 
     # -- one stage ------------------------------------------------------------------------------------
     def stage(self, name: str, key: str, model: type[M], compute: Callable[[], M], total: int | None = None,
-              detail: str = "") -> M:
+              detail: str = "", feedback: FeedbackSet | None = None) -> M:
+        """Load the stage's checkpoint or compute and save it. With ``feedback``, the value's own
+        ``feedback`` field (a ThemeReport's) is left out of the file and re-attached on load: the
+        ingest checkpoint already holds it, and a million items written once per stage would be GBs."""
         t0 = time.perf_counter()
         cached = self.store.load_model(name, key, model)
         if cached is not None:
+            if feedback is not None:
+                cached.feedback = feedback
             self._end(name, "reused", key, t0, detail)
             return cached
         self.obs.stage_start(name, total, detail)
         value = compute()
-        self.store.save_model(name, key, value)
+        self.store.save_model(name, key, value, exclude={"feedback"} if feedback is not None else None)
         self._end(name, "done", key, t0, detail)
         return value
 
@@ -145,7 +150,7 @@ class _Runner:
         self.manifest.items = len(fs.items)
 
         embedder = st.make_embedder(cfg.themes.embedding_model, fs)
-        k_embed = stage_key("embed", v=v, ingest=k_ingest, model=embedder.model_id)
+        k_embed = stage_key("embed", v=v, ingest=k_ingest, model=embedder.model_id, rows="distinct texts")
         vectors = self._embed(k_embed, fs, embedder)
 
         # Neither key holds the engine or the Ray address: where the rows are processed does not
@@ -153,7 +158,7 @@ class _Runner:
         k_themes = stage_key("themes", v=v, embed=k_embed,
                              cfg=cfg.themes.model_dump(exclude={"embedding_model", "engine", "ray_address"}))
         report = self.stage("themes", k_themes, ThemeReport,
-                            lambda: st.themes_stage(fs, vectors, embedder.model_id, cfg.themes))
+                            lambda: st.themes_stage(fs, vectors, embedder.model_id, cfg.themes), feedback=fs)
 
         llm, prompts = self.llm, {}
         if llm is None:
@@ -166,7 +171,7 @@ class _Runner:
             k_names = stage_key("names", v=v, themes=k_themes, llm=llm_id, prompt=prompts["name_theme"],
                                 out=cfg.output.model_dump(exclude={"title"}))
             report = self.stage("names", k_names, ThemeReport, lambda: st.names_stage(report, llm, cfg.output),
-                                detail=f"{len(report.themes)} themes")
+                                detail=f"{len(report.themes)} themes", feedback=fs)
         else:
             self.skip("names", "no LLM configured: themes keep keyword names")
 
@@ -209,8 +214,7 @@ class _Runner:
         if vectors is not None:
             self._end("embed", "reused", key, t0, embedder.model_id)
             return vectors
-        n_unique = len({it.text for it in fs.items})
-        self.obs.stage_start("embed", n_unique, embedder.model_id)
+        self.obs.stage_start("embed", len(st.distinct_texts(fs)), embedder.model_id)
         vectors = st.embed_stage(fs, embedder, lambda n: self.obs.advance("embed", n), engine=self.cfg.themes.engine,
                                  ray_address=self.cfg.themes.ray_address)
         self.store.save_array("embed", key, vectors)
