@@ -1,12 +1,18 @@
-"""Does fitting on a sample cost quality? feedbackiq fitted on everything vs on a sample, on the union
-of the English intent sets (banking77 + clinc150 with out-of-scope + hwu64 + dstc11 insurance,
-10,569 texts, 313 labels named per set), with the rest assigned by the outlier policy.
+"""Does fitting on a sample cost quality? feedbackiq fitted on everything vs fitted on a sample with the
+rest assigned by ``ThemeClusterer.predict`` (``fit_sample_then_assign``, what ``fit`` does above
+``max_fit_size``), on the union of the English intent sets and on each set alone.
 
-    python evals/sample_fit.py [--sizes 5000 2500] [--seeds 3] [--embedder onnx-int8]
+    python evals/sample_fit.py [--seeds 3] [--union-sizes 5000] [--fraction 0.5] [--only union banking77 ...]
+    python evals/sample_fit.py --bench-rows 155000   # time and peak memory only, synthetic vectors
 
-The eval sets are small, so the sample here is 2,500-5,000 points, where at scale it is
-``max_fit_size`` = 20,000: this is the harder case (fewer points per theme in the sample).
-Prints ACC/NMI/ARI, themes, unassigned share and seconds, mean over seeds.
+- union: banking77 + clinc150 with out-of-scope + hwu64 + dstc11 insurance (10,569 texts, 314 labels named
+  per set), MiniLM, sample ``--union-sizes``;
+- per set: every English eval set (MiniLM) and the Chinese smp2020 set (USE, as feedbackiq routes it), with
+  ``max_fit_size`` = ``--fraction`` of its distinct texts.
+
+The eval sets are small, so the samples here are 450-5,000 points where at scale the sample is
+``max_fit_size`` = 20,000: the harder case (fewer points per theme in the sample). Prints ACC/NMI/ARI,
+themes, unassigned share and seconds, mean over seeds, and sample minus all.
 """
 
 from __future__ import annotations
@@ -24,35 +30,94 @@ from _metrics import scores  # noqa: E402
 from embed_cache import cached_embeddings  # noqa: E402
 
 UNION = [("banking77", "test"), ("clinc150", "test_with_oos"), ("hwu64", "test"), ("dstc11_insurance", "insurance_dev")]
+SETS = [("banking77", "test", "minilm"), ("clinc150", "test", "minilm"), ("clinc150", "test_with_oos", "minilm"),
+        ("dstc11_insurance", "insurance_dev", "minilm"), ("hwu64", "test", "minilm"),
+        ("semeval_restaurants14", "restaurants14_category", "minilm"), ("smp2020_ecdt_zh", "domain", "use")]
+
+
+def run(X: np.ndarray, labels: list[str], size: int | None, seed: int, params: dict) -> dict:
+    from feedbackiq.themes import ThemeClusterer
+
+    t0 = time.perf_counter()
+    pred = ThemeClusterer(**{**params, "max_fit_size": size, "random_state": seed}).fit(X).labels_
+    return {**scores(labels, pred), "themes": len(set(pred[pred >= 0].tolist())),
+            "unassigned": 100 * float((pred < 0).mean()), "seconds": time.perf_counter() - t0}
+
+
+def compare(name: str, X: np.ndarray, labels: list[str], sizes: list[int], seeds: int, params: dict) -> None:
+    n_distinct = len(np.unique(X, axis=0))
+    base = None
+    for size in [None, *sizes]:
+        runs = [run(X, labels, size, seed, params) for seed in range(seeds)]
+        m = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+        sd = "/".join(f"{np.std([r[k] for r in runs]):.1f}" for k in ("acc", "nmi", "ari"))
+        diff = "" if base is None else " ".join(f"{m[k] - base[k]:+5.1f}" for k in ("acc", "nmi", "ari"))
+        fitted = "all" if size is None else f"{size} ({100 * size / n_distinct:.0f}%)"
+        print(f"| {name} | {fitted} | {m['acc']:.1f} | {m['nmi']:.1f} | {m['ari']:.1f} | {m['themes']:.0f} | "
+              f"{m['unassigned']:.1f} | {m['seconds']:.1f} | {sd} | {diff} |", flush=True)
+        base = base or m
+
+
+def bench(n: int, dim: int = 384, k: int = 400) -> None:
+    """Seconds and peak RSS of ``ThemeClusterer().fit`` (default ``max_fit_size``) on ``n`` synthetic distinct
+    vectors around ``k`` centres, and of ``predict`` alone (no quality: the vectors carry no meaning)."""
+    import resource
+
+    from feedbackiq.themes import ThemeClusterer
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(k, dim)).astype(np.float32)
+    X = centres[rng.integers(0, k, n)] + rng.normal(0, 0.6, (n, dim)).astype(np.float32)
+    weight = rng.integers(1, 12, n)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    tc = ThemeClusterer().fit(X, sample_weight=weight)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tc.predict(X)
+    predict_s = time.perf_counter() - t0
+    import pickle
+
+    rest = ~tc.fitted_mask_
+    print(f"{n} distinct vectors ({int(weight.sum())} items), fitted on {int(tc.fitted_mask_.sum())}: fit {fit_s:.1f} s, "
+          f"{tc.n_themes_} themes, {100 * (tc.labels_[rest] < 0).mean():.1f}% of the predicted rows in 'other'; "
+          f"predict all rows {predict_s:.1f} s ({n / predict_s:,.0f} rows/s); peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (vectors {X.nbytes / 2**20:.0f} MB, "
+          f"{rss0:.0f} MB before fit); fitted clusterer pickled {len(pickle.dumps(tc)) / 2**20:.1f} MB, "
+          f"centroids_ + other_cutoff_ {tc.centroids_.nbytes / 2**20:.2f} MB")
 
 
 def main() -> None:
-    from feedbackiq.themes import ThemeClusterer
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", nargs="+", type=int, default=[5000, 2500])
     ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--embedder", default="minilm", choices=["minilm", "onnx-int8", "onnx-fp32"])
+    ap.add_argument("--union-sizes", nargs="+", type=int, default=[5000])
+    ap.add_argument("--fraction", type=float, default=0.5, help="per set: max_fit_size as a share of its distinct texts")
+    ap.add_argument("--only", nargs="+", help="'union' and/or dataset names (default: all)")
+    ap.add_argument("--params", default="{}", help="JSON of ThemeClusterer parameters (for tuning)")
+    ap.add_argument("--bench-rows", type=int, help="only time fit and predict on this many synthetic vectors")
     args = ap.parse_args()
-    labels, parts = [], []
-    for d, s in UNION:
+    if args.bench_rows:
+        return bench(args.bench_rows)
+    import json
+
+    params = json.loads(args.params)
+    print("| set | fitted on | ACC | NMI | ARI | themes | unassigned % | s / run | sd ACC/NMI/ARI | sample - all ACC NMI ARI |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|---|")
+    if not args.only or "union" in args.only:
+        labels, parts = [], []
+        for d, s in UNION:
+            texts, y = load_labelled(d, s)
+            labels += [f"{d}:{v}" for v in y]
+            parts.append(cached_embeddings(d, s, "minilm", texts))
+        compare(f"union ({sum(map(len, parts))} texts, minilm)", np.vstack(parts), labels, args.union_sizes,
+                args.seeds, params)
+    for d, s, key in SETS:
+        if args.only and d not in args.only:
+            continue
         texts, y = load_labelled(d, s)
-        labels += [f"{d}:{v}" for v in y]
-        parts.append(cached_embeddings(d, s, args.embedder, texts))
-    X = np.vstack(parts)
-    print(f"{len(X)} texts, {len(set(labels))} labels, embedder {args.embedder}")
-    print(f"{'fitted on':>10} {'ACC':>5} {'NMI':>5} {'ARI':>5} {'themes':>6} {'unasg%':>6} {'sec':>6}  (sd ACC/NMI/ARI)")
-    for size in [None, *args.sizes]:
-        runs = []
-        for seed in range(args.seeds):
-            t0 = time.perf_counter()
-            pred = ThemeClusterer(max_fit_size=size, random_state=seed).fit(X).labels_
-            runs.append({**scores(labels, pred), "themes": len(set(pred[pred >= 0].tolist())),
-                         "unassigned": 100 * float((pred < 0).mean()), "seconds": time.perf_counter() - t0})
-        m = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
-        sd = "/".join(f"{np.std([r[k] for r in runs]):.1f}" for k in ("acc", "nmi", "ari"))
-        print(f"{size or 'all':>10} {m['acc']:5.1f} {m['nmi']:5.1f} {m['ari']:5.1f} {m['themes']:6.0f} {m['unassigned']:6.1f} "
-              f"{m['seconds']:6.1f}  ({sd})", flush=True)
+        X = cached_embeddings(d, s, key, texts)
+        size = round(args.fraction * len(np.unique(X, axis=0)))
+        compare(f"{d}/{s} ({key})", X, y, [size], args.seeds, params)
 
 
 if __name__ == "__main__":

@@ -218,8 +218,11 @@ class _Runner:
         vectors = st.embed_stage(fs, embedder, lambda n: self.obs.advance("embed", n), engine=self.cfg.themes.engine,
                                  ray_address=self.cfg.themes.ray_address)
         self.store.save_array("embed", key, vectors)
+        # Continue from the memory-mapped file, as a resumed run does: the vectors are then not held
+        # in RAM twice (here and in the copies the later stages make); a run without checkpoints keeps them.
+        saved = self.store.load_array("embed", key)
         self._end("embed", "done", key, t0, embedder.model_id)
-        return vectors
+        return vectors if saved is None else saved
 
     def _score(self, report, personas, translations, k_names, k_personas, k_translate, llm, prompts):
         from feedbackiq.llm._prompts import load_prompt

@@ -24,6 +24,11 @@ Why each step:
   ``fit`` is given each row's language (``groups``), a theme mostly in one language and a theme
   mostly in another are merged when each is the other's most similar theme across languages
   and their centroids reach ``cross_group_merge``. Monolingual sets are unaffected.
+- Large sets: above ``max_fit_size`` distinct vectors all of the above is fitted on a sample and
+  the other rows are assigned by ``predict`` (nearest centroid, "other" below a cutoff learned from
+  the cap), a pure function of a few fitted arrays, so it can run on any batch of rows anywhere
+  (:func:`fit_sample_then_assign`). The sample's UMAP and HDBSCAN neighbourhoods are scaled to its
+  density; quality against fitting everything is measured in evals/README.md.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ import numpy as np
 
 from feedbackiq._errors import EmptyInputError, InputError
 
-__all__ = ["ThemeClusterer", "auto_min_cluster_size", "split_subthemes", "nearest_centroid", "merge_across_groups", "unique_rows", "OTHER"]
+__all__ = ["ThemeClusterer", "auto_min_cluster_size", "split_subthemes", "nearest_centroid", "merge_across_groups",
+           "fit_sample_then_assign", "representative_sample", "unique_rows", "OTHER"]
 
 OTHER = -1
 
@@ -78,9 +84,10 @@ class ThemeClusterer:
     merge_threshold : float or None, default 0.83
         Merge themes whose centroids are at least this similar; ``None`` disables.
     max_fit_size : int or None, default 20000
-        Above this many distinct vectors, reduction and HDBSCAN are fitted on a random sample of
-        this size (``min_cluster_size`` scaled to keep the same smallest theme share) and every other
-        point joins its nearest theme by the outlier policy. Keeps large sets fast and bounded.
+        Above this many distinct vectors, everything (reduction, HDBSCAN with ``min_cluster_size``
+        scaled to keep the same smallest theme share, outlier policy, merges) is fitted on a
+        representative sample of this size and every other row is assigned by :meth:`predict`
+        (:func:`fit_sample_then_assign`). Keeps large sets fast and bounded; ``None``: never sample.
     merge_margin : float or None, default 0.15
         Also merge two themes when their centroid similarity reaches the mean of their
         cohesions (mean member-to-centroid cosine) plus this margin; ``None`` disables.
@@ -103,10 +110,16 @@ class ThemeClusterer:
     centroids_ : ndarray of shape (n_themes_, dim)
         Normalised theme centroids in the original space.
     reduced_ : ndarray
-        The reduced coordinates (useful for sub-themes and maps); rows not in the fitted sample
-        get their nearest sampled neighbour's theme centroid, see ``fitted_mask_``.
+        The reduced coordinates (useful for sub-themes and maps); zeros for rows outside the
+        fitted sample, see ``fitted_mask_``.
     fitted_mask_ : ndarray of bool
-        Rows whose vector was in the sample that reduction and HDBSCAN were fitted on.
+        Rows whose vector was in the sample that the clusterer was fitted on (all rows when
+        there was no sample); the others were assigned by :meth:`predict`.
+    other_cutoff_ : float
+        :meth:`predict` puts a row in "other" when its best centroid cosine is below this: the
+        outlier policy (``reassign_threshold``, and the ``max_other_share`` cap as the similarity
+        below which that share of the fitted items lies; after a sample fit, of items outside the
+        sample) as one number learned during fit.
     min_cluster_size_ : int
 
     Examples
@@ -152,12 +165,30 @@ class ThemeClusterer:
 
         ``find_themes`` passes each distinct text once with its count: the same themes as passing
         every item, for a fraction of the memory (centroids, cohesion and sizes are weighted).
-        ``groups`` (e.g. each row's language) enables the cross-language merge.
+        ``groups`` (e.g. each row's language) enables the cross-language merge. Above
+        ``max_fit_size`` distinct vectors this is :func:`fit_sample_then_assign` with
+        :meth:`predict_with_similarity` as the assignment.
         """
+        X, weight, groups = self._validate_fit(X, sample_weight, groups)
+        if self.max_fit_size is not None and len(unique_rows(X)[0]) > self.max_fit_size:
+            return fit_sample_then_assign(self, X, weight, groups)
+        return self._fit_all(X, weight, groups)
+
+    def _validate_fit(self, X, sample_weight, groups):
         X = self._validate(X)
         weight = self._validate_weight(sample_weight, X.shape[0])
         if groups is not None and len(groups) != X.shape[0]:
             raise InputError(f"groups has {len(groups)} values for {X.shape[0]} rows")
+        return X, weight, None if groups is None else np.asarray(groups)
+
+    def _fit_all(self, X: np.ndarray, weight: np.ndarray | None, groups: np.ndarray | None,
+                 min_cluster_size: int | None = None, scale: float = 1.0) -> "ThemeClusterer":
+        """Reduce, HDBSCAN, outlier policy and merges on every (already validated) row of ``X``.
+
+        ``min_cluster_size`` overrides the HDBSCAN theme size and ``scale`` (the sample's share of
+        the whole set) shrinks the neighbourhoods (:meth:`_scaled`) when ``X`` is a sample; the
+        reported ``min_cluster_size_`` is then set by the caller.
+        """
         n = X.shape[0]
         first, inverse = unique_rows(X)   # where the distinct rows are: no copy of them
         n_unique = len(first)
@@ -167,32 +198,68 @@ class ThemeClusterer:
             # Too few distinct texts to find density: one theme holds them all.
             labels_u = np.zeros(n_unique, dtype=int)
             probs_u = np.ones(n_unique)
-            fitted_u = np.ones(n_unique, dtype=bool)
             self.reduced_ = np.zeros((n, 2))
         else:
-            fit_idx = self._fit_sample(n_unique)
-            reduced_fit = self._reduce(X[first[fit_idx]])
-            # The same smallest theme share in the sample as in the whole set.
-            mcs_fit = max(5, round(mcs * len(fit_idx) / n_unique))
-            labels_fit, probs_fit = self._hdbscan(reduced_fit, mcs_fit)
-            labels_u = np.full(n_unique, OTHER, dtype=int)   # unsampled rows start as "noise": the
-            probs_u = np.zeros(n_unique)                      # outlier policy assigns them below
-            labels_u[fit_idx], probs_u[fit_idx] = labels_fit, probs_fit
-            reduced_u = np.zeros((n_unique, reduced_fit.shape[1]))
-            reduced_u[fit_idx] = reduced_fit
-            fitted_u = np.zeros(n_unique, dtype=bool)
-            fitted_u[fit_idx] = True
+            n_neighbors, min_samples = self._scaled(scale)
+            reduced_u = self._reduce(X[first], n_neighbors)
+            labels_u, probs_u = self._hdbscan(reduced_u, max(5, min_cluster_size or mcs), min_samples)
             self.reduced_ = reduced_u[inverse]
         labels, probs = labels_u[inverse], probs_u[inverse]
-        self.fitted_mask_ = fitted_u[inverse]
+        self.fitted_mask_ = np.ones(n, dtype=bool)
         labels, probs, self.reassigned_ = self._reassign(X, labels, probs, weight)
         labels = self._merge(X, labels, weight)
         if groups is not None and self.cross_group_merge is not None:
-            labels = merge_across_groups(X, labels, np.asarray(groups), self.cross_group_merge, weight)
+            labels = merge_across_groups(X, labels, groups, self.cross_group_merge, weight)
         self.labels_, self.probabilities_ = _relabel_by_size(labels, weight), probs
         self.n_themes_ = int(self.labels_.max() + 1) if (self.labels_ >= 0).any() else 0
         self.centroids_ = _centroids(X, self.labels_, self.n_themes_, weight)
+        self.other_cutoff_ = self._other_cutoff(X, weight)
         return self
+
+    def _other_cutoff(self, X: np.ndarray, weight: np.ndarray | None) -> float:
+        """The outlier policy as one similarity: a new row whose best centroid cosine is below it is "other".
+
+        ``reassign_threshold``, lowered to the similarity below which ``max_other_share`` of the
+        fitted items lie (the cap, in items, least similar first), so that predicted rows go to
+        "other" at about the share the cap allows.
+        """
+        cutoff = float(self.reassign_threshold)
+        if self.n_themes_ == 0:
+            return cutoff
+        if self.max_other_share is not None:
+            sims = nearest_centroid(X, np.arange(len(X)), self.centroids_)[1].astype(np.float64)
+            order = np.argsort(sims, kind="stable")
+            w = np.ones(len(X)) if weight is None else weight[order]
+            below = np.searchsorted(np.cumsum(w), self.max_other_share * w.sum(), side="right")
+            cutoff = min(cutoff, float(sims[order[below]]) if below < len(order) else np.inf)
+        return cutoff
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Theme of each new row (``-1``: "other"), by the fitted outlier policy.
+
+        A row joins its most similar theme centroid (cosine in the original space) when that
+        similarity reaches ``other_cutoff_``, else "other". A pure function of ``centroids_`` and
+        ``other_cutoff_``: rows are independent, so any split into batches (e.g. Ray
+        ``map_batches``) gives the same labels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.repeat(np.eye(4)[:2], 30, axis=0) + np.random.default_rng(0).normal(0, 0.05, (60, 4))
+        >>> tc = ThemeClusterer(reduction=None).fit(X)
+        >>> tc.predict([[1, 0.1, 0, 0], [0, 1, 0, 0.1], [0, 0, 1, 0]]).tolist() == [tc.labels_[0], tc.labels_[-1], -1]
+        True
+        """
+        return self.predict_with_similarity(X)[0]
+
+    def predict_with_similarity(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`predict` and each row's cosine to its nearest theme centroid (0 for "other")."""
+        X = self._validate(X)
+        if not self.n_themes_:
+            return np.full(len(X), OTHER, dtype=int), np.zeros(len(X))
+        best, sim = nearest_centroid(X, np.arange(len(X)), self.centroids_)
+        fits = sim >= self.other_cutoff_
+        return np.where(fits, best, OTHER).astype(int), np.where(fits, np.clip(sim, 0.0, 1.0), 0.0).astype(np.float64)
 
     @staticmethod
     def _validate_weight(sample_weight: np.ndarray | None, n: int) -> np.ndarray | None:
@@ -204,12 +271,6 @@ class ThemeClusterer:
         if not np.isfinite(w).all() or (w <= 0).any():
             raise InputError("sample_weight must be positive and finite")
         return w
-
-    def _fit_sample(self, n_unique: int) -> np.ndarray:
-        if self.max_fit_size is None or n_unique <= self.max_fit_size:
-            return np.arange(n_unique)
-        rng = np.random.default_rng(self.random_state)
-        return np.sort(rng.choice(n_unique, size=self.max_fit_size, replace=False))
 
     def fit_predict(self, X: np.ndarray, y: None = None) -> np.ndarray:
         return self.fit(X).labels_
@@ -231,7 +292,22 @@ class ThemeClusterer:
         norms = np.linalg.norm(X, axis=1, keepdims=True)
         return X / np.where(norms == 0, 1.0, norms)
 
-    def _reduce(self, X: np.ndarray) -> np.ndarray:
+    def _scaled(self, scale: float) -> tuple[int, int | None]:
+        """UMAP ``n_neighbors`` and HDBSCAN ``min_samples`` for a sample holding ``scale`` of the texts.
+
+        A sample is the set at a lower density: the 15 nearest neighbours of a point in all texts are
+        about its ``15 * scale`` nearest in the sample. Keeping 15 and 5 on a 47% sample of the eval
+        union found fewer themes (207 vs 212) and cost 1.3 NMI points; scaled: 237 themes, -0.1 NMI
+        (evals/README.md). Floors (5 and 2) keep UMAP and HDBSCAN meaningful on small shares.
+        """
+        if scale >= 1.0:
+            return self.n_neighbors, self.min_samples
+        n_neighbors = max(min(5, self.n_neighbors), round(self.n_neighbors * scale))
+        if self.min_samples is None:
+            return n_neighbors, None
+        return n_neighbors, max(min(2, self.min_samples), round(self.min_samples * scale))
+
+    def _reduce(self, X: np.ndarray, n_neighbors: int | None = None) -> np.ndarray:
         n, d = X.shape
         k = max(2, min(self.n_components, d, n - 2))
         if self.reduction is None or d <= k:
@@ -246,14 +322,14 @@ class ThemeClusterer:
 
         with warnings.catch_warnings():  # "n_jobs overridden by random_state" is expected: we want reproducibility
             warnings.simplefilter("ignore")
-            reducer = UMAP(n_neighbors=max(2, min(self.n_neighbors, n - 1)), n_components=k, min_dist=0.0,
+            reducer = UMAP(n_neighbors=max(2, min(n_neighbors or self.n_neighbors, n - 1)), n_components=k, min_dist=0.0,
                            metric="cosine", random_state=self.random_state, init="spectral" if n > 50 else "random")
             return reducer.fit_transform(X)
 
-    def _hdbscan(self, Z: np.ndarray, mcs: int) -> tuple[np.ndarray, np.ndarray]:
+    def _hdbscan(self, Z: np.ndarray, mcs: int, min_samples: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         import hdbscan
 
-        model = hdbscan.HDBSCAN(min_cluster_size=mcs, min_samples=self.min_samples,
+        model = hdbscan.HDBSCAN(min_cluster_size=mcs, min_samples=min_samples,
                                 cluster_selection_method=self.cluster_selection_method, core_dist_n_jobs=1)
         labels = model.fit_predict(Z.astype(np.float64))
         return labels.astype(int), np.nan_to_num(model.probabilities_.astype(float))
@@ -307,6 +383,108 @@ class ThemeClusterer:
         reassigned[join] = True
         labels[to_other], probs[to_other] = OTHER, 0.0
         return labels, probs, reassigned
+
+
+def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weight: np.ndarray | None = None,
+                           groups: np.ndarray | None = None, assign=None) -> ThemeClusterer:
+    """Fit ``clusterer`` on a representative sample of ``X``, then assign every other row with ``assign``.
+
+    What ``ThemeClusterer.fit`` does above ``max_fit_size`` distinct vectors, usable with another
+    assignment step (e.g. a distributed one). Steps:
+
+    1. sample ``max_fit_size`` distinct vectors (:func:`representative_sample`: the rows that stand for
+       the most items first, the rest uniformly at random, seeded by ``random_state``);
+    2. fit everything on those vectors (each weighted by its items): reduction, HDBSCAN
+       (``min_cluster_size`` scaled to keep the same smallest theme share, UMAP ``n_neighbors`` and
+       HDBSCAN ``min_samples`` scaled to the sample's density), the outlier policy and the merges;
+       then learn ``other_cutoff_`` on up to ``max(1000, max_fit_size // 4)`` other distinct vectors
+       (the ``max_other_share`` cap as the similarity below which that share of unseen items lies);
+    3. ``assign(X_block) -> (labels, similarities)`` on the other rows, in blocks of 65,536 rows. It
+       must behave like ``clusterer.predict_with_similarity`` (the default), a pure function of the
+       fitted clusterer, which at that point holds only the sample's per-row attributes (small to
+       pickle: mostly ``centroids_``, themes x dim);
+    4. ``centroids_`` recomputed over all rows (so later ``predict`` calls use them), and the per-row
+       attributes set for all rows (``fitted_mask_`` marks the sample; predicted rows get zero
+       ``reduced_`` coordinates and ``reassigned_`` when they joined a theme).
+
+    Deterministic for a given ``random_state`` when ``assign`` is. Returns ``clusterer``, fitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(c, 0.05, (200, 8)) for c in np.eye(8)[:3]])
+    >>> tc = fit_sample_then_assign(ThemeClusterer(reduction="pca", n_components=3, max_fit_size=300), X)
+    >>> int(tc.fitted_mask_.sum()), tc.n_themes_, len(tc.labels_)
+    (300, 3, 600)
+    """
+    X, weight, groups = clusterer._validate_fit(X, sample_weight, groups)
+    assign = assign or clusterer.predict_with_similarity
+    n = len(X)
+    first, inverse = unique_rows(X)   # a row holding each distinct vector (its first), each row's vector
+    n_unique = len(first)
+    per_vector = np.bincount(inverse, weights=weight, minlength=n_unique)
+    size = n_unique if clusterer.max_fit_size is None else min(n_unique, clusterer.max_fit_size)
+    sample = representative_sample(per_vector, size, clusterer.random_state)
+    # Rows the fit does not see, to learn the "other" cutoff on: the sampled rows are nearer their
+    # own centroids than new rows are, so a cutoff learned on them put 5-5.5% of the eval union in
+    # "other" instead of the 4% cap.
+    unseen = np.setdiff1d(np.arange(n_unique), sample)
+    calibration = np.random.default_rng([clusterer.random_state, 1]).choice(
+        unseen, size=min(len(unseen), max(1000, size // 4)), replace=False) if len(unseen) else unseen
+    X_fit, X_cal = X[first[sample]], X[first[calibration]]
+    # One row per sampled vector, weighted by its items (so repeated rows and one weighted row fit
+    # alike); its group is that of its first row.
+    at = np.full(n_unique, -1, dtype=np.int64)
+    at[sample] = np.arange(size)
+    fitted = at[inverse] >= 0
+    mcs = clusterer.min_cluster_size or auto_min_cluster_size(n_unique)
+    # The same smallest theme share in the sample as in the whole set.
+    clusterer._fit_all(X_fit, per_vector[sample], None if groups is None else groups[first[sample]],
+                       max(5, round(mcs * size / n_unique)), scale=size / n_unique)
+    clusterer.min_cluster_size_ = mcs
+    if len(calibration):
+        clusterer.other_cutoff_ = clusterer._other_cutoff(X_cal, per_vector[calibration])
+    del X_fit, X_cal
+    labels = np.empty(n, dtype=int)
+    probs = np.empty(n)
+    reassigned = np.zeros(n, dtype=bool)
+    reduced = np.zeros((n, clusterer.reduced_.shape[1]))
+    src = at[inverse[fitted]]
+    labels[fitted], probs[fitted] = clusterer.labels_[src], clusterer.probabilities_[src]
+    reassigned[fitted], reduced[fitted] = clusterer.reassigned_[src], clusterer.reduced_[src]
+    rest = np.where(~fitted)[0]
+    for start in range(0, len(rest), _CHUNK):
+        part = rest[start:start + _CHUNK]
+        labels[part], probs[part] = assign(X[part])
+    reassigned[rest] = labels[rest] >= 0
+    clusterer.labels_, clusterer.probabilities_, clusterer.reassigned_ = labels, probs, reassigned
+    clusterer.reduced_, clusterer.fitted_mask_ = reduced, fitted
+    clusterer.centroids_ = _centroids(X, labels, clusterer.n_themes_, weight)
+    return clusterer
+
+
+def representative_sample(weight: np.ndarray, size: int, random_state: int = 0) -> np.ndarray:
+    """Sorted indices of ``size`` rows: those standing for the most items first, the rest at random.
+
+    Up to a tenth of the sample goes to the rows with the largest ``weight`` above the median
+    (the texts most items share: misplacing one costs many items); the rest is a uniform random
+    draw, so that the sample has the density of the distinct texts, which is what fitting on
+    everything clusters. With equal weights it is a plain random sample.
+
+    >>> representative_sample(np.array([1, 1, 1, 50, 1, 1, 1, 1, 1, 1]), 10, 0).tolist() == list(range(10))
+    True
+    >>> 3 in representative_sample(np.array([1, 1, 1, 50, 1, 1, 1, 1, 1, 1]), 2, 0)
+    True
+    """
+    n = len(weight)
+    if size >= n:
+        return np.arange(n)
+    heavy = np.where(weight > np.median(weight))[0]
+    heavy = heavy[np.argsort(-weight[heavy], kind="stable")][: max(1, size // 10)]
+    rest = np.setdiff1d(np.arange(n), heavy)
+    rng = np.random.default_rng(random_state)
+    return np.sort(np.concatenate([heavy, rng.choice(rest, size=size - len(heavy), replace=False)]))
 
 
 def merge_across_groups(X: np.ndarray, labels: np.ndarray, groups: np.ndarray, threshold: float,

@@ -105,19 +105,24 @@ class FeedbackSet(_Model):
         return list(cols)
 
     def to_pandas(self) -> "pd.DataFrame":
-        """One row per item; segments become ``segment:<name>`` columns."""
+        """One row per item; segments become ``segment:<name>`` columns.
+
+        Built column by column (not a dict per item): a million items would otherwise hold a
+        million dicts at once.
+        """
         import pandas as pd
 
-        rows = []
-        for it in self.items:
-            d = it.model_dump(mode="python", exclude={"segments", "metadata", "origin"})
-            d["source"] = it.source.value
-            for k, v in it.segments.items():
-                d[f"segment:{k}"] = v
-            if it.origin:
-                d["origin_file"], d["origin_row"], d["origin_column"] = it.origin.file, it.origin.row, it.origin.column
-            rows.append(d)
-        return pd.DataFrame(rows)
+        items = self.items
+        plain = [f for f in FeedbackItem.model_fields if f not in ("segments", "metadata", "origin")]
+        cols: dict[str, list] = {f: [getattr(it, f) for it in items] for f in plain}
+        cols["source"] = [it.source.value for it in items]
+        for name in self.segment_columns():
+            cols[f"segment:{name}"] = [it.segments.get(name) for it in items]
+        if any(it.origin for it in items):
+            cols["origin_file"] = [it.origin.file if it.origin else None for it in items]
+            cols["origin_row"] = [it.origin.row if it.origin else None for it in items]
+            cols["origin_column"] = [it.origin.column if it.origin else None for it in items]
+        return pd.DataFrame(cols)
 
     def summary(self) -> str:
         """A short human-readable account of the set and its ledger."""

@@ -140,6 +140,21 @@ class LedgerEntries(Sequence[LedgerEntry]):
         """Count of skipped entries by reason."""
         return Counter(_REASONS[k - 2].value for k in self._kind if k >= 2)
 
+    def to_pandas(self) -> "pd.DataFrame":
+        """One row per entry, the columns of :class:`LedgerEntry`, built from the stored columns."""
+        import pandas as pd
+
+        names, kind = self._names, self._kind
+        return pd.DataFrame({
+            "file": [names[i] for i in self._file],
+            "row": list(self._row),
+            "column": [names[i] for i in self._column],
+            "outcome": ["item" if k == _ITEM else "skipped" for k in kind],
+            "item_id": self._item_id,
+            "reason": [_REASONS[k - 2].value if k >= 2 else None for k in kind],
+            "detail": [self._detail.get(i) for i in range(len(kind))],
+        }, columns=list(LedgerEntry.model_fields))
+
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
         # Validates from a list of entries (JSON, dicts) or takes an instance as it is; always
@@ -205,4 +220,4 @@ class Ledger(_Model):
     def to_pandas(self) -> "pd.DataFrame":
         import pandas as pd
 
-        return pd.DataFrame([e.model_dump(mode="json") for e in self.entries])
+        return self.entries.to_pandas()

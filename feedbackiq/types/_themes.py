@@ -115,11 +115,16 @@ class ThemeReport(_Model):
 
         return pd.DataFrame([a.model_dump() for a in self.assignments])
 
-    def to_json(self, path: str | Path | None = None) -> str:
-        text = self.model_dump_json(indent=1)
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
+    def to_json(self, path: str | Path | None = None) -> str | None:
+        """The report as JSON text; with ``path``, written there (UTF-8) and ``None`` returned.
+
+        Written as bytes straight from pydantic-core: with a million items the text is GBs, and a
+        ``str`` plus its encoded copy would double that.
+        """
+        if path is None:
+            return self.model_dump_json(indent=1)
+        Path(path).write_bytes(type(self).__pydantic_serializer__.to_json(self, indent=1))
+        return None
 
     @classmethod
     def from_json(cls, text_or_path: str | Path) -> "ThemeReport":

@@ -1,0 +1,117 @@
+"""Fit on a sample, predict the rest: ThemeClusterer.predict, fit_sample_then_assign, representative_sample."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from feedbackiq import InputError
+from feedbackiq.themes import OTHER, ThemeClusterer
+from feedbackiq.themes import fit_sample_then_assign
+from feedbackiq.themes._cluster import representative_sample
+from tests.test_cluster import blobs, far_from_blobs, purity
+
+PARAMS = dict(reduction="pca", n_components=3, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return blobs(n_per=150, k=4, far=12)
+
+
+def test_predict_on_the_fitted_rows_gives_their_themes(data):
+    X, y = data
+    tc = ThemeClusterer(**PARAMS).fit(X)
+    pred, sim = tc.predict_with_similarity(X)
+    # Every row that is in a theme and nearest to its own centroid (all the blob rows here) keeps it.
+    own = tc.labels_ >= 0
+    nearest = (X / np.linalg.norm(X, axis=1, keepdims=True)) @ tc.centroids_.T
+    expected = own & (nearest.argmax(axis=1) == tc.labels_)
+    assert expected[y >= 0].all()
+    assert np.array_equal(pred[expected], tc.labels_[expected])
+    assert (sim[pred == OTHER] == 0).all() and (sim[pred >= 0] >= tc.other_cutoff_).all()
+
+
+def test_fit_above_max_fit_size_is_fit_on_sample_then_predict_rest(data):
+    X, y = data
+    sampled = ThemeClusterer(**PARAMS, max_fit_size=250).fit(X)
+    assert sampled.fitted_mask_.sum() == 250 and purity(sampled.labels_, y) > 0.95
+    # The same by hand: fit on the sampled rows alone (theme size and min_samples scaled to the sample
+    # as fit scales them), then predict the rest with the fitted state that the assignment step sees.
+    mask = sampled.fitted_mask_
+    seen = {}
+
+    def assign(block):
+        seen.update(cutoff=tc.other_cutoff_, centroids=tc.centroids_.copy())
+        return tc.predict_with_similarity(block)
+
+    tc = ThemeClusterer(**PARAMS, max_fit_size=250)
+    fit_sample_then_assign(tc, X, assign=assign)
+    assert np.array_equal(tc.labels_, sampled.labels_)
+    on_sample = ThemeClusterer(**{**PARAMS, "max_fit_size": None, "min_samples": 2,
+                                  "min_cluster_size": max(5, round(sampled.min_cluster_size_ * 250 / len(X)))}).fit(X[mask])
+    assert np.array_equal(sampled.labels_[mask], on_sample.labels_)
+    assert np.allclose(on_sample.centroids_, seen["centroids"], atol=1e-6)
+    on_sample.other_cutoff_ = seen["cutoff"]   # learned on rows outside the sample
+    assert np.array_equal(sampled.labels_[~mask], on_sample.predict(X[~mask]))
+    assert (sampled.reassigned_[~mask] == (sampled.labels_[~mask] >= 0)).all()
+    # Final centroids are over all rows; the function with the default assignment is what fit does.
+    assert np.allclose(tc.centroids_, sampled.centroids_) and not np.allclose(sampled.centroids_, seen["centroids"])
+
+
+def test_sample_fit_is_deterministic_and_assign_is_pluggable(data):
+    X, _ = data
+    a = ThemeClusterer(**PARAMS, max_fit_size=250).fit(X)
+    b = ThemeClusterer(**PARAMS, max_fit_size=250).fit(X)
+    assert np.array_equal(a.labels_, b.labels_) and np.array_equal(a.fitted_mask_, b.fitted_mask_)
+    assert not np.array_equal(ThemeClusterer(**{**PARAMS, "random_state": 1}, max_fit_size=250).fit(X).fitted_mask_,
+                              a.fitted_mask_)
+    seen = []
+
+    def everything_other(block):   # a stand-in for a distributed assignment
+        seen.append(len(block))
+        return np.full(len(block), OTHER), np.zeros(len(block))
+
+    c = fit_sample_then_assign(ThemeClusterer(**PARAMS, max_fit_size=250), X, assign=everything_other)
+    assert sum(seen) == len(X) - 250 and (c.labels_[~c.fitted_mask_] == OTHER).all()
+    assert np.array_equal(c.labels_[c.fitted_mask_], a.labels_[a.fitted_mask_])
+
+
+def test_predict_is_batch_independent_and_pickles(data):
+    X, _ = data
+    tc = ThemeClusterer(**PARAMS, max_fit_size=250).fit(X)
+    whole = tc.predict_with_similarity(X)
+    for k in (1, 77, 400):
+        parts = [tc.predict_with_similarity(X[:k]), tc.predict_with_similarity(X[k:])]
+        assert np.array_equal(np.concatenate([p[0] for p in parts]), whole[0])
+        # (a one-row block takes another BLAS kernel: the last float bit may differ)
+        assert np.allclose(np.concatenate([p[1] for p in parts]), whole[1], atol=1e-6)
+    copy = pickle.loads(pickle.dumps(tc))
+    assert np.array_equal(copy.predict(X), whole[0]) and copy.other_cutoff_ == tc.other_cutoff_
+    with pytest.raises(InputError):
+        tc.predict(X[0])
+
+
+def test_rows_far_from_every_theme_are_other(data):
+    X, y = data
+    tc = ThemeClusterer(**{**PARAMS, "max_other_share": None}).fit(X[y >= 0])
+    assert tc.other_cutoff_ == tc.reassign_threshold   # no cap: the threshold itself
+    far, _ = far_from_blobs(X[y >= 0], y[y >= 0], 30, seed=5)
+    assert (tc.predict(far) == OTHER).all()
+    near = X[y >= 0][:30] + 0.01 * far[:30]
+    assert (tc.predict(near) >= 0).all()
+    # With the cap, the cutoff is the similarity below which max_other_share of the fitted items lie.
+    capped = ThemeClusterer(**{**PARAMS, "max_other_share": 0.05}).fit(X)
+    assert capped.other_cutoff_ <= capped.reassign_threshold
+    assert (capped.predict(X) == OTHER).mean() <= 0.05 + 1 / len(X)
+    assert (capped.predict(far) == OTHER).all()
+
+
+def test_weighted_sample_keeps_the_heaviest_rows():
+    w = np.ones(1000)
+    w[[3, 500, 999]] = [40, 30, 20]
+    picked = representative_sample(w, 100, random_state=0)
+    assert len(picked) == 100 == len(set(picked.tolist())) and {3, 500, 999} <= set(picked.tolist())
+    assert np.array_equal(picked, np.sort(picked))
+    assert np.array_equal(representative_sample(w, 100, 0), picked)
+    assert np.array_equal(representative_sample(np.ones(50), 80, 0), np.arange(50))
