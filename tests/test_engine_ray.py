@@ -1,7 +1,7 @@
 """engine="ray": the same vectors and themes as the single-machine path, on a local Ray cluster.
 
 Ray (``feedbackiq[ray]``, about 240 MB installed) is not in the test extra; without it the Ray
-tests skip and say so. The cluster is started once per session in this process (the ``local_ray``
+tests skip and say so. The cluster is started once for this module in this process (the ``local_ray``
 fixture in conftest.py) with 2 CPUs and a small object store.
 """
 
