@@ -13,6 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from feedbackiq import __version__
 from feedbackiq._errors import FeedbackIQError
@@ -37,6 +38,8 @@ LlmOpt = Annotated[Optional[str], typer.Option("--llm", help="LLM model for the 
 LlmUrlOpt = Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL (default: $OPENAI_BASE_URL), e.g. http://localhost:11434/v1 for Ollama.")]
 LangOpt = Annotated[str, typer.Option(help="Language of LLM output: same | en | zh.")]
 ByOpt = Annotated[Optional[str], typer.Option(help="Segment column, 'segment' to pick one, or 'none' to group respondents by the needs they voice.")]
+EngineOpt = Annotated[Optional[str], typer.Option(help="local | ray: embed (and assign) on a Ray cluster, pip install 'feedbackiq[ray]' (default: config, local).")]
+RayAddressOpt = Annotated[Optional[str], typer.Option(help="With --engine ray: the cluster, e.g. ray://head:10001 (default: $RAY_ADDRESS, else a local Ray).")]
 MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help="Column override ROLE=COLUMN, e.g. --map text=comment (repeatable; segments=a,b).")]
 
 
@@ -48,7 +51,8 @@ def friendly_errors(fn):
         try:
             return fn(*args, **kwargs)
         except FeedbackIQError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            # Escaped: a message is text, not rich markup ("pip install 'feedbackiq[ray]'" lost its "[ray]").
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -101,6 +105,8 @@ def run_cmd(
     max_llm_calls: Annotated[Optional[int], typer.Option(help="Hard cap on LLM calls (default: config).")] = None,
     by: Annotated[Optional[str], typer.Option(help="Segment column for personas (default: config, 'segment').")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: config, 0).")] = None,
+    engine: EngineOpt = None,
+    ray_address: RayAddressOpt = None,
     map_: MapOpt = None,
     progress: Annotated[str, typer.Option(help="rich | plain | json | quiet (default: rich on a terminal, else plain).")] = "auto",
 ) -> None:
@@ -111,7 +117,7 @@ def run_cmd(
         "llm": {"model": llm, "base_url": llm_base_url, "max_calls": max_llm_calls},
         "output": {"language": language},
         "personas": {"by": by},
-        "themes": {"seed": seed},
+        "themes": {"seed": seed, "engine": engine, "ray_address": ray_address},
         "ingest": {"columns": parse_mapping(map_) or None},
     })
     if progress == "auto":
@@ -133,7 +139,9 @@ def config_example() -> None:
     """Print a commented feedbackiq.toml to start from."""
     from feedbackiq.pipeline import EXAMPLE_CONFIG
 
-    out.print(EXAMPLE_CONFIG, highlight=False, markup=False)
+    # Plain text, not rich: rich wraps at the console width (80 when piped), which breaks long
+    # comment lines out of their "#" and makes `config-example > feedbackiq.toml` invalid TOML.
+    typer.echo(EXAMPLE_CONFIG, nl=False)
 
 
 @app.command()
@@ -167,6 +175,8 @@ def themes(
     llm_base_url: LlmUrlOpt = None,
     language: LangOpt = "same",
     max_llm_calls: Annotated[Optional[int], typer.Option(help="Hard cap on LLM calls; results obtained before it are kept.")] = None,
+    engine: EngineOpt = None,
+    ray_address: RayAddressOpt = None,
 ) -> None:
     """Ingest exports and find need themes: writes themes.json/.md/.csv, assignments.csv and the ledger."""
     from feedbackiq.ingest import write_feedback
@@ -175,7 +185,8 @@ def themes(
     fs = ingest_files(files, source, layout, map_)
     write_feedback(fs, out_dir)
     err.print(fs.summary(), highlight=False)
-    report = find_themes(fs, seed=seed, min_cluster_size=min_cluster_size, subthemes=not no_subthemes, progress=True)
+    report = find_themes(fs, seed=seed, min_cluster_size=min_cluster_size, subthemes=not no_subthemes, progress=True,
+                         engine=engine or "local", ray_address=ray_address)
     report = name_with_llm(report, llm, llm_base_url, language, max_llm_calls)
     paths = write_theme_report(report, out_dir, with_feedback=False)   # feedback.json is beside it
     if show:

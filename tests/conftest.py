@@ -36,6 +36,18 @@ def assert_ledger_complete(fs):
             assert e.reason is not None
 
 
+@pytest.fixture(scope="module")
+def local_ray():
+    """One in-process Ray (2 CPUs, a small object store) shared by the Ray tests of a module (it takes
+    seconds to start). Module scope: shut down when that module is done, not left running under the
+    memory and timing tests of later modules."""
+    import ray
+
+    ray.init(num_cpus=2, object_store_memory=200 * 1024**2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
 @pytest.fixture(scope="session")
 def sample_report():
     """The bundled samples read and themed once per test session: ``(feedback_set, report)``."""

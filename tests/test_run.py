@@ -143,15 +143,19 @@ def test_json_log_mode_emits_one_event_per_line():
 
 def test_config_unknown_key_and_bad_value_are_errors_naming_the_key(tmp_path):
     p = tmp_path / "feedbackiq.toml"
-    p.write_text("[themes]\nmin_cluster_sise = 5\n")
-    with pytest.raises(fiq.ConfigError, match=r"feedbackiq.toml: themes.min_cluster_sise: unknown key"):
-        load_config(p)
-    p.write_text("[output]\nlanguage = 'fr'\n")
-    with pytest.raises(fiq.ConfigError, match=r"output.language"):
-        load_config(p)
-    p.write_text("[themes\nseed = 1\n")
-    with pytest.raises(fiq.ConfigError, match=r"not valid TOML"):
-        load_config(p)
+    for toml, message in (
+        ("[themes]\nmin_cluster_sise = 5\n", r"feedbackiq.toml: themes.min_cluster_sise: unknown key"),
+        ("[output]\nlanguage = 'fr'\n", r"output.language"),
+        ("[themes]\nengine = 'spark'\n", r"themes.engine: Input should be 'local' or 'ray'"),
+        ("[themes]\nengine = 'ray'\nray_address = 'http://head:10001'\n", r"themes.ray_address: .*'http://head:10001' is not"),
+        ("[themes\nseed = 1\n", r"not valid TOML"),
+    ):
+        p.write_text(toml)
+        with pytest.raises(fiq.ConfigError, match=message):
+            load_config(p)
+    for address in ("ray://head:10001", "10.0.0.5:6379", "auto"):
+        p.write_text(f"[themes]\nengine = 'ray'\nray_address = '{address}'\n")
+        assert load_config(p).themes.ray_address == address
     p.write_text("[files]\nfeatures = 'features.yaml'\n[personas]\nby = 'plan'\n")
     cfg = load_config(p)
     assert cfg.files.features == tmp_path / "features.yaml" and cfg.personas.by == "plan"
@@ -162,7 +166,17 @@ def test_example_config_is_valid(tmp_path):
 
     p = tmp_path / "c.toml"
     p.write_text(EXAMPLE_CONFIG)
-    assert load_config(p).llm.max_calls == 300
+    cfg = load_config(p)
+    assert cfg.llm.max_calls == 300 and cfg.themes.engine == "local"
+    # What users actually do: `feedbackiq config-example > feedbackiq.toml` (piped, so no terminal width).
+    from typer.testing import CliRunner
+
+    from feedbackiq._cli import app
+
+    res = CliRunner().invoke(app, ["config-example"])
+    assert res.exit_code == 0 and res.output == EXAMPLE_CONFIG
+    p.write_text(res.output)
+    assert load_config(p) == cfg
 
 
 def test_stage_keys_depend_on_every_part():

@@ -33,6 +33,9 @@ class Embedder(abc.ABC):
     model_id: str = ""
     dim: int = 0
     batch_size: int = 64
+    #: True when the vectors are already at hand (a lookup, not a model): ``engine="ray"`` then
+    #: has nothing to send to the cluster for embedding.
+    precomputed: bool = False
 
     @abc.abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:

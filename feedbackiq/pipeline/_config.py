@@ -6,12 +6,13 @@ silently), and every error names the file and the key path.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from feedbackiq._errors import ConfigError
 
@@ -35,6 +36,22 @@ class ThemesConfig(_Section):
     min_cluster_size: int | None = Field(default=None, ge=2)
     subthemes: bool = True
     embedding_model: str = "auto"    # auto | minilm | onnx-int8 | onnx-fp32 | use | a sentence-transformers path
+    # Where the per-row work (embedding; the assignment of rows outside the fitted sample) runs:
+    # feedbackiq.engine.ENGINES. Kept out of every checkpoint key: an engine must not change results
+    # (tests/test_engine_ray.py checks it), so a run embedded locally resumes on Ray and back.
+    engine: Literal["local", "ray"] = "local"
+    ray_address: str | None = None   # with engine = "ray": ray://head:10001 | head:6379 | auto (default $RAY_ADDRESS, else a local Ray)
+
+    @field_validator("ray_address")
+    @classmethod
+    def _ray_address(cls, value: str | None) -> str | None:
+        if value is not None and not _RAY_ADDRESS.fullmatch(value):
+            raise ValueError(f'{value!r} is not "auto", "local", "HOST:PORT" or "ray://HOST:PORT"')
+        return value
+
+
+# What ray.init(address=...) takes: "auto" / "local", a GCS address "host:port", or a Ray Client "ray://host:port".
+_RAY_ADDRESS = re.compile(r"auto|local|(ray://)?[A-Za-z0-9_.\-]+:\d{1,5}")
 
 
 class LLMConfig(_Section):
@@ -142,6 +159,8 @@ EXAMPLE_CONFIG = """\
 seed = 0
 # min_cluster_size = 10      # default scales with the number of items
 embedding_model = "auto"     # auto (by language) | minilm | onnx-int8 (2x faster, feedbackiq[fast]) | use | a model folder
+engine = "local"             # local | ray: embedding and assignment on a Ray cluster (feedbackiq[ray]); same results
+# ray_address = "ray://head:10001"   # with engine = "ray"; default $RAY_ADDRESS, else a local Ray
 
 [llm]                         # optional: without a model the LLM-written parts are skipped
 # model = "gpt-4o-mini"

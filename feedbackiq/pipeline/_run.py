@@ -153,7 +153,10 @@ class _Runner:
         k_embed = stage_key("embed", v=v, ingest=k_ingest, model=embedder.model_id, rows="distinct texts")
         vectors = self._embed(k_embed, fs, embedder)
 
-        k_themes = stage_key("themes", v=v, embed=k_embed, cfg=cfg.themes.model_dump(exclude={"embedding_model"}))
+        # Neither key holds the engine or the Ray address: where the rows are processed does not
+        # change the vectors or the themes (the Ray tests check it), so either engine reuses the other's stages.
+        k_themes = stage_key("themes", v=v, embed=k_embed,
+                             cfg=cfg.themes.model_dump(exclude={"embedding_model", "engine", "ray_address"}))
         report = self.stage("themes", k_themes, ThemeReport,
                             lambda: st.themes_stage(fs, vectors, embedder.model_id, cfg.themes), feedback=fs)
 
@@ -212,7 +215,8 @@ class _Runner:
             self._end("embed", "reused", key, t0, embedder.model_id)
             return vectors
         self.obs.stage_start("embed", len(st.distinct_texts(fs)), embedder.model_id)
-        vectors = st.embed_stage(fs, embedder, lambda n: self.obs.advance("embed", n))
+        vectors = st.embed_stage(fs, embedder, lambda n: self.obs.advance("embed", n), engine=self.cfg.themes.engine,
+                                 ray_address=self.cfg.themes.ray_address)
         self.store.save_array("embed", key, vectors)
         # Continue from the memory-mapped file, as a resumed run does: the vectors are then not held
         # in RAM twice (here and in the copies the later stages make); a run without checkpoints keeps them.

@@ -52,12 +52,23 @@ def make_embedder(name: str, feedback_set: FeedbackSet) -> Embedder:
     return CachedEmbedder(SentenceTransformerEmbedder(name))
 
 
-def embed_stage(feedback_set: FeedbackSet, embedder: Embedder,
-                advance: Callable[[int], None] = lambda n: None) -> np.ndarray:
+def embed_stage(feedback_set: FeedbackSet, embedder: Embedder, advance: Callable[[int], None] = lambda n: None,
+                engine: str = "local", ray_address: str | None = None) -> np.ndarray:
     """One vector per DISTINCT text, in order of first appearance (:func:`distinct_texts`), in blocks
-    of ``EMBED_BLOCK``. Per item would be 1.5 GB at a million reviews for 0.2 GB of distinct texts."""
+    of ``EMBED_BLOCK``. Per item would be 1.5 GB at a million reviews for 0.2 GB of distinct texts.
+
+    With ``engine="ray"`` the distinct texts go to the cluster as one Ray Data job (one per block
+    would start a new actor pool, and load the model again, each time), so progress advances once,
+    at the end; the workers' disk caches keep what a killed run had embedded.
+    """
     from feedbackiq.themes import embed_distinct
 
+    if engine == "ray":
+        from feedbackiq.engine import RayEmbedder
+
+        vecs = embed_distinct(feedback_set.items, RayEmbedder(embedder, ray_address))[0]
+        advance(len(vecs))
+        return vecs
     return embed_distinct(feedback_set.items, _Blocks(embedder, advance))[0]
 
 
@@ -86,6 +97,7 @@ class PrecomputedEmbedder(Embedder):
         self._row = {t: i for i, t in enumerate(texts)}
         self._vectors = vectors
         self.model_id = model_id
+        self.precomputed = True   # find_themes(engine="ray") looks these up here, never re-embeds them on the cluster
         self.dim = int(vectors.shape[1]) if vectors.ndim == 2 else 0
         self.batch_size = max(1, len(texts))
 
@@ -101,7 +113,7 @@ def themes_stage(feedback_set: FeedbackSet, vectors: np.ndarray, model_id: str, 
 
     embedder = PrecomputedEmbedder(distinct_texts(feedback_set), vectors, model_id)
     return find_themes(feedback_set, embedder=embedder, seed=cfg.seed, min_cluster_size=cfg.min_cluster_size,
-                       subthemes=cfg.subthemes)
+                       subthemes=cfg.subthemes, engine=cfg.engine, ray_address=cfg.ray_address)
 
 
 def make_llm(cfg: LLMConfig, cache_dir: Path):

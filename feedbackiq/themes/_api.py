@@ -81,7 +81,8 @@ def find_themes(
     engine : {"local", "ray"}, default "local"
         ``"ray"`` (``pip install 'feedbackiq[ray]'``): the distinct texts are embedded on a Ray
         cluster as Ray Data ``map_batches``, each worker building the same named model
-        (``make_embedder`` names only). Clustering, the assignment of texts outside the fitted
+        (``make_embedder`` names only; an embedder whose vectors are already at hand,
+        ``Embedder.precomputed``, is used here as it is). Clustering, the assignment of texts outside the fitted
         sample and the descriptions run here on the driver, on the gathered vectors: the same
         code as ``"local"``, so the same input and seed give the same themes.
     ray_address : str, optional
@@ -108,8 +109,9 @@ def find_themes(
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     embedder = embedder or default_embedder(feedback_set)
     clock = _Clock()
-    Xu, inverse = embed_distinct(items, RayEmbedder(embedder, ray_address) if engine == "ray" else embedder,
-                                 progress=progress)
+    if engine == "ray" and not embedder.precomputed:
+        embedder = RayEmbedder(embedder, ray_address)
+    Xu, inverse = embed_distinct(items, embedder, progress=progress)
     clock.lap("embed")
     # Cloned from the caller's settings, never fitted in place (no settings overwritten during fit).
     params = clusterer.get_params() if clusterer else {"random_state": seed, "min_cluster_size": min_cluster_size}
