@@ -136,6 +136,44 @@ def test_model_table_matches_make_embedder():
         assert embedder_name(make_embedder(name)) == name   # also through the cache wrapper
 
 
+@needs_ray
+@pytest.mark.slow
+def test_find_themes_on_ray_assigns_outside_the_sample_like_local(local_ray, reviews):
+    embedder = make_embedder("minilm", cache=False)
+    small_sample = fiq.ThemeClusterer(max_fit_size=150)   # most texts are assigned, on the workers
+    local = fiq.find_themes(reviews, embedder=embedder, clusterer=small_sample)
+    remote = fiq.find_themes(reviews, embedder=embedder, clusterer=small_sample, engine="ray")
+    pairs = lambda r: [(a.item_id, a.theme_id, a.subtheme_id) for a in r.assignments]  # noqa: E731
+    assert len(local.themes) > 1 and pairs(remote) == pairs(local)
+    assert [t.keywords for t in remote.themes] == [t.keywords for t in local.themes]
+
+
+def test_ray_engine_hands_the_rows_outside_the_sample_to_ray_map_rows(monkeypatch, reviews):
+    """The wiring, without Ray: the distributed map is replaced by one that runs here and records its input."""
+    import feedbackiq.engine as engine
+    from feedbackiq.pipeline._stages import PrecomputedEmbedder, distinct_texts
+
+    texts = distinct_texts(reviews)
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(6, 16))
+    vectors = (centres[np.arange(len(texts)) % 6] + 0.3 * rng.normal(size=(len(texts), 16))).astype(np.float32)
+    embedder = PrecomputedEmbedder(texts, vectors, "fixed-test-vectors")
+    calls = []
+
+    def fake_map_rows(X, fn, **kwargs):
+        calls.append(len(X))
+        return fn(X)
+
+    monkeypatch.setattr(engine, "ray_map_rows", fake_map_rows)
+    clusterer = fiq.ThemeClusterer(max_fit_size=120, reduction="pca")
+    local = fiq.find_themes(reviews, embedder=embedder, clusterer=clusterer)
+    remote = fiq.find_themes(reviews, embedder=embedder, clusterer=clusterer, engine="ray")
+    assert calls == [len(texts) - 120]        # one distributed job for every text outside the sample
+    assert ([(a.theme_id, a.subtheme_id) for a in remote.assignments]
+            == [(a.theme_id, a.subtheme_id) for a in local.assignments])
+    assert len(local.themes) > 1
+
+
 def test_unknown_engine_and_unnamed_embedder_are_refused(reviews):
     with pytest.raises(InputError, match="unknown engine 'spark'"):
         fiq.find_themes(reviews, engine="spark")

@@ -11,7 +11,7 @@ import numpy as np
 from feedbackiq._errors import EmptyInputError, InputError
 from feedbackiq.embed import Embedder, default_embedder
 from feedbackiq.engine import ENGINES, RayEmbedder
-from feedbackiq.themes._cluster import OTHER, ThemeClusterer, nearest_centroid, split_subthemes
+from feedbackiq.themes._cluster import OTHER, ThemeClusterer, fit_sample_then_assign, nearest_centroid, split_subthemes
 from feedbackiq.themes._describe import describe_theme, keyword_name, rating_scales, voice_of
 from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
 from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Theme, ThemeReport
@@ -82,9 +82,11 @@ def find_themes(
         ``"ray"`` (``pip install 'feedbackiq[ray]'``): the distinct texts are embedded on a Ray
         cluster as Ray Data ``map_batches``, each worker building the same named model
         (``make_embedder`` names only; an embedder whose vectors are already at hand,
-        ``Embedder.precomputed``, is used here as it is). Clustering, the assignment of texts outside the fitted
-        sample and the descriptions run here on the driver, on the gathered vectors: the same
-        code as ``"local"``, so the same input and seed give the same themes.
+        ``Embedder.precomputed``, is used here as it is). Above ``max_fit_size`` distinct texts the
+        texts outside the fitted sample are assigned on the workers too (``map_batches`` over
+        ``ThemeClusterer.predict_with_similarity``). Fitting on the sample, merges and descriptions
+        run here on the driver: the same steps as ``"local"``, so the same input and seed give the
+        same themes.
     ray_address : str, optional
         With ``engine="ray"`` and Ray not initialised yet: the cluster to join, e.g.
         ``"ray://head:10001"``; default ``$RAY_ADDRESS``, else a local cluster.
@@ -119,7 +121,7 @@ def find_themes(
     # One row per distinct text, weighted by its items: the same themes as one row per item.
     per_text = np.bincount(inverse, minlength=len(Xu))
     first_item = np.unique(inverse, return_index=True)[1]
-    model.fit(Xu, sample_weight=per_text, groups=np.array([_known_language(items[i]) for i in first_item]))
+    _fit(model, Xu, per_text, np.array([_known_language(items[i]) for i in first_item]), engine, ray_address)
     labels, probabilities = model.labels_[inverse], model.probabilities_[inverse]
     norms = np.maximum(np.linalg.norm(Xu, axis=1, keepdims=True), 1e-12)
     # In place when we may (a million-row set's vectors are hundreds of MB); read-only arrays
@@ -167,6 +169,21 @@ def find_themes(
         input_hash=input_hash(items),
         feedback=feedback_set,
     )
+
+
+def _fit(model: ThemeClusterer, X: np.ndarray, weight: np.ndarray, groups: np.ndarray, engine: str,
+         ray_address: str | None) -> ThemeClusterer:
+    """``model.fit``; on Ray, rows outside the fitted sample are assigned by the workers
+    (``ray_map_rows`` over ``predict_with_similarity``, a pure function of the fitted model): the same
+    steps and results as the local fit, which assigns them here."""
+    if engine == "ray" and model.max_fit_size is not None and len(X) > model.max_fit_size:
+        from feedbackiq.engine import ray_map_rows
+
+        def assign(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return ray_map_rows(rows, model.predict_with_similarity, address=ray_address)
+
+        return fit_sample_then_assign(model, X, weight, groups, assign=assign, block_rows=None)
+    return model.fit(X, sample_weight=weight, groups=groups)
 
 
 def _assign_subthemes(Xu: np.ndarray, inverse: np.ndarray, labels: np.ndarray, sub: np.ndarray,

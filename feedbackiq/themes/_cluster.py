@@ -171,7 +171,7 @@ class ThemeClusterer:
         """
         X, weight, groups = self._validate_fit(X, sample_weight, groups)
         if self.max_fit_size is not None and len(unique_rows(X)[0]) > self.max_fit_size:
-            return fit_sample_then_assign(self, X, weight, groups)
+            return _fit_sample_then_assign(self, X, weight, groups, self.predict_with_similarity, _CHUNK)
         return self._fit_all(X, weight, groups)
 
     def _validate_fit(self, X, sample_weight, groups):
@@ -386,7 +386,7 @@ class ThemeClusterer:
 
 
 def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weight: np.ndarray | None = None,
-                           groups: np.ndarray | None = None, assign=None) -> ThemeClusterer:
+                           groups: np.ndarray | None = None, assign=None, block_rows: int | None = 65_536) -> ThemeClusterer:
     """Fit ``clusterer`` on a representative sample of ``X``, then assign every other row with ``assign``.
 
     What ``ThemeClusterer.fit`` does above ``max_fit_size`` distinct vectors, usable with another
@@ -399,7 +399,8 @@ def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weig
        HDBSCAN ``min_samples`` scaled to the sample's density), the outlier policy and the merges;
        then learn ``other_cutoff_`` on up to ``max(1000, max_fit_size // 4)`` other distinct vectors
        (the ``max_other_share`` cap as the similarity below which that share of unseen items lies);
-    3. ``assign(X_block) -> (labels, similarities)`` on the other rows, in blocks of 65,536 rows. It
+    3. ``assign(X_block) -> (labels, similarities)`` on the other rows, ``block_rows`` at a time (``None``:
+       all in one call, for a distributed ``assign`` that splits them itself). It
        must behave like ``clusterer.predict_with_similarity`` (the default), a pure function of the
        fitted clusterer, which at that point holds only the sample's per-row attributes (small to
        pickle: mostly ``centroids_``, themes x dim);
@@ -419,7 +420,12 @@ def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weig
     (300, 3, 600)
     """
     X, weight, groups = clusterer._validate_fit(X, sample_weight, groups)
-    assign = assign or clusterer.predict_with_similarity
+    return _fit_sample_then_assign(clusterer, X, weight, groups, assign or clusterer.predict_with_similarity,
+                                   block_rows)
+
+
+def _fit_sample_then_assign(clusterer, X, weight, groups, assign, block_rows):
+    """:func:`fit_sample_then_assign` on validated input (``fit`` validates once: no second copy of X)."""
     n = len(X)
     first, inverse = unique_rows(X)   # a row holding each distinct vector (its first), each row's vector
     n_unique = len(first)
@@ -454,8 +460,9 @@ def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weig
     labels[fitted], probs[fitted] = clusterer.labels_[src], clusterer.probabilities_[src]
     reassigned[fitted], reduced[fitted] = clusterer.reassigned_[src], clusterer.reduced_[src]
     rest = np.where(~fitted)[0]
-    for start in range(0, len(rest), _CHUNK):
-        part = rest[start:start + _CHUNK]
+    step = block_rows or max(len(rest), 1)
+    for start in range(0, len(rest), step):
+        part = rest[start:start + step]
         labels[part], probs[part] = assign(X[part])
     reassigned[rest] = labels[rest] >= 0
     clusterer.labels_, clusterer.probabilities_, clusterer.reassigned_ = labels, probs, reassigned
