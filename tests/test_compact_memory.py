@@ -77,3 +77,25 @@ def test_unique_rows_matches_numpy_unique(make):
     unique, np_inverse = np.unique(X, axis=0, return_inverse=True)
     assert np.array_equal(X[first], unique)
     assert np.array_equal(inverse, np_inverse.reshape(-1))
+
+
+@pytest.mark.parametrize("cls, values", [
+    ("FeedbackItem", {"id": "f1", "text": "电池不耐用", "source": fiq.SourceKind.REVIEW, "question": None,
+                      "respondent_id": "u1", "segments": SharedSegments({"plan": "pro"}), "created_at": None,
+                      "rating": 2.0, "language": "zh", "deal_value": None, "deal_stage": None,
+                      "metadata": {"source_id": "r1"}, "origin": None}),
+    ("Origin", {"file": "a.csv", "row": 2, "column": "review"}),
+    ("Assignment", {"item_id": "f1", "theme_id": 3, "probability": 0.75, "subtheme_id": None}),
+])
+def test_construct_trusted_builds_what_model_construct_builds(cls, values):
+    from feedbackiq.types._base import construct_trusted
+
+    model = getattr(fiq.types, cls)
+    assert list(values) == list(model.model_fields)               # every field, in field order
+    assert not model.__pydantic_post_init__ and not model.__private_attributes__
+    fast = construct_trusted(model, set(model.model_fields), dict(values))
+    slow = model.model_construct(set(model.model_fields), **values)
+    assert fast == slow and repr(fast) == repr(slow)
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert model.model_validate_json(fast.model_dump_json()) == fast
+    assert fast.model_fields_set == slow.model_fields_set and fast.__pydantic_extra__ is slow.__pydantic_extra__

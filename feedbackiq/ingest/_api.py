@@ -100,10 +100,13 @@ def _read_one(path: Path, kind, layout, encoding, sheet, mapping, items, ledger,
     for row, values in table.rows:
         n_rows += 1
         if row in skip_rows:
-            entries.append(builder.header_row(row))
+            entries.add(*builder.header_row(row))
             continue
         for out in builder.build(row, values):
-            (items if isinstance(out, FeedbackItem) else entries).append(out)
+            if isinstance(out, FeedbackItem):
+                items.append(out)
+            else:
+                entries.add(*out)
     ledger.files.append(FileRecord(
         path=str(path), sha256=file_sha256(path), format=fmt, encoding=enc, layout=plan.layout,
         source=plan.source, rows=n_rows, columns=plan.roles(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from feedbackiq._lang import detect_language
 from feedbackiq.ingest._columns import ColumnPlan
@@ -18,17 +18,29 @@ from feedbackiq.ingest._values import (
     parse_money,
     parse_rating,
 )
-from feedbackiq.types import FeedbackItem, LedgerEntry, Origin, SharedSegments, SkipReason
+from feedbackiq.types import FeedbackItem, Origin, SharedSegments, SkipReason
+from feedbackiq.types._base import construct_trusted
 
-__all__ = ["RowBuilder"]
+__all__ = ["EntryValues", "RowBuilder"]
 
-# Items and ledger entries are built with model_construct (values are already clean) and every
-# field given, so each can share ONE complete fields set instead of carrying its own: about 1 KB
-# less per input row, which is what a million rows need (pydantic only ever adds names to it,
-# and every name is already there).
+# Items are built without validation (values are already clean) and every field given, so each
+# can share ONE complete fields set instead of carrying its own: about 1 KB less per input row,
+# which is what a million rows need (pydantic only ever adds names to it, and every name is
+# already there). Ledger entries go into the ledger's columns as plain values (EntryValues).
 _ITEM_FIELDS = set(FeedbackItem.model_fields)
-_ENTRY_FIELDS = set(LedgerEntry.model_fields)
 _ORIGIN_FIELDS = set(Origin.model_fields)
+
+
+class EntryValues(NamedTuple):
+    """One ledger entry's values, in ``LedgerEntries.add`` order (no model is built per row)."""
+
+    file: str
+    row: int
+    column: str | None
+    outcome: str
+    item_id: str | None
+    reason: SkipReason | None
+    detail: str | None
 # Rows of one export repeat the same few segment values and dates: items share one read-only
 # segments mapping and one parsed value per distinct input (about 300 bytes a row at 1M rows).
 _CACHE_LIMIT = 100_000
@@ -50,7 +62,7 @@ class RowBuilder:
         self._segments: dict[tuple, SharedSegments] = {}
         self._parsed: dict[tuple, Any] = {}
 
-    def build(self, row: int, values: list[Any]) -> Iterator[FeedbackItem | LedgerEntry]:
+    def build(self, row: int, values: list[Any]) -> Iterator[FeedbackItem | EntryValues]:
         if len(values) == 1 and isinstance(values[0], _BadRecord):
             yield self._skip(row, None, SkipReason.UNPARSEABLE, str(values[0]))
             return
@@ -86,19 +98,17 @@ class RowBuilder:
             meta = common["metadata"]
             if self.plan.layout == "survey_wide":   # one row, several items: each its own metadata
                 meta = {**meta, "question_column": col}
-            item = FeedbackItem.model_construct(
-                _ITEM_FIELDS,
-                id=item_id, text=text, source=self.plan.source, question=question,
-                respondent_id=common["respondent_id"], segments=common["segments"],
-                created_at=common["created_at"], rating=common["rating"], language=detect_language(text),
-                deal_value=common["deal_value"], deal_stage=common["deal_stage"], metadata=meta,
-                origin=Origin.model_construct(_ORIGIN_FIELDS, file=self.file, row=row, column=col),
-            )
+            item = construct_trusted(FeedbackItem, _ITEM_FIELDS, {
+                "id": item_id, "text": text, "source": self.plan.source, "question": question,
+                "respondent_id": common["respondent_id"], "segments": common["segments"],
+                "created_at": common["created_at"], "rating": common["rating"], "language": detect_language(text),
+                "deal_value": common["deal_value"], "deal_stage": common["deal_stage"], "metadata": meta,
+                "origin": construct_trusted(Origin, _ORIGIN_FIELDS, {"file": self.file, "row": row, "column": col}),
+            })
             yield item
-            yield LedgerEntry.model_construct(_ENTRY_FIELDS, file=self.file, row=row, column=column, outcome="item",
-                                              item_id=item_id, reason=None, detail="; ".join(notes) or None)
+            yield EntryValues(self.file, row, column, "item", item_id, None, "; ".join(notes) or None)
 
-    def header_row(self, row: int) -> LedgerEntry:
+    def header_row(self, row: int) -> EntryValues:
         return self._skip(row, None, SkipReason.HEADER_ROW, "survey export header row (question text / import ids)")
 
     def _getter(self, values: list[Any]) -> Callable[[str | None], Any]:
@@ -163,9 +173,8 @@ class RowBuilder:
         self.used_ids.add(item_id)
         return item_id
 
-    def _skip(self, row: int, column: str | None, reason: SkipReason, detail: str | None) -> LedgerEntry:
-        return LedgerEntry.model_construct(_ENTRY_FIELDS, file=self.file, row=row, column=column, outcome="skipped",
-                                           item_id=None, reason=reason, detail=detail)
+    def _skip(self, row: int, column: str | None, reason: SkipReason, detail: str | None) -> EntryValues:
+        return EntryValues(self.file, row, column, "skipped", None, reason, detail)
 
 
 def _row_hash(values: list[Any]) -> str:

