@@ -170,9 +170,10 @@ class ThemeClusterer:
         :meth:`predict_with_similarity` as the assignment.
         """
         X, weight, groups = self._validate_fit(X, sample_weight, groups)
-        if self.max_fit_size is not None and len(unique_rows(X)[0]) > self.max_fit_size:
-            return _fit_sample_then_assign(self, X, weight, groups, self.predict_with_similarity, _CHUNK)
-        return self._fit_all(X, weight, groups)
+        distinct = unique_rows(X)
+        if self.max_fit_size is not None and len(distinct[0]) > self.max_fit_size:
+            return _fit_sample_then_assign(self, X, weight, groups, self.predict_with_similarity, _CHUNK, distinct)
+        return self._fit_all(X, weight, groups, distinct=distinct)
 
     def _validate_fit(self, X, sample_weight, groups):
         X = self._validate(X)
@@ -182,7 +183,8 @@ class ThemeClusterer:
         return X, weight, None if groups is None else np.asarray(groups)
 
     def _fit_all(self, X: np.ndarray, weight: np.ndarray | None, groups: np.ndarray | None,
-                 min_cluster_size: int | None = None, scale: float = 1.0) -> "ThemeClusterer":
+                 min_cluster_size: int | None = None, scale: float = 1.0,
+                 distinct: tuple[np.ndarray, np.ndarray] | None = None) -> "ThemeClusterer":
         """Reduce, HDBSCAN, outlier policy and merges on every (already validated) row of ``X``.
 
         ``min_cluster_size`` overrides the HDBSCAN theme size and ``scale`` (the sample's share of
@@ -190,7 +192,8 @@ class ThemeClusterer:
         reported ``min_cluster_size_`` is then set by the caller.
         """
         n = X.shape[0]
-        first, inverse = unique_rows(X)   # where the distinct rows are: no copy of them
+        # Where the distinct rows are (no copy of them); ``fit`` passes what it already found.
+        first, inverse = distinct if distinct is not None else unique_rows(X)
         n_unique = len(first)
         mcs = self.min_cluster_size or auto_min_cluster_size(n_unique)
         self.min_cluster_size_ = mcs
@@ -424,10 +427,11 @@ def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weig
                                    block_rows)
 
 
-def _fit_sample_then_assign(clusterer, X, weight, groups, assign, block_rows):
+def _fit_sample_then_assign(clusterer, X, weight, groups, assign, block_rows, distinct=None):
     """:func:`fit_sample_then_assign` on validated input (``fit`` validates once: no second copy of X)."""
     n = len(X)
-    first, inverse = unique_rows(X)   # a row holding each distinct vector (its first), each row's vector
+    # A row holding each distinct vector (its first), each row's vector.
+    first, inverse = distinct if distinct is not None else unique_rows(X)
     n_unique = len(first)
     per_vector = np.bincount(inverse, weights=weight, minlength=n_unique)
     size = n_unique if clusterer.max_fit_size is None else min(n_unique, clusterer.max_fit_size)
