@@ -9,6 +9,7 @@ This is the extractive part (no LLM): every number is computed here. Two modes:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,10 +25,10 @@ __all__ = ["draft_personas", "CONFIDENCE_LEVELS"]
 CONFIDENCE_LEVELS = {"high": 30, "medium": 10}  # respondents needed for each level
 
 
-@dataclass
+@dataclass(slots=True)   # one per respondent: a million reviews are a million voices
 class _Voice:
     themes: set[int] = field(default_factory=set)
-    segments: dict[str, str] = field(default_factory=dict)
+    segments: Mapping[str, str] = field(default_factory=dict)   # read only: may be an item's own
     items: list = field(default_factory=list)
 
 
@@ -85,7 +86,10 @@ def _voices(report: ThemeReport) -> dict[str, _Voice]:
     for it in report.feedback.items:  # type: ignore[union-attr]
         v = voices[voice_of(it)]
         v.items.append(it)
-        v.segments.update(it.segments)
+        if not v.segments:        # a voice's first item: share its (read-only) segments, no copy
+            v.segments = it.segments
+        elif it.segments and it.segments != v.segments:
+            v.segments = {**v.segments, **it.segments}
         if theme_of.get(it.id, -1) >= 0:
             v.themes.add(theme_of[it.id])
     return dict(voices)
