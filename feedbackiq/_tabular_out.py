@@ -9,12 +9,13 @@ CSV-injection advice).
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["escape_formula", "write_csv", "write_xlsx"]
+__all__ = ["escape_formula", "write_csv", "write_csv_blocks", "datetime_format", "write_xlsx"]
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,6 +45,38 @@ def write_csv(df: "pd.DataFrame", path: str | Path) -> Path:
     path = Path(path)
     _escaped(df).to_csv(path, index=False, encoding="utf-8-sig")
     return path
+
+
+def write_csv_blocks(frames: Iterable["pd.DataFrame"], path: str | Path, date_format: str | None = None) -> Path:
+    """:func:`write_csv` of the frames one after another (same columns; the header once): a million
+    rows are written a block at a time instead of escaped and encoded as one table.
+
+    Pandas picks the format of a datetime column from the values of the frame at hand (dates only
+    when all are at midnight), so blocks of one column could differ: pass ``date_format``, e.g.
+    from :func:`datetime_format` of the whole column.
+    """
+    path = Path(path)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:   # the BOM once, at the start
+        for i, df in enumerate(frames):
+            _escaped(df).to_csv(fh, index=False, header=i == 0, date_format=date_format)
+    return path
+
+
+def datetime_format(values: Iterable[Any]) -> str:
+    """The format pandas gives a whole column of these datetimes (``None`` skipped): dates alone when
+    every one is at midnight, else seconds, with microseconds when any has them.
+
+    >>> from datetime import datetime
+    >>> datetime_format([datetime(2026, 3, 5), None]), datetime_format([datetime(2026, 3, 5, 9, 30)])
+    ('%Y-%m-%d', '%Y-%m-%d %H:%M:%S')
+    """
+    midnight, micro = True, False
+    for v in values:
+        if v is None:
+            continue
+        midnight = midnight and not (v.hour or v.minute or v.second or v.microsecond)
+        micro = micro or bool(v.microsecond)
+    return "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S.%f" if micro else "%Y-%m-%d %H:%M:%S"
 
 
 def write_xlsx(df: "pd.DataFrame", path: str | Path) -> Path:

@@ -237,3 +237,19 @@ def test_card_rows_as_the_scorer_gives_them():
     assert "at least 100,000" in second and second.count("—") >= 3
     unowned_row = re.search(r'<table id="unowned".*?<tbody>(.*?)</tbody>', page).group(1)
     assert "+50%" in unowned_row and "2,500" in unowned_row and "large, growing" in unowned_row
+
+
+def test_positions_for_the_drawn_sample_only_draw_the_same_map(monkeypatch):
+    # feedbackiq run computes positions only for the items map_sample picks (a million positions
+    # were hundreds of MB for 4,000 dots): the map must come out the same as with every position.
+    import feedbackiq.report._map as map_module
+    from feedbackiq.report import map_sample
+
+    monkeypatch.setattr(map_module, "MAX_MAP_POINTS", 3)
+    report = _report()
+    coords = {it.id: (float(k), float(k % 3)) for k, it in enumerate(report.feedback.items)}
+    drawn = {a.item_id for a in map_sample(report.assignments)}
+    some = {k: v for k, v in coords.items() if k in drawn}
+    svg = lambda c: re.search(r'<svg id="item-map".*?</svg>', render_html(report, coords=c)).group(0)  # noqa: E731
+    assert len(some) == 3 and svg(some) == svg(coords)
+    assert "even sample of 3 of 7 items" in render_html(report, coords=some)

@@ -4,32 +4,59 @@ This is the extractive part (no LLM): every number is computed here. Two modes:
 - by a segment column (company size, industry, plan ...): one persona per value;
 - data-driven, when there is no usable segment column: respondents/accounts are clustered by
   their theme profile (which needs they voice), one persona per cluster.
+
+Voices (respondents/accounts) are held as arrays, not an object each: a million reviews are a
+million voices, and an object with a set and a list per voice was 500 MB at that size.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from feedbackiq._errors import EmptyInputError, InputError
-from feedbackiq.gtm._vocab import distinctive_words
-from feedbackiq.themes._describe import voice_of
+from feedbackiq.gtm._vocab import distinctive_words_from_counts
 from feedbackiq.themes._keywords import tokenize
-from feedbackiq.types import Persona, PersonaNeed, PersonaSet, Quote, SourceKind, ThemeReport
+from feedbackiq.types import Assignment, FeedbackItem, Persona, PersonaNeed, PersonaSet, Quote, SourceKind, ThemeReport
 
 __all__ = ["draft_personas", "CONFIDENCE_LEVELS"]
 
 CONFIDENCE_LEVELS = {"high": 30, "medium": 10}  # respondents needed for each level
+# Above this many voices with needs, the data-driven mode clusters their distinct theme profiles
+# (weighted by how many voices share each) and scores k on a seeded sample of voices: a dense
+# voices x themes matrix and an all-pairs silhouette do not fit at a million reviews.
+PROFILE_SAMPLE = 10_000
 
 
-@dataclass(slots=True)   # one per respondent: a million reviews are a million voices
-class _Voice:
-    themes: set[int] = field(default_factory=set)
-    segments: Mapping[str, str] = field(default_factory=dict)   # read only: may be an item's own
-    items: list = field(default_factory=list)
+class _Voices:
+    """Every item's voice as an index (in order of first appearance), each voice's segments, and
+    the distinct (voice, theme) pairs."""
+
+    def __init__(self, items: Sequence[FeedbackItem], theme: np.ndarray) -> None:
+        index: dict[str, int] = {}
+        of_item = np.empty(len(items), dtype=np.int64)
+        segments: list[Mapping[str, str]] = []
+        for i, it in enumerate(items):
+            if not it.respondent_id:   # a voice of its own (voice_of: "item:<id>"): no dict entry needed
+                v = len(segments)
+                segments.append(it.segments)
+            else:
+                v = index.get(it.respondent_id, -1)
+                if v < 0:
+                    v = index[it.respondent_id] = len(segments)
+                    segments.append(it.segments)     # read only: shared with the first item
+                elif it.segments and it.segments != segments[v]:
+                    segments[v] = {**segments[v], **it.segments}
+            of_item[i] = v
+        self.of_item, self.segments, self.n = of_item, segments, len(segments)
+        has = theme >= 0
+        width = int(theme.max(initial=0)) + 1
+        pairs = np.unique(of_item[has] * width + theme[has])
+        self.pair_voice, self.pair_theme = pairs // width, pairs % width
+        found, counts = np.unique(self.pair_theme, return_counts=True)
+        self.voices_per_theme: dict[int, int] = dict(zip(found.tolist(), counts.tolist()))
 
 
 def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respondents: int = 5,
@@ -54,116 +81,164 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
     """
     if report.feedback is None or not report.feedback.items:
         raise EmptyInputError("the report carries no feedback items; run find_themes on a FeedbackSet first")
-    voices = _voices(report)
+    items = report.feedback.items
+    theme = _theme_per_item(items, report.assignments)
+    voices = _Voices(items, theme)
     column = _choose_column(voices, by, min_respondents, max_personas)
     if column is not None:
-        groups: dict[str, list[str]] = defaultdict(list)
-        for v, info in voices.items():
-            if column in info.segments:
-                groups[info.segments[column]].append(v)
+        groups: dict[str, list[int]] = defaultdict(list)
+        for v, seg in enumerate(voices.segments):
+            if column in seg:
+                groups[seg[column]].append(v)
         keyed = sorted(((k, vs) for k, vs in groups.items() if len(vs) >= min_respondents), key=lambda kv: -len(kv[1]))
         mode = "segment"
     else:
         keyed = _profile_clusters(voices, report, min_respondents, max_personas, seed)
         mode = "data_driven"
-    theme_voices = Counter(t for info in voices.values() for t in info.themes)
+    words = _Words(items)
     names = {t.id: t.name for t in report.themes}
-    quotes_by_theme = {t.id: {q.item_id for q in t.quotes} for t in report.themes}
-    theme_of = {a.item_id: a.theme_id for a in report.assignments}
-    by_text: dict[str, list[str]] = {}   # each distinct text tokenised once; repeats share the list
-    all_tokens = {it.id: by_text[it.text] if it.text in by_text else by_text.setdefault(it.text, tokenize(it.text))
-                  for info in voices.values() for it in info.items}
-    personas = []
-    for i, (key, members) in enumerate(keyed):
-        personas.append(_persona(i, column, key, members, voices, theme_voices, len(voices), names, quotes_by_theme,
-                                 theme_of, all_tokens, top_needs))
+    quoted = {t.id: {q.item_id for q in t.quotes} for t in report.themes}
+    personas = [_persona(i, column, key, np.asarray(members, dtype=np.int64), voices, items, theme, words, names,
+                         quoted, top_needs) for i, (key, members) in enumerate(keyed)]
     return PersonaSet(mode=mode, by=column, personas=personas, input_hash=report.input_hash)
 
 
-def _voices(report: ThemeReport) -> dict[str, _Voice]:
-    theme_of = {a.item_id: a.theme_id for a in report.assignments}
-    voices: dict[str, _Voice] = defaultdict(_Voice)
-    for it in report.feedback.items:  # type: ignore[union-attr]
-        v = voices[voice_of(it)]
-        v.items.append(it)
-        if not v.segments:        # a voice's first item: share its (read-only) segments, no copy
-            v.segments = it.segments
-        elif it.segments and it.segments != v.segments:
-            v.segments = {**v.segments, **it.segments}
-        if theme_of.get(it.id, -1) >= 0:
-            v.themes.add(theme_of[it.id])
-    return dict(voices)
+def _theme_per_item(items: Sequence[FeedbackItem], assignments: Sequence[Assignment]) -> np.ndarray:
+    """Each item's theme (-1: none), read in order when the assignments are in item order (as
+    ``find_themes`` makes them), else through a lookup by id."""
+    if len(assignments) == len(items) and all(a.item_id == it.id for a, it in zip(assignments, items)):
+        return np.fromiter((a.theme_id for a in assignments), dtype=np.int64, count=len(items))
+    theme_of = {a.item_id: a.theme_id for a in assignments}
+    return np.fromiter((theme_of.get(it.id, -1) for it in items), dtype=np.int64, count=len(items))
 
 
-def _choose_column(voices: dict[str, _Voice], by: str | None, min_respondents: int, max_personas: int) -> str | None:
-    columns = Counter(c for info in voices.values() for c in info.segments)
+class _Words:
+    """Token counts of a group of items and of the rest, each distinct text tokenised once."""
+
+    def __init__(self, items: Sequence[FeedbackItem]) -> None:
+        row: dict[str, int] = {}
+        self.text_of = np.fromiter((row.setdefault(it.text, len(row)) for it in items), dtype=np.int64, count=len(items))
+        shared: dict[str, str] = {}   # one string per distinct token, not one per occurrence
+        self.tokens = [[shared.setdefault(tok, tok) for tok in tokenize(t)] for t in row]
+        self.total = self._count(np.arange(len(self.tokens)), np.bincount(self.text_of, minlength=len(self.tokens)))
+
+    def _count(self, texts: np.ndarray, weight: np.ndarray) -> Counter:
+        out: Counter = Counter()
+        for t in texts.tolist():
+            w = int(weight[t])
+            for tok in self.tokens[t]:
+                out[tok] += w
+        return out
+
+    def distinctive(self, ordered_items: np.ndarray, top_n: int = 10) -> list[str]:
+        """Words of these items (in this order: ties keep the order words first appear in) vs all others."""
+        texts = self.text_of[ordered_items]
+        _, first = np.unique(texts, return_index=True)
+        in_order = texts[np.sort(first)]
+        group = self._count(in_order, np.bincount(texts, minlength=len(self.tokens)))
+        rest = self.total - group
+        return [w for w, _ in distinctive_words_from_counts(group, rest, top_n=top_n)]
+
+
+def _choose_column(voices: _Voices, by: str | None, min_respondents: int, max_personas: int) -> str | None:
     if by is None:
         return None
+    # Voices share their segments mappings: count each distinct mapping once, times its voices.
+    shared = Counter(id(seg) for seg in voices.segments)
+    mappings = {id(seg): seg for seg in voices.segments}
+    columns: Counter = Counter()
+    values: dict[str, Counter] = defaultdict(Counter)
+    for key, n in shared.items():
+        for col, val in mappings[key].items():
+            columns[col] += n
+            values[col][val] += n
     if by != "segment":
         if by not in columns:
             raise InputError(f"no segment column {by!r} in this feedback; segment columns: {sorted(columns) or 'none'}")
         return by
     usable = []
     for col, n in columns.items():
-        values = Counter(info.segments[col] for info in voices.values() if col in info.segments)
-        big = [v for v, c in values.items() if c >= min_respondents]
+        big = [v for v, c in values[col].items() if c >= min_respondents]
         if 2 <= len(big) <= max_personas:
             usable.append((n, col))
     return max(usable)[1] if usable else None
 
 
-def _profile_clusters(voices: dict[str, _Voice], report: ThemeReport, min_respondents: int, max_personas: int,
-                      seed: int) -> list[tuple[str, list[str]]]:
+def _profile_clusters(voices: _Voices, report: ThemeReport, min_respondents: int, max_personas: int,
+                      seed: int) -> list[tuple[str, list[int]]]:
     """Cluster voices by which needs they voice (k chosen by silhouette)."""
+    from scipy import sparse
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
-    ids = [v for v, info in voices.items() if info.themes]
+    ids = np.unique(voices.pair_voice)          # voices with at least one need, in voice order
     k_themes = max((t.id for t in report.themes), default=-1) + 1
     if len(ids) < 2 * min_respondents or k_themes < 2:
-        return [("all respondents", list(voices))]
-    M = np.zeros((len(ids), k_themes), dtype=np.float32)
-    for r, v in enumerate(ids):
-        M[r, list(voices[v].themes)] = 1.0
-    M /= np.linalg.norm(M, axis=1, keepdims=True)
+        return [("all respondents", list(range(voices.n)))]
+    row = np.searchsorted(ids, voices.pair_voice)
+    M = sparse.csr_matrix((np.ones(len(row), dtype=np.float32), (row, voices.pair_theme)), shape=(len(ids), k_themes))
+    M = sparse.diags(1.0 / np.sqrt(np.asarray(M.sum(axis=1)).ravel())).astype(np.float32) @ M
+    if len(ids) <= PROFILE_SAMPLE:
+        X, weight, of_voice, scored = M.toarray(), None, np.arange(len(ids)), None
+    else:   # distinct profiles, each weighted by its voices; silhouette on a seeded sample of voices
+        X, of_voice, weight = _distinct_rows(M)
+        scored = np.random.default_rng(seed).choice(len(ids), PROFILE_SAMPLE, replace=False)
     best = None
-    for k in range(2, min(max_personas, len(ids) // min_respondents) + 1):
-        labels = KMeans(n_clusters=k, n_init=5, random_state=seed).fit_predict(M)
-        score = silhouette_score(M, labels, random_state=seed) if len(set(labels)) > 1 else -1
+    for k in range(2, min(max_personas, len(ids) // min_respondents, len(X)) + 1):
+        found = KMeans(n_clusters=k, n_init=5, random_state=seed).fit_predict(X, sample_weight=weight)
+        labels = found[of_voice]
+        if scored is None:
+            score = silhouette_score(X, labels, random_state=seed) if len(set(labels.tolist())) > 1 else -1
+        else:
+            sub = labels[scored]
+            score = silhouette_score(X[of_voice[scored]], sub, random_state=seed) if len(set(sub.tolist())) > 1 else -1
         if best is None or score > best[0]:
             best = (score, labels)
     labels = best[1] if best else np.zeros(len(ids), dtype=int)
-    groups = defaultdict(list)
-    for v, lab in zip(ids, labels):
+    groups: dict[int, list[int]] = defaultdict(list)
+    for v, lab in zip(ids.tolist(), labels.tolist()):
         groups[int(lab)].append(v)
     keyed = [(f"cluster {lab}", vs) for lab, vs in groups.items() if len(vs) >= min_respondents]
     return sorted(keyed, key=lambda kv: -len(kv[1]))
 
 
-def _persona(i, column, key, members, voices, theme_voices, n_voices, names, quotes_by_theme, theme_of, all_tokens,
-             top_n) -> Persona:
-    counts = Counter(t for v in members for t in voices[v].themes)
+def _distinct_rows(M) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of a sparse matrix (dense), each row's index in them, and how many rows each stands for."""
+    keys = [M.indices[M.indptr[r]:M.indptr[r + 1]].tobytes() for r in range(M.shape[0])]
+    index: dict[bytes, int] = {}
+    of_row = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
+    first = np.unique(of_row, return_index=True)[1]
+    return M[first].toarray(), of_row, np.bincount(of_row).astype(np.float64)
+
+
+def _persona(i, column, key, members: np.ndarray, voices: _Voices, items, theme: np.ndarray, words: _Words, names,
+             quoted: dict[int, set[str]], top_n) -> Persona:
+    n_voices = voices.n
+    member = np.zeros(n_voices, dtype=bool)
+    member[members] = True
+    mine = member[voices.pair_voice]
+    found, counts = np.unique(voices.pair_theme[mine], return_counts=True)
     needs = []
-    for t, c in counts.items():
-        share, overall = c / len(members), theme_voices[t] / n_voices
+    for t, c in zip(found.tolist(), counts.tolist()):
+        share, overall = c / len(members), voices.voices_per_theme.get(t, 0) / n_voices
         needs.append(PersonaNeed(theme_id=t, theme_name=names.get(t, str(t)), respondents=c, share=round(share, 4),
                                  overall_share=round(overall, 4), lift=round(share / overall, 3) if overall else 0.0))
     # Distinctive AND substantial: a need voiced by 2 of 40 at 5x lift matters less than 15 of 40 at 2x.
-    needs.sort(key=lambda n: -(n.share * n.lift))
+    needs.sort(key=lambda n: (-(n.share * n.lift), n.theme_id))
     needs = needs[:top_n]
-    items = [it for v in members for it in voices[v].items]
-    quotes = _quotes(items, needs, quotes_by_theme, theme_of)
-    group_tokens = [all_tokens[it.id] for it in items]
-    mine = {it.id for it in items}
-    rest_tokens = [toks for iid, toks in all_tokens.items() if iid not in mine]
-    words = [w for w, _ in distinctive_words(group_tokens, rest_tokens, top_n=10)]
+    # The persona's items, voice by voice (members in order), each voice's items in input order.
+    idx = np.where(member[voices.of_item])[0]
+    order = idx[np.argsort(voices.of_item[idx], kind="stable")]
+    quotes = _quotes(items, order, needs, quoted, theme)
+    preferred = words.distinctive(order)
     facts: dict[str, Counter] = defaultdict(Counter)
-    for v in members:
-        for col, val in voices[v].segments.items():
+    for v in members.tolist():
+        for col, val in voices.segments[v].items():
             if col != column:
                 facts[col][val] += 1
-    deals = [it.deal_value for it in items if it.deal_value is not None and it.source == SourceKind.SALES_NOTE]
-    lost = [it.deal_value for it in items if it.deal_value is not None and it.deal_stage == "lost"]
+    persona_items = [items[j] for j in order.tolist()]
+    deals = [it.deal_value for it in persona_items if it.deal_value is not None and it.source == SourceKind.SALES_NOTE]
+    lost = [it.deal_value for it in persona_items if it.deal_value is not None and it.deal_stage == "lost"]
     n = len(members)
     confidence = "high" if n >= CONFIDENCE_LEVELS["high"] else "medium" if n >= CONFIDENCE_LEVELS["medium"] else "low"
     label = f"{column}: {key}" if column else f"Persona {i + 1}: {needs[0].theme_name if needs else 'mixed needs'}"
@@ -172,19 +247,22 @@ def _persona(i, column, key, members, voices, theme_voices, n_voices, names, quo
                + (f"; most distinctive need: {top.theme_name} ({100 * top.share:.0f}% here vs "
                   f"{100 * top.overall_share:.0f}% overall)" if top else ""))
     return Persona(id=i, label=label, summary=summary, segment={column: key} if column else {},
-                   facts={c: dict(v.most_common()) for c, v in facts.items()}, respondents=n, items=len(items),
+                   facts={c: dict(v.most_common()) for c, v in facts.items()}, respondents=n, items=len(order),
                    deal_value=float(sum(deals)) if deals else None, deals_lost_value=float(sum(lost)) if lost else None,
-                   top_needs=needs, quotes=quotes, preferred_words=words, confidence=confidence)
+                   top_needs=needs, quotes=quotes, preferred_words=preferred, confidence=confidence)
 
 
-def _quotes(items, needs: list[PersonaNeed], quotes_by_theme: dict[int, set[str]], theme_of: dict[str, int],
+def _quotes(items, order: np.ndarray, needs: list[PersonaNeed], quoted: dict[int, set[str]], theme: np.ndarray,
             k: int = 5) -> list[Quote]:
     """Verbatim quotes from the persona's own items: one per top need, the theme's own quotes preferred."""
     out, seen = [], set()
+    ordered = order.tolist()
     for need in needs:
-        pool = [it for it in items if it.id in quotes_by_theme.get(need.theme_id, set())]
-        pool += [it for it in items if theme_of.get(it.id) == need.theme_id]
-        for it in pool:
+        own = quoted.get(need.theme_id, set())
+        pool = [j for j in ordered if items[j].id in own] if own else []
+        pool += order[theme[order] == need.theme_id].tolist()
+        for j in pool:
+            it = items[j]
             if it.text not in seen:
                 out.append(Quote(item_id=it.id, text=it.text, source=it.source, respondent_id=it.respondent_id))
                 seen.add(it.text)

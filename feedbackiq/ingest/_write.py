@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from feedbackiq._errors import IngestError
-from feedbackiq._tabular_out import write_csv
-from feedbackiq.types import FeedbackSet
+from pydantic import TypeAdapter
 
-__all__ = ["write_feedback", "load_feedback"]
+from feedbackiq._errors import IngestError
+from feedbackiq._tabular_out import datetime_format, write_csv_blocks
+from feedbackiq.types import FeedbackItem, FeedbackSet, LedgerEntry
+
+__all__ = ["write_feedback", "write_feedback_json", "load_feedback"]
+
+BLOCK_ROWS = 50_000   # items (and ledger entries) serialised at a time
 
 
 def write_feedback(fs: FeedbackSet, out_dir: str | Path) -> dict[str, Path]:
@@ -26,10 +30,12 @@ def write_feedback(fs: FeedbackSet, out_dir: str | Path) -> dict[str, Path]:
         "ledger": out / "ledger.csv",
         "ledger_summary": out / "ledger_summary.json",
     }
-    # Bytes straight from pydantic-core: no str and encoded copy of a GB-sized text at 1M items.
-    paths["feedback"].write_bytes(type(fs).__pydantic_serializer__.to_json(fs))
-    write_csv(fs.to_pandas(), paths["items"])
-    write_csv(fs.ledger.to_pandas(), paths["ledger"])
+    write_feedback_json(fs, paths["feedback"])
+    write_csv_blocks(fs.iter_pandas(BLOCK_ROWS), paths["items"],
+                     date_format=datetime_format(it.created_at for it in fs.items))
+    entries = fs.ledger.entries
+    write_csv_blocks((entries.to_pandas(i, i + BLOCK_ROWS) for i in range(0, max(len(entries), 1), BLOCK_ROWS)),
+                     paths["ledger"])
     summary = {
         "files": [f.model_dump(mode="json") for f in fs.ledger.files],
         "row_counts": fs.ledger.row_counts(),
@@ -38,6 +44,32 @@ def write_feedback(fs: FeedbackSet, out_dir: str | Path) -> dict[str, Path]:
     }
     paths["ledger_summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     return paths
+
+
+def write_feedback_json(fs: FeedbackSet, path: str | Path) -> Path:
+    """``fs`` as the JSON of ``fs.model_dump_json()``, written a block of items and of ledger entries
+    at a time (bytes straight from pydantic-core): a million items are about 550 MB of JSON, which
+    written in one piece doubled the memory of a run for a moment."""
+    path = Path(path)
+    items = TypeAdapter(list[FeedbackItem])
+    entries = TypeAdapter(list[LedgerEntry])
+    ledger = fs.ledger
+    with path.open("wb") as fh:
+        fh.write(b'{"items":[')
+        _write_blocks(fh, fs.items, items.dump_json)
+        fh.write(b'],"ledger":')
+        head = ledger.__pydantic_serializer__.to_json(ledger, exclude={"entries"})
+        fh.write(head[:-1] + (b'"entries":[' if head == b"{}" else b',"entries":['))   # the ledger's other fields
+        _write_blocks(fh, ledger.entries, entries.dump_json)
+        fh.write(b"]}}")
+    return path
+
+
+def _write_blocks(fh, rows, dump) -> None:
+    for start in range(0, len(rows), BLOCK_ROWS):
+        if start:
+            fh.write(b",")
+        fh.write(dump(rows[start:start + BLOCK_ROWS])[1:-1])   # the block's list without its brackets
 
 
 def load_feedback(path: str | Path) -> FeedbackSet:

@@ -20,6 +20,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from feedbackiq._errors import CheckpointError
+from feedbackiq.pipeline import _columnar
+from feedbackiq.types import FeedbackSet, ThemeReport
 
 __all__ = ["CheckpointStore", "stage_key", "file_sha256"]
 
@@ -100,18 +102,50 @@ class CheckpointStore:
         if p is None:
             return None
         try:
-            return model.model_validate_json(p.read_bytes())
-        except ValueError as exc:  # written by another version of feedbackiq, or damaged
+            value = model.model_validate_json(p.read_bytes())
+            self._load_columns(stage, key, value)
+        except (ValueError, OSError) as exc:  # written by another version of feedbackiq, or damaged
             raise CheckpointError(f"{p}: unreadable checkpoint ({exc.__class__.__name__}); "
                                   "delete it or run without --resume") from None
+        return value
 
     def save_model(self, stage: str, key: str, value: BaseModel, exclude: set[str] | None = None) -> Path:
-        """Write ``value`` as JSON (bytes straight from pydantic-core: no second copy as a str)."""
+        """Write ``value`` as JSON (bytes straight from pydantic-core: no second copy as a str).
+
+        The per-row lists of a FeedbackSet (items, ledger entries) and of a ThemeReport
+        (assignments) go to Parquet files beside it, block by block (``_columnar.py`` says why);
+        the JSON is written last, so its presence means the whole checkpoint is there.
+        """
         p = self.path(stage, key, "json")
         p.parent.mkdir(parents=True, exist_ok=True)
-        data = type(value).__pydantic_serializer__.to_json(value, exclude=exclude)
+        exclude_spec: dict[str, Any] = dict.fromkeys(exclude or (), True)
+        if isinstance(value, FeedbackSet):
+            self._save_columns(stage, key, "items", value.items, _columnar.write_items)
+            self._save_columns(stage, key, "entries", value.ledger.entries, _columnar.write_entries)
+            exclude_spec.update({"items": True, "ledger": {"entries": True}})
+        elif isinstance(value, ThemeReport):
+            self._save_columns(stage, key, "assignments", value.assignments, _columnar.write_assignments)
+            exclude_spec["assignments"] = True
+        data = type(value).__pydantic_serializer__.to_json(value, exclude=exclude_spec or None)
         _atomic_write(p, lambda tmp: tmp.write_bytes(data))
         return p
+
+    def _save_columns(self, stage: str, key: str, part: str, rows: Any, write: Callable[[Path, Any], None]) -> None:
+        _atomic_write(self.path(stage, key, f"{part}.parquet"), lambda tmp: write(tmp, rows))
+
+    def _load_columns(self, stage: str, key: str, value: BaseModel) -> None:
+        """Attach the Parquet parts :meth:`save_model` wrote beside the JSON (none: all was in the JSON)."""
+        def part(name: str) -> Path | None:
+            path = self.path(stage, key, f"{name}.parquet")
+            return path if path.exists() else None
+
+        if isinstance(value, FeedbackSet):
+            if (items := part("items")) is not None:
+                value.items = _columnar.read_items(items)
+            if (entries := part("entries")) is not None:
+                value.ledger.entries = _columnar.read_entries(entries, item_ids=[it.id for it in value.items])
+        elif isinstance(value, ThemeReport) and (assignments := part("assignments")) is not None:
+            value.assignments = _columnar.read_assignments(assignments)
 
     def load_array(self, stage: str, key: str) -> np.ndarray | None:
         p = self._ready(stage, key, "npy")

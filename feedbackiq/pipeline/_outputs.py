@@ -64,12 +64,16 @@ def _write_html(result: Any, vectors: np.ndarray, cfg: RunConfig) -> Path:
     coords: dict[str, tuple[float, float]] = {}
     if report.feedback is not None and len(report.feedback.items):
         # ``vectors`` has one row per distinct text (the embed stage): items with the same words
-        # share a point.
+        # share a point. Positions only for the items the map draws (an even sample of at most
+        # MAX_MAP_POINTS): a million positions were a few hundred MB for 4,000 dots.
         from feedbackiq.pipeline._stages import distinct_texts
+        from feedbackiq.report import map_sample
 
+        drawn = {a.item_id for a in map_sample(report.assignments)}
         row = {t: i for i, t in enumerate(distinct_texts(report.feedback))}
-        xy = project_2d(np.asarray(vectors, dtype=np.float32)).tolist()
-        coords = {it.id: tuple(xy[row[it.text]]) for it in report.feedback.items}
+        xy = project_2d(np.asarray(vectors, dtype=np.float32))
+        coords = {it.id: (float(xy[row[it.text], 0]), float(xy[row[it.text], 1]))
+                  for it in report.feedback.items if it.id in drawn}
     scores = result.scores
     return write_html_report(
         result.run_dir / "report.html", report=report, personas=result.personas, translations=result.translations,

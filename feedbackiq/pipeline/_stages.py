@@ -99,7 +99,8 @@ class PrecomputedEmbedder(Embedder):
         self.model_id = model_id
         self.precomputed = True   # find_themes(engine="ray") looks these up here, never re-embeds them on the cluster
         self.dim = int(vectors.shape[1]) if vectors.ndim == 2 else 0
-        self.batch_size = max(1, len(texts))
+        # Blocks, not one batch: Embedder.embed fills one array, so the vectors are not copied twice.
+        self.batch_size = max(1, min(len(texts), 65_536))
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         try:

@@ -49,14 +49,31 @@ def _persona(p: Persona, languages: dict[str, str]) -> str:
             + f"<h4>In their words</h4>{_quotes(p.quotes, languages)}{drafted}</article>")
 
 
-def _languages(report: ThemeReport) -> dict[str, str]:
-    return {it.id: it.language for it in report.feedback.items} if report.feedback else {}
+def _languages(report: ThemeReport, drafts: list) -> dict[str, str]:
+    """The language of each item the drafts quote or cite (not of every item: a million is ~100 MB)."""
+    wanted: set[str] = set()
+    for d in drafts:
+        _collect_item_ids(d.model_dump(), wanted)
+    return {it.id: it.language for it in report.feedback.items if it.id in wanted} if report.feedback else {}
+
+
+def _collect_item_ids(value, out: set[str]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "item_id" and isinstance(v, str):
+                out.add(v)
+            else:
+                _collect_item_ids(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _collect_item_ids(v, out)
 
 
 def personas_section(personas: PersonaSet, report: ThemeReport) -> str:
     how = (f"one persona per value of {personas.by}" if personas.by
            else "customers grouped by the needs they voice")
-    cards = "".join(_persona(p, _languages(report)) for p in personas.personas)
+    languages = _languages(report, personas.personas)
+    cards = "".join(_persona(p, languages) for p in personas.personas)
     return section("personas", "Personas",
                    f"Who the customers are ({how}). Numbers are counted from the feedback, quotes are verbatim; "
                    "lift = how much more often this persona voices a need than everyone (2× = twice as often).",
@@ -81,7 +98,7 @@ def _message(m: SegmentMessage, names: dict[int, str], languages: dict[str, str]
 
 def translations_section(translations: list[FeatureTranslation], report: ThemeReport) -> str:
     names = {t.id: t.name for t in report.themes}
-    languages = _languages(report)
+    languages = _languages(report, translations)
     blocks = "".join(
         f'<article class="feature"><h3>{esc(ft.feature.name)}</h3><p class="muted">Engineering description: '
         f'{esc(ft.feature.description)}</p><div class="messages">'

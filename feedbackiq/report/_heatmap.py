@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from feedbackiq.report._html import esc, num, section
-from feedbackiq.themes._describe import voice_of
+from feedbackiq.themes._describe import VoiceSet
 from feedbackiq.types import ThemeReport
 
 __all__ = ["heatmap_section", "MAX_SEGMENT_VALUES"]
@@ -16,10 +16,10 @@ MAX_SEGMENT_VALUES = 12
 
 def _segment_sizes(report: ThemeReport) -> dict[str, dict[str, int]]:
     """Distinct respondents per segment column and value, the denominator of each cell's share."""
-    voices: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    voices: dict[str, dict[str, VoiceSet]] = defaultdict(lambda: defaultdict(VoiceSet))
     for it in report.feedback.items if report.feedback else []:
         for col, value in it.segments.items():
-            voices[col][value].add(voice_of(it))
+            voices[col][value].add(it)
     return {col: {v: len(s) for v, s in vals.items()} for col, vals in voices.items()}
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 from feedbackiq.report._html import esc, num, section
-from feedbackiq.types import ThemeReport
+from feedbackiq.types import Assignment, ThemeReport
 
-__all__ = ["map_section", "MAX_MAP_POINTS", "LEGEND_THEMES"]
+__all__ = ["map_section", "map_sample", "MAX_MAP_POINTS", "LEGEND_THEMES"]
 
 # A browser stays responsive with a few thousand SVG dots (each with a hover text); above that
 # the map shows an even sample of the items, in assignment order so every theme keeps its share.
@@ -25,16 +26,29 @@ def _scale(values: list[float], size: float) -> tuple[float, float]:
     return _PAD - lo * (size - 2 * _PAD) / span, (size - 2 * _PAD) / span
 
 
-def map_section(report: ThemeReport, coords: dict[str, tuple[float, float]], colors: dict[int, str]) -> str:
-    texts = {it.id: it.text for it in report.feedback.items} if report.feedback else {}
+def map_sample(assignments: Sequence[Assignment], max_points: int | None = None) -> list[Assignment]:
+    """The assignments the map draws: every one up to ``max_points`` (default ``MAX_MAP_POINTS``), else an even sample of them in
+    assignment order (every theme keeps its share). Positions are needed for these only.
+
+    >>> from feedbackiq.types import Assignment
+    >>> rows = [Assignment(item_id=str(i), theme_id=0, probability=1.0) for i in range(10)]
+    >>> [a.item_id for a in map_sample(rows, max_points=4)]
+    ['0', '3', '6', '9']
+    """
+    return list(assignments[::max(1, math.ceil(len(assignments) / (max_points or MAX_MAP_POINTS)))])
+
+
+def map_section(report: ThemeReport, coords: Mapping[str, tuple[float, float]], colors: dict[int, str]) -> str:
+    """The map of the items with a position in ``coords``: every item's, or only those of
+    :func:`map_sample` (what ``feedbackiq run`` computes), which draws the same dots."""
     names = {t.id: t.name for t in report.themes}
     if report.other:
         names[report.other.id] = report.other.name
-    placed = [a for a in report.assignments if a.item_id in coords]
-    step = max(1, math.ceil(len(placed) / MAX_MAP_POINTS))
-    shown = placed[::step]
+    shown = map_sample([a for a in report.assignments if a.item_id in coords])
     if not shown:
         return section("map", "Map of the feedback", "No item of this report has a position.", "")
+    wanted = {a.item_id for a in shown}
+    texts = {it.id: it.text for it in report.feedback.items if it.id in wanted} if report.feedback else {}
     xs = [float(coords[a.item_id][0]) for a in shown]
     ys = [float(coords[a.item_id][1]) for a in shown]
     x0, kx = _scale(xs, _W)
@@ -54,7 +68,9 @@ def map_section(report: ThemeReport, coords: dict[str, tuple[float, float]], col
     if report.other:
         entries += (f'<button type="button" class="legend-item" data-theme="-1"><span class="dot" '
                     f'style="background:{colors[-1]}"></span>{esc(report.other.name)}</button>')
-    sample = (f" Showing an even sample of {num(len(shown))} of {num(len(placed))} items." if step > 1 else "")
+    # Of all the report's items: positions may have been computed for the drawn sample only.
+    total = len(report.assignments)
+    sample = f" Showing an even sample of {num(len(shown))} of {num(total)} items." if len(shown) < total else ""
     body = (f'<div class="legend">{entries}</div>'
             f'<svg id="item-map" class="map" viewBox="0 0 {_W} {_H}" role="img" aria-label="map of feedback items">'
             f'{"".join(dots)}</svg>'

@@ -12,7 +12,7 @@ from feedbackiq._errors import EmptyInputError, InputError
 from feedbackiq.embed import Embedder, default_embedder
 from feedbackiq.engine import ENGINES, RayEmbedder
 from feedbackiq.themes._cluster import OTHER, ThemeClusterer, fit_sample_then_assign, nearest_centroid, split_subthemes
-from feedbackiq.themes._describe import describe_theme, keyword_name, rating_scales, voice_of
+from feedbackiq.themes._describe import count_voices, describe_theme, keyword_name, rating_scales
 from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
 from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Theme, ThemeReport
 from feedbackiq.types._base import construct_trusted
@@ -140,7 +140,7 @@ def find_themes(
     tokens = _tokens_per_item(items, inverse)
     first = first_item   # one item per distinct text
     keywords = class_tfidf_keywords([], model.labels_, tokens=[tokens[i] for i in first], weights=per_text)
-    total_voices = len({voice_of(it) for it in items})
+    total_voices = count_voices(items)
     scales = rating_scales(items)
 
     def build(theme_id: int, idx: np.ndarray, kws: list[str], centroid: np.ndarray) -> Theme:

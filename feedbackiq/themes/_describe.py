@@ -14,7 +14,7 @@ import numpy as np
 
 from feedbackiq.types import FeedbackItem, Quote, SourceKind, Theme
 
-__all__ = ["voice_of", "sentiment_of", "representative_quotes", "describe_theme", "keyword_name", "rating_scales"]
+__all__ = ["voice_of", "VoiceSet", "count_voices", "sentiment_of", "representative_quotes", "describe_theme", "keyword_name", "rating_scales"]
 
 _NEG = re.compile(r"\b(terrible|awful|bad|worse|worst|slow|broken|fails?|failed|useless|confusing|expensive|overpriced|"
                   r"can't|cannot|never|hate|annoying|problem|issue|bug|crash\w*|dies|drains?|blurry|missing|lost|waste\w*)\b"
@@ -25,6 +25,49 @@ _POS = re.compile(r"\b(great|love|good|nice|excellent|awesome|smooth|fast|easy|h
 
 def voice_of(item: FeedbackItem) -> str:
     return item.respondent_id or f"item:{item.id}"
+
+
+class VoiceSet:
+    """The distinct voices of some items (:func:`voice_of`'s), without building a string per item.
+
+    Most reviews have no respondent id, so each is its own voice ``"item:<id>"``; a set of those
+    strings was 100 MB at a million reviews. Here such items are kept by their id (a string they
+    already hold) and counted as voices of their own; ``len`` is what ``len({voice_of(it) ...})`` gives.
+
+    >>> from feedbackiq.types import FeedbackItem
+    >>> vs = VoiceSet()
+    >>> for it in [FeedbackItem(id="a", text="x", source="review"), FeedbackItem(id="b", text="y", source="review", respondent_id="u1"),
+    ...            FeedbackItem(id="c", text="z", source="review", respondent_id="u1")]:
+    ...     vs.add(it)
+    >>> len(vs)
+    2
+    """
+
+    __slots__ = ("named", "anonymous")
+
+    def __init__(self) -> None:
+        self.named: set[str] = set()
+        self.anonymous: set[str] = set()
+
+    def add(self, item: FeedbackItem) -> None:
+        if item.respondent_id:
+            self.named.add(item.respondent_id)
+        else:
+            self.anonymous.add(item.id)
+
+    def __len__(self) -> int:
+        n = len(self.named) + len(self.anonymous)
+        if self.anonymous:   # a respondent id spelled like an item's own voice is that voice
+            n -= sum(1 for r in self.named if r.startswith("item:") and r[5:] in self.anonymous)
+        return n
+
+
+def count_voices(items: Sequence[FeedbackItem]) -> int:
+    """``len({voice_of(it) for it in items})``, without a string per item (:class:`VoiceSet`)."""
+    vs = VoiceSet()
+    for it in items:
+        vs.add(it)
+    return len(vs)
 
 
 def sentiment_of(item: FeedbackItem, rating_scale: float | None) -> str:
@@ -92,11 +135,11 @@ def keyword_name(keywords: Sequence[str], n: int = 3) -> str:
 def describe_theme(theme_id: int, members: list[FeedbackItem], X: np.ndarray, centroid: np.ndarray,
                    keywords: list[str], total_voices: int, rating_scales: dict[str, float]) -> Theme:
     """Build a :class:`Theme` from its member items and their embeddings (rows of ``X``)."""
-    voices = {voice_of(it) for it in members}
-    by_segment: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    voices = count_voices(members)
+    by_segment: dict[str, dict[str, VoiceSet]] = defaultdict(lambda: defaultdict(VoiceSet))
     for it in members:
         for col, val in it.segments.items():
-            by_segment[col][val].add(voice_of(it))
+            by_segment[col][val].add(it)
     stars = [it.rating for it in members if it.rating is not None and it.source == SourceKind.REVIEW]
     deals = [it.deal_value for it in members if it.deal_value is not None and it.source == SourceKind.SALES_NOTE]
     quotes_idx = representative_quotes([it.text for it in members], X, centroid)
@@ -107,8 +150,8 @@ def describe_theme(theme_id: int, members: list[FeedbackItem], X: np.ndarray, ce
         quotes=[Quote(item_id=members[i].id, text=members[i].text, source=members[i].source,
                       respondent_id=members[i].respondent_id) for i in quotes_idx],
         size=len(members),
-        respondents=len(voices),
-        respondent_share=len(voices) / total_voices if total_voices else 0.0,
+        respondents=voices,
+        respondent_share=voices / total_voices if total_voices else 0.0,
         by_segment={col: {v: len(s) for v, s in sorted(vals.items())} for col, vals in by_segment.items()},
         by_source=dict(Counter(it.source.value for it in members)),
         by_sentiment=dict(Counter(sentiment_of(it, rating_scales.get(_file_of(it))) for it in members)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feedbackiq._tabular_out import write_csv
+from feedbackiq._tabular_out import write_csv, write_csv_blocks
 from feedbackiq.types import Theme, ThemeReport
 
 __all__ = ["report_to_markdown", "write_theme_report"]
@@ -87,9 +87,21 @@ def write_theme_report(report: ThemeReport, out_dir: str | Path, *, with_feedbac
         paths["json"].write_bytes(type(report).__pydantic_serializer__.to_json(report, indent=1, exclude={"feedback"}))
     paths["markdown"].write_text(report_to_markdown(report), encoding="utf-8")
     write_csv(report.to_pandas(), paths["themes"])
-    assignments = report.assignments_to_pandas()
-    if report.feedback is not None:
-        texts = {it.id: it.text for it in report.feedback.items}
-        assignments["text"] = assignments["item_id"].map(texts)
-    write_csv(assignments, paths["assignments"])
+    write_csv_blocks(_assignment_blocks(report), paths["assignments"])
     return paths
+
+
+def _assignment_blocks(report: ThemeReport, block_rows: int = 100_000):
+    """The assignments with each item's text, a block at a time (a million rows as one table with
+    their texts held a few hundred MB more for a moment)."""
+    items = report.feedback.items if report.feedback is not None else None
+    in_order = items is not None and len(items) == len(report.assignments) and all(
+        a.item_id == it.id for a, it in zip(report.assignments, items))
+    texts = None if items is None or in_order else {it.id: it.text for it in items}
+    for start in range(0, max(len(report.assignments), 1), block_rows):
+        df = report.assignments_to_pandas(start, start + block_rows)
+        if in_order:
+            df["text"] = [it.text for it in items[start:start + block_rows]]
+        elif texts is not None:
+            df["text"] = df["item_id"].map(texts)
+        yield df

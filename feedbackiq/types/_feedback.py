@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -110,19 +111,28 @@ class FeedbackSet(_Model):
         Built column by column (not a dict per item): a million items would otherwise hold a
         million dicts at once.
         """
+        return next(self.iter_pandas(block_rows=max(len(self.items), 1)))
+
+    def iter_pandas(self, block_rows: int = 100_000) -> "Iterator[pd.DataFrame]":
+        """:meth:`to_pandas` in blocks of ``block_rows`` rows, every block with the same columns
+        (for writing a million rows without holding them all as one table)."""
         import pandas as pd
 
-        items = self.items
         plain = [f for f in FeedbackItem.model_fields if f not in ("segments", "metadata", "origin")]
-        cols: dict[str, list] = {f: [getattr(it, f) for it in items] for f in plain}
-        cols["source"] = [it.source.value for it in items]
-        for name in self.segment_columns():
-            cols[f"segment:{name}"] = [it.segments.get(name) for it in items]
-        if any(it.origin for it in items):
-            cols["origin_file"] = [it.origin.file if it.origin else None for it in items]
-            cols["origin_row"] = [it.origin.row if it.origin else None for it in items]
-            cols["origin_column"] = [it.origin.column if it.origin else None for it in items]
-        return pd.DataFrame(cols)
+        segment_columns = self.segment_columns()
+        with_origin = any(it.origin for it in self.items)
+        for start in range(0, max(len(self.items), 1), block_rows):
+            items = self.items[start:start + block_rows]
+            cols: dict[str, list] = {f: [getattr(it, f) for it in items] for f in plain}
+            cols["source"] = [it.source.value for it in items]
+            for name in segment_columns:
+                cols[f"segment:{name}"] = [it.segments.get(name) for it in items]
+            if with_origin:
+                cols["origin_file"] = [it.origin.file if it.origin else None for it in items]
+                # Nullable integers: a row number stays "3" in every block, with or without gaps.
+                cols["origin_row"] = pd.array([it.origin.row if it.origin else None for it in items], dtype="Int64")
+                cols["origin_column"] = [it.origin.column if it.origin else None for it in items]
+            yield pd.DataFrame(cols)
 
     def summary(self) -> str:
         """A short human-readable account of the set and its ledger."""

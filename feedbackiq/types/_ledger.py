@@ -81,12 +81,7 @@ class LedgerEntries(Sequence[LedgerEntry]):
     def add(self, file: str, row: int, column: str | None, outcome: str, item_id: str | None,
             reason: SkipReason | None, detail: str | None) -> None:
         """Append one entry from its values (no model is built)."""
-        if outcome == "item":
-            kind = _ITEM
-        elif outcome == "skipped":
-            kind = _SKIPPED_NO_REASON if reason is None else _KIND[SkipReason(reason)]
-        else:
-            raise ValueError(f"outcome must be 'item' or 'skipped', got {outcome!r}")
+        kind = self.kind_code(outcome, reason)
         if detail is not None:
             self._detail[len(self._row)] = detail
         self._file.append(self._name(file))
@@ -101,6 +96,36 @@ class LedgerEntries(Sequence[LedgerEntry]):
     def extend(self, entries: Iterable[LedgerEntry]) -> None:
         for e in entries:
             self.append(e)
+
+    def columns(self) -> tuple[list[str | None], array, array, array, array, list[str | None], dict[int, str]]:
+        """The stored columns, read-only: ``(names, file, row, column, kind, item_id, detail)`` where
+        ``file`` and ``column`` index ``names``, ``kind`` is :meth:`kind_code`'s, and ``detail`` maps
+        an entry's index to its detail (for writing entries without building a model each)."""
+        return self._names, self._file, self._row, self._column, self._kind, self._item_id, self._detail
+
+    @staticmethod
+    def kind_code(outcome: str, reason: SkipReason | None) -> int:
+        """The one-byte code that stores an entry's outcome and reason together."""
+        if outcome == "item":
+            return _ITEM
+        if outcome == "skipped":
+            return _SKIPPED_NO_REASON if reason is None else _KIND[SkipReason(reason)]
+        raise ValueError(f"outcome must be 'item' or 'skipped', got {outcome!r}")
+
+    def extend_columns(self, file: Sequence[str], row: Sequence[int], column: Sequence[str | None],
+                       kind: Sequence[int], item_id: Sequence[str | None], detail: Sequence[str | None]) -> None:
+        """Append entries given column by column, ``kind`` as :meth:`columns` stores it."""
+        if not len(file) == len(row) == len(column) == len(kind) == len(item_id) == len(detail):
+            raise ValueError("ledger columns differ in length")
+        if any(k > len(_REASONS) + 1 for k in kind):
+            raise ValueError("unknown ledger entry kind")
+        offset = len(self._row)
+        self._file.extend(self._name(f) for f in file)
+        self._row.extend(row)
+        self._column.extend(self._name(c) for c in column)
+        self._kind.extend(kind)
+        self._item_id.extend(item_id)
+        self._detail.update((offset + i, d) for i, d in enumerate(detail) if d is not None)
 
     def __len__(self) -> int:
         return len(self._row)
@@ -140,19 +165,22 @@ class LedgerEntries(Sequence[LedgerEntry]):
         """Count of skipped entries by reason."""
         return Counter(_REASONS[k - 2].value for k in self._kind if k >= 2)
 
-    def to_pandas(self) -> "pd.DataFrame":
-        """One row per entry, the columns of :class:`LedgerEntry`, built from the stored columns."""
+    def to_pandas(self, start: int = 0, stop: int | None = None) -> "pd.DataFrame":
+        """One row per entry (of ``start:stop``), the columns of :class:`LedgerEntry`, built from the
+        stored columns."""
         import pandas as pd
 
-        names, kind = self._names, self._kind
+        names = self._names
+        stop = len(self) if stop is None else min(stop, len(self))
+        kind = self._kind[start:stop]
         return pd.DataFrame({
-            "file": [names[i] for i in self._file],
-            "row": list(self._row),
-            "column": [names[i] for i in self._column],
+            "file": [names[i] for i in self._file[start:stop]],
+            "row": list(self._row[start:stop]),
+            "column": [names[i] for i in self._column[start:stop]],
             "outcome": ["item" if k == _ITEM else "skipped" for k in kind],
-            "item_id": self._item_id,
+            "item_id": self._item_id[start:stop],
             "reason": [_REASONS[k - 2].value if k >= 2 else None for k in kind],
-            "detail": [self._detail.get(i) for i in range(len(kind))],
+            "detail": [self._detail.get(i) for i in range(start, max(start, stop))],
         }, columns=list(LedgerEntry.model_fields))
 
     @classmethod

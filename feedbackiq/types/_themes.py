@@ -110,10 +110,18 @@ class ThemeReport(_Model):
         ]
         return pd.DataFrame(rows)
 
-    def assignments_to_pandas(self) -> "pd.DataFrame":
+    def assignments_to_pandas(self, start: int = 0, stop: int | None = None) -> "pd.DataFrame":
+        """One row per assignment (of ``start:stop``), built column by column; ``subtheme_id`` is a
+        nullable integer (``<NA>`` where an item is in no sub-theme)."""
         import pandas as pd
 
-        return pd.DataFrame([a.model_dump() for a in self.assignments])
+        rows = self.assignments[start:stop]
+        return pd.DataFrame({
+            "item_id": pd.array([a.item_id for a in rows], dtype=object),
+            "theme_id": pd.array([a.theme_id for a in rows], dtype="int64"),
+            "probability": pd.array([a.probability for a in rows], dtype="float64"),
+            "subtheme_id": pd.array([a.subtheme_id for a in rows], dtype="Int64"),
+        })
 
     def to_json(self, path: str | Path | None = None) -> str | None:
         """The report as JSON text; with ``path``, written there (UTF-8) and ``None`` returned.
