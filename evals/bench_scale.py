@@ -2,6 +2,7 @@
 
     python evals/bench_scale.py [--sizes 10000 100000 1000000] [--embedder onnx-int8] [--workdir /tmp/feedbackiq-bench-scale]
     python evals/bench_scale.py --run --sizes 1000000     # the whole `feedbackiq run` (no LLM): every output file
+    python evals/bench_scale.py --run --resume --sizes 1000000   # ... and then the same run resumed from its checkpoints
 
 A benchmark: prints numbers, asserts nothing. Each size is first written as a CSV (review id,
 date, rating, country, text; texts are real queries from the public eval sets, each with one word
@@ -76,29 +77,26 @@ def one_size(path: Path, embedder_name: str) -> dict:
             "themes": len(report.themes), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def one_run(path: Path, embedder_name: str) -> dict:
+def one_run(path: Path, embedder_name: str, work: Path, resume: bool) -> dict:
     import os
-    import shutil
-    import tempfile
 
     import feedbackiq as fiq
 
-    work = Path(tempfile.mkdtemp(prefix="bench-run-"))
     os.environ["FEEDBACKIQ_CACHE_DIR"] = str(work / "cache")     # nothing embedded by an earlier run is reused
     for var in ("FEEDBACKIQ_LLM_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         os.environ.pop(var, None)
     from feedbackiq.embed import make_embedder
 
-    make_embedder(embedder_name).embed(["warm up"])   # a first use exports the ONNX model: not the run's time
+    if not resume:
+        make_embedder(embedder_name).embed(["warm up"])   # a first use exports the ONNX model: not the run's time
     config = work / "feedbackiq.toml"
     config.write_text(f'[themes]\nembedding_model = "{embedder_name}"\n', encoding="utf-8")
     t0 = time.perf_counter()
-    result = fiq.run(path, work / "run", config=config)
+    result = fiq.run(path, work / "run", config=config, resume=resume)
     total = time.perf_counter() - t0
     stages = {r.stage: r.seconds for r in result.manifest.stages if r.seconds}
     stages["report+outputs"] = total - sum(stages.values())     # written after the manifest's stage list
     sizes = {p.name: p.stat().st_size for p in (work / "run").iterdir() if p.is_file()}
-    shutil.rmtree(work, ignore_errors=True)
     return {"items": result.manifest.items, "stages": stages, "total_s": total,
             "output_mb": sum(sizes.values()) / 2**20,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -110,29 +108,42 @@ def main() -> None:
     ap.add_argument("--embedder", default="onnx-int8", choices=["onnx-int8", "minilm"])
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/feedbackiq-bench-scale"))
     ap.add_argument("--run", action="store_true", help="measure the whole `feedbackiq run` batch job")
+    ap.add_argument("--resume", action="store_true", help="with --run: run again with --resume and measure that too")
     ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--resume-one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one_run(args.one, args.embedder) if args.run else one_size(args.one, args.embedder)))
+        r = (one_run(args.one, args.embedder, args.work, args.resume_one) if args.run
+             else one_size(args.one, args.embedder))
+        print(json.dumps(r))
         return
     if args.run:
+        import shutil
+        import tempfile
+
         args.workdir.mkdir(parents=True, exist_ok=True)
-        print(f"feedbackiq run, embedder {args.embedder}, no LLM; seconds per stage; each size in a fresh process", flush=True)
+        print(f"feedbackiq run, embedder {args.embedder}, no LLM; seconds per stage; each run in a fresh process"
+              + ("; then --resume in another" if args.resume else ""), flush=True)
         for n in args.sizes:
             path = args.workdir / f"reviews_{n}.csv"
             if not path.exists():
                 write_export(path, n)
-            proc = subprocess.run([sys.executable, __file__, "--run", "--one", str(path), "--embedder", args.embedder],
-                                  capture_output=True, text=True)
-            if proc.returncode:
-                print(f"{n:>8} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}", flush=True)
-                continue
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
-            embed = r["stages"].get("embed", 0.0)
-            stages = "  ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
-            print(f"{r['items']:>8} items: {stages}  | total {r['total_s']:.1f} s, not embedding "
-                  f"{100 * (r['total_s'] - embed) / r['total_s']:.1f}%, outputs {r['output_mb']:.0f} MB, "
-                  f"peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+            work = Path(tempfile.mkdtemp(prefix="bench-run-", dir=args.workdir))
+            for resume in (False, True) if args.resume else (False,):
+                cmd = [sys.executable, __file__, "--run", "--one", str(path), "--embedder", args.embedder,
+                       "--work", str(work)] + (["--resume-one"] if resume else [])
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                if proc.returncode:
+                    print(f"{n:>8} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}", flush=True)
+                    break
+                r = json.loads(proc.stdout.strip().splitlines()[-1])
+                embed = r["stages"].get("embed", 0.0)
+                stages = "  ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
+                print(f"{r['items']:>8} items{' (resumed)' if resume else ''}: {stages}  | total {r['total_s']:.1f} s, "
+                      f"not embedding {100 * (r['total_s'] - embed) / r['total_s']:.1f}%, outputs "
+                      f"{r['output_mb']:.0f} MB, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+            shutil.rmtree(work, ignore_errors=True)
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"embedder {args.embedder}; seconds per stage; each size in a fresh process", flush=True)
