@@ -8,7 +8,7 @@ import pytest
 from feedbackiq import InputError
 from feedbackiq.themes import OTHER, ThemeClusterer
 from feedbackiq.themes import fit_sample_then_assign
-from feedbackiq.themes._cluster import representative_sample
+from feedbackiq.themes._sample import representative_sample
 from tests.test_cluster import blobs, far_from_blobs, purity
 
 PARAMS = dict(reduction="pca", n_components=3, random_state=0)
