@@ -2,7 +2,7 @@
 rest assigned by ``ThemeClusterer.predict`` (``fit_sample_then_assign``, what ``fit`` does above
 ``max_fit_size``), on the union of the English intent sets and on each set alone.
 
-    python evals/sample_fit.py [--seeds 3] [--union-sizes 5000] [--fraction 0.5] [--only union banking77 ...]
+    python evals/sample_fit.py [--seeds 3] [--first-seed 0] [--union-sizes 5000] [--fraction 0.5] [--only union banking77 ...]
     python evals/sample_fit.py --large [--seeds 3] [--large-sizes 20000 10000 5000] [--save runs.npz]
     python evals/sample_fit.py --bench-rows 155000   # time and peak memory only, synthetic vectors
 
@@ -49,20 +49,29 @@ def run(X: np.ndarray, labels: list[str], size: int | None, seed: int, params: d
     from feedbackiq.themes import ThemeClusterer
 
     t0 = time.perf_counter()
-    pred = ThemeClusterer(**{**params, "max_fit_size": size, "random_state": seed}).fit(X).labels_
+    tc = ThemeClusterer(**{**params, "max_fit_size": size, "random_state": seed}).fit(X)
+    pred = tc.labels_
     return {**scores(labels, pred), "themes": len(set(pred[pred >= 0].tolist())),
-            "unassigned": 100 * float((pred < 0).mean()), "seconds": time.perf_counter() - t0}
+            "unassigned": 100 * float((pred < 0).mean()), "seconds": time.perf_counter() - t0,
+            "neighbourhood": neighbourhood(tc)}
 
 
-def compare(name: str, X: np.ndarray, labels: list[str], sizes: list[int], seeds: int, params: dict) -> None:
+def neighbourhood(tc) -> str:
+    """UMAP n_neighbors / HDBSCAN min_samples the fit used (on the sample, after a sample fit)."""
+    nn, ms = getattr(tc, "fitted_neighbourhood_", ("?", "?"))
+    return f"{nn}/{ms}"
+
+
+def compare(name: str, X: np.ndarray, labels: list[str], sizes: list[int], seeds: range, params: dict) -> None:
     n_distinct = len(np.unique(X, axis=0))
     base = None
     for size in [None, *sizes]:
-        runs = [run(X, labels, size, seed, params) for seed in range(seeds)]
-        m = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+        runs = [run(X, labels, size, seed, params) for seed in seeds]
+        m = {k: float(np.mean([r[k] for r in runs])) for k in runs[0] if k != "neighbourhood"}
         sd = "/".join(f"{np.std([r[k] for r in runs]):.1f}" for k in ("acc", "nmi", "ari"))
         diff = "" if base is None else " ".join(f"{m[k] - base[k]:+5.1f}" for k in ("acc", "nmi", "ari"))
-        fitted = "all" if size is None else f"{size} ({100 * size / n_distinct:.0f}%)"
+        fitted = "all" if size is None else (f"{size} ({100 * size / n_distinct:.0f}%), "
+                                             + " ".join(r["neighbourhood"] for r in runs))
         print(f"| {name} | {fitted} | {m['acc']:.1f} | {m['nmi']:.1f} | {m['ari']:.1f} | {m['themes']:.0f} | "
               f"{m['unassigned']:.1f} | {m['seconds']:.1f} | {sd} | {diff} |", flush=True)
         base = base or m
@@ -98,7 +107,7 @@ def large_union(parts=LARGE_UNION, key: str = "minilm") -> tuple[np.ndarray, np.
     return X, np.array(labels), np.array(sets), info
 
 
-def compare_large(sizes: list[int | None], seeds: int, params: dict, save: str | None = None) -> None:
+def compare_large(sizes: list[int | None], seeds: range, params: dict, save: str | None = None) -> None:
     """Fit the large union on everything and on each sample size, several seeds; score it whole and per set."""
     from feedbackiq.themes import ThemeClusterer
 
@@ -106,14 +115,17 @@ def compare_large(sizes: list[int | None], seeds: int, params: dict, save: str |
     print(f"large union: {info}", flush=True)
     preds: dict[tuple, np.ndarray] = {}
     seconds: dict[tuple, float] = {}
+    used: dict[tuple, str] = {}
     for size in [None, *sizes]:
-        for seed in range(seeds):
+        for seed in seeds:
             t0 = time.perf_counter()
             tc = ThemeClusterer(**{**params, "max_fit_size": size, "random_state": seed}).fit(X)
             seconds[size, seed] = time.perf_counter() - t0
             preds[size, seed] = tc.labels_
+            used[size, seed] = neighbourhood(tc)
             print(f"  fitted on {size or 'all'}, seed {seed}: {seconds[size, seed]:.0f} s, {tc.n_themes_} themes, "
-                  f"NMI {scores(y, tc.labels_)['nmi']:.1f}", file=sys.stderr, flush=True)
+                  f"NMI {scores(y, tc.labels_)['nmi']:.1f}, n_neighbors/min_samples {used[size, seed]}",
+                  file=sys.stderr, flush=True)
     if save:
         np.savez_compressed(save, y=y, sets=sets, **{f"{size or 'all'}_{seed}": p for (size, seed), p in preds.items()})
     print("| set | fitted on | ACC | NMI | ARI | themes | unassigned % | s / run | sd ACC/NMI/ARI | sample - all ACC NMI ARI |")
@@ -124,14 +136,15 @@ def compare_large(sizes: list[int | None], seeds: int, params: dict, save: str |
         base = None
         for size in [None, *sizes]:
             runs = []
-            for seed in range(seeds):
+            for seed in seeds:
                 p = preds[size, seed][rows]
                 runs.append({**scores(y[rows], p), "themes": len(set(p[p >= 0].tolist())),
                              "unassigned": 100 * float((p < 0).mean()), "seconds": seconds[size, seed]})
             m = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
             sd = "/".join(f"{np.std([r[k] for r in runs]):.1f}" for k in ("acc", "nmi", "ari"))
             diff = "" if base is None else " ".join(f"{m[k] - base[k]:+5.1f}" for k in ("acc", "nmi", "ari"))
-            fitted = "all" if size is None else f"{size} ({100 * size / info['distinct_vectors']:.0f}%)"
+            fitted = "all" if size is None else (f"{size} ({100 * size / info['distinct_vectors']:.0f}%), "
+                                                 + " ".join(used[size, seed] for seed in seeds))
             print(f"| {name} | {fitted} | {m['acc']:.1f} | {m['nmi']:.1f} | {m['ari']:.1f} | {m['themes']:.0f} | "
                   f"{m['unassigned']:.1f} | {m['seconds']:.0f} | {sd} | {diff} |", flush=True)
             base = base or m
@@ -168,7 +181,8 @@ def bench(n: int, dim: int = 384, k: int = 400) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--seeds", type=int, default=3, help="how many seeds")
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds --first-seed .. --first-seed + --seeds - 1")
     ap.add_argument("--union-sizes", nargs="+", type=int, default=[5000])
     ap.add_argument("--fraction", type=float, default=0.5, help="per set: max_fit_size as a share of its distinct texts")
     ap.add_argument("--only", nargs="+", help="'union' and/or dataset names (default: all)")
@@ -183,8 +197,9 @@ def main() -> None:
     import json
 
     params = json.loads(args.params)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     if args.large:
-        return compare_large(args.large_sizes, args.seeds, params, args.save)
+        return compare_large(args.large_sizes, seeds, params, args.save)
     print("| set | fitted on | ACC | NMI | ARI | themes | unassigned % | s / run | sd ACC/NMI/ARI | sample - all ACC NMI ARI |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|---|")
     if not args.only or "union" in args.only:
@@ -194,14 +209,14 @@ def main() -> None:
             labels += [f"{d}:{v}" for v in y]
             parts.append(cached_embeddings(d, s, "minilm", texts))
         compare(f"union ({sum(map(len, parts))} texts, minilm)", np.vstack(parts), labels, args.union_sizes,
-                args.seeds, params)
+                seeds, params)
     for d, s, key in SETS:
         if args.only and d not in args.only:
             continue
         texts, y = load_labelled(d, s)
         X = cached_embeddings(d, s, key, texts)
         size = round(args.fraction * len(np.unique(X, axis=0)))
-        compare(f"{d}/{s} ({key})", X, y, [size], args.seeds, params)
+        compare(f"{d}/{s} ({key})", X, y, [size], seeds, params)
 
 
 if __name__ == "__main__":
