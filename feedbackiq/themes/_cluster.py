@@ -121,6 +121,9 @@ class ThemeClusterer:
         below which that share of the fitted items lies; after a sample fit, of items outside the
         sample) as one number learned during fit.
     min_cluster_size_ : int
+    fitted_neighbourhood_ : tuple of (int, int or None)
+        UMAP ``n_neighbors`` and HDBSCAN ``min_samples`` the fit used: the constructor's, or after a sample
+        fit possibly scaled to the sample (``feedbackiq.themes._sample``).
 
     Examples
     --------
@@ -199,13 +202,13 @@ class ThemeClusterer:
         n_unique = len(first)
         mcs = self.min_cluster_size or auto_min_cluster_size(n_unique)
         self.min_cluster_size_ = mcs
+        n_neighbors, min_samples = self.fitted_neighbourhood_ = neighbourhood or (self.n_neighbors, self.min_samples)
         if n_unique < max(2 * mcs, 5):
             # Too few distinct texts to find density: one theme holds them all.
             labels_u = np.zeros(n_unique, dtype=int)
             probs_u = np.ones(n_unique)
             self.reduced_ = np.zeros((n, 2))
         else:
-            n_neighbors, min_samples = neighbourhood or (self.n_neighbors, self.min_samples)
             reduced_u = self._reduce(X[first], n_neighbors)
             labels_u, probs_u = self._hdbscan(reduced_u, max(5, min_cluster_size or mcs), min_samples)
             self.reduced_ = reduced_u[inverse]

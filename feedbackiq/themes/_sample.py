@@ -5,7 +5,10 @@ Why each step:
   (misplacing one costs many items) and a uniform random draw of the rest, so that the sample has
   the density of the distinct texts, which is what fitting on everything clusters.
 - The sample is the set at a lower density, so the HDBSCAN theme size keeps the same share of the
-  set and the neighbourhoods shrink with it (:func:`sample_neighbourhood`).
+  set. The UMAP and HDBSCAN neighbourhoods shrink with it (:func:`sample_neighbourhood`) only where
+  the themes are small in the sample (:func:`typical_theme_size` below twice ``n_neighbors``): there
+  the full set's neighbourhoods reach across themes and merge them; where themes are large,
+  shrinking them over-split the themes.
 - Every other row is assigned by ``ThemeClusterer.predict_with_similarity`` (nearest theme
   centroid, "other" below ``other_cutoff_``, learned on rows the fit did not see), a pure function of
   a few fitted arrays: any batch of rows, anywhere (a Ray ``map_batches``), gives the same labels.
@@ -19,7 +22,7 @@ import numpy as np
 
 from feedbackiq.themes._cluster import ThemeClusterer, _centroids, auto_min_cluster_size, unique_rows
 
-__all__ = ["fit_sample_then_assign", "representative_sample", "sample_neighbourhood"]
+__all__ = ["fit_sample_then_assign", "representative_sample", "sample_neighbourhood", "typical_theme_size"]
 
 
 def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weight: np.ndarray | None = None,
@@ -57,8 +60,9 @@ def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weig
     1. Sample ``max_fit_size`` distinct vectors (:func:`representative_sample`, seeded by
        ``random_state``).
     2. Fit everything on those vectors (each weighted by its items): reduction, HDBSCAN
-       (``min_cluster_size`` scaled to keep the same smallest theme share, UMAP ``n_neighbors`` and
-       HDBSCAN ``min_samples`` by :func:`sample_neighbourhood`), the outlier policy and the merges;
+       (``min_cluster_size`` scaled to keep the same smallest theme share; UMAP ``n_neighbors`` and
+       HDBSCAN ``min_samples`` the full set's, or scaled by :func:`sample_neighbourhood` when the
+       themes found with those are small in the sample: :func:`_fit_sample`), the outlier policy and the merges;
        then learn ``other_cutoff_`` on up to ``max(1000, max_fit_size // 4)`` other distinct vectors
        (the ``max_other_share`` cap as the similarity below which that share of unseen items lies).
     3. ``assign`` the other rows, ``block_rows`` at a time.
@@ -103,9 +107,8 @@ def _fit_sample_then_assign(clusterer, X, weight, groups, assign, block_rows, di
     fitted = at[inverse] >= 0
     mcs = clusterer.min_cluster_size or auto_min_cluster_size(n_unique)
     # The same smallest theme share in the sample as in the whole set.
-    clusterer._fit_all(X_fit, per_vector[sample], None if groups is None else groups[first[sample]],
-                       max(5, round(mcs * size / n_unique)),
-                       sample_neighbourhood(clusterer.n_neighbors, clusterer.min_samples, size / n_unique))
+    _fit_sample(clusterer, X_fit, per_vector[sample], None if groups is None else groups[first[sample]],
+                max(5, round(mcs * size / n_unique)), size / n_unique)
     clusterer.min_cluster_size_ = mcs
     if len(calibration):
         clusterer.other_cutoff_ = clusterer._other_cutoff(X_cal, per_vector[calibration])
@@ -127,6 +130,54 @@ def _fit_sample_then_assign(clusterer, X, weight, groups, assign, block_rows, di
     clusterer.reduced_, clusterer.fitted_mask_ = reduced, fitted
     clusterer.centroids_ = _centroids(X, labels, clusterer.n_themes_, weight)
     return clusterer
+
+
+def _fit_sample(clusterer: ThemeClusterer, X: np.ndarray, weight: np.ndarray, groups: np.ndarray | None,
+                min_cluster_size: int, share: float) -> None:
+    """Fit ``clusterer`` on the sample ``X`` (``share`` of the distinct vectors), choosing the neighbourhoods.
+
+    First with the full set's UMAP ``n_neighbors`` and HDBSCAN ``min_samples``. When the themes found
+    are small for them (:func:`typical_theme_size` below twice ``n_neighbors`` sample vectors: the
+    neighbourhoods reach across themes), fitted again with the neighbourhoods scaled to the sample's
+    density (:func:`sample_neighbourhood`). Always scaling over-split sets whose themes are large in the
+    sample (smp2020 at half its texts, held-out seeds 3-5: 127 themes for 88 fitted on everything, -3.7
+    NMI; scaled only when needed: 101 themes, -1.8) and, on the 33.5k-text eval union, cost more at a
+    10,000 sample (-0.9 NMI, hwu64's rows -2.0; now -0.5 and -0.3); never scaling merged small themes
+    (hwu64 at half its texts: -6.7 NMI). evals/README.md, "Fitting on a sample".
+    ``fitted_neighbourhood_`` records the pair used.
+    """
+    scaled = sample_neighbourhood(clusterer.n_neighbors, clusterer.min_samples, share)
+    clusterer._fit_all(X, weight, groups, min_cluster_size)
+    if scaled != clusterer.fitted_neighbourhood_ and typical_theme_size(clusterer.labels_) < 2 * clusterer.n_neighbors:
+        clusterer._fit_all(X, weight, groups, min_cluster_size, scaled)
+
+
+def typical_theme_size(labels: np.ndarray) -> int:
+    """Rows in the theme of the median row in a theme (the lower median; 0 when no row is in one).
+
+    Unlike the mean theme size, not pulled down by many small themes when most rows are in large ones.
+
+    Parameters
+    ----------
+    labels : ndarray of int
+        Theme per row, ``-1`` for "other" (not counted).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> typical_theme_size(np.array([0, 0, 0, 0, 0, 0, 1, 1, 2, -1, -1]))
+    6
+    >>> typical_theme_size(np.array([0, 1, 2, 3, 3])), typical_theme_size(np.array([-1, -1]))
+    (1, 0)
+    """
+    member = labels[labels >= 0]
+    if not len(member):
+        return 0
+    per_row = np.sort(np.bincount(member)[member])
+    return int(per_row[(len(per_row) - 1) // 2])
 
 
 def sample_neighbourhood(n_neighbors: int, min_samples: int | None, share: float) -> tuple[int, int | None]:
