@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["feedbackiq._lang", "feedbackiq._redact", "feedbackiq._tabular_out", "feedbackiq.ingest._values",
-           "feedbackiq.themes._keywords", "feedbackiq.themes._cluster", "feedbackiq.llm._budget",
+           "feedbackiq.themes._keywords", "feedbackiq.themes._cluster", "feedbackiq.themes._sample",
+           "feedbackiq.llm._budget",
            "feedbackiq.embed._route", "feedbackiq.embed._base", "feedbackiq.pipeline._config",
            "feedbackiq.pipeline._checkpoint", "feedbackiq.cards._metrics", "feedbackiq.cards._markdown",
            "feedbackiq.report._html", "feedbackiq.report._growth", "feedbackiq.report._project", "feedbackiq.report._page",

@@ -8,7 +8,7 @@ import pytest
 from feedbackiq import InputError
 from feedbackiq.themes import OTHER, ThemeClusterer
 from feedbackiq.themes import fit_sample_then_assign
-from feedbackiq.themes._cluster import representative_sample
+from feedbackiq.themes._sample import representative_sample, sample_neighbourhood, typical_theme_size
 from tests.test_cluster import blobs, far_from_blobs, purity
 
 PARAMS = dict(reduction="pca", n_components=3, random_state=0)
@@ -48,7 +48,8 @@ def test_fit_above_max_fit_size_is_fit_on_sample_then_predict_rest(data):
     tc = ThemeClusterer(**PARAMS, max_fit_size=250)
     fit_sample_then_assign(tc, X, assign=assign)
     assert np.array_equal(tc.labels_, sampled.labels_)
-    on_sample = ThemeClusterer(**{**PARAMS, "max_fit_size": None, "min_samples": 2,
+    n_neighbors, min_samples = sampled.fitted_neighbourhood_
+    on_sample = ThemeClusterer(**{**PARAMS, "max_fit_size": None, "n_neighbors": n_neighbors, "min_samples": min_samples,
                                   "min_cluster_size": max(5, round(sampled.min_cluster_size_ * 250 / len(X)))}).fit(X[mask])
     assert np.array_equal(sampled.labels_[mask], on_sample.labels_)
     assert np.allclose(on_sample.centroids_, seen["centroids"], atol=1e-6)
@@ -115,3 +116,34 @@ def test_weighted_sample_keeps_the_heaviest_rows():
     assert np.array_equal(picked, np.sort(picked))
     assert np.array_equal(representative_sample(w, 100, 0), picked)
     assert np.array_equal(representative_sample(np.ones(50), 80, 0), np.arange(50))
+
+
+def test_sample_neighbourhoods_are_scaled_only_when_the_themes_are_small_in_the_sample():
+    # 4 themes of 150: about 60 sampled vectors a theme, more than twice n_neighbors (15), so the
+    # sample is fitted with the full set's neighbourhoods (as at or below max_fit_size).
+    X, _ = blobs(n_per=150, k=4)
+    large = ThemeClusterer(**PARAMS, max_fit_size=300).fit(X)
+    assert large.fitted_neighbourhood_ == (15, 5) != sample_neighbourhood(15, 5, 0.5)
+    assert typical_theme_size(large.labels_[large.fitted_mask_]) >= 30
+    assert ThemeClusterer(**PARAMS).fit(X).fitted_neighbourhood_ == (15, 5)
+    # 40 themes of 16: 8 sampled vectors a theme; HDBSCAN's min_samples of 5 then blurs them, so the
+    # sample is fitted again with the neighbourhoods scaled to its density, and those labels are kept.
+    X, y = blobs(n_per=16, k=40, noise=0.03, seed=3)
+    small = ThemeClusterer(**PARAMS, max_fit_size=320).fit(X)
+    assert small.fitted_neighbourhood_ == sample_neighbourhood(15, 5, 0.5) == (8, 2)
+    mask = small.fitted_mask_
+    by_hand = ThemeClusterer(**{**PARAMS, "max_fit_size": None, "n_neighbors": 8, "min_samples": 2,
+                                "min_cluster_size": max(5, round(small.min_cluster_size_ * 320 / len(X)))}).fit(X[mask])
+    assert np.array_equal(small.labels_[mask], by_hand.labels_)
+    unscaled = ThemeClusterer(**{**PARAMS, "max_fit_size": None,
+                                 "min_cluster_size": max(5, round(small.min_cluster_size_ * 320 / len(X)))}).fit(X[mask])
+    assert typical_theme_size(unscaled.labels_) < 30 and not np.array_equal(unscaled.labels_, by_hand.labels_)
+
+
+def test_typical_theme_size_is_the_theme_of_the_median_member():
+    labels = np.array([0] * 50 + [1] * 5 + [2] * 5 + [3] * 5 + [-1] * 100)
+    assert typical_theme_size(labels) == 50          # most members are in the large theme
+    assert typical_theme_size(np.array([0] * 5 + [1] * 5 + [2] * 50)) == 50
+    assert typical_theme_size(np.array([0] * 30 + [1] * 31)) == 31
+    assert typical_theme_size(np.array([0, 1, 2, 2])) == 1   # the lower median
+    assert typical_theme_size(np.full(4, OTHER)) == 0

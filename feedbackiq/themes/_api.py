@@ -11,9 +11,10 @@ import numpy as np
 from feedbackiq._errors import EmptyInputError, InputError
 from feedbackiq.embed import Embedder, default_embedder
 from feedbackiq.engine import ENGINES, RayEmbedder
-from feedbackiq.themes._cluster import OTHER, ThemeClusterer, fit_sample_then_assign, nearest_centroid, split_subthemes
+from feedbackiq.themes._cluster import OTHER, ThemeClusterer, nearest_centroid, split_subthemes
 from feedbackiq.themes._describe import count_voices, describe_theme, keyword_name, rating_scales
 from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
+from feedbackiq.themes._sample import fit_sample_then_assign
 from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Theme, ThemeReport
 from feedbackiq.types._base import construct_trusted
 

@@ -27,8 +27,8 @@ Why each step:
 - Large sets: above ``max_fit_size`` distinct vectors all of the above is fitted on a sample and
   the other rows are assigned by ``predict`` (nearest centroid, "other" below a cutoff learned from
   the cap), a pure function of a few fitted arrays, so it can run on any batch of rows anywhere
-  (:func:`fit_sample_then_assign`). The sample's UMAP and HDBSCAN neighbourhoods are scaled to its
-  density; quality against fitting everything is measured in evals/README.md.
+  (``fit_sample_then_assign`` in ``feedbackiq.themes._sample``, which says how the sample is fitted;
+  quality against fitting everything is measured in evals/README.md).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import numpy as np
 from feedbackiq._errors import EmptyInputError, InputError
 
 __all__ = ["ThemeClusterer", "auto_min_cluster_size", "split_subthemes", "nearest_centroid", "merge_across_groups",
-           "fit_sample_then_assign", "representative_sample", "unique_rows", "OTHER"]
+           "unique_rows", "OTHER"]
 
 OTHER = -1
 
@@ -121,6 +121,9 @@ class ThemeClusterer:
         below which that share of the fitted items lies; after a sample fit, of items outside the
         sample) as one number learned during fit.
     min_cluster_size_ : int
+    fitted_neighbourhood_ : tuple of (int, int or None)
+        UMAP ``n_neighbors`` and HDBSCAN ``min_samples`` the fit used: the constructor's, or after a sample
+        fit possibly scaled to the sample (``feedbackiq.themes._sample``).
 
     Examples
     --------
@@ -172,6 +175,8 @@ class ThemeClusterer:
         X, weight, groups = self._validate_fit(X, sample_weight, groups)
         distinct = unique_rows(X)
         if self.max_fit_size is not None and len(distinct[0]) > self.max_fit_size:
+            from feedbackiq.themes._sample import _fit_sample_then_assign
+
             return _fit_sample_then_assign(self, X, weight, groups, self.predict_with_similarity, _CHUNK, distinct)
         return self._fit_all(X, weight, groups, distinct=distinct)
 
@@ -183,13 +188,13 @@ class ThemeClusterer:
         return X, weight, None if groups is None else np.asarray(groups)
 
     def _fit_all(self, X: np.ndarray, weight: np.ndarray | None, groups: np.ndarray | None,
-                 min_cluster_size: int | None = None, scale: float = 1.0,
+                 min_cluster_size: int | None = None, neighbourhood: tuple[int, int | None] | None = None,
                  distinct: tuple[np.ndarray, np.ndarray] | None = None) -> "ThemeClusterer":
         """Reduce, HDBSCAN, outlier policy and merges on every (already validated) row of ``X``.
 
-        ``min_cluster_size`` overrides the HDBSCAN theme size and ``scale`` (the sample's share of
-        the whole set) shrinks the neighbourhoods (:meth:`_scaled`) when ``X`` is a sample; the
-        reported ``min_cluster_size_`` is then set by the caller.
+        When ``X`` is a sample (``feedbackiq.themes._sample``), ``min_cluster_size`` overrides the
+        HDBSCAN theme size and ``neighbourhood`` the UMAP ``n_neighbors`` and HDBSCAN ``min_samples``
+        (default: the constructor's); the reported ``min_cluster_size_`` is then set by the caller.
         """
         n = X.shape[0]
         # Where the distinct rows are (no copy of them); ``fit`` passes what it already found.
@@ -197,13 +202,13 @@ class ThemeClusterer:
         n_unique = len(first)
         mcs = self.min_cluster_size or auto_min_cluster_size(n_unique)
         self.min_cluster_size_ = mcs
+        n_neighbors, min_samples = self.fitted_neighbourhood_ = neighbourhood or (self.n_neighbors, self.min_samples)
         if n_unique < max(2 * mcs, 5):
             # Too few distinct texts to find density: one theme holds them all.
             labels_u = np.zeros(n_unique, dtype=int)
             probs_u = np.ones(n_unique)
             self.reduced_ = np.zeros((n, 2))
         else:
-            n_neighbors, min_samples = self._scaled(scale)
             reduced_u = self._reduce(X[first], n_neighbors)
             labels_u, probs_u = self._hdbscan(reduced_u, max(5, min_cluster_size or mcs), min_samples)
             self.reduced_ = reduced_u[inverse]
@@ -295,21 +300,6 @@ class ThemeClusterer:
         norms = np.linalg.norm(X, axis=1, keepdims=True)
         return X / np.where(norms == 0, 1.0, norms)
 
-    def _scaled(self, scale: float) -> tuple[int, int | None]:
-        """UMAP ``n_neighbors`` and HDBSCAN ``min_samples`` for a sample holding ``scale`` of the texts.
-
-        A sample is the set at a lower density: the 15 nearest neighbours of a point in all texts are
-        about its ``15 * scale`` nearest in the sample. Keeping 15 and 5 on a 47% sample of the eval
-        union found fewer themes (207 vs 212) and cost 1.3 NMI points; scaled: 237 themes, -0.1 NMI
-        (evals/README.md). Floors (5 and 2) keep UMAP and HDBSCAN meaningful on small shares.
-        """
-        if scale >= 1.0:
-            return self.n_neighbors, self.min_samples
-        n_neighbors = max(min(5, self.n_neighbors), round(self.n_neighbors * scale))
-        if self.min_samples is None:
-            return n_neighbors, None
-        return n_neighbors, max(min(2, self.min_samples), round(self.min_samples * scale))
-
     def _reduce(self, X: np.ndarray, n_neighbors: int | None = None) -> np.ndarray:
         n, d = X.shape
         k = max(2, min(self.n_components, d, n - 2))
@@ -386,116 +376,6 @@ class ThemeClusterer:
         reassigned[join] = True
         labels[to_other], probs[to_other] = OTHER, 0.0
         return labels, probs, reassigned
-
-
-def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weight: np.ndarray | None = None,
-                           groups: np.ndarray | None = None, assign=None, block_rows: int | None = 65_536) -> ThemeClusterer:
-    """Fit ``clusterer`` on a representative sample of ``X``, then assign every other row with ``assign``.
-
-    What ``ThemeClusterer.fit`` does above ``max_fit_size`` distinct vectors, usable with another
-    assignment step (e.g. a distributed one). Steps:
-
-    1. sample ``max_fit_size`` distinct vectors (:func:`representative_sample`: the rows that stand for
-       the most items first, the rest uniformly at random, seeded by ``random_state``);
-    2. fit everything on those vectors (each weighted by its items): reduction, HDBSCAN
-       (``min_cluster_size`` scaled to keep the same smallest theme share, UMAP ``n_neighbors`` and
-       HDBSCAN ``min_samples`` scaled to the sample's density), the outlier policy and the merges;
-       then learn ``other_cutoff_`` on up to ``max(1000, max_fit_size // 4)`` other distinct vectors
-       (the ``max_other_share`` cap as the similarity below which that share of unseen items lies);
-    3. ``assign(X_block) -> (labels, similarities)`` on the other rows, ``block_rows`` at a time (``None``:
-       all in one call, for a distributed ``assign`` that splits them itself). It
-       must behave like ``clusterer.predict_with_similarity`` (the default), a pure function of the
-       fitted clusterer, which at that point holds only the sample's per-row attributes (small to
-       pickle: mostly ``centroids_``, themes x dim);
-    4. ``centroids_`` recomputed over all rows (so later ``predict`` calls use them), and the per-row
-       attributes set for all rows (``fitted_mask_`` marks the sample; predicted rows get zero
-       ``reduced_`` coordinates and ``reassigned_`` when they joined a theme).
-
-    Deterministic for a given ``random_state`` when ``assign`` is. Returns ``clusterer``, fitted.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> X = np.vstack([rng.normal(c, 0.05, (200, 8)) for c in np.eye(8)[:3]])
-    >>> tc = fit_sample_then_assign(ThemeClusterer(reduction="pca", n_components=3, max_fit_size=300), X)
-    >>> int(tc.fitted_mask_.sum()), tc.n_themes_, len(tc.labels_)
-    (300, 3, 600)
-    """
-    X, weight, groups = clusterer._validate_fit(X, sample_weight, groups)
-    return _fit_sample_then_assign(clusterer, X, weight, groups, assign or clusterer.predict_with_similarity,
-                                   block_rows)
-
-
-def _fit_sample_then_assign(clusterer, X, weight, groups, assign, block_rows, distinct=None):
-    """:func:`fit_sample_then_assign` on validated input (``fit`` validates once: no second copy of X)."""
-    n = len(X)
-    # A row holding each distinct vector (its first), each row's vector.
-    first, inverse = distinct if distinct is not None else unique_rows(X)
-    n_unique = len(first)
-    per_vector = np.bincount(inverse, weights=weight, minlength=n_unique)
-    size = n_unique if clusterer.max_fit_size is None else min(n_unique, clusterer.max_fit_size)
-    sample = representative_sample(per_vector, size, clusterer.random_state)
-    # Rows the fit does not see, to learn the "other" cutoff on: the sampled rows are nearer their
-    # own centroids than new rows are, so a cutoff learned on them put 5-5.5% of the eval union in
-    # "other" instead of the 4% cap.
-    unseen = np.setdiff1d(np.arange(n_unique), sample)
-    calibration = np.random.default_rng([clusterer.random_state, 1]).choice(
-        unseen, size=min(len(unseen), max(1000, size // 4)), replace=False) if len(unseen) else unseen
-    X_fit, X_cal = X[first[sample]], X[first[calibration]]
-    # One row per sampled vector, weighted by its items (so repeated rows and one weighted row fit
-    # alike); its group is that of its first row.
-    at = np.full(n_unique, -1, dtype=np.int64)
-    at[sample] = np.arange(size)
-    fitted = at[inverse] >= 0
-    mcs = clusterer.min_cluster_size or auto_min_cluster_size(n_unique)
-    # The same smallest theme share in the sample as in the whole set.
-    clusterer._fit_all(X_fit, per_vector[sample], None if groups is None else groups[first[sample]],
-                       max(5, round(mcs * size / n_unique)), scale=size / n_unique)
-    clusterer.min_cluster_size_ = mcs
-    if len(calibration):
-        clusterer.other_cutoff_ = clusterer._other_cutoff(X_cal, per_vector[calibration])
-    del X_fit, X_cal
-    labels = np.empty(n, dtype=int)
-    probs = np.empty(n)
-    reassigned = np.zeros(n, dtype=bool)
-    reduced = np.zeros((n, clusterer.reduced_.shape[1]))
-    src = at[inverse[fitted]]
-    labels[fitted], probs[fitted] = clusterer.labels_[src], clusterer.probabilities_[src]
-    reassigned[fitted], reduced[fitted] = clusterer.reassigned_[src], clusterer.reduced_[src]
-    rest = np.where(~fitted)[0]
-    step = block_rows or max(len(rest), 1)
-    for start in range(0, len(rest), step):
-        part = rest[start:start + step]
-        labels[part], probs[part] = assign(X[part])
-    reassigned[rest] = labels[rest] >= 0
-    clusterer.labels_, clusterer.probabilities_, clusterer.reassigned_ = labels, probs, reassigned
-    clusterer.reduced_, clusterer.fitted_mask_ = reduced, fitted
-    clusterer.centroids_ = _centroids(X, labels, clusterer.n_themes_, weight)
-    return clusterer
-
-
-def representative_sample(weight: np.ndarray, size: int, random_state: int = 0) -> np.ndarray:
-    """Sorted indices of ``size`` rows: those standing for the most items first, the rest at random.
-
-    Up to a tenth of the sample goes to the rows with the largest ``weight`` above the median
-    (the texts most items share: misplacing one costs many items); the rest is a uniform random
-    draw, so that the sample has the density of the distinct texts, which is what fitting on
-    everything clusters. With equal weights it is a plain random sample.
-
-    >>> representative_sample(np.array([1, 1, 1, 50, 1, 1, 1, 1, 1, 1]), 10, 0).tolist() == list(range(10))
-    True
-    >>> 3 in representative_sample(np.array([1, 1, 1, 50, 1, 1, 1, 1, 1, 1]), 2, 0)
-    True
-    """
-    n = len(weight)
-    if size >= n:
-        return np.arange(n)
-    heavy = np.where(weight > np.median(weight))[0]
-    heavy = heavy[np.argsort(-weight[heavy], kind="stable")][: max(1, size // 10)]
-    rest = np.setdiff1d(np.arange(n), heavy)
-    rng = np.random.default_rng(random_state)
-    return np.sort(np.concatenate([heavy, rng.choice(rest, size=size - len(heavy), replace=False)]))
 
 
 def merge_across_groups(X: np.ndarray, labels: np.ndarray, groups: np.ndarray, threshold: float,
@@ -647,3 +527,13 @@ def split_subthemes(reduced: np.ndarray, labels: np.ndarray, min_size: int, rand
         if len(set(found[found >= 0].tolist())) >= 2:
             sub[idx] = _relabel_by_size(found)
     return sub
+
+
+def __getattr__(name: str):
+    # The sample-fit path moved to feedbackiq.themes._sample; the old import path keeps working
+    # (imported lazily: _sample imports this module).
+    if name in ("fit_sample_then_assign", "representative_sample"):
+        from feedbackiq.themes import _sample
+
+        return getattr(_sample, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
