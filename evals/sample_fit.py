@@ -3,8 +3,8 @@ rest assigned by ``ThemeClusterer.predict`` (``fit_sample_then_assign``, what ``
 ``max_fit_size``), on the union of the English intent sets and on each set alone.
 
     python evals/sample_fit.py [--seeds 3] [--first-seed 0] [--union-sizes 5000] [--fraction 0.5] [--only union banking77 ...]
-    python evals/sample_fit.py --large [--seeds 3] [--large-sizes 20000 10000 5000] [--save runs.npz]
-    python evals/sample_fit.py --bench-rows 155000   # time and peak memory only, synthetic vectors
+    python evals/sample_fit.py --large [--mixed] [--seeds 3] [--large-sizes 20000 10000 5000] [--save runs.npz]
+    python evals/sample_fit.py --bench-rows 155000 [--bench-centres 400]   # time and peak memory only, synthetic vectors
 
 - union: banking77 + clinc150 with out-of-scope + hwu64 + dstc11 insurance (10,569 texts, 314 labels named
   per set), MiniLM, sample ``--union-sizes``;
@@ -19,7 +19,8 @@ themes, unassigned share and seconds, mean over seeds, and sample minus all.
 samples (``LARGE_UNION``: banking77 train + test, hwu64 all, clinc150 with out-of-scope, dstc11 insurance,
 semeval restaurants; about 33,500 distinct texts, MiniLM). One row per distinct text (its first set and
 label; labels named per set), fitted on everything and with each ``--large-sizes``; scored on the whole
-union and on each set's rows of the same clustering.
+union and on each set's rows of the same clustering. ``--mixed`` adds the Chinese smp2020 + smp2019 domain
+sets (5,312 distinct texts, one label set) and embeds everything with USE (about 38,800 distinct texts).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ UNION = [("banking77", "test"), ("clinc150", "test_with_oos"), ("hwu64", "test")
 # The large union: (dataset, splits), the splits of a dataset sharing its label names.
 LARGE_UNION = [("banking77", ("train", "test")), ("hwu64", ("all",)), ("clinc150", ("test_with_oos",)),
                ("dstc11_insurance", ("insurance_dev",)), ("semeval_restaurants14", ("restaurants14_category",))]
+# --mixed: the same with the Chinese smp2020 + smp2019 domain sets (one taxonomy), all embedded with USE,
+# the model feedbackiq routes a mixed-language set to
+MIXED_UNION = [*LARGE_UNION, ("smp2020_ecdt_zh", ("domain", "smp2019_domain"))]
 SETS = [("banking77", "test", "minilm"), ("clinc150", "test", "minilm"), ("clinc150", "test_with_oos", "minilm"),
         ("dstc11_insurance", "insurance_dev", "minilm"), ("hwu64", "test", "minilm"),
         ("semeval_restaurants14", "restaurants14_category", "minilm"), ("smp2020_ecdt_zh", "domain", "use")]
@@ -107,11 +111,12 @@ def large_union(parts=LARGE_UNION, key: str = "minilm") -> tuple[np.ndarray, np.
     return X, np.array(labels), np.array(sets), info
 
 
-def compare_large(sizes: list[int | None], seeds: range, params: dict, save: str | None = None) -> None:
+def compare_large(sizes: list[int | None], seeds: range, params: dict, save: str | None = None,
+                  parts=LARGE_UNION, key: str = "minilm") -> None:
     """Fit the large union on everything and on each sample size, several seeds; score it whole and per set."""
     from feedbackiq.themes import ThemeClusterer
 
-    X, y, sets, info = large_union()
+    X, y, sets, info = large_union(parts, key)
     print(f"large union: {info}", flush=True)
     preds: dict[tuple, np.ndarray] = {}
     seconds: dict[tuple, float] = {}
@@ -131,7 +136,7 @@ def compare_large(sizes: list[int | None], seeds: range, params: dict, save: str
     print("| set | fitted on | ACC | NMI | ARI | themes | unassigned % | s / run | sd ACC/NMI/ARI | sample - all ACC NMI ARI |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|---|")
     slices = [(f"union ({len(y)} texts, {info['labels']} labels)", np.ones(len(y), dtype=bool))]
-    slices += [(f"{d} slice ({int((sets == d).sum())})", sets == d) for d, _ in LARGE_UNION]
+    slices += [(f"{d} slice ({int((sets == d).sum())})", sets == d) for d, _ in parts]
     for name, rows in slices:
         base = None
         for size in [None, *sizes]:
@@ -171,7 +176,8 @@ def bench(n: int, dim: int = 384, k: int = 400) -> None:
     import pickle
 
     rest = ~tc.fitted_mask_
-    print(f"{n} distinct vectors ({int(weight.sum())} items), fitted on {int(tc.fitted_mask_.sum())}: fit {fit_s:.1f} s, "
+    print(f"{n} distinct vectors ({int(weight.sum())} items, {k} centres), fitted on {int(tc.fitted_mask_.sum())} "
+          f"(n_neighbors/min_samples {neighbourhood(tc)}): fit {fit_s:.1f} s, "
           f"{tc.n_themes_} themes, {100 * (tc.labels_[rest] < 0).mean():.1f}% of the predicted rows in 'other'; "
           f"predict all rows {predict_s:.1f} s ({n / predict_s:,.0f} rows/s); peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (vectors {X.nbytes / 2**20:.0f} MB, "
@@ -188,17 +194,21 @@ def main() -> None:
     ap.add_argument("--only", nargs="+", help="'union' and/or dataset names (default: all)")
     ap.add_argument("--params", default="{}", help="JSON of ThemeClusterer parameters (for tuning)")
     ap.add_argument("--bench-rows", type=int, help="only time fit and predict on this many synthetic vectors")
+    ap.add_argument("--bench-centres", type=int, default=400, help="with --bench-rows: how many centres (themes)")
     ap.add_argument("--large", action="store_true", help="only the large union (the default max_fit_size samples it)")
     ap.add_argument("--large-sizes", nargs="+", type=int, default=[20_000, 10_000, 5_000])
+    ap.add_argument("--mixed", action="store_true", help="with --large: add the Chinese sets, everything embedded with USE")
     ap.add_argument("--save", help="with --large: save labels, sets and every run's predicted themes to this .npz")
     args = ap.parse_args()
     if args.bench_rows:
-        return bench(args.bench_rows)
+        return bench(args.bench_rows, k=args.bench_centres)
     import json
 
     params = json.loads(args.params)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     if args.large:
+        if args.mixed:
+            return compare_large(args.large_sizes, seeds, params, args.save, MIXED_UNION, "use")
         return compare_large(args.large_sizes, seeds, params, args.save)
     print("| set | fitted on | ACC | NMI | ARI | themes | unassigned % | s / run | sd ACC/NMI/ARI | sample - all ACC NMI ARI |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|---|")
