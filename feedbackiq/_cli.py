@@ -223,14 +223,38 @@ def name_with_llm(report, model: str | None, base_url: str | None, language: str
 
 
 def load_run_report(run_dir: Path):
-    """The ThemeReport a `feedbackiq themes` run wrote into ``run_dir``."""
+    """The ThemeReport a `feedbackiq themes` or `feedbackiq run` wrote into ``run_dir``, with its items.
+
+    The items come from the run's ingest checkpoint when it holds the ones the themes were found in
+    (same input hash): Parquet columns read back as compact as ingest made them, where parsing
+    feedback.json builds every item anew (several GB at a million rows). Else from feedback.json.
+    """
     from feedbackiq._errors import CheckpointError
     from feedbackiq.types import ThemeReport
 
     path = run_dir / "themes.json"
     if not path.exists():
         raise CheckpointError(f"{path} not found: run `feedbackiq themes FILE... --out {run_dir}` first")
-    return ThemeReport.from_json(path)
+    report = ThemeReport.model_validate_json(path.read_bytes())
+    if report.feedback is None:
+        report.feedback = _checkpointed_feedback(run_dir, report.input_hash)
+    return report if report.feedback is not None else ThemeReport.from_json(path)
+
+
+def _checkpointed_feedback(run_dir: Path, wanted_hash: str):
+    """The newest ingest checkpoint of ``run_dir`` whose items hash to ``wanted_hash``, or None."""
+    from feedbackiq.pipeline import CheckpointStore
+    from feedbackiq.themes._api import input_hash
+    from feedbackiq.types import FeedbackSet
+
+    store = CheckpointStore(run_dir)
+    found = sorted(store.directory.glob("ingest-*.items.parquet"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for items in found:
+        key = items.name[len("ingest-"):-len(".items.parquet")]   # the store names files by a key's first 16 digits
+        fs = store.load_model("ingest", key, FeedbackSet)
+        if fs is not None and input_hash(fs.items) == wanted_hash:
+            return fs
+    return None
 
 
 def parse_by(by: str | None) -> str | None:

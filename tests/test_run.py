@@ -73,6 +73,18 @@ def test_run_without_llm_writes_every_output_and_manifest(tmp_path):
 
     assert len(pd.read_parquet(out / "assignments.parquet")) == result.report.n_items
 
+    # Commands that reload the run folder (personas, score) read its items from the column checkpoint,
+    # the same items feedback.json holds; without the checkpoint, from feedback.json.
+    from feedbackiq._cli import _checkpointed_feedback, load_run_report
+
+    assert _checkpointed_feedback(out, result.report.input_hash) == result.report.feedback
+    assert _checkpointed_feedback(out, "not the hash") is None
+    from_checkpoint = load_run_report(out)
+    assert from_checkpoint.feedback == result.report.feedback and from_checkpoint.assignments == result.report.assignments
+    for p in (out / ".checkpoints").glob("ingest-*"):
+        p.unlink()
+    assert load_run_report(out).feedback == result.report.feedback
+
 
 def test_changed_parameter_invalidates_exactly_the_downstream_stages(tmp_path):
     out = tmp_path / "run"
