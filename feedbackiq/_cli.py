@@ -248,9 +248,7 @@ def _checkpointed_feedback(run_dir: Path, wanted_hash: str):
     from feedbackiq.types import FeedbackSet
 
     store = CheckpointStore(run_dir)
-    found = sorted(store.directory.glob("ingest-*.items.parquet"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for items in found:
-        key = items.name[len("ingest-"):-len(".items.parquet")]   # the store names files by a key's first 16 digits
+    for key in store.saved_keys("ingest"):
         fs = store.load_model("ingest", key, FeedbackSet)
         if fs is not None and input_hash(fs.items) == wanted_hash:
             return fs

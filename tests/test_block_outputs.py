@@ -46,3 +46,17 @@ def test_item_dates_keep_one_format_across_blocks(tmp_path, monkeypatch):
     paths = _write.write_feedback(fs, tmp_path)
     got = pd.read_csv(paths["items"], encoding="utf-8-sig", dtype=str)["created_at"].tolist()
     assert got == ["2026-03-05 00:00:00", "2026-03-06 00:00:00", "2026-03-07 09:30:00"]
+
+
+def test_assignment_texts_right_whether_or_not_assignments_follow_the_items(tmp_path):
+    from feedbackiq.themes._markdown import write_theme_report
+    from feedbackiq.types import Assignment, FeedbackItem, SourceKind, ThemeReport
+
+    items = [FeedbackItem(id=f"i{k}", text=f"text {k}", source=SourceKind.REVIEW) for k in range(3)]
+    rows = [Assignment(item_id=f"i{k}", theme_id=0, probability=0.5) for k in range(3)]
+    for assignments, in_order in ((rows, True), (rows[::-1], False)):
+        report = ThemeReport(assignments=assignments, feedback=FeedbackSet(items=items))
+        assert report.assignments_in_item_order() is in_order
+        df = pd.read_csv(write_theme_report(report, tmp_path)["assignments"], encoding="utf-8-sig")
+        assert dict(zip(df["item_id"], df["text"])) == {it.id: it.text for it in items}
+    assert ThemeReport(assignments=rows).assignments_in_item_order() is False

@@ -19,7 +19,7 @@ import numpy as np
 from feedbackiq._errors import EmptyInputError, InputError
 from feedbackiq.gtm._vocab import distinctive_words_from_counts
 from feedbackiq.themes._keywords import tokenize
-from feedbackiq.types import Assignment, FeedbackItem, Persona, PersonaNeed, PersonaSet, Quote, SourceKind, ThemeReport
+from feedbackiq.types import FeedbackItem, Persona, PersonaNeed, PersonaSet, Quote, SourceKind, ThemeReport
 
 __all__ = ["draft_personas", "CONFIDENCE_LEVELS"]
 
@@ -82,7 +82,7 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
     if report.feedback is None or not report.feedback.items:
         raise EmptyInputError("the report carries no feedback items; run find_themes on a FeedbackSet first")
     items = report.feedback.items
-    theme = _theme_per_item(items, report.assignments)
+    theme = _theme_per_item(report)
     voices = _Voices(items, theme)
     column = _choose_column(voices, by, min_respondents, max_personas)
     if column is not None:
@@ -103,10 +103,11 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
     return PersonaSet(mode=mode, by=column, personas=personas, input_hash=report.input_hash)
 
 
-def _theme_per_item(items: Sequence[FeedbackItem], assignments: Sequence[Assignment]) -> np.ndarray:
+def _theme_per_item(report: ThemeReport) -> np.ndarray:
     """Each item's theme (-1: none), read in order when the assignments are in item order (as
     ``find_themes`` makes them), else through a lookup by id."""
-    if len(assignments) == len(items) and all(a.item_id == it.id for a, it in zip(assignments, items)):
+    items, assignments = report.feedback.items, report.assignments
+    if report.assignments_in_item_order():
         return np.fromiter((a.theme_id for a in assignments), dtype=np.int64, count=len(items))
     theme_of = {a.item_id: a.theme_id for a in assignments}
     return np.fromiter((theme_of.get(it.id, -1) for it in items), dtype=np.int64, count=len(items))

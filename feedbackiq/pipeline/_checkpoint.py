@@ -93,6 +93,14 @@ class CheckpointStore:
     def path(self, stage: str, key: str, ext: str) -> Path:
         return self.directory / f"{stage}-{key[:16]}.{ext}"
 
+    def saved_keys(self, stage: str) -> list[str]:
+        """Keys (as far as file names keep them) of the finished JSON-format checkpoints of ``stage``,
+        newest first: for a reader that knows what it wants by content, not by its key."""
+        if not self.enabled:
+            return []
+        done = sorted(self.directory.glob(f"{stage}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        return [p.name[len(stage) + 1:-len(".json")] for p in done]
+
     def _ready(self, stage: str, key: str, ext: str) -> Path | None:
         p = self.path(stage, key, ext)
         return p if self.enabled and p.exists() else None

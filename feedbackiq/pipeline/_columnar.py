@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic_core import to_json
 
-from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Origin, SharedSegments, SourceKind
+from feedbackiq.types import Assignment, FeedbackItem, Origin, SharedSegments, SourceKind
 from feedbackiq.types._base import construct_trusted
 from feedbackiq.types._ledger import LedgerEntries
 
@@ -187,15 +187,11 @@ def read_entries(path: Path, item_ids: Sequence[str] | None = None) -> LedgerEnt
     return entries
 
 
-def read_assignments(path: Path, item_ids: Sequence[str] | None = None) -> list[Assignment]:
-    """Assignments written by :func:`write_assignments`. When they are in the order of ``item_ids``
-    (as ``find_themes`` writes them), the id strings are shared with the items."""
+def read_assignments(path: Path) -> list[Assignment]:
+    """Assignments written by :func:`write_assignments`."""
     out: list[Assignment] = []
     for batch in _batches(path, _ASSIGNMENT_SCHEMA):
         ids = batch.column("item_id").to_pylist()
-        start = len(out)
-        if item_ids is not None and ids == list(item_ids[start:start + len(ids)]):
-            ids = item_ids[start:start + len(ids)]
         for item_id, theme, p, sub in zip(ids, batch.column("theme_id").to_pylist(),
                                           batch.column("probability").to_pylist(),
                                           batch.column("subtheme_id").to_pylist()):

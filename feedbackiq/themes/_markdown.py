@@ -95,8 +95,7 @@ def _assignment_blocks(report: ThemeReport, block_rows: int = 100_000):
     """The assignments with each item's text, a block at a time (a million rows as one table with
     their texts held a few hundred MB more for a moment)."""
     items = report.feedback.items if report.feedback is not None else None
-    in_order = items is not None and len(items) == len(report.assignments) and all(
-        a.item_id == it.id for a, it in zip(report.assignments, items))
+    in_order = report.assignments_in_item_order()
     texts = None if items is None or in_order else {it.id: it.text for it in items}
     for start in range(0, max(len(report.assignments), 1), block_rows):
         df = report.assignments_to_pandas(start, start + block_rows)

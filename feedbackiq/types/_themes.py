@@ -85,6 +85,13 @@ class ThemeReport(_Model):
     llm_stats: dict[str, Any] = Field(default_factory=dict)  # naming: themes named/skipped, dropped citations, usage
     feedback: FeedbackSet | None = None
 
+    def assignments_in_item_order(self) -> bool:
+        """Whether ``assignments[i]`` is the assignment of ``feedback.items[i]`` for every item (as
+        ``find_themes`` makes them): readers can then walk both together instead of a lookup by id."""
+        items = self.feedback.items if self.feedback is not None else None
+        return items is not None and len(items) == len(self.assignments) and all(
+            a.item_id == it.id for a, it in zip(self.assignments, items))
+
     def theme(self, theme_id: int) -> Theme:
         for t in self.themes:
             if t.id == theme_id:
