@@ -1,4 +1,6 @@
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ SAMPLES = ROOT / "datasets" / "samples"
 # Set at import, before any fixture of any scope runs: no test may read or fill the user's
 # ~/.cache/feedbackiq (vectors cached there by other runs would make results depend on history).
 os.environ["FEEDBACKIQ_CACHE_DIR"] = tempfile.mkdtemp(prefix="feedbackiq-test-cache-")
+atexit.register(shutil.rmtree, os.environ["FEEDBACKIQ_CACHE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

@@ -44,6 +44,10 @@ class EntryValues(NamedTuple):
 # Rows of one export repeat the same few segment values and dates: items share one read-only
 # segments mapping and one parsed value per distinct input (about 300 bytes a row at 1M rows).
 _CACHE_LIMIT = 100_000
+# Reviews repeat texts too ("Great app!"): each distinct cell is cleaned, judged (non-answer?) and
+# tagged with its language once, and items with the same text share one string. Bounded, so a file
+# of all-different texts does not keep a second copy of them during the read.
+_TEXT_CACHE_LIMIT = 250_000
 
 
 class RowBuilder:
@@ -61,6 +65,8 @@ class RowBuilder:
         self.used_ids = used_ids
         self._segments: dict[tuple, SharedSegments] = {}
         self._parsed: dict[tuple, Any] = {}
+        self._cleaned: dict[str, str] = {}
+        self._judged: dict[str, tuple[bool, str]] = {}
 
     def build(self, row: int, values: list[Any]) -> Iterator[FeedbackItem | EntryValues]:
         if len(values) == 1 and isinstance(values[0], _BadRecord):
@@ -76,16 +82,17 @@ class RowBuilder:
         common = self._common_fields(get, notes)
         voice = common["respondent_id"] or (as_str(get(self.plan.id)) if self.plan.id else None) or _row_hash(values)
         for col in self.plan.text:
-            text = clean_text(get(col))
+            text = self._clean(get(col))
             if self.plan.layout != "survey_wide" and self.plan.title:
-                title = clean_text(get(self.plan.title))
+                title = self._clean(get(self.plan.title))
                 if title and not text.startswith(title):
                     text = f"{title}{_title_sep(title)}{text}" if text else title
             column = col if self.plan.layout == "survey_wide" else None
             if not text:
                 yield self._skip(row, column, SkipReason.EMPTY, None)
                 continue
-            if is_non_answer(text):
+            non_answer, language = self._judge(text)
+            if non_answer:
                 yield self._skip(row, column, SkipReason.NON_ANSWER, text[:80])
                 continue
             question = self.questions.get(col, col) if self.plan.layout == "survey_wide" else None
@@ -101,12 +108,31 @@ class RowBuilder:
             item = construct_trusted(FeedbackItem, _ITEM_FIELDS, {
                 "id": item_id, "text": text, "source": self.plan.source, "question": question,
                 "respondent_id": common["respondent_id"], "segments": common["segments"],
-                "created_at": common["created_at"], "rating": common["rating"], "language": detect_language(text),
+                "created_at": common["created_at"], "rating": common["rating"], "language": language,
                 "deal_value": common["deal_value"], "deal_stage": common["deal_stage"], "metadata": meta,
                 "origin": construct_trusted(Origin, _ORIGIN_FIELDS, {"file": self.file, "row": row, "column": col}),
             })
             yield item
             yield EntryValues(self.file, row, column, "item", item_id, None, "; ".join(notes) or None)
+
+    def _clean(self, raw: Any) -> str:
+        if type(raw) is not str:
+            return clean_text(raw)
+        text = self._cleaned.get(raw)
+        if text is None:
+            text = clean_text(raw)
+            if len(self._cleaned) < _TEXT_CACHE_LIMIT:
+                self._cleaned[raw] = text
+        return text
+
+    def _judge(self, text: str) -> tuple[bool, str]:
+        """(is a non-answer, language) of a cleaned text."""
+        judged = self._judged.get(text)
+        if judged is None:
+            judged = (is_non_answer(text), detect_language(text))
+            if len(self._judged) < _TEXT_CACHE_LIMIT:
+                self._judged[text] = judged
+        return judged
 
     def header_row(self, row: int) -> EntryValues:
         return self._skip(row, None, SkipReason.HEADER_ROW, "survey export header row (question text / import ids)")
@@ -139,8 +165,8 @@ class RowBuilder:
             return value
 
         respondent = as_str(get(p.respondent_id)).strip() or None if p.respondent_id else None
-        segments = self._shared_segments({s: as_str(get(s)).strip() for s in p.segments if as_str(get(s)).strip()})
-        metadata: dict[str, Any] = {m: as_str(get(m)).strip() for m in p.metadata if as_str(get(m)).strip()}
+        segments = self._shared_segments({s: v for s in p.segments if (v := as_str(get(s)).strip())})
+        metadata: dict[str, Any] = {m: v for m in p.metadata if (v := as_str(get(m)).strip())}
         if p.id and as_str(get(p.id)).strip():
             metadata["source_id"] = as_str(get(p.id)).strip()
         if p.title and p.layout == "survey_wide" and as_str(get(p.title)).strip():

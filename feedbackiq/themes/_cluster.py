@@ -313,10 +313,15 @@ class ThemeClusterer:
 
         from umap import UMAP
 
+        from feedbackiq.themes._knn import EXACT_KNN_ROWS, exact_cosine_knn
+
+        n_neighbors = max(2, min(n_neighbors or self.n_neighbors, n - 1))
+        # Exact neighbours where they are cheap: no pynndescent (compiled anew in every process).
+        knn = exact_cosine_knn(X, n_neighbors) if EXACT_KNN_ROWS[0] <= n <= EXACT_KNN_ROWS[1] else (None, None, None)
         with warnings.catch_warnings():  # "n_jobs overridden by random_state" is expected: we want reproducibility
             warnings.simplefilter("ignore")
-            reducer = UMAP(n_neighbors=max(2, min(n_neighbors or self.n_neighbors, n - 1)), n_components=k, min_dist=0.0,
-                           metric="cosine", random_state=self.random_state, init="spectral" if n > 50 else "random")
+            reducer = UMAP(n_neighbors=n_neighbors, n_components=k, min_dist=0.0, metric="cosine",
+                           random_state=self.random_state, init="spectral" if n > 50 else "random", precomputed_knn=knn)
             return reducer.fit_transform(X)
 
     def _hdbscan(self, Z: np.ndarray, mcs: int, min_samples: int | None = None) -> tuple[np.ndarray, np.ndarray]:

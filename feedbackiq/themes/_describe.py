@@ -7,12 +7,12 @@ its own voice), because demand is about how many customers, not how many rows.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 import numpy as np
 
-from feedbackiq.types import FeedbackItem, Quote, SourceKind, Theme
+from feedbackiq.themes._breakdowns import ItemColumns
+from feedbackiq.types import FeedbackItem, Quote, Theme
 
 __all__ = ["voice_of", "VoiceSet", "count_voices", "sentiment_of", "representative_quotes", "describe_theme", "keyword_name", "rating_scales"]
 
@@ -80,23 +80,30 @@ def sentiment_of(item: FeedbackItem, rating_scale: float | None) -> str:
     return "negative" if neg > pos else "positive" if pos > neg else "neutral"
 
 
+SHORT_QUOTE = 12   # characters: shorter answers ("bad") are poor evidence
+
+
 def representative_quotes(texts: Sequence[str], X: np.ndarray, centroid: np.ndarray, k: int = 5,
-                          diversity: float = 0.5, near_duplicate: float = 0.9) -> list[int]:
+                          diversity: float = 0.5, near_duplicate: float = 0.9, short: np.ndarray | None = None) -> list[int]:
     """Indices of up to ``k`` quotes, central AND diverse (maximal marginal relevance).
 
     A candidate too similar (cosine >= ``near_duplicate``) to a chosen quote, or with
-    the same normalised text, is never chosen.
+    the same normalised text, is never chosen. ``short`` (optional) marks the texts shorter than
+    ``SHORT_QUOTE`` characters, when the caller knows it: ``texts`` is then read only for the
+    200 candidates nearest the centroid.
     """
     if len(texts) == 0:
         return []
     rel = X @ centroid
-    norm_text = [re.sub(r"\W+", "", t.lower()) for t in texts]
-    # Very short answers ("bad") are poor evidence; use them only when nothing longer exists.
-    short = np.array([len(t) < 12 for t in texts])
+    # Very short answers are used only when nothing longer exists.
+    if short is None:
+        short = np.fromiter((len(t) < SHORT_QUOTE for t in texts), dtype=bool, count=len(texts))
     order_pool = np.where(~short)[0] if (~short).sum() >= min(k, 3) else np.arange(len(texts))
     chosen: list[int] = []
     seen_text: set[str] = set()
     pool = list(order_pool[np.argsort(-rel[order_pool], kind="stable")][:200])
+    # Normalised only for the pool (all a pick can come from): a theme can hold a million texts.
+    norm_text = {i: re.sub(r"\W+", "", texts[i].lower()) for i in pool}
     while pool and len(chosen) < k:
         if chosen:
             sim_chosen = (X[pool] @ X[chosen].T).max(axis=1)
@@ -132,34 +139,37 @@ def keyword_name(keywords: Sequence[str], n: int = 3) -> str:
     return " / ".join(picked) if picked else "(no keywords)"
 
 
-def describe_theme(theme_id: int, members: list[FeedbackItem], X: np.ndarray, centroid: np.ndarray,
-                   keywords: list[str], total_voices: int, rating_scales: dict[str, float]) -> Theme:
-    """Build a :class:`Theme` from its member items and their embeddings (rows of ``X``)."""
-    voices = count_voices(members)
-    by_segment: dict[str, dict[str, VoiceSet]] = defaultdict(lambda: defaultdict(VoiceSet))
-    for it in members:
-        for col, val in it.segments.items():
-            by_segment[col][val].add(it)
-    stars = [it.rating for it in members if it.rating is not None and it.source == SourceKind.REVIEW]
-    deals = [it.deal_value for it in members if it.deal_value is not None and it.source == SourceKind.SALES_NOTE]
-    quotes_idx = representative_quotes([it.text for it in members], X, centroid)
+def describe_theme(theme_id: int, idx: np.ndarray, columns: ItemColumns, X: np.ndarray, centroid: np.ndarray,
+                   keywords: list[str], total_voices: int) -> Theme:
+    """Build a :class:`Theme` from its items (``columns.items[i]`` for ``i`` in ``idx``) and their
+    embeddings (rows of ``X``, in ``idx`` order)."""
+    items = columns.items
+    voices = columns.n_voices(idx)
+    quotes_idx = representative_quotes(_TextsOf(items, idx), X, centroid, short=columns.short_text[idx])
+    quoted = [items[int(idx[i])] for i in quotes_idx]
     return Theme(
         id=theme_id,
         name=keyword_name(keywords),
         keywords=keywords,
-        quotes=[Quote(item_id=members[i].id, text=members[i].text, source=members[i].source,
-                      respondent_id=members[i].respondent_id) for i in quotes_idx],
-        size=len(members),
+        quotes=[Quote(item_id=it.id, text=it.text, source=it.source, respondent_id=it.respondent_id) for it in quoted],
+        size=len(idx),
         respondents=voices,
         respondent_share=voices / total_voices if total_voices else 0.0,
-        by_segment={col: {v: len(s) for v, s in sorted(vals.items())} for col, vals in by_segment.items()},
-        by_source=dict(Counter(it.source.value for it in members)),
-        by_sentiment=dict(Counter(sentiment_of(it, rating_scales.get(_file_of(it))) for it in members)),
-        by_period=dict(sorted(Counter(f"{it.created_at:%Y-%m}" for it in members if it.created_at).items())),
-        by_language=dict(Counter(it.language for it in members)),
-        mean_rating=float(np.mean(stars)) if stars else None,
-        deal_value=float(np.sum(deals)) if deals else None,
+        **columns.breakdowns(idx),
     )
+
+
+class _TextsOf(Sequence):
+    """The texts of ``items[i] for i in idx``, read only when asked (a theme may hold 1M items)."""
+
+    def __init__(self, items: Sequence[FeedbackItem], idx: np.ndarray) -> None:
+        self.items, self.idx = items, idx
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+    def __getitem__(self, i):
+        return self.items[int(self.idx[i])].text
 
 
 def _file_of(item: FeedbackItem) -> str:

@@ -84,9 +84,11 @@ class LedgerEntries(Sequence[LedgerEntry]):
         kind = self.kind_code(outcome, reason)
         if detail is not None:
             self._detail[len(self._row)] = detail
-        self._file.append(self._name(file))
+        index = self._name_index   # looked up inline: a million rows call this once each
+        f, c = index.get(file), index.get(column)
+        self._file.append(self._name(file) if f is None else f)
         self._row.append(row)
-        self._column.append(self._name(column))
+        self._column.append(self._name(column) if c is None else c)
         self._kind.append(kind)
         self._item_id.append(item_id)
 
