@@ -92,3 +92,15 @@ def test_empty_selection_has_no_breakdowns():
     got = ItemColumns.from_items(items, rating_scales(items)).breakdowns(np.array([], dtype=int))
     assert got == {"by_segment": {}, "by_source": {}, "by_sentiment": {}, "by_period": {}, "by_language": {},
                    "mean_rating": None, "deal_value": None}
+
+
+def test_quote_candidates_equal_a_stable_full_sort():
+    from feedbackiq.themes._describe import _nearest
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n = int(rng.integers(1, 3000))
+        rel = rng.integers(0, 20, size=n).astype(float) if trial % 2 else rng.normal(size=n)   # many ties / none
+        rows = np.sort(rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False))
+        k = int(rng.integers(1, 300))
+        assert _nearest(rows, rel, k) == rows[np.argsort(-rel[rows], kind="stable")][:k].tolist()

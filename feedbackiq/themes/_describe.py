@@ -101,7 +101,7 @@ def representative_quotes(texts: Sequence[str], X: np.ndarray, centroid: np.ndar
     order_pool = np.where(~short)[0] if (~short).sum() >= min(k, 3) else np.arange(len(texts))
     chosen: list[int] = []
     seen_text: set[str] = set()
-    pool = list(order_pool[np.argsort(-rel[order_pool], kind="stable")][:200])
+    pool = _nearest(order_pool, rel, 200)
     # Normalised only for the pool (all a pick can come from): a theme can hold a million texts.
     norm_text = {i: re.sub(r"\W+", "", texts[i].lower()) for i in pool}
     while pool and len(chosen) < k:
@@ -125,6 +125,17 @@ def representative_quotes(texts: Sequence[str], X: np.ndarray, centroid: np.ndar
         seen_text.add(norm_text[pick])
         pool.remove(pick)
     return chosen
+
+
+def _nearest(rows: np.ndarray, rel: np.ndarray, k: int) -> list[int]:
+    """The ``k`` of ``rows`` (ascending) with the highest ``rel``, highest first, ties in row order:
+    ``rows[np.argsort(-rel[rows], kind="stable")][:k]`` without sorting a million-item theme."""
+    r = -rel[rows]
+    if len(rows) > 2 * k:
+        kth = np.partition(r, k - 1)[k - 1]
+        keep = r <= kth            # every tie at the k-th value stays, so the stable order is the same
+        rows, r = rows[keep], r[keep]
+    return rows[np.argsort(r, kind="stable")][:k].tolist()
 
 
 def keyword_name(keywords: Sequence[str], n: int = 3) -> str:
