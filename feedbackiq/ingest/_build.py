@@ -48,6 +48,7 @@ _CACHE_LIMIT = 100_000
 # tagged with its language once, and items with the same text share one string. Bounded, so a file
 # of all-different texts does not keep a second copy of them during the read.
 _TEXT_CACHE_LIMIT = 250_000
+_MISSING = object()
 
 
 class RowBuilder:
@@ -77,9 +78,11 @@ class RowBuilder:
                              f"row has {len(values)} fields but the header has {len(self.header)}; "
                              "a delimiter or quote is probably missing")
             return
+        if len(values) < len(self.header):   # short rows: the missing cells are empty
+            values = [*values, *[None] * (len(self.header) - len(values))]
         get = self._getter(values)
         notes: list[str] = []
-        common = self._common_fields(get, notes)
+        common = self._common_fields(values, notes)
         voice = common["respondent_id"] or (as_str(get(self.plan.id)) if self.plan.id else None) or _row_hash(values)
         for col in self.plan.text:
             text = self._clean(get(col))
@@ -138,47 +141,55 @@ class RowBuilder:
         return self._skip(row, None, SkipReason.HEADER_ROW, "survey export header row (question text / import ids)")
 
     def _getter(self, values: list[Any]) -> Callable[[str | None], Any]:
+        index = self.index
+
         def get(col: str | None) -> Any:
-            if col is None:
-                return None
-            i = self.index[col]
-            return values[i] if i < len(values) else None
+            return None if col is None else values[index[col]]
         return get
 
-    def _common_fields(self, get: Callable[[str | None], Any], notes: list[str]) -> dict[str, Any]:
-        p = self.plan
+    def _parse(self, col: str | None, raw: Any, fn: Callable[[Any], Any], notes: list[str]) -> Any:
+        """``fn(raw)``, once per distinct cell; a bad value is noted (the row keeps its text)."""
+        if col is None:
+            return None
+        key = (col, raw) if type(raw) in (str, int, float) else None
+        if key is not None:
+            value = self._parsed.get(key, _MISSING)
+            if value is not _MISSING:
+                return value
+        try:
+            value = fn(raw)
+        except ValueError as exc:  # keep the text; note the bad value instead of dropping the row
+            notes.append(f"{col}: {exc}")
+            return None
+        if key is not None and len(self._parsed) < _CACHE_LIMIT:
+            self._parsed[key] = value
+        return value
 
-        def parsed(col: str | None, fn: Callable[[Any], Any]) -> Any:
-            if col is None:
-                return None
-            raw = get(col)
-            key = (col, raw) if type(raw) in (str, int, float) else None
-            if key is not None and key in self._parsed:
-                return self._parsed[key]
-            try:
-                value = fn(raw)
-            except ValueError as exc:  # keep the text; note the bad value instead of dropping the row
-                notes.append(f"{col}: {exc}")
-                return None
-            if key is not None and len(self._parsed) < _CACHE_LIMIT:
-                self._parsed[key] = value
-            return value
+    def _common_fields(self, values: list[Any], notes: list[str]) -> dict[str, Any]:
+        """Fields every item of the row shares; ``values`` holds a cell for every header column.
 
-        respondent = as_str(get(p.respondent_id)).strip() or None if p.respondent_id else None
-        segments = self._shared_segments({s: v for s in p.segments if (v := as_str(get(s)).strip())})
-        metadata: dict[str, Any] = {m: v for m in p.metadata if (v := as_str(get(m)).strip())}
-        if p.id and as_str(get(p.id)).strip():
-            metadata["source_id"] = as_str(get(p.id)).strip()
-        if p.title and p.layout == "survey_wide" and as_str(get(p.title)).strip():
-            metadata["title"] = as_str(get(p.title)).strip()
+        Cells are read by index (``self.index``): at a million rows a getter call per cell showed."""
+        p, at = self.plan, self.index
+
+        def cell(col: str | None) -> str:
+            return as_str(values[at[col]]).strip() if col is not None else ""
+
+        respondent = cell(p.respondent_id) or None
+        segments = self._shared_segments({s: v for s in p.segments if (v := as_str(values[at[s]]).strip())})
+        metadata: dict[str, Any] = {m: v for m in p.metadata if (v := as_str(values[at[m]]).strip())}
+        if source_id := cell(p.id):
+            metadata["source_id"] = source_id
+        if p.layout == "survey_wide" and (title := cell(p.title)):
+            metadata["title"] = title
+        get = self._getter(values)
         return {
             "respondent_id": respondent,
             "segments": segments,
             "metadata": metadata,
-            "created_at": parsed(p.created_at, parse_date),
-            "rating": parsed(p.rating, parse_rating),
-            "deal_value": parsed(p.deal_value, parse_money),
-            "deal_stage": normalize_stage(get(p.deal_stage)) if p.deal_stage else None,
+            "created_at": self._parse(p.created_at, get(p.created_at), parse_date, notes),
+            "rating": self._parse(p.rating, get(p.rating), parse_rating, notes),
+            "deal_value": self._parse(p.deal_value, get(p.deal_value), parse_money, notes),
+            "deal_stage": normalize_stage(values[at[p.deal_stage]]) if p.deal_stage else None,
         }
 
     def _shared_segments(self, segments: dict[str, str]) -> SharedSegments:
