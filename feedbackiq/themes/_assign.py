@@ -8,11 +8,12 @@ alone cost 0.3 / 0.5 / 1.4 NMI against fitting everything at a 20,000 / 10,000 /
 vote of the 15 nearest sampled texts added, +0.1 / -0.1 / -1.0 (banking77's rows -0.9 -> -0.2 at 20,000;
 evals/README.md, "Fitting on a sample").
 
-The vote alone does worse than the centroid (a single text's neighbours are noisy: k = 1 / 5 / 15 cost
-2.0 / 1.3 / 2.0 NMI on the same union where the centroid cost 0.8), so it only adds a bounded term to
-each theme's centroid similarity, and only among the row's nearest centroids (their sampled members
-are where its nearest sampled texts are: the same labels as looking at every sampled text to within
-0.05 NMI, and 135,000 rows against a 20,000-text sample take seconds, not a minute).
+The vote alone does worse than the centroid (a single text's neighbours are noisy: with the full
+fit's labels on a 5,000 sample, k = 1 / 5 / 15 cost 2.0 / 1.3 / 2.0 NMI where the centroid cost 0.8),
+so it only adds a bounded term to each theme's centroid similarity, and only among the row's nearest
+centroids (their sampled members are where its nearest sampled texts are: the same labels as looking
+at every sampled text to within 0.05 NMI, and 135,000 rows against a 20,000-text sample take 2-7 s,
+not 47).
 """
 
 from __future__ import annotations

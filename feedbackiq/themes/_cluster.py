@@ -26,8 +26,8 @@ Why each step:
   and their centroids reach ``cross_group_merge``. Monolingual sets are unaffected.
 - Large sets: above ``max_fit_size`` distinct vectors all of the above is fitted on a sample and
   the other rows are assigned by ``predict`` (nearest centroid corrected by a vote of the nearest
-  sampled texts, "other" below a cutoff learned from the cap), a pure function of a few fitted arrays, so it can run on any batch of rows anywhere
-  (``fit_sample_then_assign`` in ``feedbackiq.themes._sample``, which says how the sample is fitted;
+  sampled texts, "other" below a cutoff learned from the cap), a pure function of a few fitted
+  arrays, so it can run on any batch of rows anywhere (``fit_sample_then_assign`` in ``feedbackiq.themes._sample``, which says how the sample is fitted;
   quality against fitting everything is measured in evals/README.md).
 """
 
