@@ -5,6 +5,7 @@ rest assigned by ``ThemeClusterer.predict`` (``fit_sample_then_assign``, what ``
     python evals/sample_fit.py [--seeds 3] [--first-seed 0] [--union-sizes 5000] [--fraction 0.5] [--only union banking77 ...]
     python evals/sample_fit.py --large [--mixed] [--seeds 3] [--large-sizes 20000 10000 5000] [--save runs.npz]
     python evals/sample_fit.py --bench-rows 155000 [--bench-centres 400]   # time and peak memory only, synthetic vectors
+    python evals/sample_fit.py --bench-assign 135000 [--bench-sample 20000] [--bench-centres 400] [--bench-skew 1]
 
 - union: banking77 + clinc150 with out-of-scope + hwu64 + dstc11 insurance (10,569 texts, 314 labels named
   per set), MiniLM, sample ``--union-sizes``;
@@ -185,6 +186,46 @@ def bench(n: int, dim: int = 384, k: int = 400) -> None:
           f"centroids_ + other_cutoff_ {tc.centroids_.nbytes / 2**20:.2f} MB")
 
 
+def bench_assign(n: int, sample: int = 20_000, k: int = 400, dim: int = 384, skew: float = 0.0) -> None:
+    """Seconds to assign ``n`` rows outside a ``sample``-text fit: the nearest centroid alone (``predict`` before
+    the vote) and with the vote of the nearest sampled texts (``predict`` after a sample fit), in the 65,536-row
+    blocks ``fit`` uses. Synthetic vectors around ``k`` centres, theme sizes ``1 / rank ** skew`` (0: equal);
+    the clusterer's fitted arrays are set directly (no UMAP or HDBSCAN: only the assignment is timed)."""
+    import pickle
+
+    from feedbackiq.themes import ThemeClusterer
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(k, dim)).astype(np.float32)
+    p = 1 / np.arange(1, k + 1) ** skew
+    p /= p.sum()
+
+    def draw(rows: int) -> tuple[np.ndarray, np.ndarray]:
+        theme = rng.choice(k, size=rows, p=p)
+        X = centres[theme] + rng.normal(0, 0.9, (rows, dim)).astype(np.float32)
+        return X / np.linalg.norm(X, axis=1, keepdims=True), theme
+
+    V, labels = draw(sample)
+    X, _ = draw(n)
+    tc = ThemeClusterer()
+    tc.n_themes_ = k
+    tc.centroids_ = np.stack([V[labels == t].mean(axis=0) if (labels == t).any() else centres[t] for t in range(k)])
+    tc.centroids_ /= np.linalg.norm(tc.centroids_, axis=1, keepdims=True)
+    tc.other_cutoff_ = 0.0
+    seconds = {}
+    for name, votes in (("nearest centroid", None), ("centroid + vote", (V, labels))):
+        tc.vote_vectors_, tc.vote_labels_ = votes if votes else (None, None)
+        t0 = time.perf_counter()
+        out = [tc.predict_with_similarity(X[i:i + 65_536])[0] for i in range(0, n, 65_536)]
+        seconds[name] = time.perf_counter() - t0
+        labels_out = np.concatenate(out)
+    changed = float((labels_out != (X @ tc.centroids_.T).argmax(axis=1)).mean())
+    print(f"assign {n} rows x {dim} against a {sample}-text sample ({k} themes, size skew {skew}): "
+          + ", ".join(f"{name} {sec:.2f} s" for name, sec in seconds.items())
+          + f"; the vote changed {100 * changed:.1f}% of the themes; vote arrays pickled "
+          f"{len(pickle.dumps((V, labels))) / 2**20:.1f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3, help="how many seeds")
@@ -195,6 +236,10 @@ def main() -> None:
     ap.add_argument("--params", default="{}", help="JSON of ThemeClusterer parameters (for tuning)")
     ap.add_argument("--bench-rows", type=int, help="only time fit and predict on this many synthetic vectors")
     ap.add_argument("--bench-centres", type=int, default=400, help="with --bench-rows: how many centres (themes)")
+    ap.add_argument("--bench-assign", type=int, help="only time assigning this many synthetic rows against a "
+                    "--bench-sample fit (nearest centroid vs with the vote)")
+    ap.add_argument("--bench-sample", type=int, default=20_000, help="with --bench-assign: sampled texts")
+    ap.add_argument("--bench-skew", type=float, default=0.0, help="with --bench-assign: theme sizes 1 / rank ** skew")
     ap.add_argument("--large", action="store_true", help="only the large union (the default max_fit_size samples it)")
     ap.add_argument("--large-sizes", nargs="+", type=int, default=[20_000, 10_000, 5_000])
     ap.add_argument("--mixed", action="store_true", help="with --large: add the Chinese sets, everything embedded with USE")
@@ -202,6 +247,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.bench_rows:
         return bench(args.bench_rows, k=args.bench_centres)
+    if args.bench_assign:
+        return bench_assign(args.bench_assign, args.bench_sample, args.bench_centres, skew=args.bench_skew)
     import json
 
     params = json.loads(args.params)

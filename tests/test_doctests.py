@@ -12,7 +12,7 @@ MODULES = ["feedbackiq._lang", "feedbackiq._redact", "feedbackiq._tabular_out", 
            "feedbackiq.embed._route", "feedbackiq.embed._base", "feedbackiq.pipeline._config",
            "feedbackiq.pipeline._checkpoint", "feedbackiq.cards._metrics", "feedbackiq.cards._markdown",
            "feedbackiq.report._html", "feedbackiq.report._growth", "feedbackiq.report._project", "feedbackiq.report._page",
-           "feedbackiq.embed._onnx", "feedbackiq.engine._ray"]
+           "feedbackiq.embed._onnx", "feedbackiq.engine._ray", "feedbackiq.themes._assign"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -8,6 +8,7 @@ import pytest
 from feedbackiq import InputError
 from feedbackiq.themes import OTHER, ThemeClusterer
 from feedbackiq.themes import fit_sample_then_assign
+from feedbackiq.themes._assign import centroid_vote
 from feedbackiq.themes._sample import representative_sample, sample_neighbourhood, typical_theme_size
 from tests.test_cluster import blobs, far_from_blobs, purity
 
@@ -42,7 +43,8 @@ def test_fit_above_max_fit_size_is_fit_on_sample_then_predict_rest(data):
     seen = {}
 
     def assign(block):
-        seen.update(cutoff=tc.other_cutoff_, centroids=tc.centroids_.copy())
+        seen.update(cutoff=tc.other_cutoff_, centroids=tc.centroids_.copy(), vote_vectors=tc.vote_vectors_,
+                    vote_labels=tc.vote_labels_)
         return tc.predict_with_similarity(block)
 
     tc = ThemeClusterer(**PARAMS, max_fit_size=250)
@@ -54,6 +56,13 @@ def test_fit_above_max_fit_size_is_fit_on_sample_then_predict_rest(data):
     assert np.array_equal(sampled.labels_[mask], on_sample.labels_)
     assert np.allclose(on_sample.centroids_, seen["centroids"], atol=1e-6)
     on_sample.other_cutoff_ = seen["cutoff"]   # learned on rows outside the sample
+    # ... and the sampled texts in a theme vote (a fit on everything has no vote).
+    assert on_sample.vote_vectors_ is None and tc.vote_vectors_ is not None
+    sampled_rows = X[mask] / np.linalg.norm(X[mask], axis=1, keepdims=True)
+    same = (seen["vote_vectors"] @ sampled_rows.T).argmax(axis=1)   # each voter's row (the sample is in another order)
+    assert np.allclose(seen["vote_vectors"], sampled_rows[same], atol=1e-6) and len(set(same.tolist())) == len(same)
+    assert np.array_equal(seen["vote_labels"], on_sample.labels_[same]) and len(same) == (on_sample.labels_ >= 0).sum()
+    on_sample.vote_vectors_, on_sample.vote_labels_ = seen["vote_vectors"], seen["vote_labels"]
     assert np.array_equal(sampled.labels_[~mask], on_sample.predict(X[~mask]))
     assert (sampled.reassigned_[~mask] == (sampled.labels_[~mask] >= 0)).all()
     # Final centroids are over all rows; the function with the default assignment is what fit does.
@@ -91,6 +100,71 @@ def test_predict_is_batch_independent_and_pickles(data):
     assert np.array_equal(copy.predict(X), whole[0]) and copy.other_cutoff_ == tc.other_cutoff_
     with pytest.raises(InputError):
         tc.predict(X[0])
+
+
+def two_lobe_themes(rng, per=30, noise=0.03):
+    """Theme 0 in two lobes (around x and y), theme 1 around a direction between them and z; rows
+    near the x lobe, leaning towards theme 1: nearer theme 1's centroid than theme 0's."""
+    def around(c, n):
+        v = np.asarray(c, dtype=np.float32) + rng.normal(0, noise, (n, 3)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    vectors = np.vstack([around([1, 0, 0], per), around([0, 1, 0], per), around([1, 0.6, 0.5], 2 * per)])
+    labels = np.repeat([0, 1], 2 * per)
+    centroids = np.vstack([vectors[labels == t].mean(axis=0) for t in (0, 1)])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    return vectors, labels, centroids, around([1, 0.2, 0.1], 50)
+
+
+def test_the_vote_keeps_rows_in_their_lobe_of_a_two_lobe_theme():
+    vectors, labels, centroids, rows = two_lobe_themes(np.random.default_rng(0))
+    nearest = (rows @ centroids.T).argmax(axis=1)
+    assert (nearest == 1).all()                       # the nearest centroid misplaces every row
+    tc = ThemeClusterer(reduction=None)
+    tc.n_themes_, tc.centroids_, tc.other_cutoff_ = 2, centroids, 0.3
+    tc.vote_vectors_, tc.vote_labels_ = None, None     # as after fitting everything: the centroid alone
+    assert (tc.predict(rows) == 1).all()
+    tc.vote_vectors_, tc.vote_labels_ = vectors, labels
+    pred, sim = tc.predict_with_similarity(rows)
+    assert (pred == 0).all()                          # their nearest sampled texts are theme 0's x lobe
+    assert np.allclose(sim, rows @ centroids[0], atol=1e-6)   # the similarity is to the chosen theme
+    # A row in theme 1 stays there, and a row far from both is "other" by its chosen theme's cosine.
+    assert tc.predict([[1, 0.6, 0.5], [0, 0, -1]]).tolist() == [1, OTHER]
+    # Only a near tie is overturned: with no weight on the vote it is the nearest centroid again.
+    assert (centroid_vote(rows, centroids, vectors, labels, weight=0.0)[0] == 1).all()
+
+
+def test_the_vote_is_deterministic_and_independent_of_the_batches():
+    rng = np.random.default_rng(1)
+    vectors, labels, centroids, rows = two_lobe_themes(rng, per=40, noise=0.15)
+    rows = np.vstack([rows, vectors + rng.normal(0, 0.05, vectors.shape).astype(np.float32)])
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    whole = centroid_vote(rows, centroids, vectors, labels)
+    assert np.array_equal(centroid_vote(rows, centroids, vectors, labels)[0], whole[0])
+    assert len(set(whole[0].tolist())) == 2
+    for cut in (1, 13, 99):
+        parts = [centroid_vote(rows[:cut], centroids, vectors, labels), centroid_vote(rows[cut:], centroids, vectors, labels)]
+        assert np.array_equal(np.concatenate([p[0] for p in parts]), whole[0])
+        assert np.allclose(np.concatenate([p[1] for p in parts]), whole[1], atol=1e-6)
+    # Shuffled rows get the same themes; fewer vectors than neighbours and a theme without any are fine.
+    perm = rng.permutation(len(rows))
+    assert np.array_equal(centroid_vote(rows[perm], centroids, vectors, labels)[0], whole[0][perm])
+    few = centroid_vote(rows, centroids, vectors[labels == 1][:3], np.ones(3, dtype=int))
+    assert set(few[0].tolist()) <= {0, 1} and np.isfinite(few[1]).all()
+
+
+def test_sample_fit_assigns_the_rest_with_the_vote_and_a_full_fit_does_not(data):
+    X, _ = data
+    full = ThemeClusterer(**PARAMS).fit(X)
+    assert full.vote_vectors_ is None and full.vote_labels_ is None
+    sampled = ThemeClusterer(**PARAMS, max_fit_size=250).fit(X)
+    fitted = sampled.fitted_mask_
+    assert len(sampled.vote_vectors_) == len(sampled.vote_labels_) <= 250
+    assert sampled.vote_vectors_.dtype == np.float32 and set(sampled.vote_labels_.tolist()) == set(range(sampled.n_themes_))
+    # Every sampled text in a theme votes, once, with its sample-fit theme.
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    member = fitted & (sampled.labels_ >= 0)
+    assert np.allclose(np.sort(sampled.vote_vectors_, axis=0), np.sort(Xn[member], axis=0), atol=1e-6)
 
 
 def test_rows_far_from_every_theme_are_other(data):

@@ -25,9 +25,9 @@ Why each step:
   mostly in another are merged when each is the other's most similar theme across languages
   and their centroids reach ``cross_group_merge``. Monolingual sets are unaffected.
 - Large sets: above ``max_fit_size`` distinct vectors all of the above is fitted on a sample and
-  the other rows are assigned by ``predict`` (nearest centroid, "other" below a cutoff learned from
-  the cap), a pure function of a few fitted arrays, so it can run on any batch of rows anywhere
-  (``fit_sample_then_assign`` in ``feedbackiq.themes._sample``, which says how the sample is fitted;
+  the other rows are assigned by ``predict`` (nearest centroid corrected by a vote of the nearest
+  sampled texts, "other" below a cutoff learned from the cap), a pure function of a few fitted
+  arrays, so it can run on any batch of rows anywhere (``fit_sample_then_assign`` in ``feedbackiq.themes._sample``, which says how the sample is fitted;
   quality against fitting everything is measured in evals/README.md).
 """
 
@@ -120,6 +120,12 @@ class ThemeClusterer:
         outlier policy (``reassign_threshold``, and the ``max_other_share`` cap as the similarity
         below which that share of the fitted items lies; after a sample fit, of items outside the
         sample) as one number learned during fit.
+    vote_vectors_ : ndarray of shape (n_votes, dim) or None
+        After a sample fit, the sampled texts in a theme (unit vectors); their vote corrects the
+        nearest centroid in :meth:`predict` (``feedbackiq.themes._assign``). ``None`` after fitting
+        everything: :meth:`predict` is then the nearest centroid alone.
+    vote_labels_ : ndarray of int, shape (n_votes,), or None
+        The theme of each of ``vote_vectors_``.
     min_cluster_size_ : int
     fitted_neighbourhood_ : tuple of (int, int or None)
         UMAP ``n_neighbors`` and HDBSCAN ``min_samples`` the fit used: the constructor's, or after a sample
@@ -203,6 +209,8 @@ class ThemeClusterer:
         mcs = self.min_cluster_size or auto_min_cluster_size(n_unique)
         self.min_cluster_size_ = mcs
         n_neighbors, min_samples = self.fitted_neighbourhood_ = neighbourhood or (self.n_neighbors, self.min_samples)
+        # Fitted on every row it is given: nothing to vote beyond the centroids (a sample fit sets them after).
+        self.vote_vectors_ = self.vote_labels_ = None
         if n_unique < max(2 * mcs, 5):
             # Too few distinct texts to find density: one theme holds them all.
             labels_u = np.zeros(n_unique, dtype=int)
@@ -225,17 +233,18 @@ class ThemeClusterer:
         return self
 
     def _other_cutoff(self, X: np.ndarray, weight: np.ndarray | None) -> float:
-        """The outlier policy as one similarity: a new row whose best centroid cosine is below it is "other".
+        """The outlier policy as one similarity: a new row whose theme's centroid cosine is below it is "other".
 
         ``reassign_threshold``, lowered to the similarity below which ``max_other_share`` of the
-        fitted items lie (the cap, in items, least similar first), so that predicted rows go to
-        "other" at about the share the cap allows.
+        items of ``X`` lie (the cap, in items, least similar first), so that predicted rows go to
+        "other" at about the share the cap allows. The similarity is the one :meth:`predict` uses
+        (after a sample fit, to the theme the vote chose).
         """
         cutoff = float(self.reassign_threshold)
         if self.n_themes_ == 0:
             return cutoff
         if self.max_other_share is not None:
-            sims = nearest_centroid(X, np.arange(len(X)), self.centroids_)[1].astype(np.float64)
+            sims = self._nearest_theme(X)[1].astype(np.float64)
             order = np.argsort(sims, kind="stable")
             w = np.ones(len(X)) if weight is None else weight[order]
             below = np.searchsorted(np.cumsum(w), self.max_other_share * w.sum(), side="right")
@@ -246,9 +255,23 @@ class ThemeClusterer:
         """Theme of each new row (``-1``: "other"), by the fitted outlier policy.
 
         A row joins its most similar theme centroid (cosine in the original space) when that
-        similarity reaches ``other_cutoff_``, else "other". A pure function of ``centroids_`` and
-        ``other_cutoff_``: rows are independent, so any split into batches (e.g. Ray
-        ``map_batches``) gives the same labels.
+        similarity reaches ``other_cutoff_``, else "other". After a sample fit (``vote_vectors_``
+        set), the similarity to each of the row's few nearest centroids gets a bounded bonus from
+        the vote of its nearest sampled texts (:func:`feedbackiq.themes._assign.centroid_vote`), and
+        the row joins the best-scoring theme when its cosine to that theme's centroid reaches
+        ``other_cutoff_``: a row inside one lobe of a theme whose centroid lies nearer another
+        theme's stays with its lobe. A pure function of ``centroids_``, ``other_cutoff_`` and
+        ``vote_vectors_`` / ``vote_labels_``: rows are independent, so any split into batches
+        (e.g. Ray ``map_batches``) gives the same labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, dim)
+            Embeddings in the fitted space (normalised here).
+
+        Returns
+        -------
+        ndarray of int, shape (n,)
 
         Examples
         --------
@@ -261,13 +284,42 @@ class ThemeClusterer:
         return self.predict_with_similarity(X)[0]
 
     def predict_with_similarity(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`predict` and each row's cosine to its nearest theme centroid (0 for "other")."""
+        """:meth:`predict` and each row's cosine to its theme's centroid (0 for "other").
+
+        Parameters
+        ----------
+        X : array-like of shape (n, dim)
+
+        Returns
+        -------
+        labels : ndarray of int, shape (n,)
+        similarity : ndarray of float64, shape (n,)
+            Without a vote (fitted on everything) the cosine to the nearest centroid; after a sample
+            fit, to the centroid of the theme the vote chose (at most the nearest one's).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.repeat(np.eye(4)[:2], 30, axis=0) + np.random.default_rng(0).normal(0, 0.05, (60, 4))
+        >>> tc = ThemeClusterer(reduction=None, max_fit_size=40).fit(X)   # 40 sampled, 20 predicted
+        >>> labels, sim = tc.predict_with_similarity([[1, 0.1, 0, 0], [0, 0, 1, 0]])
+        >>> labels.tolist() == [tc.labels_[0], -1], bool(sim[0] > 0.9), float(sim[1])
+        (True, True, 0.0)
+        """
         X = self._validate(X)
         if not self.n_themes_:
             return np.full(len(X), OTHER, dtype=int), np.zeros(len(X))
-        best, sim = nearest_centroid(X, np.arange(len(X)), self.centroids_)
+        best, sim = self._nearest_theme(X)
         fits = sim >= self.other_cutoff_
         return np.where(fits, best, OTHER).astype(int), np.where(fits, np.clip(sim, 0.0, 1.0), 0.0).astype(np.float64)
+
+    def _nearest_theme(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each (unit) row's theme before the "other" cutoff, and its cosine to that theme's centroid."""
+        if getattr(self, "vote_vectors_", None) is None:   # also clusterers pickled before the vote existed
+            return nearest_centroid(X, np.arange(len(X)), self.centroids_)
+        from feedbackiq.themes._assign import centroid_vote
+
+        return centroid_vote(X, self.centroids_, self.vote_vectors_, self.vote_labels_)
 
     @staticmethod
     def _validate_weight(sample_weight: np.ndarray | None, n: int) -> np.ndarray | None:

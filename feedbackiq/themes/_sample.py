@@ -10,8 +10,9 @@ Why each step:
   the full set's neighbourhoods reach across themes and merge them; where themes are large,
   shrinking them over-split the themes.
 - Every other row is assigned by ``ThemeClusterer.predict_with_similarity`` (nearest theme
-  centroid, "other" below ``other_cutoff_``, learned on rows the fit did not see), a pure function of
-  a few fitted arrays: any batch of rows, anywhere (a Ray ``map_batches``), gives the same labels.
+  centroid, corrected by the vote of the nearest sampled texts: ``feedbackiq.themes._assign``;
+  "other" below ``other_cutoff_``, learned on rows the fit did not see), a pure function of a few
+  fitted arrays: any batch of rows, anywhere (a Ray ``map_batches``), gives the same labels.
 
 Quality against fitting everything is measured in evals/README.md ("Fitting on a sample").
 """
@@ -45,7 +46,7 @@ def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weig
         ``assign(X_block) -> (labels, similarities)``; default ``clusterer.predict_with_similarity``.
         It must behave like that method, a pure function of the fitted clusterer, which at that
         point holds only the sample's per-row attributes (small to pickle: mostly ``centroids_``,
-        themes x dim).
+        themes x dim, and ``vote_vectors_``, the sampled texts in a theme: 31 MB for 20,000 x 384).
     block_rows : int or None, default 65536
         Rows per ``assign`` call; ``None``: all in one call, for a distributed ``assign`` that splits
         them itself.
@@ -65,7 +66,8 @@ def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weig
        themes found with those are small in the sample: :func:`_fit_sample`), the outlier policy and the merges;
        then learn ``other_cutoff_`` on up to ``max(1000, max_fit_size // 4)`` other distinct vectors
        (the ``max_other_share`` cap as the similarity below which that share of unseen items lies).
-    3. ``assign`` the other rows, ``block_rows`` at a time.
+    3. ``assign`` the other rows, ``block_rows`` at a time (by default the nearest centroid corrected
+       by the vote of the nearest sampled texts, ``vote_vectors_`` and ``vote_labels_``).
     4. ``centroids_`` recomputed over all rows (so later ``predict`` calls use them), and the per-row
        attributes set for all rows (``fitted_mask_`` marks the sample; predicted rows get zero
        ``reduced_`` coordinates and ``reassigned_`` when they joined a theme).
@@ -110,6 +112,11 @@ def _fit_sample_then_assign(clusterer, X, weight, groups, assign, block_rows, di
     _fit_sample(clusterer, X_fit, per_vector[sample], None if groups is None else groups[first[sample]],
                 max(5, round(mcs * size / n_unique)), size / n_unique)
     clusterer.min_cluster_size_ = mcs
+    # The sampled texts in a theme vote for the rows near them (``predict``): one vote per distinct
+    # text, as the fit reads the density of distinct texts. Set before the cutoff, which is learned
+    # with the rule it guards.
+    member = clusterer.labels_ >= 0
+    clusterer.vote_vectors_, clusterer.vote_labels_ = X_fit[member], clusterer.labels_[member].copy()
     if len(calibration):
         clusterer.other_cutoff_ = clusterer._other_cutoff(X_cal, per_vector[calibration])
     del X_fit, X_cal
