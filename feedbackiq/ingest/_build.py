@@ -82,7 +82,7 @@ class RowBuilder:
             values = [*values, *[None] * (len(self.header) - len(values))]
         get = self._getter(values)
         notes: list[str] = []
-        common = self._common_fields(values, notes)
+        common = self._common_fields(get, notes)
         voice = common["respondent_id"] or (as_str(get(self.plan.id)) if self.plan.id else None) or _row_hash(values)
         for col in self.plan.text:
             text = self._clean(get(col))
@@ -165,23 +165,20 @@ class RowBuilder:
             self._parsed[key] = value
         return value
 
-    def _common_fields(self, values: list[Any], notes: list[str]) -> dict[str, Any]:
-        """Fields every item of the row shares; ``values`` holds a cell for every header column.
-
-        Cells are read by index (``self.index``): at a million rows a getter call per cell showed."""
-        p, at = self.plan, self.index
+    def _common_fields(self, get: Callable[[str | None], Any], notes: list[str]) -> dict[str, Any]:
+        """Fields every item of the row shares (``get`` reads a cell of the row by column)."""
+        p = self.plan
 
         def cell(col: str | None) -> str:
-            return as_str(values[at[col]]).strip() if col is not None else ""
+            return as_str(get(col)).strip()
 
         respondent = cell(p.respondent_id) or None
-        segments = self._shared_segments({s: v for s in p.segments if (v := as_str(values[at[s]]).strip())})
-        metadata: dict[str, Any] = {m: v for m in p.metadata if (v := as_str(values[at[m]]).strip())}
+        segments = self._shared_segments({s: v for s in p.segments if (v := cell(s))})
+        metadata: dict[str, Any] = {m: v for m in p.metadata if (v := cell(m))}
         if source_id := cell(p.id):
             metadata["source_id"] = source_id
         if p.layout == "survey_wide" and (title := cell(p.title)):
             metadata["title"] = title
-        get = self._getter(values)
         return {
             "respondent_id": respondent,
             "segments": segments,
@@ -189,7 +186,7 @@ class RowBuilder:
             "created_at": self._parse(p.created_at, get(p.created_at), parse_date, notes),
             "rating": self._parse(p.rating, get(p.rating), parse_rating, notes),
             "deal_value": self._parse(p.deal_value, get(p.deal_value), parse_money, notes),
-            "deal_stage": normalize_stage(values[at[p.deal_stage]]) if p.deal_stage else None,
+            "deal_stage": normalize_stage(get(p.deal_stage)) if p.deal_stage else None,
         }
 
     def _shared_segments(self, segments: dict[str, str]) -> SharedSegments:

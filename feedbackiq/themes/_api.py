@@ -18,12 +18,7 @@ from feedbackiq.themes._cluster import (
     nearest_centroid,
     split_subthemes,
 )
-from feedbackiq.themes._describe import (
-    count_voices,
-    describe_theme,
-    keyword_name,
-    rating_scales,
-)
+from feedbackiq.themes._describe import describe_theme, keyword_name, rating_scales
 from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
 from feedbackiq.themes._sample import fit_sample_then_assign
 from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Theme, ThemeReport
@@ -151,16 +146,14 @@ def find_themes(
 
     tokens = [tokenize(items[i].text) for i in first_item.tolist()]   # per distinct text
     keywords = class_tfidf_keywords([], model.labels_, tokens=tokens, weights=per_text)
-    total_voices = count_voices(items)
     columns = ItemColumns.from_items(items, rating_scales(items), text_row=inverse)
+    total_voices = columns.n_voices(np.arange(len(items)))
 
     def build(theme_id: int, idx: np.ndarray, kws: list[str], centroid: np.ndarray) -> Theme:
         return describe_theme(theme_id, idx, columns, Xu[inverse[idx]], centroid, kws, total_voices)
 
     themes = []
-    by_theme = _members_by_theme(labels)
-    for t in range(model.n_themes_):
-        idx = by_theme[t] if t < len(by_theme) else np.array([], dtype=np.int64)
+    for t, idx in enumerate(_members_by_theme(labels, model.n_themes_)):
         theme = build(t, idx, keywords.get(t, []), model.centroids_[t])
         theme.subthemes = _subthemes(t, idx, sub, tokens, Xu, inverse, build)
         themes.append(theme)
@@ -201,7 +194,7 @@ def _fit(model: ThemeClusterer, X: np.ndarray, weight: np.ndarray, groups: np.nd
 
 def _assign_subthemes(Xu: np.ndarray, inverse: np.ndarray, labels: np.ndarray, sub: np.ndarray,
                       fitted: np.ndarray) -> None:
-    for members in _members_by_theme(labels):
+    for members in _members_by_theme(labels, int(labels.max()) + 1 if len(labels) else 0):
         known = members[fitted[members] & (sub[members] >= 0)]
         todo = members[~fitted[members]]
         if not len(known) or not len(todo):
@@ -211,14 +204,12 @@ def _assign_subthemes(Xu: np.ndarray, inverse: np.ndarray, labels: np.ndarray, s
         sub[todo] = ids[nearest_centroid(Xu, inverse[todo], C)[0]]
 
 
-def _members_by_theme(labels: np.ndarray) -> list[np.ndarray]:
-    """Item indices of theme 0, 1, ... (ascending), grouped once: not a scan of every item per theme
-    (700 themes x 1M items)."""
-    if not len(labels) or labels.max() < 0:
-        return []
+def _members_by_theme(labels: np.ndarray, n_themes: int) -> list[np.ndarray]:
+    """Item indices (ascending) of each theme ``0 .. n_themes - 1``, grouped once: not a scan of every
+    item per theme (700 themes x 1M items)."""
     order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(labels.max() + 2))
-    return [order[bounds[t]:bounds[t + 1]] for t in range(len(bounds) - 1)]
+    bounds = np.searchsorted(labels[order], np.arange(n_themes + 1))
+    return [order[bounds[t]:bounds[t + 1]] for t in range(n_themes)]
 
 
 def _known_language(item: FeedbackItem) -> str:

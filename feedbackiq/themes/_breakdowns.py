@@ -62,6 +62,8 @@ class ItemColumns:
         self.rating = rating
         self.deal_value = deal_value
         self.short_text = short_text
+        # Voice codes run below this (codes of voices merged by the "item:<id>" spelling leave gaps).
+        self._voice_span = int(voice.max()) + 1 if len(voice) else 1
 
     @classmethod
     def from_items(cls, items: Sequence[FeedbackItem], rating_scales: dict[str, float],
@@ -110,12 +112,9 @@ class ItemColumns:
                 if key >= 0:
                     by_text[key] = code
             senti[i] = code
-        # First-seen order of the three names, as a Counter over the items would list them.
-        _, first = np.unique(senti, return_index=True)
-        seen = np.unique(senti)[np.argsort(first)]
-        remap = np.full(3, _NO_CODE)
-        remap[seen] = np.arange(len(seen))
-        sentiment = (remap[senti], [names[s] for s in seen])
+        # Renumbered in first-seen order of the three names, as a Counter over the items lists them.
+        codes, seen = pd.factorize(senti)
+        sentiment = (codes.astype(np.int64, copy=False), [names[s] for s in seen])
         short = np.fromiter((len(it.text) < SHORT_QUOTE for it in items), dtype=bool, count=n)
         return cls(items, voice, segments, source, sentiment, period, language, stars, deal, short)
 
@@ -142,7 +141,7 @@ class ItemColumns:
         }
 
     def _by_segment(self, idx: np.ndarray, voice: np.ndarray) -> dict[str, dict[str, int]]:
-        n_voices = int(self.voice.max()) + 1 if len(self.voice) else 1
+        n_voices = self._voice_span
         found = []
         for col, (codes, values) in self.segments.items():
             sub = codes[idx]

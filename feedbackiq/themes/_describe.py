@@ -14,7 +14,7 @@ import numpy as np
 from feedbackiq.themes._breakdowns import ItemColumns
 from feedbackiq.types import FeedbackItem, Quote, Theme
 
-__all__ = ["voice_of", "VoiceSet", "count_voices", "sentiment_of", "representative_quotes", "describe_theme", "keyword_name", "rating_scales"]
+__all__ = ["voice_of", "VoiceSet", "sentiment_of", "representative_quotes", "describe_theme", "keyword_name", "rating_scales"]
 
 _NEG = re.compile(r"\b(terrible|awful|bad|worse|worst|slow|broken|fails?|failed|useless|confusing|expensive|overpriced|"
                   r"can't|cannot|never|hate|annoying|problem|issue|bug|crash\w*|dies|drains?|blurry|missing|lost|waste\w*)\b"
@@ -60,14 +60,6 @@ class VoiceSet:
         if self.anonymous:   # a respondent id spelled like an item's own voice is that voice
             n -= sum(1 for r in self.named if r.startswith("item:") and r[5:] in self.anonymous)
         return n
-
-
-def count_voices(items: Sequence[FeedbackItem]) -> int:
-    """``len({voice_of(it) for it in items})``, without a string per item (:class:`VoiceSet`)."""
-    vs = VoiceSet()
-    for it in items:
-        vs.add(it)
-    return len(vs)
 
 
 def sentiment_of(item: FeedbackItem, rating_scale: float | None) -> str:
