@@ -366,7 +366,9 @@ class ThemeClusterer:
         from umap import UMAP
 
         from feedbackiq.themes._knn import EXACT_KNN_ROWS, exact_cosine_knn
+        from feedbackiq.themes._numba_cache import cache_umap_kernels
 
+        cache_umap_kernels()   # compiled once per machine, not once per process
         n_neighbors = max(2, min(n_neighbors or self.n_neighbors, n - 1))
         # Exact neighbours where they are cheap: no pynndescent (compiled anew in every process).
         knn = exact_cosine_knn(X, n_neighbors) if EXACT_KNN_ROWS[0] <= n <= EXACT_KNN_ROWS[1] else (None, None, None)
