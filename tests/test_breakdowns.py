@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from feedbackiq.themes._breakdowns import ItemColumns
+from feedbackiq.themes._breakdowns import ItemColumns, segment_voices
 from feedbackiq.themes._describe import VoiceSet, rating_scales, sentiment_of
 from feedbackiq.types import FeedbackItem, Origin, SharedSegments, SourceKind
 
@@ -104,3 +104,16 @@ def test_quote_candidates_equal_a_stable_full_sort():
         rows = np.sort(rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False))
         k = int(rng.integers(1, 300))
         assert _nearest(rows, rel, k) == rows[np.argsort(-rel[rows], kind="stable")][:k].tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_segment_voices_equal_item_by_item_counts(seed):
+    """The report's segment sizes: distinct voices per column and value over the whole set."""
+    items = random_items(500, seed)
+    expected = defaultdict(lambda: defaultdict(VoiceSet))
+    for it in items:
+        for col, val in it.segments.items():
+            expected[col][val].add(it)
+    got = segment_voices(items)
+    assert got == {col: {v: len(s) for v, s in vals.items()} for col, vals in expected.items()}
+    assert segment_voices([]) == {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from feedbackiq.report._html import esc, num, section
-from feedbackiq.themes._describe import VoiceSet
+from feedbackiq.themes._breakdowns import segment_voices
 from feedbackiq.types import ThemeReport
 
 __all__ = ["heatmap_section", "MAX_SEGMENT_VALUES"]
@@ -16,11 +16,7 @@ MAX_SEGMENT_VALUES = 12
 
 def _segment_sizes(report: ThemeReport) -> dict[str, dict[str, int]]:
     """Distinct respondents per segment column and value, the denominator of each cell's share."""
-    voices: dict[str, dict[str, VoiceSet]] = defaultdict(lambda: defaultdict(VoiceSet))
-    for it in report.feedback.items if report.feedback else []:
-        for col, value in it.segments.items():
-            voices[col][value].add(it)
-    return {col: {v: len(s) for v, s in vals.items()} for col, vals in voices.items()}
+    return segment_voices(report.feedback.items) if report.feedback else {}
 
 
 def _table(report: ThemeReport, column: str, sizes: dict[str, int], colors: dict[int, str], hidden: bool) -> str:

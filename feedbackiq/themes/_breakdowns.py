@@ -18,7 +18,7 @@ import pandas as pd
 
 from feedbackiq.types import FeedbackItem, SourceKind
 
-__all__ = ["ItemColumns"]
+__all__ = ["ItemColumns", "segment_voices"]
 
 _NO_CODE = -1
 
@@ -141,20 +141,45 @@ class ItemColumns:
         }
 
     def _by_segment(self, idx: np.ndarray, voice: np.ndarray) -> dict[str, dict[str, int]]:
-        n_voices = self._voice_span
         found = []
         for col, (codes, values) in self.segments.items():
             sub = codes[idx]
             present = sub >= 0
             if not present.any():
                 continue
-            pairs = np.unique(sub[present] * n_voices + voice[present])
-            per_value = np.bincount(pairs // n_voices, minlength=len(values))
             first = int(np.argmax(present))
             found.append(((first, list(self.items[int(idx[first])].segments).index(col)), col,
-                          {values[v]: int(per_value[v]) for v in np.nonzero(per_value)[0]}))
+                          _voices_per_value(sub[present], voice[present], self._voice_span, values)))
         # Columns in the order the items first show them; values sorted.
         return {col: dict(sorted(vals.items())) for _, col, vals in sorted(found, key=lambda f: f[0])}
+
+
+def segment_voices(items: Sequence[FeedbackItem]) -> dict[str, dict[str, int]]:
+    """Distinct voices per segment column and value among all ``items``: what ``by_segment`` counts
+    for a theme, for the whole set (the report's segment sizes). Columns and values in first-seen order.
+
+    >>> from feedbackiq.types import FeedbackItem
+    >>> segment_voices([FeedbackItem(id="a", text="x", source="review", segments={"plan": "pro"}),
+    ...                 FeedbackItem(id="b", text="y", source="review", respondent_id="u1", segments={"plan": "pro"}),
+    ...                 FeedbackItem(id="c", text="z", source="review", respondent_id="u1", segments={"plan": "pro"})])
+    {'plan': {'pro': 2}}
+    """
+    if not items:
+        return {}
+    voice = _voices(items)
+    span = int(voice.max()) + 1
+    out = {}
+    for col, (codes, values) in _segment_columns(items).items():
+        present = codes >= 0
+        out[col] = _voices_per_value(codes[present], voice[present], span, values)
+    return out
+
+
+def _voices_per_value(codes: np.ndarray, voice: np.ndarray, voice_span: int, values: list[str]) -> dict[str, int]:
+    """Distinct voices per value of one segment column (rows that have a value; codes < ``len(values)``)."""
+    pairs = np.unique(codes * voice_span + voice)
+    per_value = np.bincount(pairs // voice_span, minlength=len(values))
+    return {values[v]: int(per_value[v]) for v in np.nonzero(per_value)[0]}
 
 
 def _counts(column: tuple[np.ndarray, list[str]], idx: np.ndarray) -> dict[str, int]:
