@@ -203,3 +203,27 @@ def test_weighted_distinct_rows_equal_repeated_rows(max_fit_size):
         ThemeClusterer().fit(X, sample_weight=counts[:-1])
     with pytest.raises(InputError, match="positive"):
         ThemeClusterer().fit(X, sample_weight=np.zeros(len(X)))
+
+
+@pytest.mark.parametrize("n_epochs, rows, expected", [(None, 120, None), (None, 4_096, 200), (50, 120, 50), (50, 5_000, 50)])
+def test_n_epochs_reaches_umap(monkeypatch, n_epochs, rows, expected):
+    """None: UMAP's own 500 epochs below FAST_LAYOUT_ROWS, 200 from there; a number: that many."""
+    import umap
+
+    seen = []
+
+    class Recorded(Exception):
+        pass
+
+    class Recording(umap.UMAP):
+        def __init__(self, **kwargs):
+            seen.append(kwargs.get("n_epochs", "absent"))
+            raise Recorded   # the layout itself is not what is tested
+
+    monkeypatch.setattr(umap, "UMAP", Recording)
+    X = np.random.default_rng(0).normal(size=(rows, 8)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    tc = ThemeClusterer(n_epochs=n_epochs, random_state=0)
+    with pytest.raises(Recorded):
+        tc._reduce(X)
+    assert seen == [expected] and tc.get_params()["n_epochs"] == n_epochs

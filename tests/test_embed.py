@@ -67,6 +67,28 @@ def test_cache_hits_duplicates_and_processes(tmp_path):
     assert other.inner.seen == ["new"]
 
 
+def test_cache_in_the_old_layout_is_copied_once(tmp_path):
+    """A cache written by the first layout (WITHOUT ROWID table ``vectors``) still serves its vectors."""
+    import hashlib
+    import sqlite3
+
+    vec = np.array([0.6, 0.8, 0.0], dtype=np.float32)
+    old = sqlite3.connect(tmp_path / "embeddings.sqlite")
+    old.execute("CREATE TABLE vectors (model TEXT, key BLOB, vec BLOB, PRIMARY KEY (model, key)) WITHOUT ROWID")
+    old.execute("INSERT INTO vectors VALUES (?, ?, ?)", ("counting-v1", hashlib.sha256(b"cached before").digest(), vec.tobytes()))
+    old.commit()
+    old.close()
+    inner = Counting()
+    c = CachedEmbedder(inner, cache_dir=tmp_path)
+    out = c.embed(["cached before", "new"])
+    assert inner.seen == ["new"] and np.array_equal(out[0], vec)
+    db = sqlite3.connect(tmp_path / "embeddings.sqlite")
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"embeddings"} and db.execute("SELECT count(*) FROM embeddings").fetchone() == (2,)
+    again = CachedEmbedder(Counting(), cache_dir=tmp_path)   # opened again: nothing left to copy
+    assert np.array_equal(again.embed(["new", "cached before"]), out[[1, 0]]) and again.inner.seen == []
+
+
 def test_cache_keys_by_model(tmp_path):
     class Other(Counting):
         model_id = "other-v1"
