@@ -65,23 +65,9 @@ class RowBuilder:
         self.seen = seen
         self.used_ids = used_ids
         self._segments: dict[tuple, SharedSegments] = {}
-        self._segments_of_cells: dict[tuple, SharedSegments] = {}
         self._parsed: dict[tuple, Any] = {}
         self._cleaned: dict[str, str] = {}
         self._judged: dict[str, tuple[bool, str]] = {}
-        # Where each role's cell sits in a row, looked up once instead of once per row and role.
-        at = self._at
-        self._i_id, self._i_respondent, self._i_title = at(plan.id), at(plan.respondent_id), at(plan.title)
-        self._i_segments = [self.index[c] for c in plan.segments]
-        self._text = [(c, self.index[c]) for c in plan.text]
-        self._metadata = [(c, self.index[c]) for c in plan.metadata]
-        self._dated = [(role, col, at(col), fn) for role, col, fn in (
-            ("created_at", plan.created_at, parse_date), ("rating", plan.rating, parse_rating),
-            ("deal_value", plan.deal_value, parse_money))]
-        self._i_stage = at(plan.deal_stage)
-
-    def _at(self, col: str | None) -> int | None:
-        return None if col is None else self.index[col]
 
     def build(self, row: int, values: list[Any]) -> Iterator[FeedbackItem | EntryValues]:
         if len(values) == 1 and isinstance(values[0], _BadRecord):
@@ -94,14 +80,14 @@ class RowBuilder:
             return
         if len(values) < len(self.header):   # short rows: the missing cells are empty
             values = [*values, *[None] * (len(self.header) - len(values))]
+        get = self._getter(values)
         notes: list[str] = []
-        own_id = as_str(values[self._i_id]) if self._i_id is not None else None   # the export's own id cell
-        common = self._common_fields(values, own_id, notes)
-        voice = common["respondent_id"] or own_id or _row_hash(values)
-        for col, i in self._text:
-            text = self._clean(values[i])
-            if self.plan.layout != "survey_wide" and self._i_title is not None:
-                title = self._clean(values[self._i_title])
+        common = self._common_fields(get, notes)
+        voice = common["respondent_id"] or (as_str(get(self.plan.id)) if self.plan.id else None) or _row_hash(values)
+        for col in self.plan.text:
+            text = self._clean(get(col))
+            if self.plan.layout != "survey_wide" and self.plan.title:
+                title = self._clean(get(self.plan.title))
                 if title and not text.startswith(title):
                     text = f"{title}{_title_sep(title)}{text}" if text else title
             column = col if self.plan.layout == "survey_wide" else None
@@ -117,7 +103,7 @@ class RowBuilder:
             if key in self.seen:
                 yield self._skip(row, column, SkipReason.DUPLICATE, f"duplicate of {self.seen[key]}")
                 continue
-            item_id = self._item_id(own_id, row, col)
+            item_id = self._item_id(get, row, col)
             self.seen[key] = item_id
             meta = common["metadata"]
             if self.plan.layout == "survey_wide":   # one row, several items: each its own metadata
@@ -154,6 +140,13 @@ class RowBuilder:
     def header_row(self, row: int) -> EntryValues:
         return self._skip(row, None, SkipReason.HEADER_ROW, "survey export header row (question text / import ids)")
 
+    def _getter(self, values: list[Any]) -> Callable[[str | None], Any]:
+        index = self.index
+
+        def get(col: str | None) -> Any:
+            return None if col is None else values[index[col]]
+        return get
+
     def _parse(self, col: str | None, raw: Any, fn: Callable[[Any], Any], notes: list[str]) -> Any:
         """``fn(raw)``, once per distinct cell; a bad value is noted (the row keeps its text)."""
         if col is None:
@@ -172,40 +165,29 @@ class RowBuilder:
             self._parsed[key] = value
         return value
 
-    def _common_fields(self, values: list[Any], own_id: str | None, notes: list[str]) -> dict[str, Any]:
-        """Fields every item of the row shares (``own_id``: the row's id cell as text, if the file has one)."""
+    def _common_fields(self, get: Callable[[str | None], Any], notes: list[str]) -> dict[str, Any]:
+        """Fields every item of the row shares (``get`` reads a cell of the row by column)."""
         p = self.plan
-        respondent = _stripped(values, self._i_respondent) or None
-        metadata: dict[str, Any] = {m: v for m, i in self._metadata if (v := _stripped(values, i))}
-        if own_id and (source_id := own_id.strip()):
-            metadata["source_id"] = source_id
-        if p.layout == "survey_wide" and (title := _stripped(values, self._i_title)):
-            metadata["title"] = title
-        common = {
-            "respondent_id": respondent,
-            "segments": self._segments_of(values),
-            "metadata": metadata,
-        }
-        for role, col, i, fn in self._dated:
-            common[role] = None if i is None else self._parse(col, values[i], fn, notes)
-        common["deal_stage"] = normalize_stage(values[self._i_stage]) if self._i_stage is not None else None
-        return common
 
-    def _segments_of(self, values: list[Any]) -> SharedSegments:
-        """The row's segments (non-empty cells of the segment columns), shared by rows with the same cells."""
-        cells = tuple([values[i] for i in self._i_segments])
-        # Keyed by the raw cells only when they are text (or missing): equal text is equal segments,
-        # while equal non-text cells can print differently (True == 1; one instant in two time zones).
-        if all(type(v) is str or v is None for v in cells):
-            shared = self._segments_of_cells.get(cells)
-        else:
-            cells, shared = None, None
-        if shared is None:
-            shared = self._shared_segments({s: v for s, i in zip(self.plan.segments, self._i_segments)
-                                            if (v := _stripped(values, i))})
-            if cells is not None and len(self._segments_of_cells) < _CACHE_LIMIT:
-                self._segments_of_cells[cells] = shared
-        return shared
+        def cell(col: str | None) -> str:
+            return as_str(get(col)).strip()
+
+        respondent = cell(p.respondent_id) or None
+        segments = self._shared_segments({s: v for s in p.segments if (v := cell(s))})
+        metadata: dict[str, Any] = {m: v for m in p.metadata if (v := cell(m))}
+        if source_id := cell(p.id):
+            metadata["source_id"] = source_id
+        if p.layout == "survey_wide" and (title := cell(p.title)):
+            metadata["title"] = title
+        return {
+            "respondent_id": respondent,
+            "segments": segments,
+            "metadata": metadata,
+            "created_at": self._parse(p.created_at, get(p.created_at), parse_date, notes),
+            "rating": self._parse(p.rating, get(p.rating), parse_rating, notes),
+            "deal_value": self._parse(p.deal_value, get(p.deal_value), parse_money, notes),
+            "deal_stage": normalize_stage(get(p.deal_stage)) if p.deal_stage else None,
+        }
 
     def _shared_segments(self, segments: dict[str, str]) -> SharedSegments:
         key = tuple(segments.items())
@@ -216,8 +198,8 @@ class RowBuilder:
                 self._segments[key] = shared
         return shared
 
-    def _item_id(self, own_id: str | None, row: int, col: str) -> str:
-        own = own_id.strip() if own_id else ""
+    def _item_id(self, get: Callable[[str | None], Any], row: int, col: str) -> str:
+        own = as_str(get(self.plan.id)).strip() if self.plan.id else ""
         key = f"{self.name}|{own or f'row{row}'}|{col}"
         item_id = "f" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
         if item_id in self.used_ids:  # the export's own id repeats with different text
@@ -227,14 +209,6 @@ class RowBuilder:
 
     def _skip(self, row: int, column: str | None, reason: SkipReason, detail: str | None) -> EntryValues:
         return EntryValues(self.file, row, column, "skipped", None, reason, detail)
-
-
-def _stripped(values: list[Any], i: int | None) -> str:
-    """The cell at ``i`` as stripped text ("" when the file has no such column)."""
-    if i is None:
-        return ""
-    v = values[i]
-    return (v if type(v) is str else as_str(v)).strip()
 
 
 def _row_hash(values: list[Any]) -> str:
