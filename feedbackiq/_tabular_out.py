@@ -35,9 +35,23 @@ def _escaped(df: "pd.DataFrame") -> "pd.DataFrame":
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or str(out[col].dtype).startswith("str"):
-            out[col] = out[col].map(escape_formula)
+            out[col] = _escaped_column(out[col])
     out.columns = [escape_formula(str(c)) for c in out.columns]
     return out
+
+
+def _escaped_column(values: "pd.Series") -> "pd.Series":
+    """``values.map(escape_formula)``, with pandas' string methods finding the few cells to change:
+    a 1M-row items table is 19 text columns, and a Python call per cell was seconds of every write."""
+    try:
+        starts = values.str.startswith(_TRIGGERS, na=False).to_numpy(dtype=bool)
+    except (AttributeError, TypeError):   # no text in the column (.str refuses it), or bytes
+        return values.map(escape_formula)
+    if not starts.any():
+        return values
+    values = values.copy()
+    values[starts] = "'" + values[starts].astype(str)
+    return values
 
 
 def write_csv(df: "pd.DataFrame", path: str | Path) -> Path:

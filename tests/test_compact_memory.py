@@ -86,6 +86,8 @@ def test_unique_rows_matches_numpy_unique(make):
                       "metadata": {"source_id": "r1"}, "origin": None}),
     ("Origin", {"file": "a.csv", "row": 2, "column": "review"}),
     ("Assignment", {"item_id": "f1", "theme_id": 3, "probability": 0.75, "subtheme_id": None}),
+    ("LedgerEntry", {"file": "a.csv", "row": 3, "column": "Q1", "outcome": "skipped", "item_id": None,
+                     "reason": SkipReason.EMPTY, "detail": None}),
 ])
 def test_construct_trusted_builds_what_model_construct_builds(cls, values):
     from feedbackiq.types._base import construct_trusted
