@@ -38,8 +38,7 @@ class LedgerEntry(_Model):
     detail: str | None = None
 
 
-_ENTRY_FIELDS = frozenset(LedgerEntry.model_fields)
-_ENTRY_FIELDS_SET = set(_ENTRY_FIELDS)   # shared by the entries construct_trusted builds (only ever read)
+_ENTRY_FIELDS = set(LedgerEntry.model_fields)   # shared by the entries construct_trusted builds (only ever read)
 _REASONS = list(SkipReason)
 # One byte per entry says outcome and reason together.
 _ITEM, _SKIPPED_NO_REASON = 0, 1
@@ -137,7 +136,7 @@ class LedgerEntries(Sequence[LedgerEntry]):
         # construct_trusted, not model_construct: writing a 1M-row ledger (ledger.csv, feedback.json)
         # builds every entry, and model_construct took 11 s for 1M entries, this 3 s.
         kind = self._kind[i]
-        return construct_trusted(LedgerEntry, _ENTRY_FIELDS_SET, {
+        return construct_trusted(LedgerEntry, _ENTRY_FIELDS, {
             "file": self._names[self._file[i]], "row": self._row[i], "column": self._names[self._column[i]],
             "outcome": "item" if kind == _ITEM else "skipped", "item_id": self._item_id[i],
             "reason": _REASONS[kind - 2] if kind >= 2 else None, "detail": self._detail.get(i)})
