@@ -59,12 +59,6 @@ def auto_min_cluster_size(n: int) -> int:
     return int(min(500, max(5, round(0.2 * math.sqrt(n)), min(10, n // 50))))
 
 
-# From this many rows the UMAP layout runs FAST_LAYOUT_EPOCHS epochs (UMAP's own switch to 200 is at
-# 10,000): measured in evals/README.md, "UMAP epochs".
-FAST_LAYOUT_ROWS = 4_096
-FAST_LAYOUT_EPOCHS = 200
-
-
 class ThemeClusterer:
     """Cluster embeddings into themes without being told how many there are.
 
@@ -102,7 +96,8 @@ class ThemeClusterer:
         are each other's nearest across groups are merged; ``None`` disables. On the bundled
         bilingual samples every cross-language pair at or above 0.5 was the same planted need.
     n_epochs : int, optional
-        UMAP layout epochs. Default: 200 from 4,096 rows (``FAST_LAYOUT_ROWS``), UMAP's own 500 below.
+        UMAP layout epochs. Default: 200 from 4,096 rows (``FAST_LAYOUT_ROWS`` in
+        ``feedbackiq.themes._reduce``), UMAP's own 500 below.
         UMAP itself keeps 500 up to 10,000 rows; on the eval sets of 4,500-5,500 texts 200 epochs fit
         2-2.5 times faster at the same NMI (-0.3 to 0), while the smaller sets lost up to 1.4 points
         and take a few seconds anyway (evals/README.md, "UMAP epochs").
@@ -365,32 +360,10 @@ class ThemeClusterer:
         return X / np.where(norms == 0, 1.0, norms)
 
     def _reduce(self, X: np.ndarray, n_neighbors: int | None = None) -> np.ndarray:
-        n, d = X.shape
-        k = max(2, min(self.n_components, d, n - 2))
-        if self.reduction is None or d <= k:
-            return X
-        if self.reduction == "pca":
-            from sklearn.decomposition import PCA
+        from feedbackiq.themes._reduce import reduce_dimensions
 
-            return PCA(n_components=k, random_state=self.random_state).fit_transform(X)
-        import warnings
-
-        from umap import UMAP
-
-        from feedbackiq.themes._knn import EXACT_KNN_ROWS, exact_cosine_knn
-        from feedbackiq.themes._numba_cache import cache_umap_kernels
-
-        cache_umap_kernels()   # compiled once per machine, not once per process
-        n_neighbors = max(2, min(n_neighbors or self.n_neighbors, n - 1))
-        # Exact neighbours where they are cheap: no pynndescent (compiled anew in every process).
-        knn = exact_cosine_knn(X, n_neighbors) if EXACT_KNN_ROWS[0] <= n <= EXACT_KNN_ROWS[1] else (None, None, None)
-        with warnings.catch_warnings():  # "n_jobs overridden by random_state" is expected: we want reproducibility
-            warnings.simplefilter("ignore")
-            reducer = UMAP(n_neighbors=n_neighbors, n_components=k, min_dist=0.0, metric="cosine",
-                           random_state=self.random_state, init="spectral" if n > 50 else "random", precomputed_knn=knn,
-                           n_epochs=self.n_epochs if self.n_epochs is not None else
-                           (FAST_LAYOUT_EPOCHS if n >= FAST_LAYOUT_ROWS else None))
-            return reducer.fit_transform(X)
+        return reduce_dimensions(X, self.reduction, self.n_components, n_neighbors or self.n_neighbors,
+                                 self.n_epochs, self.random_state)
 
     def _hdbscan(self, Z: np.ndarray, mcs: int, min_samples: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         import hdbscan
