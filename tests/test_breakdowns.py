@@ -7,21 +7,19 @@ import numpy as np
 import pytest
 
 from feedbackiq.themes._breakdowns import ItemColumns, segment_voices
-from feedbackiq.themes._describe import VoiceSet, rating_scales, sentiment_of
+from feedbackiq.themes._describe import rating_scales, sentiment_of, voice_of
 from feedbackiq.types import FeedbackItem, Origin, SharedSegments, SourceKind
 
 
 def item_by_item(members, scales):
     """The breakdowns as find_themes counted them before ItemColumns: one item at a time."""
-    by_segment = defaultdict(lambda: defaultdict(VoiceSet))
+    by_segment = defaultdict(lambda: defaultdict(set))
     for it in members:
         for col, val in it.segments.items():
-            by_segment[col][val].add(it)
+            by_segment[col][val].add(voice_of(it))
     stars = [it.rating for it in members if it.rating is not None and it.source == SourceKind.REVIEW]
     deals = [it.deal_value for it in members if it.deal_value is not None and it.source == SourceKind.SALES_NOTE]
-    voices = VoiceSet()
-    for it in members:
-        voices.add(it)
+    voices = {voice_of(it) for it in members}
     return len(voices), {
         "by_segment": {col: {v: len(s) for v, s in sorted(vals.items())} for col, vals in by_segment.items()},
         "by_source": dict(Counter(it.source.value for it in members)),
@@ -110,10 +108,10 @@ def test_quote_candidates_equal_a_stable_full_sort():
 def test_segment_voices_equal_item_by_item_counts(seed):
     """The report's segment sizes: distinct voices per column and value over the whole set."""
     items = random_items(500, seed)
-    expected = defaultdict(lambda: defaultdict(VoiceSet))
+    expected = defaultdict(lambda: defaultdict(set))
     for it in items:
         for col, val in it.segments.items():
-            expected[col][val].add(it)
+            expected[col][val].add(voice_of(it))
     got = segment_voices(items)
     assert got == {col: {v: len(s) for v, s in vals.items()} for col, vals in expected.items()}
     assert segment_voices([]) == {}

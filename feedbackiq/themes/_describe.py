@@ -14,7 +14,7 @@ import numpy as np
 from feedbackiq.themes._breakdowns import ItemColumns
 from feedbackiq.types import FeedbackItem, Quote, Theme
 
-__all__ = ["voice_of", "VoiceSet", "sentiment_of", "representative_quotes", "describe_theme", "keyword_name", "rating_scales"]
+__all__ = ["voice_of", "sentiment_of", "representative_quotes", "describe_theme", "keyword_name", "rating_scales"]
 
 _NEG = re.compile(r"\b(terrible|awful|bad|worse|worst|slow|broken|fails?|failed|useless|confusing|expensive|overpriced|"
                   r"can't|cannot|never|hate|annoying|problem|issue|bug|crash\w*|dies|drains?|blurry|missing|lost|waste\w*)\b"
@@ -27,43 +27,15 @@ def voice_of(item: FeedbackItem) -> str:
     return item.respondent_id or f"item:{item.id}"
 
 
-class VoiceSet:
-    """The distinct voices of some items (:func:`voice_of`'s), without building a string per item.
-
-    Most reviews have no respondent id, so each is its own voice ``"item:<id>"``; a set of those
-    strings was 100 MB at a million reviews. Here such items are kept by their id (a string they
-    already hold) and counted as voices of their own; ``len`` is what ``len({voice_of(it) ...})`` gives.
+def sentiment_of(item: FeedbackItem, rating_scale: float | None) -> str:
+    """negative / neutral / positive from the rating (stars or 0-10), else from a small en/zh lexicon.
 
     >>> from feedbackiq.types import FeedbackItem
-    >>> vs = VoiceSet()
-    >>> for it in [FeedbackItem(id="a", text="x", source="review"), FeedbackItem(id="b", text="y", source="review", respondent_id="u1"),
-    ...            FeedbackItem(id="c", text="z", source="review", respondent_id="u1")]:
-    ...     vs.add(it)
-    >>> len(vs)
-    2
+    >>> sentiment_of(FeedbackItem(id="a", text="love it", source="review", rating=2), 5.0)
+    'negative'
+    >>> sentiment_of(FeedbackItem(id="b", text="同步太慢，经常崩", source="survey"), None)
+    'negative'
     """
-
-    __slots__ = ("named", "anonymous")
-
-    def __init__(self) -> None:
-        self.named: set[str] = set()
-        self.anonymous: set[str] = set()
-
-    def add(self, item: FeedbackItem) -> None:
-        if item.respondent_id:
-            self.named.add(item.respondent_id)
-        else:
-            self.anonymous.add(item.id)
-
-    def __len__(self) -> int:
-        n = len(self.named) + len(self.anonymous)
-        if self.anonymous:   # a respondent id spelled like an item's own voice is that voice
-            n -= sum(1 for r in self.named if r.startswith("item:") and r[5:] in self.anonymous)
-        return n
-
-
-def sentiment_of(item: FeedbackItem, rating_scale: float | None) -> str:
-    """negative / neutral / positive from the rating (stars or 0-10), else from a small en/zh lexicon."""
     if item.rating is not None and rating_scale:
         if rating_scale > 5:  # 0-10 (NPS): detractors 0-6, passives 7-8, promoters 9-10
             return "negative" if item.rating <= 6 else "neutral" if item.rating <= 8 else "positive"
