@@ -64,7 +64,7 @@ def test_kernels_get_an_on_disk_cache_that_a_fit_uses():
     from feedbackiq.themes._cluster import ThemeClusterer
     from feedbackiq.themes._numba_cache import cache_umap_kernels
 
-    assert cache_umap_kernels() == [f"{m}.{a}" for m, a in CACHED_KERNELS]
+    assert cache_umap_kernels() == tuple(f"{m}.{a}" for m, a in CACHED_KERNELS)
     X = np.random.default_rng(0).normal(size=(120, 8)).astype(np.float32)
     ThemeClusterer(random_state=0)._reduce(X / np.linalg.norm(X, axis=1, keepdims=True))
     for mod, attr in CACHED_KERNELS:

@@ -16,6 +16,8 @@ both would let one load the other's machine code.
 
 from __future__ import annotations
 
+import functools
+
 __all__ = ["CACHED_KERNELS", "cache_umap_kernels"]
 
 # (module, attribute) of each kernel given an on-disk cache.
@@ -24,16 +26,15 @@ CACHED_KERNELS = (
     ("umap.umap_", "compute_membership_strengths"),
     ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch"),
 )
-_done = False
 
 
-def cache_umap_kernels() -> list[str]:
+@functools.cache   # once per process: the first fit switches caching on, later fits only look it up
+def cache_umap_kernels() -> tuple[str, ...]:
     """Switch numba's on-disk cache on for :data:`CACHED_KERNELS`; returns the ones switched on.
 
-    Idempotent. A kernel that a umap-learn version renamed, or that is not a numba dispatcher, is
-    skipped: this is an optimisation, and umap still works (compiling as before) without it.
+    A kernel that a umap-learn version renamed, or that is not a numba dispatcher, is skipped: this
+    is an optimisation, and umap still works (compiling as before) without it.
     """
-    global _done
     import importlib
 
     switched = []
@@ -42,8 +43,6 @@ def cache_umap_kernels() -> list[str]:
         enable = getattr(kernel, "enable_caching", None)
         if enable is None:
             continue
-        if not _done:
-            enable()
+        enable()
         switched.append(f"{module_name}.{attr}")
-    _done = True
-    return switched
+    return tuple(switched)
