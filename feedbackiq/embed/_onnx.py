@@ -175,6 +175,8 @@ class OnnxMiniLMEmbedder(Embedder):
 
     dim = 384
 
+    length_order = True   # batches of similar length pad less
+
     def __init__(self, quantize: bool = True, threads: int | None = None, batch_size: int = 64,
                  cache_dir: str | os.PathLike[str] | None = None, max_seq_length: int = 256) -> None:
         self.quantize = quantize
@@ -206,15 +208,6 @@ class OnnxMiniLMEmbedder(Embedder):
             tok.enable_padding(pad_id=0, pad_token="[PAD]")
             self._tokenizer = tok
         return self._session, self._tokenizer
-
-    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        # Batches of similar length pad less: embed in length order, return in input order.
-        texts = list(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vecs = super().embed([texts[i] for i in order], progress=progress)
-        out = np.empty_like(vecs)
-        out[order] = vecs
-        return out
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         session, tok = self._load()

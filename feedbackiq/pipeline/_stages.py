@@ -80,29 +80,15 @@ def distinct_texts(feedback_set: FeedbackSet) -> list[str]:
 class _Blocks(Embedder):
     """Hands texts to ``inner`` ``EMBED_BLOCK`` at a time and reports each finished block."""
 
+    # Blocks of similar-length texts: the models sort by length only within the texts they are
+    # handed, and blocks in first-appearance order each held a few long reviews to pad to. 15,000
+    # review texts took 20.2 s with the ONNX model, 15.8-16.9 s in length order, 15.5 s in one
+    # call (back to back); the embed stage of a 100k-review run went from 109 s to 90 s.
+    length_order = True
+
     def __init__(self, inner: Embedder, advance: Callable[[int], None]) -> None:
         self.inner, self.advance = inner, advance
         self.model_id, self.dim, self.batch_size = inner.model_id, inner.dim, EMBED_BLOCK
-
-    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        """Blocks of texts of similar length, vectors returned in input order.
-
-        Why: a model pads each batch to its longest text, and the models sort by length only within
-        the texts they are handed. Blocks in first-appearance order each held a few long reviews:
-        15,000 review texts took 20.2 s with the ONNX model, 15.8-16.9 s in length order, 15.5 s in
-        one call (``/tmp`` script, back to back); the embed stage of a 100k-review run went from 109 s
-        to 90 s. Filled in place: the vectors are not held twice.
-        """
-        texts = list(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((0, self.dim), dtype=np.float32)
-        for start in range(0, len(texts), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            block = np.asarray(self.embed_batch([texts[i] for i in rows]), dtype=np.float32)
-            if start == 0:   # the width is known from the first block (remote models report it late)
-                out = np.empty((len(texts), block.shape[1]), dtype=np.float32)
-            out[rows] = block
-        return out
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         vecs = self.inner.embed(texts)
