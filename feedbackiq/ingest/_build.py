@@ -121,21 +121,11 @@ class RowBuilder:
     def _clean(self, raw: Any) -> str:
         if type(raw) is not str:
             return clean_text(raw)
-        text = self._cleaned.get(raw)
-        if text is None:
-            text = clean_text(raw)
-            if len(self._cleaned) < _TEXT_CACHE_LIMIT:
-                self._cleaned[raw] = text
-        return text
+        return _memo(self._cleaned, raw, _TEXT_CACHE_LIMIT, clean_text)
 
     def _judge(self, text: str) -> tuple[bool, str]:
         """(is a non-answer, language) of a cleaned text."""
-        judged = self._judged.get(text)
-        if judged is None:
-            judged = (is_non_answer(text), detect_language(text))
-            if len(self._judged) < _TEXT_CACHE_LIMIT:
-                self._judged[text] = judged
-        return judged
+        return _memo(self._judged, text, _TEXT_CACHE_LIMIT, _judgement)
 
     def header_row(self, row: int) -> EntryValues:
         return self._skip(row, None, SkipReason.HEADER_ROW, "survey export header row (question text / import ids)")
@@ -190,13 +180,7 @@ class RowBuilder:
         }
 
     def _shared_segments(self, segments: dict[str, str]) -> SharedSegments:
-        key = tuple(segments.items())
-        shared = self._segments.get(key)
-        if shared is None:
-            shared = SharedSegments(segments)
-            if len(self._segments) < _CACHE_LIMIT:
-                self._segments[key] = shared
-        return shared
+        return _memo(self._segments, tuple(segments.items()), _CACHE_LIMIT, lambda items: SharedSegments(dict(items)))
 
     def _item_id(self, get: Callable[[str | None], Any], row: int, col: str) -> str:
         own = as_str(get(self.plan.id)).strip() if self.plan.id else ""
@@ -209,6 +193,20 @@ class RowBuilder:
 
     def _skip(self, row: int, column: str | None, reason: SkipReason, detail: str | None) -> EntryValues:
         return EntryValues(self.file, row, column, "skipped", None, reason, detail)
+
+
+def _memo(cache: dict, key: Any, limit: int, compute: Callable[[Any], Any]) -> Any:
+    """``compute(key)``, kept in ``cache`` while it holds fewer than ``limit`` entries (values are never None)."""
+    value = cache.get(key)
+    if value is None:
+        value = compute(key)
+        if len(cache) < limit:
+            cache[key] = value
+    return value
+
+
+def _judgement(text: str) -> tuple[bool, str]:
+    return is_non_answer(text), detect_language(text)
 
 
 def _row_hash(values: list[Any]) -> str:
