@@ -1,4 +1,4 @@
-"""Prompt templates: versioned YAML data files in ``prompts/``, rendered strictly.
+"""Prompt templates: versioned YAML data files in ``feedbackiq/prompts/``, rendered strictly.
 
 A template declares its variables; rendering with a missing or an undeclared
 variable is an error, and so is a template using a variable it does not declare.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import string
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,12 @@ __all__ = ["Prompt", "load_prompt", "prompts_dir", "feedback_block", "language_i
 
 
 def prompts_dir() -> Path:
-    """``prompts/`` at the repository root, or the copy shipped inside the package."""
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[2] / "prompts", here.parents[1] / "_data" / "prompts"):
-        if candidate.is_dir():
-            return candidate
-    raise ConfigError("prompt templates not found (expected a prompts/ folder next to the package)")
+    """The templates' folder: package data, so an installed wheel has them as the checkout does."""
+    folder = Path(str(resources.files("feedbackiq") / "prompts"))
+    if not folder.is_dir():
+        raise ConfigError(f"prompt templates not found in {folder}: the feedbackiq installation is incomplete "
+                          "(reinstall with: pip install --force-reinstall feedbackiq)")
+    return folder
 
 
 class Prompt(BaseModel):
