@@ -10,9 +10,10 @@ from conftest import ROOT
 import feedbackiq as fiq
 from feedbackiq import CardError, ConfigError, InputError
 from feedbackiq.cards import (AMBIGUOUS_MARGIN, MATCH_BAND, MATCH_MIN_SIMILARITY, bootstrap_sum, load_cards, match_targets,
+                              scorecard_to_markdown,
                               score_cards, wilson_interval)
 from feedbackiq.embed import Embedder
-from feedbackiq.types import Card, CardTarget, Theme, ThemeReport
+from feedbackiq.types import Assignment, Card, CardTarget, FeedbackItem, FeedbackSet, SourceKind, Theme, ThemeReport
 
 CARDS = ROOT / "datasets" / "cards.yaml"
 
@@ -136,8 +137,21 @@ class _Lookup(Embedder):
         return np.array(out, dtype=np.float32)
 
 
+def _report_with_items(texts_by_theme: dict[int, list[str]], keywords: dict[int, list[str]] | None = None) -> ThemeReport:
+    items, assignments = [], []
+    for tid, texts in texts_by_theme.items():
+        for j, text in enumerate(texts):
+            items.append(FeedbackItem(id=f"t{tid}i{j}", text=text, source=SourceKind.REVIEW, respondent_id=f"r{tid}{j}"))
+            assignments.append(Assignment(item_id=f"t{tid}i{j}", theme_id=tid, probability=0.9))
+    themes = [Theme(id=tid, name=f"theme {tid}", keywords=(keywords or {}).get(tid, []), size=len(texts))
+              for tid, texts in texts_by_theme.items()]
+    return ThemeReport(themes=themes, assignments=assignments, n_items=len(items), feedback=FeedbackSet(items=items))
+
+
 def test_matching_statuses_by_similarity_ids_and_keywords():
-    report = ThemeReport(themes=[Theme(id=0, name="alpha", keywords=["battery"]), Theme(id=1, name="beta", keywords=["camera"])])
+    report = _report_with_items({0: ["battery dies", "battery is weak"], 1: ["camera is blurry", "the camera lags"]},
+                                {0: ["battery"], 1: ["camera"]})
+    report.themes[0].name, report.themes[1].name = "alpha", "beta"
     t = MATCH_MIN_SIMILARITY
     needs = {"both": (t + 0.2, t + 0.05), "strong_one": (0.9, t + 0.01), "near": (t - AMBIGUOUS_MARGIN / 2, 0.05),
              "far": (t - AMBIGUOUS_MARGIN - 0.05, 0.0)}
@@ -153,6 +167,28 @@ def test_matching_statuses_by_similarity_ids_and_keywords():
     assert [x.theme_id for x in got[2].candidates] == [0, 1] and "just below" in got[2].note
     assert got[3].candidates and "nobody asked" in got[3].note
     assert got[4].method == "themes" and got[5].method == "keywords" and "gps" in got[6].note
+
+
+def test_keywords_match_whole_words_on_a_real_share_of_a_themes_items():
+    camera = ["the camera can't focus in dim warehouses"] + [f"photos are blurry at night {i}" for i in range(9)]
+    supply = [f"purchasing and the warehouse cannot see orders {i}" for i in range(6)] + ["shipping is slow"] * 4
+    zh = ["各部门信息不通", "部门之间交接出错", "库存看不到", "用信用卡付款失败"]
+    # theme 0's keyword list holds "dim warehouses" (as c-TF-IDF may give on some machine), yet only
+    # one of its ten items says "warehouse": no demand for the supply-chain target there.
+    report = _report_with_items({0: camera, 1: supply, 2: zh, 3: ["the warehousing module", "warehousing rules"] * 3},
+                                {0: ["camera", "dim warehouses", "blurry"], 1: ["purchasing"], 2: ["部门"], 3: ["warehousing"]})
+    targets = [CardTarget(match={"keywords": ["warehouse", "部门"]}, metric="respondents", min=1),
+               CardTarget(match={"keywords": ["卡"]}, metric="respondents", min=1),
+               CardTarget(match={"keywords": ["warehouse"], "min_share": 0.05}, metric="respondents", min=1)]
+    strict, card, loose = match_targets(targets, report)
+    assert strict.status == "matched" and [m.theme_id for m in strict.themes] == [1, 2]
+    assert strict.themes[0].keyword_items == {"warehouse": 6} and strict.themes[0].items == 10
+    assert strict.themes[1].keyword_items == {"部门": 2} and strict.themes[1].items == 4
+    assert card.status == "unmatched" and "whole words" in card.note    # 卡 is not a token of 信用卡
+    assert [m.theme_id for m in loose.themes] == [1]   # one item of ten is below 2 items, whatever the share
+    md = scorecard_to_markdown(fiq.score_cards(fiq.types.CardSet(cards=[
+        Card(kind="demand_validation", name="c", targets=[targets[0]])]), report))
+    assert "#1 (warehouse 6/10)" in md and "#2 (部门 2/4)" in md
 
 
 def _write(tmp_path, text):

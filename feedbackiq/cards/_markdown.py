@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feedbackiq.types import CardResult, CardScores, TargetResult
+from feedbackiq.types import CardResult, CardScores, MatchedTheme, TargetResult
 
 __all__ = ["scorecard_to_markdown", "write_scorecard", "format_value"]
 
@@ -31,12 +31,21 @@ def format_value(metric: str, v: float | None) -> str:
 def _target_row(r: TargetResult) -> str:
     op = ">=" if r.direction == "min" else "<="
     ci = f"{format_value(r.metric, r.ci_low)} - {format_value(r.metric, r.ci_high)}" if r.ci_low is not None else ""
-    themes = ", ".join(f"#{m.theme_id}" + (f" ({m.similarity:.2f})" if m.similarity is not None else "") for m in r.themes)
+    themes = ", ".join(_matched(m) for m in r.themes)
     if not themes and r.candidates:
         themes = "nearest: " + ", ".join(f"#{m.theme_id} {m.name} ({m.similarity:.2f})" for m in r.candidates)
     sure = "" if r.confident is None else (" (sure)" if r.confident else " (not sure)")
     return (f"| {r.target} | {r.metric} | {format_value(r.metric, r.actual)} | {op} {format_value(r.metric, r.target_value)} | "
             f"**{_MARK[r.status]}**{sure} | {'' if r.ratio is None else f'{r.ratio:.2f}'} | {ci} | {themes} |")
+
+
+def _matched(m: MatchedTheme) -> str:
+    """``#3 (0.45)`` by meaning, ``#3 (permission 14/20)`` by keywords: what made the theme count."""
+    if m.similarity is not None:
+        return f"#{m.theme_id} ({m.similarity:.2f})"
+    if m.keyword_items:
+        return f"#{m.theme_id} (" + ", ".join(f"{k} {n}/{m.items}" for k, n in m.keyword_items.items()) + ")"
+    return f"#{m.theme_id}"
 
 
 def _card(c: CardResult) -> list[str]:

@@ -12,6 +12,11 @@ match should not drag in loosely related themes). Nothing is guessed silently:
 
 The defaults were set on the bundled samples with the multilingual model (true matches scored
 0.33-0.61, unrelated needs 0.14-0.24); a team that disagrees lists theme ids or keywords instead.
+
+Keywords are looked up in the themes' member texts, as whole words (:class:`feedbackiq._terms.TermMatcher`):
+a theme matches when at least ``min_share`` of its items (and ``KEYWORD_MIN_ITEMS``) carry one of them,
+and the match records which keyword was found on how many of its items. One stray mention in a large
+theme is not demand for the target's need.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from feedbackiq._terms import TermMatcher
 from feedbackiq.embed import Embedder
 from feedbackiq.themes._similarity import theme_similarities
 from feedbackiq.types import CardTarget, MatchedTheme, ThemeReport
@@ -31,6 +37,7 @@ AMBIGUOUS_MARGIN = 0.05
 MATCH_BAND = 0.25
 N_CANDIDATES = 3
 N_CONFIRM = 6  # themes shown to an LLM confirming a match
+KEYWORD_MIN_ITEMS = 2  # a keyword match needs at least this many of the theme's items
 
 
 @dataclass
@@ -51,10 +58,40 @@ def match_targets(targets: list[CardTarget], report: ThemeReport, embedder: Embe
     by_meaning = [i for i, t in enumerate(targets) if t.need and not (t.match and t.match.themes)]
     sims = theme_similarities([targets[i].need for i in by_meaning], report, embedder)  # type: ignore[misc]
     row = {i: sims[k] for k, i in enumerate(by_meaning)}
-    return [_match_one(t, report, row.get(i)) for i, t in enumerate(targets)]
+    texts = _member_texts(report) if any(t.match and t.match.keywords for t in targets) else None
+    return [_match_one(t, report, row.get(i), texts) for i, t in enumerate(targets)]
 
 
-def _match_one(target: CardTarget, report: ThemeReport, sims: np.ndarray | None) -> TargetMatch:
+def _member_texts(report: ThemeReport) -> dict[int, list[str]] | None:
+    """Each theme's item texts (None when the report has no items attached)."""
+    if report.feedback is None:
+        return None
+    text = {it.id: it.text for it in report.feedback.items}
+    out: dict[int, list[str]] = {}
+    for a in report.assignments:
+        if a.item_id in text:
+            out.setdefault(a.theme_id, []).append(text[a.item_id])
+    return out
+
+
+def _keyword_matches(keywords: list[str], min_share: float, report: ThemeReport,
+                     texts: dict[int, list[str]]) -> list[MatchedTheme]:
+    """Themes where enough items carry a keyword, with each keyword's item count."""
+    matcher = TermMatcher(keywords)
+    found = []
+    for t in report.themes:
+        members = texts.get(t.id, [])
+        hits = [matcher.find(x) for x in members]
+        carrying = sum(bool(h) for h in hits)
+        if carrying >= max(KEYWORD_MIN_ITEMS, min_share * len(members)):
+            counts = {k: sum(k in h for h in hits) for k in matcher.terms}
+            found.append(MatchedTheme(theme_id=t.id, name=t.name, items=len(members),
+                                      keyword_items={k: n for k, n in counts.items() if n}))
+    return found
+
+
+def _match_one(target: CardTarget, report: ThemeReport, sims: np.ndarray | None,
+               texts: dict[int, list[str]] | None = None) -> TargetMatch:
     themes = report.themes
     ranked = [] if sims is None else [MatchedTheme(theme_id=themes[j].id, name=themes[j].name, similarity=round(float(sims[j]), 3))
                                       for j in np.argsort(-sims)[:max(N_CANDIDATES, N_CONFIRM)]]
@@ -63,13 +100,16 @@ def _match_one(target: CardTarget, report: ThemeReport, sims: np.ndarray | None)
         wanted = set(target.match.themes)
         return TargetMatch("matched", "themes", [MatchedTheme(theme_id=t.id, name=t.name) for t in themes if t.id in wanted])
     if target.match and target.match.keywords:
-        kws = [k.lower() for k in target.match.keywords]
-        found = [MatchedTheme(theme_id=t.id, name=t.name) for t in themes
-                 if any(k in " | ".join([t.name, *t.keywords, t.need_statement or ""]).lower() for k in kws)]
+        words = ", ".join(map(repr, target.match.keywords))
+        if texts is None:
+            return TargetMatch("unmatched", "keywords", candidates=nearest,
+                               note="matching by keywords needs the themes' items (the report has none attached)")
+        found = _keyword_matches(target.match.keywords, target.match.min_share, report, texts)
         if found:
             return TargetMatch("matched", "keywords", found)
         return TargetMatch("unmatched", "keywords", candidates=nearest,
-                           note=f"no theme's name or keywords contain {', '.join(map(repr, target.match.keywords))}")
+                           note=f"no theme has {target.match.min_share:.0%} or more of its items carrying {words} "
+                                "as whole words")
     if sims is None or not len(sims):
         return TargetMatch("unmatched", "none", note="no themes to match")
     best = float(sims.max())

@@ -10,17 +10,17 @@ accounts, sources, churn mentions) are what the data hold and carry no interval.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 
+from feedbackiq._terms import TermMatcher
 from feedbackiq.themes._describe import sentiment_of, voice_of
 from feedbackiq.types import FeedbackItem, SourceKind, TargetResult
 
-__all__ = ["Measure", "wilson_interval", "bootstrap_sum", "measure", "judge", "churn_pattern", "BOOTSTRAP_RESAMPLES",
+__all__ = ["Measure", "wilson_interval", "bootstrap_sum", "measure", "judge", "churn_terms", "BOOTSTRAP_RESAMPLES",
            "DEAL_STAGES"]
 
 BOOTSTRAP_RESAMPLES = 2000
@@ -78,12 +78,11 @@ def bootstrap_sum(values, *, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int =
 
 
 @lru_cache(maxsize=1)
-def churn_pattern() -> re.Pattern:
-    """One regex for the churn/renewal-risk terms in ``feedbackiq/_data/churn_terms.txt``."""
+def churn_terms() -> TermMatcher:
+    """The churn/renewal-risk terms in ``feedbackiq/_data/churn_terms.txt``, matched as whole words
+    (English, with inflections) or whole jieba tokens (Chinese)."""
     text = resources.files("feedbackiq").joinpath("_data/churn_terms.txt").read_text(encoding="utf-8")
-    terms = [t.strip() for t in text.splitlines() if t.strip() and not t.startswith("#")]
-    parts = [re.escape(t) if re.search(r"[\u4e00-\u9fff]", t) else r"\b" + re.escape(t) for t in terms]
-    return re.compile("|".join(sorted(parts, key=len, reverse=True)), re.I)
+    return TermMatcher(t.strip() for t in text.splitlines() if t.strip() and not t.startswith("#"))
 
 
 def measure(metric: str, population: list[FeedbackItem], matched: set[str], rating_scales: dict[str, float],
@@ -130,8 +129,8 @@ def measure(metric: str, population: list[FeedbackItem], matched: set[str], rati
         return Measure(float(sum(values)), lo, hi, n=len(priced),
                        note=f"{unpriced} sales notes without a deal value not counted" if unpriced else None)
     if metric == "churn_mentions":
-        pat = churn_pattern()
-        return Measure(float(sum(bool(pat.search(it.text)) for it in hits)), n=len(hits))
+        terms = churn_terms()
+        return Measure(float(sum(terms.search(it.text) for it in hits)), n=len(hits))
     raise ValueError(f"not a feedback metric: {metric}")
 
 

@@ -71,10 +71,15 @@ class CardWindow(_Model):
 
 
 class CardMatch(_Model):
-    """How a target finds its themes when meaning alone should not decide: theme ids or keywords."""
+    """How a target finds its themes when meaning alone should not decide: theme ids or keywords.
+
+    A theme matches ``keywords`` when at least ``min_share`` of its items carry one of them as a
+    whole word (a whole jieba token in Chinese), not when a keyword appears somewhere in it.
+    """
 
     themes: list[int] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    min_share: float = Field(default=0.2, gt=0.0, le=1.0)
 
 
 class CardPhase(_Model):
@@ -197,6 +202,8 @@ class MatchedTheme(_Model):
     theme_id: int
     name: str
     similarity: float | None = None       # None when matched by id or keyword
+    items: int | None = None              # the theme's items (keyword matches)
+    keyword_items: dict[str, int] = Field(default_factory=dict)  # keyword -> the theme's items carrying it
 
 
 class TargetResult(_Model):
