@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser demo test test-slow evals bench clean
+.PHONY: setup browser demo test test-perturbed test-slow evals bench clean
 
 setup: $(STAMP) browser
 
@@ -47,11 +47,24 @@ demo: setup
 # pytest exits 5 when it collected no tests: that is neither a pass nor an
 # ordinary failure, so say so plainly and fail (CI must never go green on nothing).
 # Once set-up has put chromium in place, the browser test must run (fail, not skip).
+# The suite runs twice: as is, then with perturbed numerics (every embedding moved by seeded noise
+# of 1e-5, one BLAS/OpenMP/numba thread), as on another CPU; a test that holds only with this
+# machine's exact floats fails here first (tests/perturb/sitecustomize.py).
+PERTURBED := FEEDBACKIQ_TEST_PERTURB=1e-5 FEEDBACKIQ_TEST_PERTURB_SEED=$${FEEDBACKIQ_TEST_PERTURB_SEED:-1} \
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1 PYTHONPATH=tests/perturb
 test: setup
 	@if [ -x /usr/bin/chromium ]; then export FEEDBACKIQ_REQUIRE_BROWSER=$${FEEDBACKIQ_REQUIRE_BROWSER:-1}; fi; \
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: nothing was tested (exit 5)"; fi; \
+	[ $$rc -eq 0 ] || exit $$rc; \
+	echo "== the same suite with perturbed numerics (as on another CPU) =="; \
+	$(PERTURBED) $(BIN)/python -m pytest -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: nothing was tested (exit 5)"; fi; \
 	exit $$rc
+
+# Only the perturbed run (FEEDBACKIQ_TEST_PERTURB_SEED=2 make test-perturbed tries another "machine").
+test-perturbed: setup
+	$(PERTURBED) $(BIN)/python -m pytest -p no:cacheprovider
 
 # The slow suites: the 200 MB streaming file and the in-process Ray cluster (Ray, 240 MB, is only
 # in the feedbackiq[ray] extra, so it is installed here rather than by setup).

@@ -1,6 +1,8 @@
 import atexit
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -11,6 +13,23 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "datasets" / "samples"
+
+
+def _perturb_numerics() -> None:
+    """With FEEDBACKIQ_TEST_PERTURB set (the second run of ``make test``), move every embedding by
+    seeded noise, here and in every subprocess a test starts (tests/perturb/sitecustomize.py)."""
+    if not os.environ.get("FEEDBACKIQ_TEST_PERTURB"):
+        return
+    folder = str(Path(__file__).parent / "perturb")
+    if folder not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [folder, os.environ.get("PYTHONPATH")]))
+    spec = importlib.util.spec_from_file_location("feedbackiq_test_perturb", os.path.join(folder, "sitecustomize.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)   # installs itself (once per process)
+
+
+_perturb_numerics()
 
 
 # Set at import, before any fixture of any scope runs: no test may read or fill the user's
