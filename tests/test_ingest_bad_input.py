@@ -3,10 +3,11 @@
 import json
 import os
 import resource
+from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import assert_ledger_complete
+from conftest import assert_ledger_complete, reads_denied
 
 import feedbackiq as fiq
 from feedbackiq import (
@@ -27,6 +28,20 @@ def test_latin1_file_is_a_clear_encoding_error(tmp_path):
         fiq.read_feedback(p)
     msg = str(exc.value)
     assert str(p) in msg and "row 2" in msg and "encoding=" in msg
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_bad_bytes_name_the_row_and_column_they_are_in(tmp_path, encoding):
+    p = tmp_path / f"{encoding}.csv"
+    head = '编号,评论\n1,电池续航太差了，一天要充两次电\n2,"相机夜景模糊\n希望改进"\n3,客服回复很快'
+    # row 3 is one row over two lines; the bad byte sits in row 4's second cell
+    p.write_bytes(head.encode(encoding) + b"\xff" + "，很满意\n4,界面很好看\n".encode(encoding))
+    with pytest.raises(EncodingError) as exc:
+        fiq.read_feedback(p)
+    assert exc.value.row == 4 and exc.value.column == "评论", str(exc.value)
+    assert str(p) in str(exc.value) and "0xff" in str(exc.value)
+    if encoding == "gbk":   # the file is GBK but for one byte: say that, not "not UTF-8 at row 1"
+        assert "GB18030" in exc.value.message
 
 
 def test_explicit_encoding_reads_what_detection_refuses(tmp_path):
@@ -100,6 +115,18 @@ def test_missing_file_and_no_text_column(tmp_path):
     p.write_text("id,score\n1,5\n2,3\n", encoding="utf-8")
     with pytest.raises(ColumnError, match="no free-text column"):
         fiq.read_feedback(p)
+
+
+def _reviews(path):
+    path.write_text("id,comment\n1,Battery dies after the update\n2,Camera is blurry at night\n", encoding="utf-8")
+    return path
+
+
+def test_an_unreadable_file_named_explicitly_is_a_clear_error(tmp_path):
+    p = _reviews(tmp_path / "locked.csv")
+    with reads_denied(p), pytest.raises(IngestError) as exc:
+        fiq.read_feedback(p)
+    assert exc.value.file == str(p) and "cannot be read: permission denied" in str(exc.value)
 
 
 def test_bad_jsonl_lines_are_ledgered(tmp_path):

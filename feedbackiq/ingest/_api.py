@@ -85,7 +85,7 @@ def _read_one(path: Path, kind, layout, encoding, sheet, mapping, items, ledger,
     if path.stat().st_size == 0:
         raise EmptyFileError("the file is empty (0 bytes)", file=str(path))
     fmt = sniff_format(path)
-    enc = detect_encoding(path, encoding) if fmt in ("csv", "tsv", "json", "jsonl") else None
+    enc = detect_encoding(path, encoding, fmt) if fmt in ("csv", "tsv", "json", "jsonl") else None
     table = open_table(path, fmt, enc, sheet)
     head = peek_rows(table, _SAMPLE_ROWS + 3)
     info = resolve_header(table.header, head)

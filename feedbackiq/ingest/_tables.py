@@ -18,7 +18,7 @@ from typing import Any
 
 from feedbackiq._errors import EmptyFileError, IngestError, UnsupportedFormatError
 
-__all__ = ["RawTable", "open_table", "peek_rows"]
+__all__ = ["RawTable", "open_table", "peek_rows", "sniff_delimiter"]
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # survey answers can be long essays
 _JSON_SCAN = 1000  # records scanned to learn the JSON keys
@@ -47,7 +47,7 @@ def _csv(path: Path, fmt: str, encoding: str | None, sheet: Any) -> RawTable:
     if not sample.strip():
         fh.close()
         raise EmptyFileError("the file is empty", file=str(path))
-    delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(sample)
+    delimiter = "\t" if fmt == "tsv" else sniff_delimiter(sample)
     reader = csv.reader(fh, delimiter=delimiter)
     try:
         header = next(reader)
@@ -75,7 +75,7 @@ def _csv(path: Path, fmt: str, encoding: str | None, sheet: Any) -> RawTable:
     return RawTable(path, fmt, encoding, [str(h) for h in header], rows())
 
 
-def _sniff_delimiter(sample: str) -> str:
+def sniff_delimiter(sample: str) -> str:
     first = sample.split("\n", 1)[0]
     counts = {d: first.count(d) for d in [",", "\t", ";", "|"]}
     best = max(counts, key=counts.get)  # type: ignore[arg-type]
