@@ -68,12 +68,38 @@ def test_ragged_rows_go_to_the_ledger(tmp_path):
     assert_ledger_complete(fs)
 
 
-def test_unclosed_quote_names_file(tmp_path):
+@pytest.mark.parametrize(("tail", "swallowed"), [
+    # never closed: the csv module runs the cell to the end of the file
+    ('3,"Battery dies after the update\n4,Camera is blurry at night\n5,Support never answered\n6,Login fails\n',
+     [4, 5, 6, 7]),
+    # "closed" by the quote that opens a later row's cell: the rows in between would vanish into one text
+    ('3,"Battery dies after the update\n4,Camera is blurry at night\n5,"Support, never answered"\n6,Login fails\n',
+     [4, 5, 6]),
+], ids=["never_closed", "closed_by_a_later_row"])
+def test_unterminated_quote_ledgers_the_rows_it_swallows(tmp_path, caplog, tail, swallowed):
     p = tmp_path / "quote.csv"
-    p.write_text('id,comment\n1,"Battery dies\n2,fine\n', encoding="utf-8")
-    fs = fiq.read_feedback(p, text="comment", source="review")  # csv swallows to EOF: one long answer
-    assert len(fs.items) == 1
+    # rows as a user counts them: header 1, "1,..." 2, the two-line cell 3, the quote opens in row 4
+    p.write_text('id,comment\n1,Checkout is slow\n2,"A cell on\ntwo lines"\n' + tail, encoding="utf-8")
+    fs = fiq.read_feedback(p, text="comment", source="review")
+    bad = [e for e in fs.ledger.entries if e.reason == SkipReason.UNPARSEABLE]
+    assert [e.row for e in bad] == swallowed
+    assert all("quote" in e.detail and "row 4" in e.detail for e in bad)
+    assert fs.ledger.row_counts()[str(p)]["rows"] == 6
+    texts = [it.text for it in fs.items]
+    assert texts[:2] == ["Checkout is slow", "A cell on\ntwo lines"]     # a real two-line cell stays one row
+    assert not any("Camera" in t or "Battery" in t for t in texts)        # no row hides inside another's text
+    assert ("Login fails" in texts) == (7 not in swallowed)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(str(p) in w and "row 4" in w for w in warnings), warnings
     assert_ledger_complete(fs)
+
+
+def test_a_quote_open_from_the_first_row_is_one_error_naming_it(tmp_path):
+    p = tmp_path / "quote.csv"
+    p.write_text('id,comment\n1,"Battery dies\n2,Camera is blurry\n3,Support never answers\n', encoding="utf-8")
+    with pytest.raises(IngestError) as exc:   # no row left to learn the columns from
+        fiq.read_feedback(p)
+    assert exc.value.row == 2 and "quote opened in row 2" in str(exc.value)
 
 
 @pytest.mark.parametrize("content", [b"", b"   \n"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,13 +13,14 @@ from feedbackiq.ingest._build import RowBuilder
 from feedbackiq.ingest._columns import plan_columns
 from feedbackiq.ingest._decode import detect_encoding, file_sha256, sniff_format
 from feedbackiq.ingest._headers import resolve_header
-from feedbackiq.ingest._tables import open_table, peek_rows
+from feedbackiq.ingest._tables import _BadRecord, open_table, peek_rows
 from feedbackiq.types import FeedbackItem, FeedbackSet, FileRecord, Ledger, SourceKind
 
 __all__ = ["read_feedback", "LAYOUTS"]
 
 LAYOUTS = ("survey_wide", "review", "sales_note", "long")
 _SAMPLE_ROWS = 200
+log = logging.getLogger("feedbackiq")
 
 
 def read_feedback(
@@ -90,7 +92,11 @@ def _read_one(path: Path, kind, layout, encoding, sheet, mapping, items, ledger,
     head = peek_rows(table, _SAMPLE_ROWS + 3)
     info = resolve_header(table.header, head)
     skip_rows = set(info.header_rows)
-    sample = [vals for r, vals in head if r not in skip_rows]
+    # rows that could not be parsed (they go to the ledger) say nothing about the columns
+    rows = [(r, vals) for r, vals in head if r not in skip_rows]
+    sample = [vals for r, vals in rows if not (len(vals) == 1 and isinstance(vals[0], _BadRecord))]
+    if not sample and rows:
+        raise IngestError(f"no row could be read; the first: {rows[0][1][0]}", file=str(path), row=rows[0][0])
     if not sample:
         raise EmptyFileError("the file has a header but no data rows", file=str(path))
     plan = plan_columns(path, info.header, sample, source=kind, layout=layout, style=info.style, mapping=mapping)
@@ -111,6 +117,8 @@ def _read_one(path: Path, kind, layout, encoding, sheet, mapping, items, ledger,
         path=str(path), sha256=file_sha256(path), format=fmt, encoding=enc, layout=plan.layout,
         source=plan.source, rows=n_rows, columns=plan.roles(),
     ))
+    for warning in table.warnings:
+        log.warning("%s: %s", path, warning)
 
 
 def _expand(path_or_paths: Any) -> list[Path]:
