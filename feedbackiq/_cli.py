@@ -30,7 +30,9 @@ app = typer.Typer(
 err = Console(stderr=True)
 out = Console()
 
-FilesArg = Annotated[list[Path], typer.Argument(help="Input files (CSV/TSV, XLSX, JSON, JSONL, Parquet) or folders.")]
+# readable=False: a file that may not be read is reported by ingest, in one line, like every input error.
+FilesArg = Annotated[list[Path], typer.Argument(help="Input files (CSV/TSV, XLSX, JSON, JSONL, Parquet) or folders.",
+                                                readable=False)]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory.")]
 SourceOpt = Annotated[Optional[str], typer.Option(help="survey | review | sales_note | support_ticket | other (default: detect).")]
 LayoutOpt = Annotated[Optional[str], typer.Option(help="survey_wide | review | sales_note | long (default: detect).")]
@@ -93,7 +95,7 @@ def ingest_files(files: list[Path], source: str | None, layout: str | None, mapp
 @app.command("run")
 @friendly_errors
 def run_cmd(
-    exports: Annotated[list[Path], typer.Argument(help="Survey, review and CRM exports (files or folders).")],
+    exports: Annotated[list[Path], typer.Argument(help="Survey, review and CRM exports (files or folders).", readable=False)],
     out_dir: OutOpt,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML settings (see `feedbackiq config-example`).")] = None,
     cards: Annotated[Optional[Path], typer.Option(help="KPI cards file (YAML/JSON) to score the themes against.")] = None,

@@ -71,3 +71,45 @@ def test_themes_without_llm_says_how_to_configure(tmp_path, samples, monkeypatch
     res = runner.invoke(app, ["themes", str(samples / "crm_notes.xlsx"), "--out", str(tmp_path), "--show", "0"])
     assert res.exit_code == 0, res.output
     assert res.output.count("no LLM configured") == 1 and "FEEDBACKIQ_LLM_MODEL" in res.output
+
+
+def _without_read_override(cmd: list[str], probe: Path) -> list[str]:
+    """``cmd`` as a user whom file modes stop: as it is for a normal user; for root, without the
+    capabilities that override them (setpriv). Skips when that cannot be arranged here."""
+    import os
+    import shutil
+
+    import pytest
+
+    if os.geteuid() != 0:
+        wrapped = list(cmd)
+    elif shutil.which("setpriv"):
+        drop = "-dac_override,-dac_read_search"
+        wrapped = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", "--", *cmd]
+    else:
+        pytest.skip("running as root without setpriv: cannot make a file unreadable")
+    check = subprocess.run([*wrapped[:len(wrapped) - len(cmd)], sys.executable, "-c", f"open({str(probe)!r}, 'rb')"],
+                           capture_output=True, text=True)
+    if "PermissionError" not in check.stderr:
+        pytest.skip(f"cannot make a file unreadable here: {check.stderr.strip()[-200:]}")
+    return wrapped
+
+
+def test_unreadable_file_is_one_line_and_skipped_in_a_folder(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "reviews.csv").write_text("id,comment\n1,Battery dies after the update\n2,Camera is blurry\n", encoding="utf-8")
+    locked = folder / "locked.csv"
+    locked.write_text("id,comment\n3,Support never answers\n", encoding="utf-8")
+    locked.chmod(0)
+    named = subprocess.run(_without_read_override([str(EXE), "ingest", str(locked), "--out", str(tmp_path / "a")], locked),
+                           capture_output=True, text=True)
+    assert named.returncode == 2, named.stderr
+    assert named.stderr.count("\n") == 1 and "cannot be read: permission denied" in named.stderr
+    assert str(locked) in named.stderr.replace("\n", "")
+    found = subprocess.run(_without_read_override([str(EXE), "ingest", str(folder), "--out", str(tmp_path / "b")], locked),
+                           capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr
+    assert "Traceback" not in found.stderr and "skipped" in found.stderr and "permission denied" in found.stderr
+    summary = json.loads((tmp_path / "b" / "ledger_summary.json").read_text())
+    assert summary["items"] == 2 and [s["path"] for s in summary["skipped_files"]] == [str(locked)]

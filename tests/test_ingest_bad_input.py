@@ -155,6 +155,41 @@ def test_an_unreadable_file_named_explicitly_is_a_clear_error(tmp_path):
     assert exc.value.file == str(p) and "cannot be read: permission denied" in str(exc.value)
 
 
+def test_files_in_a_folder_that_are_not_exports_are_skipped_with_a_reason(tmp_path, caplog):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _reviews(folder / "reviews.csv")
+    locked = _reviews(folder / "locked.csv")
+    (folder / "notes.txt").write_text("Meeting notes, Q3\nAsk Sam about the CRM columns; rerun Monday.\n"
+                                      "Check the dates, the amounts and the stages\n", encoding="utf-8")
+    (folder / "todo.txt").write_text("TODO: rerun on Monday\n", encoding="utf-8")
+    (folder / "deck.pptx").write_bytes(b"PK\x03\x04slides")
+    (folder / "scores.csv").write_text("id,score\n1,5\n2,3\n", encoding="utf-8")
+    (folder / "survey.txt").write_text("id\tcomment\n3\tSupport never answers\n", encoding="utf-8")  # Excel's tab text
+    with reads_denied(locked):
+        fs = fiq.read_feedback(folder, source="review")
+    assert [it.text for it in fs.items] == ["Battery dies after the update", "Camera is blurry at night",
+                                            "Support never answers"]
+    skipped = {Path(s.path).name: s.reason for s in fs.ledger.skipped_files}
+    assert set(skipped) == {"locked.csv", "notes.txt", "todo.txt", "deck.pptx", "scores.csv"}
+    assert "permission denied" in skipped["locked.csv"] and "unsupported file type" in skipped["deck.pptx"]
+    warnings = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert all(str(folder / name) in warnings for name in skipped)
+    assert "locked.csv" in fs.summary() and "skipped" in fs.summary()
+    assert_ledger_complete(fs)
+    # named on its own, a file that is not an export is still an error
+    with pytest.raises(ColumnError):
+        fiq.read_feedback(folder / "notes.txt")
+
+
+def test_a_folder_with_nothing_readable_is_an_error_naming_the_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("TODO: rerun on Monday\n", encoding="utf-8")
+    (tmp_path / "deck.pptx").write_bytes(b"PK\x03\x04slides")
+    with pytest.raises(IngestError) as exc:
+        fiq.read_feedback(tmp_path)
+    assert "notes.txt" in str(exc.value) and "deck.pptx" in str(exc.value)
+
+
 def test_bad_jsonl_lines_are_ledgered(tmp_path):
     p = tmp_path / "r.jsonl"
     p.write_text('{"id": 1, "comment": "Battery dies fast"}\n{not json\n\n[1,2]\n{"id": 4, "comment": "Camera blurry at night"}\n',

@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from feedbackiq._errors import CheckpointError
+from feedbackiq.ingest._decode import file_sha256
 from feedbackiq.pipeline import _columnar
 from feedbackiq.types import FeedbackSet, ThemeReport
 
@@ -52,14 +53,6 @@ def stage_key(stage: str, **parts: Any) -> str:
     """
     blob = json.dumps({"stage": stage, **_canonical(parts)}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _unreadable(path: Path, exc: Exception) -> CheckpointError:
