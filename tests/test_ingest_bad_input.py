@@ -190,6 +190,21 @@ def test_a_folder_with_nothing_readable_is_an_error_naming_the_files(tmp_path):
     assert "notes.txt" in str(exc.value) and "deck.pptx" in str(exc.value)
 
 
+@pytest.mark.parametrize(("header", "rows", "mapping", "candidates"), [
+    ("id,comment", ["1,12", "2,40", "3,7.5"], {}, "none"),
+    ("id,comment", ["1,12", "2,40", "3,7.5"], {"text": "comment"}, "none"),
+    ("id,comment,remark", ["1,12,Battery dies fast", "2,40,Camera is blurry", "3,7,Support is slow"],
+     {"text": "comment"}, "'remark'"),
+])
+def test_a_column_of_numbers_is_not_the_text_column(tmp_path, header, rows, mapping, candidates):
+    p = tmp_path / "n.csv"
+    p.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(ColumnError) as exc:
+        fiq.read_feedback(p, **mapping)
+    assert exc.value.file == str(p) and exc.value.column == "comment"
+    assert "numbers" in str(exc.value) and candidates in str(exc.value)
+
+
 def test_bad_jsonl_lines_are_ledgered(tmp_path):
     p = tmp_path / "r.jsonl"
     p.write_text('{"id": 1, "comment": "Battery dies fast"}\n{not json\n\n[1,2]\n{"id": 4, "comment": "Camera blurry at night"}\n',

@@ -272,3 +272,13 @@ def test_cli_run_on_an_unreadable_file_named_is_one_line(tmp_path):
     assert "cannot be read: permission denied" in res.output and "locked.csv" in res.output
 
 
+def test_cli_run_on_a_column_of_numbers_is_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from feedbackiq._cli import app
+
+    p = tmp_path / "n.csv"
+    p.write_text("id,comment\n" + "".join(f"{i},{i * 37 % 1000}\n" for i in range(60)), encoding="utf-8")
+    res = CliRunner().invoke(app, ["run", str(p), "--out", str(tmp_path / "o"), "--progress", "quiet"])
+    assert res.exit_code == 2, res.output
+    assert str(p) in res.output.replace("\n", "") and "'comment'" in res.output and "numbers" in res.output
