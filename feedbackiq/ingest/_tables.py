@@ -145,6 +145,8 @@ def _xlsx(path: Path, fmt: str, encoding: str | None, sheet: str | int | None) -
     if sheet is None:
         ws = wb.worksheets[0]
     elif isinstance(sheet, int):
+        if not -len(wb.worksheets) <= sheet < len(wb.worksheets):
+            raise IngestError(f"no sheet {sheet} (counting from 0); sheets: {wb.sheetnames}", file=str(path))
         ws = wb.worksheets[sheet]
     else:
         if sheet not in wb.sheetnames:
