@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from feedbackiq import __version__
@@ -89,8 +90,6 @@ def _two_sheets(path: Path) -> Path:
 
 
 def test_sheet_option_on_ingest_themes_and_run(tmp_path, monkeypatch):
-    import pytest
-
     import feedbackiq as fiq
     import feedbackiq.pipeline
     import feedbackiq.themes
@@ -132,8 +131,6 @@ def _without_read_override(cmd: list[str], probe: Path) -> list[str]:
     capabilities that override them (setpriv). Skips when that cannot be arranged here."""
     import os
     import shutil
-
-    import pytest
 
     if os.geteuid() != 0:
         wrapped = list(cmd)

@@ -55,7 +55,10 @@ def read_feedback(
     Parameters
     ----------
     path_or_paths : path or list of paths
-        CSV/TSV, XLSX, JSON, JSONL or Parquet files; a directory reads every supported file in it.
+        CSV/TSV, XLSX, JSON, JSONL or Parquet files; a directory reads every file in it. A file found
+        in a directory that is not a feedback export (another type, unreadable, empty, no text column,
+        a ``.txt`` that is not tab-separated) is skipped with a warning and listed in
+        ``ledger.skipped_files``; named on its own, it is an error.
     source : {"survey", "review", "sales_note", "support_ticket", "other"}, optional
         What the files hold. Detected from the columns when omitted.
     layout : {"survey_wide", "review", "sales_note", "long"}, optional
@@ -100,8 +103,9 @@ def read_feedback(
         except IngestError as exc:
             if named or not isinstance(exc, _NOT_AN_EXPORT):
                 raise
-            ledger.skipped_files.append(SkippedFile(path=str(path), reason=skipped_reason(exc)))
-            log.warning("skipped %s (found in a folder, not read as feedback): %s", path, skipped_reason(exc))
+            reason = skipped_reason(exc)
+            ledger.skipped_files.append(SkippedFile(path=str(path), reason=reason))
+            log.warning("skipped %s (found in a folder, not read as feedback): %s", path, reason)
             continue
         _read_rows(*opened, items, ledger, seen, used_ids)
     if not ledger.files:   # every input was a folder, and nothing in them could be read
