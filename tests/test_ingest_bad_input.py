@@ -40,8 +40,8 @@ def test_bad_bytes_name_the_row_and_column_they_are_in(tmp_path, encoding):
         fiq.read_feedback(p)
     assert exc.value.row == 4 and exc.value.column == "评论", str(exc.value)
     assert str(p) in str(exc.value) and "0xff" in str(exc.value)
-    if encoding == "gbk":   # the file is GBK but for one byte: say that, not "not UTF-8 at row 1"
-        assert "GB18030" in exc.value.message
+    # the file is GBK (or UTF-8) but for one byte: say that, not "not UTF-8" at the first Chinese character
+    assert {"gbk": "not valid GBK/GB18030", "utf-8": "not valid UTF-8"}[encoding] in exc.value.message
 
 
 def test_explicit_encoding_reads_what_detection_refuses(tmp_path):

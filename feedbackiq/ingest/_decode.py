@@ -109,23 +109,27 @@ def detect_encoding(path: Path, encoding: str | None = None, fmt: str = "csv") -
             candidates = ["utf-16"]
         else:
             candidates = ["utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"]
-    bad, _ = _scan(path, candidates[0])
+    bad, utf8_text, _ = _scan(path, candidates[0])
     if bad is None:
         return candidates[0]
     if encoding or candidates[0] == "utf-16":
         raise _located(path, fmt, bad, f"byte 0x{bad.byte:02x} at offset {bad.offset} is not valid {bad.encoding}")
-    gb_bad, chinese = _scan(path, "gb18030", count_chinese=True)
+    gb_bad, _, chinese = _scan(path, "gb18030", count_chinese=True)
     # Latin-1/Shift-JIS bytes often "decode" as GB18030 into rare characters; real Chinese text is
     # overwhelmingly made of the 6,763 common GB2312 characters.
     plausible = chinese[0] == 0 or chinese[1] / chinese[0] >= 0.9
     if gb_bad is None and plausible:
         return "gb18030"
-    if gb_bad is not None and chinese[0] and plausible:
-        # GBK Chinese up to one bad byte (a cell pasted from elsewhere, a cut multi-byte character):
-        # that byte is the problem, not the first Chinese character UTF-8 stumbled on.
-        raise _located(path, fmt, gb_bad,
-                       f"byte 0x{gb_bad.byte:02x} at offset {gb_bad.offset} is not valid GBK/GB18030 (the text before "
-                       "it is GB18030 Chinese); fix that cell, re-save the file as UTF-8 or pass encoding='...'")
+    # One bad byte in a file that is otherwise one of the two (a cell pasted from elsewhere, a cut
+    # multi-byte character): that byte is the problem, named where it is, not the first Chinese
+    # character the other encoding stumbled on.
+    if gb_bad is not None and chinese[0] and plausible and gb_bad.offset > bad.offset:
+        raise _located(path, fmt, gb_bad, f"byte 0x{gb_bad.byte:02x} at offset {gb_bad.offset} is not valid GBK/GB18030 "
+                                          "(the text before it is GB18030 Chinese); fix that cell, re-save the file "
+                                          "as UTF-8 or pass encoding='...'")
+    if utf8_text:
+        raise _located(path, fmt, bad, f"byte 0x{bad.byte:02x} at offset {bad.offset} is not valid UTF-8 (the text "
+                                       "before it is UTF-8); fix that cell or pass encoding='...'")
     guess = _guess(path)
     hint = f" (it looks like {guess})" if guess else ""
     raise _located(path, fmt, bad,
@@ -133,9 +137,10 @@ def detect_encoding(path: Path, encoding: str | None = None, fmt: str = "csv") -
                    f"(first bad byte: byte 0x{bad.byte:02x} at offset {bad.offset} is not valid utf-8)")
 
 
-def _scan(path: Path, encoding: str, count_chinese: bool = False) -> tuple[_BadByte | None, tuple[int, int]]:
-    """The first byte ``encoding`` cannot decode (None: all decode), and ``(CJK characters, of them
-    common GB2312 ones)`` in the text before it when ``count_chinese``."""
+def _scan(path: Path, encoding: str, count_chinese: bool = False) -> tuple[_BadByte | None, bool, tuple[int, int]]:
+    """The first byte ``encoding`` cannot decode (None: all decode); whether the bytes before it are
+    more than ASCII; and ``(CJK characters, of them common GB2312 ones)`` in the text before it when
+    ``count_chinese``."""
     try:
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     except LookupError:
@@ -149,7 +154,7 @@ def _scan(path: Path, encoding: str, count_chinese: bool = False) -> tuple[_BadB
                 cjk += 1
                 common += _in_gb2312(ch)
 
-    bad = None
+    bad, beyond_ascii = None, False
     with open_bytes(path) as fh:
         offset = 0
         while True:
@@ -159,15 +164,17 @@ def _scan(path: Path, encoding: str, count_chinese: bool = False) -> tuple[_BadB
             except UnicodeDecodeError as exc:
                 # exc.object holds the bytes the decoder kept from the previous block, then this block
                 bad = _BadByte(encoding, offset + len(block) - len(exc.object) + exc.start, exc.object[exc.start])
+                beyond_ascii = beyond_ascii or not exc.object[:exc.start].isascii()
                 if count_chinese:
                     count(exc.object[:exc.start].decode(encoding, errors="ignore"))   # a statistic only
                 break
+            beyond_ascii = beyond_ascii or not block.isascii()
             if count_chinese:
                 count(text)
             if not block:
                 break
             offset += len(block)
-    return bad, (cjk, common)
+    return bad, beyond_ascii, (cjk, common)
 
 
 def _located(path: Path, fmt: str, bad: _BadByte, message: str) -> EncodingError:
