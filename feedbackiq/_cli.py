@@ -30,7 +30,9 @@ app = typer.Typer(
 err = Console(stderr=True)
 out = Console()
 
-FilesArg = Annotated[list[Path], typer.Argument(help="Input files (CSV/TSV, XLSX, JSON, JSONL, Parquet) or folders.")]
+# readable=False: a file that may not be read is reported by ingest, in one line, like every input error.
+FilesArg = Annotated[list[Path], typer.Argument(help="Input files (CSV/TSV, XLSX, JSON, JSONL, Parquet) or folders.",
+                                                readable=False)]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory.")]
 SourceOpt = Annotated[Optional[str], typer.Option(help="survey | review | sales_note | support_ticket | other (default: detect).")]
 LayoutOpt = Annotated[Optional[str], typer.Option(help="survey_wide | review | sales_note | long (default: detect).")]
@@ -41,6 +43,7 @@ ByOpt = Annotated[Optional[str], typer.Option(help="Segment column, 'segment' to
 EngineOpt = Annotated[Optional[str], typer.Option(help="local | ray: embed (and assign) on a Ray cluster, pip install 'feedbackiq[ray]' (default: config, local).")]
 RayAddressOpt = Annotated[Optional[str], typer.Option(help="With --engine ray: the cluster, e.g. ray://head:10001 (default: $RAY_ADDRESS, else a local Ray).")]
 MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help="Column override ROLE=COLUMN, e.g. --map text=comment (repeatable; segments=a,b).")]
+SheetOpt = Annotated[Optional[str], typer.Option(help="XLSX sheet to read, by name (default: the first sheet).")]
 
 
 def friendly_errors(fn):
@@ -84,16 +87,17 @@ def parse_mapping(items: list[str] | None) -> dict[str, Any]:
     return mapping
 
 
-def ingest_files(files: list[Path], source: str | None, layout: str | None, mapping: list[str] | None):
+def ingest_files(files: list[Path], source: str | None, layout: str | None, mapping: list[str] | None,
+                 sheet: str | None = None):
     from feedbackiq.ingest import read_feedback
 
-    return read_feedback(files, source, layout=layout, **parse_mapping(mapping))
+    return read_feedback(files, source, layout=layout, sheet=sheet, **parse_mapping(mapping))
 
 
 @app.command("run")
 @friendly_errors
 def run_cmd(
-    exports: Annotated[list[Path], typer.Argument(help="Survey, review and CRM exports (files or folders).")],
+    exports: Annotated[list[Path], typer.Argument(help="Survey, review and CRM exports (files or folders).", readable=False)],
     out_dir: OutOpt,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML settings (see `feedbackiq config-example`).")] = None,
     cards: Annotated[Optional[Path], typer.Option(help="KPI cards file (YAML/JSON) to score the themes against.")] = None,
@@ -108,6 +112,7 @@ def run_cmd(
     engine: EngineOpt = None,
     ray_address: RayAddressOpt = None,
     map_: MapOpt = None,
+    sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet to read, by name (default: config, the first sheet).")] = None,
     progress: Annotated[str, typer.Option(help="rich | plain | json | quiet (default: rich on a terminal, else plain).")] = "auto",
 ) -> None:
     """Everything in one go: ingest -> themes -> names -> personas -> messaging -> card scores -> report.html."""
@@ -118,7 +123,7 @@ def run_cmd(
         "output": {"language": language},
         "personas": {"by": by},
         "themes": {"seed": seed, "engine": engine, "ray_address": ray_address},
-        "ingest": {"columns": parse_mapping(map_) or None},
+        "ingest": {"columns": parse_mapping(map_) or None, "sheet": sheet},
     })
     if progress == "auto":
         progress = "rich" if sys.stderr.isatty() else "plain"
@@ -146,11 +151,12 @@ def config_example() -> None:
 
 @app.command()
 @friendly_errors
-def ingest(files: FilesArg, out_dir: OutOpt, source: SourceOpt = None, layout: LayoutOpt = None, map_: MapOpt = None) -> None:
+def ingest(files: FilesArg, out_dir: OutOpt, source: SourceOpt = None, layout: LayoutOpt = None, map_: MapOpt = None,
+           sheet: SheetOpt = None) -> None:
     """Read exports into feedback items and write them with the ingest ledger."""
     from feedbackiq.ingest import write_feedback
 
-    fs = ingest_files(files, source, layout, map_)
+    fs = ingest_files(files, source, layout, map_, sheet)
     paths = write_feedback(fs, out_dir)
     out.print(fs.summary(), highlight=False)
     out.print(f"wrote {paths['feedback']}, {paths['items'].name}, {paths['ledger'].name} in {out_dir}")
@@ -167,6 +173,7 @@ def themes(
     source: SourceOpt = None,
     layout: LayoutOpt = None,
     map_: MapOpt = None,
+    sheet: SheetOpt = None,
     seed: Annotated[int, typer.Option(help="Random seed (same input + seed -> same themes).")] = 0,
     min_cluster_size: Annotated[Optional[int], typer.Option(help="Smallest theme in items (default scales with the data).")] = None,
     no_subthemes: Annotated[bool, typer.Option("--no-subthemes", help="Do not split large themes.")] = False,
@@ -182,7 +189,7 @@ def themes(
     from feedbackiq.ingest import write_feedback
     from feedbackiq.themes import find_themes, write_theme_report
 
-    fs = ingest_files(files, source, layout, map_)
+    fs = ingest_files(files, source, layout, map_, sheet)
     write_feedback(fs, out_dir)
     err.print(fs.summary(), highlight=False)
     report = find_themes(fs, seed=seed, min_cluster_size=min_cluster_size, subthemes=not no_subthemes, progress=True,

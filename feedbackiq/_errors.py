@@ -8,6 +8,7 @@ about feedbackiq::
     FeedbackIQError
     ├── InputError (ValueError)               bad input the user can fix
     │   ├── IngestError                       a file cannot be read as feedback
+    │   │   ├── UnreadableFileError           the file exists but may not be read (permissions, I/O)
     │   │   ├── UnsupportedFormatError        extension / content not a known format
     │   │   ├── EncodingError                 bytes undecodable in any supported encoding
     │   │   ├── EmptyFileError                no header or no rows
@@ -36,6 +37,7 @@ __all__ = [
     "FeedbackIQError",
     "InputError",
     "IngestError",
+    "UnreadableFileError",
     "UnsupportedFormatError",
     "EncodingError",
     "EmptyFileError",
@@ -101,6 +103,10 @@ class IngestError(InputError):
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
         return str(self.args[0]) if self.args else ""
+
+
+class UnreadableFileError(IngestError):
+    """The file exists but cannot be read: no permission, or the disk failed reading it."""
 
 
 class UnsupportedFormatError(IngestError):

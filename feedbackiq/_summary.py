@@ -23,6 +23,8 @@ def feedback_set_summary(fs: "FeedbackSet") -> str:
             f"  {rec.path}: {rec.format}{enc}, {rec.layout} ({rec.source.value}); {c['rows']} rows -> "
             f"{c['items']} items, {c['rows_used']} rows used, {c['rows_skipped']} skipped"
         )
+    for skipped in fs.ledger.skipped_files:
+        lines.append(f"  {skipped.path}: skipped, {skipped.reason}")
     by_source = Counter(i.source.value for i in items)
     by_lang = Counter(i.language for i in items)
     lines.append("  by source: " + ", ".join(f"{k} {v}" for k, v in by_source.most_common()))

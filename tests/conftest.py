@@ -1,4 +1,6 @@
 import atexit
+import contextlib
+import errno
 import importlib.util
 import os
 import shutil
@@ -56,6 +58,38 @@ def assert_ledger_complete(fs):
     for e in fs.ledger.entries:
         if e.outcome == "skipped":
             assert e.reason is not None
+
+
+@contextlib.contextmanager
+def reads_denied(*paths):
+    """Make ``paths`` unreadable as they are to a user without rights to them: mode 000 and, for root
+    (whom no mode stops), ``open`` raising the PermissionError the OS would. Checked on entry, so a
+    test using it really reads a file it may not read."""
+    import builtins
+    import io
+
+    denied = {os.path.realpath(p) for p in paths}
+    real_open = io.open
+
+    def guarded(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and os.path.realpath(file) in denied:
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        for p in paths:
+            os.chmod(p, 0)
+        if os.geteuid() == 0:
+            mp.setattr(io, "open", guarded)
+            mp.setattr(builtins, "open", guarded)
+        for p in paths:
+            with pytest.raises(PermissionError):
+                open(p, "rb")
+        try:
+            yield
+        finally:
+            for p in paths:
+                os.chmod(p, 0o644)
 
 
 @pytest.fixture(scope="module")

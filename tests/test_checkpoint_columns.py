@@ -2,6 +2,7 @@
 
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
 from feedbackiq._errors import CheckpointError
@@ -90,3 +91,12 @@ def test_an_empty_set_round_trips(tmp_path):
     store = CheckpointStore(tmp_path)
     store.save_model("ingest", "e" * 64, FeedbackSet())
     assert store.load_model("ingest", "e" * 64, FeedbackSet) == FeedbackSet()
+
+
+def test_a_truncated_embedding_checkpoint_is_a_checkpoint_error(tmp_path):
+    store = CheckpointStore(tmp_path)
+    path = store.save_array("embed", "v" * 64, np.ones((50, 8), dtype=np.float32))
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])   # a copy, or a disk, that stopped short
+    with pytest.raises(CheckpointError, match="unreadable checkpoint") as exc:
+        store.load_array("embed", "v" * 64)
+    assert str(path) in str(exc.value)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from feedbackiq import __version__
@@ -71,3 +72,95 @@ def test_themes_without_llm_says_how_to_configure(tmp_path, samples, monkeypatch
     res = runner.invoke(app, ["themes", str(samples / "crm_notes.xlsx"), "--out", str(tmp_path), "--show", "0"])
     assert res.exit_code == 0, res.output
     assert res.output.count("no LLM configured") == 1 and "FEEDBACKIQ_LLM_MODEL" in res.output
+
+
+def _two_sheets(path: Path) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Summary"
+    wb.active.append(["metric", "value"])
+    wb.active.append(["responses", 2])
+    ws = wb.create_sheet("Responses")
+    ws.append(["id", "comment"])
+    ws.append([1, "Battery dies after the update"])
+    ws.append([2, "Camera is blurry at night"])
+    wb.save(path)
+    return path
+
+
+def test_sheet_option_on_ingest_themes_and_run(tmp_path, monkeypatch):
+    import feedbackiq as fiq
+    import feedbackiq.pipeline
+    import feedbackiq.themes
+    from feedbackiq import EmptyInputError, IngestError
+    from feedbackiq.pipeline import EXAMPLE_CONFIG
+    from feedbackiq.pipeline._stages import ingest_stage
+
+    book = _two_sheets(tmp_path / "book.xlsx")
+    res = runner.invoke(app, ["ingest", str(book), "--sheet", "Responses", "--out", str(tmp_path / "i")])
+    assert res.exit_code == 0, res.output
+    assert "2 feedback items" in res.output
+    res = runner.invoke(app, ["ingest", str(book), "--sheet", "Answers", "--out", str(tmp_path / "i")])
+    assert res.exit_code == 2 and "no sheet 'Answers'" in res.output
+    with pytest.raises(IngestError, match="no sheet 5"):   # by position (the API), out of range: no IndexError
+        fiq.read_feedback(book, sheet=5)
+
+    seen = {}
+
+    def find_themes(fs, **kw):
+        seen["texts"] = [it.text for it in fs.items]
+        raise EmptyInputError("stop here")
+
+    monkeypatch.setattr(feedbackiq.themes, "find_themes", find_themes)
+    res = runner.invoke(app, ["themes", str(book), "--sheet", "Responses", "--out", str(tmp_path / "t")])
+    assert res.exit_code == 2 and seen["texts"] == ["Battery dies after the update", "Camera is blurry at night"]
+
+    def run(exports, out_dir, *, config, **kw):
+        seen["run"] = ingest_stage(exports, config)
+        raise EmptyInputError("stop here")
+
+    monkeypatch.setattr(feedbackiq.pipeline, "run", run)
+    res = runner.invoke(app, ["run", str(book), "--sheet", "Responses", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2 and len(seen["run"].items) == 2
+    assert "# sheet = " in EXAMPLE_CONFIG
+
+
+def _without_read_override(cmd: list[str], probe: Path) -> list[str]:
+    """``cmd`` as a user whom file modes stop: as it is for a normal user; for root, without the
+    capabilities that override them (setpriv). Skips when that cannot be arranged here."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        wrapped = list(cmd)
+    elif shutil.which("setpriv"):
+        drop = "-dac_override,-dac_read_search"
+        wrapped = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", "--", *cmd]
+    else:
+        pytest.skip("running as root without setpriv: cannot make a file unreadable")
+    check = subprocess.run([*wrapped[:len(wrapped) - len(cmd)], sys.executable, "-c", f"open({str(probe)!r}, 'rb')"],
+                           capture_output=True, text=True)
+    if "PermissionError" not in check.stderr:
+        pytest.skip(f"cannot make a file unreadable here: {check.stderr.strip()[-200:]}")
+    return wrapped
+
+
+def test_unreadable_file_is_one_line_and_skipped_in_a_folder(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "reviews.csv").write_text("id,comment\n1,Battery dies after the update\n2,Camera is blurry\n", encoding="utf-8")
+    locked = folder / "locked.csv"
+    locked.write_text("id,comment\n3,Support never answers\n", encoding="utf-8")
+    locked.chmod(0)
+    named = subprocess.run(_without_read_override([str(EXE), "ingest", str(locked), "--out", str(tmp_path / "a")], locked),
+                           capture_output=True, text=True)
+    assert named.returncode == 2, named.stderr
+    assert named.stderr.count("\n") == 1 and "cannot be read: permission denied" in named.stderr
+    assert str(locked) in named.stderr.replace("\n", "")
+    found = subprocess.run(_without_read_override([str(EXE), "ingest", str(folder), "--out", str(tmp_path / "b")], locked),
+                           capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr
+    assert "Traceback" not in found.stderr and "skipped" in found.stderr and "permission denied" in found.stderr
+    summary = json.loads((tmp_path / "b" / "ledger_summary.json").read_text())
+    assert summary["items"] == 2 and [s["path"] for s in summary["skipped_files"]] == [str(locked)]

@@ -3,10 +3,11 @@
 import json
 import os
 import resource
+from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import assert_ledger_complete
+from conftest import assert_ledger_complete, reads_denied
 
 import feedbackiq as fiq
 from feedbackiq import (
@@ -27,6 +28,20 @@ def test_latin1_file_is_a_clear_encoding_error(tmp_path):
         fiq.read_feedback(p)
     msg = str(exc.value)
     assert str(p) in msg and "row 2" in msg and "encoding=" in msg
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_bad_bytes_name_the_row_and_column_they_are_in(tmp_path, encoding):
+    p = tmp_path / f"{encoding}.csv"
+    head = '编号,评论\n1,电池续航太差了，一天要充两次电\n2,"相机夜景模糊\n希望改进"\n3,客服回复很快'
+    # row 3 is one row over two lines; the bad byte sits in row 4's second cell
+    p.write_bytes(head.encode(encoding) + b"\xff" + "，很满意\n4,界面很好看\n".encode(encoding))
+    with pytest.raises(EncodingError) as exc:
+        fiq.read_feedback(p)
+    assert exc.value.row == 4 and exc.value.column == "评论", str(exc.value)
+    assert str(p) in str(exc.value) and "0xff" in str(exc.value)
+    # the file is GBK (or UTF-8) but for one byte: say that, not "not UTF-8" at the first Chinese character
+    assert {"gbk": "not valid GBK/GB18030", "utf-8": "not valid UTF-8"}[encoding] in exc.value.message
 
 
 def test_explicit_encoding_reads_what_detection_refuses(tmp_path):
@@ -53,12 +68,38 @@ def test_ragged_rows_go_to_the_ledger(tmp_path):
     assert_ledger_complete(fs)
 
 
-def test_unclosed_quote_names_file(tmp_path):
+@pytest.mark.parametrize(("tail", "swallowed"), [
+    # never closed: the csv module runs the cell to the end of the file
+    ('3,"Battery dies after the update\n4,Camera is blurry at night\n5,Support never answered\n6,Login fails\n',
+     [4, 5, 6, 7]),
+    # "closed" by the quote that opens a later row's cell: the rows in between would vanish into one text
+    ('3,"Battery dies after the update\n4,Camera is blurry at night\n5,"Support, never answered"\n6,Login fails\n',
+     [4, 5, 6]),
+], ids=["never_closed", "closed_by_a_later_row"])
+def test_unterminated_quote_ledgers_the_rows_it_swallows(tmp_path, caplog, tail, swallowed):
     p = tmp_path / "quote.csv"
-    p.write_text('id,comment\n1,"Battery dies\n2,fine\n', encoding="utf-8")
-    fs = fiq.read_feedback(p, text="comment", source="review")  # csv swallows to EOF: one long answer
-    assert len(fs.items) == 1
+    # rows as a user counts them: header 1, "1,..." 2, the two-line cell 3, the quote opens in row 4
+    p.write_text('id,comment\n1,Checkout is slow\n2,"A cell on\ntwo lines"\n' + tail, encoding="utf-8")
+    fs = fiq.read_feedback(p, text="comment", source="review")
+    bad = [e for e in fs.ledger.entries if e.reason == SkipReason.UNPARSEABLE]
+    assert [e.row for e in bad] == swallowed
+    assert all("quote" in e.detail and "row 4" in e.detail for e in bad)
+    assert fs.ledger.row_counts()[str(p)]["rows"] == 6
+    texts = [it.text for it in fs.items]
+    assert texts[:2] == ["Checkout is slow", "A cell on\ntwo lines"]     # a real two-line cell stays one row
+    assert not any("Camera" in t or "Battery" in t for t in texts)        # no row hides inside another's text
+    assert ("Login fails" in texts) == (7 not in swallowed)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(str(p) in w and "row 4" in w for w in warnings), warnings
     assert_ledger_complete(fs)
+
+
+def test_a_quote_open_from_the_first_row_is_one_error_naming_it(tmp_path):
+    p = tmp_path / "quote.csv"
+    p.write_text('id,comment\n1,"Battery dies\n2,Camera is blurry\n3,Support never answers\n', encoding="utf-8")
+    with pytest.raises(IngestError) as exc:   # no row left to learn the columns from
+        fiq.read_feedback(p)
+    assert exc.value.row == 2 and "quote opened in row 2" in str(exc.value)
 
 
 @pytest.mark.parametrize("content", [b"", b"   \n"])
@@ -100,6 +141,68 @@ def test_missing_file_and_no_text_column(tmp_path):
     p.write_text("id,score\n1,5\n2,3\n", encoding="utf-8")
     with pytest.raises(ColumnError, match="no free-text column"):
         fiq.read_feedback(p)
+
+
+def _reviews(path):
+    path.write_text("id,comment\n1,Battery dies after the update\n2,Camera is blurry at night\n", encoding="utf-8")
+    return path
+
+
+def test_an_unreadable_file_named_explicitly_is_a_clear_error(tmp_path):
+    p = _reviews(tmp_path / "locked.csv")
+    with reads_denied(p), pytest.raises(IngestError) as exc:
+        fiq.read_feedback(p)
+    assert exc.value.file == str(p) and "cannot be read: permission denied" in str(exc.value)
+
+
+def test_files_in_a_folder_that_are_not_exports_are_skipped_with_a_reason(tmp_path, caplog):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _reviews(folder / "reviews.csv")
+    locked = _reviews(folder / "locked.csv")
+    (folder / "notes.txt").write_text("Meeting notes, Q3\nAsk Sam about the CRM columns; rerun Monday.\n"
+                                      "Check the dates, the amounts and the stages\n", encoding="utf-8")
+    (folder / "todo.txt").write_text("TODO: rerun on Monday\n", encoding="utf-8")
+    (folder / "deck.pptx").write_bytes(b"PK\x03\x04slides")
+    (folder / "scores.csv").write_text("id,score\n1,5\n2,3\n", encoding="utf-8")
+    (folder / "survey.txt").write_text("id\tcomment\n3\tSupport never answers\n", encoding="utf-8")  # Excel's tab text
+    with reads_denied(locked):
+        fs = fiq.read_feedback(folder, source="review")
+    assert [it.text for it in fs.items] == ["Battery dies after the update", "Camera is blurry at night",
+                                            "Support never answers"]
+    skipped = {Path(s.path).name: s.reason for s in fs.ledger.skipped_files}
+    assert set(skipped) == {"locked.csv", "notes.txt", "todo.txt", "deck.pptx", "scores.csv"}
+    assert "permission denied" in skipped["locked.csv"] and "unsupported file type" in skipped["deck.pptx"]
+    warnings = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert all(str(folder / name) in warnings for name in skipped)
+    assert "locked.csv" in fs.summary() and "skipped" in fs.summary()
+    assert_ledger_complete(fs)
+    # named on its own, a file that is not an export is still an error
+    with pytest.raises(ColumnError):
+        fiq.read_feedback(folder / "notes.txt")
+
+
+def test_a_folder_with_nothing_readable_is_an_error_naming_the_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("TODO: rerun on Monday\n", encoding="utf-8")
+    (tmp_path / "deck.pptx").write_bytes(b"PK\x03\x04slides")
+    with pytest.raises(IngestError) as exc:
+        fiq.read_feedback(tmp_path)
+    assert "notes.txt" in str(exc.value) and "deck.pptx" in str(exc.value)
+
+
+@pytest.mark.parametrize(("header", "rows", "mapping", "candidates"), [
+    ("id,comment", ["1,12", "2,40", "3,7.5"], {}, "none"),
+    ("id,comment", ["1,12", "2,40", "3,7.5"], {"text": "comment"}, "none"),
+    ("id,comment,remark", ["1,12,Battery dies fast", "2,40,Camera is blurry", "3,7,Support is slow"],
+     {"text": "comment"}, "'remark'"),
+])
+def test_a_column_of_numbers_is_not_the_text_column(tmp_path, header, rows, mapping, candidates):
+    p = tmp_path / "n.csv"
+    p.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(ColumnError) as exc:
+        fiq.read_feedback(p, **mapping)
+    assert exc.value.file == str(p) and exc.value.column == "comment"
+    assert "numbers" in str(exc.value) and candidates in str(exc.value)
 
 
 def test_bad_jsonl_lines_are_ledgered(tmp_path):

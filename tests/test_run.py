@@ -14,7 +14,7 @@ import pytest
 import feedbackiq as fiq
 from feedbackiq.pipeline import JsonLogObserver, RunConfig, load_config, stage_key
 from feedbackiq.testing import OpenAIServer, Reply
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, assert_ledger_complete, reads_denied
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "datasets" / "features.yaml"
@@ -208,3 +208,77 @@ def test_cli_run_bad_config_is_one_line_exit_2(tmp_path):
     res = CliRunner().invoke(app, ["run", str(SAMPLES), "--out", str(tmp_path / "o"), "--config", str(cfg)])
     assert res.exit_code == 2
     assert "llm.modle: unknown key" in res.output
+
+
+def _folder_with_strays(root: Path) -> tuple[Path, Path]:
+    """40 reviews beside files that are not exports: notes, slides, and an export the user may not read."""
+    folder = root / "exports"
+    folder.mkdir()
+    lines = (SAMPLES / "app_reviews.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "reviews.csv").write_text("".join(lines[:41]), encoding="utf-8")
+    (folder / "notes.txt").write_text("Meeting notes, Q3\nAsk Sam about the CRM columns; rerun Monday.\n", encoding="utf-8")
+    (folder / "deck.pptx").write_bytes(b"PK\x03\x04slides")
+    locked = folder / "locked.csv"
+    locked.write_text("".join(lines[41:61]), encoding="utf-8")
+    return folder, locked
+
+
+@pytest.fixture(scope="module")
+def stray_run(tmp_path_factory):
+    folder, locked = _folder_with_strays(tmp_path_factory.mktemp("strays"))
+    out = folder.parent / "run"
+    with reads_denied(locked):
+        result = fiq.run(folder, out)
+    return folder, locked, out, result
+
+
+def test_run_skips_files_in_a_folder_that_are_not_exports(stray_run):
+    folder, locked, out, result = stray_run
+    inputs = {Path(f.path).name: f for f in result.manifest.inputs}
+    assert set(inputs) == {"reviews.csv", "notes.txt", "deck.pptx", "locked.csv"}
+    assert inputs["reviews.csv"].rows == inputs["reviews.csv"].rows_used == 40 and inputs["reviews.csv"].skipped is None
+    assert "permission denied" in inputs["locked.csv"].skipped and inputs["locked.csv"].sha256 == ""
+    assert inputs["notes.txt"].skipped and inputs["deck.pptx"].skipped
+    assert_ledger_complete(result.report.feedback)
+    assert {Path(s.path).name for s in result.report.feedback.ledger.skipped_files} == {"notes.txt", "deck.pptx", "locked.csv"}
+    assert "locked.csv" in (out / "report.html").read_text(encoding="utf-8")
+    assert "`locked.csv`: not read" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_cut_embedding_checkpoint_on_resume_is_one_line(stray_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from feedbackiq._cli import app
+
+    folder, locked, out, _ = stray_run
+    (npy,) = (out / ".checkpoints").glob("embed-*.npy")
+    npy.write_bytes(npy.read_bytes()[:1000])          # the disk filled up, or a copy stopped short
+    with reads_denied(locked):                        # the same inputs, so every key up to embed is unchanged
+        res = CliRunner().invoke(app, ["run", str(folder), "--out", str(out), "--resume", "--progress", "quiet"])
+    assert res.exit_code == 2, res.output
+    assert "unreadable checkpoint" in res.output and str(npy) in res.output.replace("\n", "")
+    assert "Traceback" not in res.output
+
+
+def test_cli_run_on_an_unreadable_file_named_is_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from feedbackiq._cli import app
+
+    _, locked = _folder_with_strays(tmp_path)
+    with reads_denied(locked):
+        res = CliRunner().invoke(app, ["run", str(locked), "--out", str(tmp_path / "o"), "--progress", "quiet"])
+    assert res.exit_code == 2, res.output
+    assert "cannot be read: permission denied" in res.output and "locked.csv" in res.output
+
+
+def test_cli_run_on_a_column_of_numbers_is_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from feedbackiq._cli import app
+
+    p = tmp_path / "n.csv"
+    p.write_text("id,comment\n" + "".join(f"{i},{i * 37 % 1000}\n" for i in range(60)), encoding="utf-8")
+    res = CliRunner().invoke(app, ["run", str(p), "--out", str(tmp_path / "o"), "--progress", "quiet"])
+    assert res.exit_code == 2, res.output
+    assert str(p) in res.output.replace("\n", "") and "'comment'" in res.output and "numbers" in res.output

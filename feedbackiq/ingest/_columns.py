@@ -51,6 +51,7 @@ _IGNORE = {"startdate", "enddate", "status", "ipaddress", "progress", "durationi
            "locationlatitude", "locationlongitude", "distributionchannel", "userlanguage", "collectorid",
            "ip地址", "开始时间", "结束时间", "答题时长"}
 _CONTAINS = {"text": ("comment", "feedback", "review", "评论", "反馈", "意见"), "deal_value": ("amount", "金额")}
+_NUMERIC = re.compile(r"[\d.,:/\-\s$¥%]+")   # numbers, amounts, dates, times: no words in it
 
 
 def _norm(h: str) -> str:
@@ -147,6 +148,8 @@ def plan_columns(
         text = [_pick_text(path, header, by_role["text"], columns, taken)]
     if layout != "survey_wide" and len(text) != 1:
         raise ColumnError(f"layout {layout!r} takes one text column, got {text}", file=str(path))
+    for col in text:
+        _check_not_numbers(path, col, columns, taken | set(text))
     if respondent is None and id_col and layout == "survey_wide":
         respondent = id_col  # a survey response id identifies the respondent
     used = taken | set(text) | {respondent}
@@ -195,12 +198,24 @@ def _pick_text(path: Path, header: list[str], named: list[str], columns: dict[st
     return free[0][1]
 
 
+def _check_not_numbers(path: Path, col: str, columns: dict[str, list[str]], taken: set[str]) -> None:
+    """A column of numbers (scores, ids, amounts, dates) is never the feedback text, even when its
+    header says "comment": say so, and which columns do hold free text."""
+    vals = [v.strip() for v in columns[col] if v and v.strip()]
+    if not vals or not all(_NUMERIC.fullmatch(v) for v in vals):
+        return
+    free = [h for h, values in columns.items() if h not in taken and _free_text_score(values) > 0]
+    raise ColumnError(f"holds only numbers, not free text; free-text candidates: "
+                      f"{', '.join(map(repr, free)) or 'none'}; pass text='...' to name the text column",
+                      file=str(path), column=col)
+
+
 def _free_text_score(values: list[str]) -> float:
     """Mean length of distinct non-numeric values, 0 for columns that are not free text."""
     vals = [v.strip() for v in values if v and v.strip()]
     if not vals:
         return 0.0
-    words = [v for v in vals if not re.fullmatch(r"[\d.,:/\-\s$¥%]+", v)]
+    words = [v for v in vals if not _NUMERIC.fullmatch(v)]
     if len(words) < 0.5 * len(vals):
         return 0.0
     distinct = len(set(words)) / len(words)

@@ -8,17 +8,19 @@ Parquet never hold the whole file in memory.
 
 from __future__ import annotations
 
+import collections
 import csv
+import itertools
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from feedbackiq._errors import EmptyFileError, IngestError, UnsupportedFormatError
 
-__all__ = ["RawTable", "open_table", "peek_rows"]
+__all__ = ["RawTable", "open_table", "peek_rows", "sniff_delimiter"]
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # survey answers can be long essays
 _JSON_SCAN = 1000  # records scanned to learn the JSON keys
@@ -26,13 +28,15 @@ _JSON_SCAN = 1000  # records scanned to learn the JSON keys
 
 @dataclass
 class RawTable:
-    """A header and a row stream of ``(row_number, values)``."""
+    """A header and a row stream of ``(row_number, values)``; ``warnings`` fills as rows are read
+    (for the reader's caller to say once the file is read: a file that fails anyway says it in its error)."""
 
     path: Path
     format: str
     encoding: str | None
     header: list[str]
     rows: Iterator[tuple[int, list[Any]]]
+    warnings: list[str] = field(default_factory=list)
 
 
 def open_table(path: Path, fmt: str, encoding: str | None, sheet: str | int | None = None) -> RawTable:
@@ -47,16 +51,21 @@ def _csv(path: Path, fmt: str, encoding: str | None, sheet: Any) -> RawTable:
     if not sample.strip():
         fh.close()
         raise EmptyFileError("the file is empty", file=str(path))
-    delimiter = "\t" if fmt == "tsv" else _sniff_delimiter(sample)
-    reader = csv.reader(fh, delimiter=delimiter)
+    delimiter = "\t" if fmt == "tsv" else sniff_delimiter(sample)
+    # The reader's lines, and the same lines again a record behind (a tee, in C): the raw text of a
+    # record that spans lines is there to check, at no cost for the records that do not.
+    ahead, behind = itertools.tee(fh)
+    reader = csv.reader(ahead, delimiter=delimiter)
     try:
         header = next(reader)
     except csv.Error as exc:
         fh.close()
         raise IngestError(f"cannot parse the header: {exc}", file=str(path), row=1) from None
+    warnings: list[str] = []
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         row = 1
+        done, behind_at = reader.line_num, 0   # lines the reader has read; lines ``behind`` has passed
         try:
             while True:
                 try:
@@ -65,6 +74,18 @@ def _csv(path: Path, fmt: str, encoding: str | None, sheet: Any) -> RawTable:
                     return
                 except csv.Error as exc:
                     raise IngestError(f"malformed CSV: {exc}", file=str(path), row=row + 1) from None
+                start, done = done, reader.line_num
+                if done - start > 1:
+                    _skip(behind, start - behind_at)
+                    raw = list(itertools.islice(behind, done - start))
+                    behind_at = done
+                    if _unbalanced_quote(raw, delimiter, len(header)):
+                        yield from _swallowed(row + 1, done - start, warnings)
+                        row += done - start
+                        continue
+                elif done - behind_at > 4096:   # keep ``behind`` near, so the tee holds few lines
+                    _skip(behind, done - behind_at)
+                    behind_at = done
                 row += 1
                 if not values:  # a fully blank line is still a row the user sees
                     values = [""]
@@ -72,10 +93,37 @@ def _csv(path: Path, fmt: str, encoding: str | None, sheet: Any) -> RawTable:
         finally:
             fh.close()
 
-    return RawTable(path, fmt, encoding, [str(h) for h in header], rows())
+    return RawTable(path, fmt, encoding, [str(h) for h in header], rows(), warnings)
 
 
-def _sniff_delimiter(sample: str) -> str:
+def _skip(lines: Iterator[str], n: int) -> None:
+    collections.deque(itertools.islice(lines, n), maxlen=0)
+
+
+def _unbalanced_quote(raw: list[str], delimiter: str, width: int) -> bool:
+    """Whether a record over several lines is a quote left open that swallowed the rows after it,
+    rather than a cell with line breaks: its quotes do not pair up (a strict reader refuses it) and
+    a line inside it splits into cells as a row would."""
+    try:
+        for _ in csv.reader(raw, delimiter=delimiter, strict=True):
+            pass
+        return False
+    except csv.Error:
+        pass
+    return any(len(cells) >= min(width, 2) for cells in csv.reader(raw[1:], delimiter=delimiter))
+
+
+def _swallowed(first: int, lines: int, warnings: list[str]) -> Iterator[tuple[int, list[Any]]]:
+    """Each line of a record an open quote ran together, as an unparseable row of its own."""
+    last = first + lines - 1
+    why = (f"unbalanced quote: the quote opened in row {first} is not closed in that row, so rows {first}-{last} "
+           "ran together into one cell; these rows were not read (close the quote and read the file again)")
+    warnings.append(f"rows {first}-{last} skipped: the quote opened in row {first} is not closed in that row")
+    for r in range(first, last + 1):
+        yield r, [_BadRecord(why)]
+
+
+def sniff_delimiter(sample: str) -> str:
     first = sample.split("\n", 1)[0]
     counts = {d: first.count(d) for d in [",", "\t", ";", "|"]}
     best = max(counts, key=counts.get)  # type: ignore[arg-type]
@@ -97,6 +145,8 @@ def _xlsx(path: Path, fmt: str, encoding: str | None, sheet: str | int | None) -
     if sheet is None:
         ws = wb.worksheets[0]
     elif isinstance(sheet, int):
+        if not -len(wb.worksheets) <= sheet < len(wb.worksheets):
+            raise IngestError(f"no sheet {sheet} (counting from 0); sheets: {wb.sheetnames}", file=str(path))
         ws = wb.worksheets[sheet]
     else:
         if sheet not in wb.sheetnames:

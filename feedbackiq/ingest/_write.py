@@ -17,7 +17,8 @@ BLOCK_ROWS = 50_000   # items (and ledger entries) serialised at a time
 
 
 def write_feedback(fs: FeedbackSet, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``feedback.json`` (exact round trip), ``items.csv``, ``ledger.csv`` and ``ledger_summary.json``.
+    """Write ``feedback.json`` (exact round trip), ``items.csv``, ``ledger.csv`` and ``ledger_summary.json``
+    (files read with their row counts, and files found in a folder that were skipped, with why).
 
     CSV cells that a spreadsheet would run as formulas are escaped; the JSON keeps
     every text verbatim.
@@ -39,6 +40,7 @@ def write_feedback(fs: FeedbackSet, out_dir: str | Path) -> dict[str, Path]:
     summary = {
         "files": [f.model_dump(mode="json") for f in fs.ledger.files],
         "row_counts": fs.ledger.row_counts(),
+        "skipped_files": [f.model_dump(mode="json") for f in fs.ledger.skipped_files],
         "skip_reasons": dict(fs.ledger.skip_reasons()),
         "items": len(fs.items),
     }

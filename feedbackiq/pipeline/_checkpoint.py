@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from feedbackiq._errors import CheckpointError
+from feedbackiq.ingest._decode import file_sha256
 from feedbackiq.pipeline import _columnar
 from feedbackiq.types import FeedbackSet, ThemeReport
 
@@ -54,12 +55,8 @@ def stage_key(stage: str, **parts: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+def _unreadable(path: Path, exc: Exception) -> CheckpointError:
+    return CheckpointError(f"{path}: unreadable checkpoint ({exc.__class__.__name__}); delete it or run without --resume")
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -113,8 +110,7 @@ class CheckpointStore:
             value = model.model_validate_json(p.read_bytes())
             self._load_columns(stage, key, value)
         except (ValueError, OSError) as exc:  # written by another version of feedbackiq, or damaged
-            raise CheckpointError(f"{p}: unreadable checkpoint ({exc.__class__.__name__}); "
-                                  "delete it or run without --resume") from None
+            raise _unreadable(p, exc) from None
         return value
 
     def save_model(self, stage: str, key: str, value: BaseModel, exclude: set[str] | None = None) -> Path:
@@ -157,7 +153,12 @@ class CheckpointStore:
 
     def load_array(self, stage: str, key: str) -> np.ndarray | None:
         p = self._ready(stage, key, "npy")
-        return None if p is None else np.load(p, mmap_mode="r")
+        if p is None:
+            return None
+        try:
+            return np.load(p, mmap_mode="r")
+        except (ValueError, OSError) as exc:  # cut short (a full disk, a copy that stopped), or not an array
+            raise _unreadable(p, exc) from None
 
     def save_array(self, stage: str, key: str, value: np.ndarray) -> Path:
         p = self.path(stage, key, "npy")

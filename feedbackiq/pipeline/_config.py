@@ -151,6 +151,7 @@ EXAMPLE_CONFIG = """\
 # feedbackiq.toml: settings for `feedbackiq run EXPORTS... --config feedbackiq.toml`
 [ingest]
 # source = "survey"          # default: detected per file
+# sheet = "Responses"        # XLSX sheet to read (default: the first)
 [ingest.columns]             # role = "column header" when detection is not enough
 # text = "Comment"
 # segments = ["plan", "region"]

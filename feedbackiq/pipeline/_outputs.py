@@ -6,6 +6,7 @@ folder is the same as a fresh run's.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,9 @@ def run_markdown(result: Any, title: str) -> str:
     else:
         lines.append("- no LLM: theme names are built from keywords; personas and messages are extractive")
     for f in m.inputs:
+        if f.skipped is not None:   # found in a folder, not an export: the reason quotes the file's own headers
+            lines.append(f"- input `{Path(f.path).name}`: not read, {html.escape(f.skipped)}")
+            continue
         lines.append(f"- input `{Path(f.path).name}`: {f.rows} rows, {f.rows_used} used, {f.rows_skipped} skipped "
                      f"(sha256 {f.sha256[:12]})")
     return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from feedbackiq._errors import InputError
+from feedbackiq._errors import InputError, UnreadableFileError
 from feedbackiq.pipeline._checkpoint import CheckpointStore, file_sha256, stage_key
 from feedbackiq.pipeline._config import RunConfig, load_config
 from feedbackiq.pipeline._progress import Observer, make_observer
@@ -132,20 +132,15 @@ class _Runner:
 
     # -- the chain --------------------------------------------------------------------------------------
     def run(self, exports: Any) -> RunResult:
-        from feedbackiq.ingest._api import _expand
         from feedbackiq.llm import HOW_TO_CONFIGURE
         from feedbackiq.llm._prompts import load_prompt
 
         cfg, v = self.cfg, self.version
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        paths = _expand(exports)
-        for p in paths:
-            if not p.is_file():
-                raise InputError(f"{p}: input file not found")
-        hashes = [(p, file_sha256(p)) for p in paths]
+        hashes = _input_hashes(exports)
 
         k_ingest = stage_key("ingest", v=v, files=[(p.name, h) for p, h in hashes], cfg=cfg.ingest)
-        fs = self.stage("ingest", k_ingest, FeedbackSet, lambda: st.ingest_stage(paths, cfg))
+        fs = self.stage("ingest", k_ingest, FeedbackSet, lambda: st.ingest_stage(exports, cfg))
         self.manifest.inputs = _input_files(hashes, fs)
         self.manifest.items = len(fs.items)
 
@@ -254,14 +249,35 @@ class _Translations(BaseModel):
     items: list[FeatureTranslation]
 
 
+def _input_hashes(exports: Any) -> list[tuple[Path, str]]:
+    """Each input file with its sha256 (for the ingest key and the manifest). A file found in a folder
+    that may not be read hashes to "" here: ingest skips it with a ledger line; a named one is an error."""
+    from feedbackiq.ingest._api import expand_inputs
+
+    inputs = expand_inputs(exports)
+    for p, named in inputs:
+        if named and not p.is_file():
+            raise InputError(f"{p}: input file not found")
+    hashes = []
+    for p, named in inputs:
+        try:
+            hashes.append((p, file_sha256(p)))
+        except UnreadableFileError:
+            if named:
+                raise
+            hashes.append((p, ""))
+    return hashes
+
+
 def _input_files(hashes: list[tuple[Path, str]], fs: FeedbackSet) -> list[InputFile]:
     counts = fs.ledger.row_counts()
+    skipped = {s.path: s.reason for s in fs.ledger.skipped_files}
     out = []
     for p, h in hashes:
         c = counts.get(str(p), {})
         out.append(InputFile(path=str(p), sha256=h, bytes=p.stat().st_size, rows=c.get("rows", 0),
                              rows_used=c.get("rows_used", 0), rows_skipped=c.get("rows_skipped", 0),
-                             items=c.get("items", 0)))
+                             items=c.get("items", 0), skipped=skipped.get(str(p))))
     return out
 
 

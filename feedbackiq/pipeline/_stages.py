@@ -27,11 +27,13 @@ __all__ = [
 EMBED_BLOCK = 1024
 
 
-def ingest_stage(paths: Sequence[Path], cfg: RunConfig) -> FeedbackSet:
+def ingest_stage(exports: str | os.PathLike | Sequence[str | os.PathLike], cfg: RunConfig) -> FeedbackSet:
+    """The exports as the user gave them (files or folders): files found in a folder that are not
+    exports are skipped with a ledger line, files named on their own never are."""
     from feedbackiq.ingest import read_feedback
 
     ing = cfg.ingest
-    return read_feedback(list(paths), ing.source, layout=ing.layout, encoding=ing.encoding, sheet=ing.sheet,
+    return read_feedback(exports, ing.source, layout=ing.layout, encoding=ing.encoding, sheet=ing.sheet,
                          **ing.columns)
 
 

@@ -34,9 +34,11 @@ def _files_table(report: ThemeReport) -> str:
         f'<td class="n">{num(f.rows)}</td><td class="n">{num(counts[f.path]["rows_used"])}</td>'
         f'<td class="n">{num(counts[f.path]["rows_skipped"])}</td><td class="n">{num(counts[f.path]["items"])}</td></tr>'
         for f in fs.ledger.files)
+    skipped = "".join(f"<li>{esc(f.path)}: {esc(f.reason)}</li>" for f in fs.ledger.skipped_files)
     return ('<h3>Input files</h3><table class="plain"><thead><tr><th>file</th><th>source</th><th>layout</th>'
             '<th class="n">rows</th><th class="n">used</th><th class="n">skipped</th><th class="n">items</th></tr>'
-            f"</thead><tbody>{rows}</tbody></table>")
+            f"</thead><tbody>{rows}</tbody></table>"
+            + (f"<p>Files in the input folders not read as feedback:</p><ul>{skipped}</ul>" if skipped else ""))
 
 
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:

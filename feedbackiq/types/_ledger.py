@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 from feedbackiq.types._base import SkipReason, SourceKind, _Model, construct_trusted
 
-__all__ = ["FileRecord", "Ledger", "LedgerEntries", "LedgerEntry"]
+__all__ = ["FileRecord", "Ledger", "LedgerEntries", "LedgerEntry", "SkippedFile"]
 
 
 class LedgerEntry(_Model):
@@ -215,15 +215,24 @@ class FileRecord(_Model):
     columns: dict[str, str] = Field(default_factory=dict)  # role -> header actually used
 
 
+class SkippedFile(_Model):
+    """A file found in an input folder and not read: not a feedback export, or not readable."""
+
+    path: str
+    reason: str
+
+
 class Ledger(_Model):
     """Accounts for every input row: used (as one or more items) or skipped with a reason.
 
     For each file, ``rows_used + rows_skipped == rows`` holds exactly; a row is used
-    when at least one of its cells became an item.
+    when at least one of its cells became an item. Files found in a folder that were
+    not read at all are in ``skipped_files``, each with its reason.
     """
 
     files: list[FileRecord] = Field(default_factory=list)
     entries: LedgerEntries = Field(default_factory=LedgerEntries)
+    skipped_files: list[SkippedFile] = Field(default_factory=list)
 
     def row_counts(self) -> dict[str, dict[str, int]]:
         """Per file: ``rows``, ``rows_used``, ``rows_skipped`` and ``items``."""

@@ -33,6 +33,7 @@ class InputFile(_Model):
     rows_used: int = 0
     rows_skipped: int = 0
     items: int = 0
+    skipped: str | None = None      # why a file found in an input folder was not read (ledger.skipped_files)
 
 
 class RunManifest(_Model):
