@@ -80,6 +80,7 @@ def test_total_llm_failure_exits_3_and_says_why_in_console_and_report(tmp_path):
         assert f"{n} of {n} theme names failed: {n} HTTP 500 after retries" in md_top
         html = (out / "report.html").read_text(encoding="utf-8")
         assert html.index("theme names failed") < html.index('id="overview"')
+        assert "no LLM in this run" not in html   # the overview does not call it a run without an LLM
         paid = len(srv.chat_requests)
 
         best = CliRunner().invoke(app, [*args, "--best-effort"], env={"OPENAI_API_KEY": "k"})
