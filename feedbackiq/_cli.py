@@ -1,7 +1,7 @@
 """The ``feedbackiq`` command line: batch runs over exports.
 
 Every command is a thin layer over the Python API; a FeedbackIQError prints one
-line (no traceback) and exits with status 2.
+line (no traceback) and exits with status 2 (3 when every LLM call failed).
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ EngineOpt = Annotated[Optional[str], typer.Option(help="local | ray: embed (and 
 RayAddressOpt = Annotated[Optional[str], typer.Option(help="With --engine ray: the cluster, e.g. ray://head:10001 (default: $RAY_ADDRESS, else a local Ray).")]
 MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help="Column override ROLE=COLUMN, e.g. --map text=comment (repeatable; segments=a,b).")]
 SheetOpt = Annotated[Optional[str], typer.Option(help="XLSX sheet to read, by name (default: the first sheet).")]
+RetryFailedOpt = Annotated[bool, typer.Option("--retry-failed", help="Send again the LLM calls that failed before (failed calls are stored and otherwise not paid for again).")]
+BestEffortOpt = Annotated[bool, typer.Option("--best-effort", help="Exit 0 even when every LLM call failed (default: exit status 3).")]
 
 
 def friendly_errors(fn):
@@ -56,7 +58,7 @@ def friendly_errors(fn):
         except FeedbackIQError as exc:
             # Escaped: a message is text, not rich markup ("pip install 'feedbackiq[ray]'" lost its "[ray]").
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exc.exit_status) from None
 
     return wrapper
 
@@ -114,12 +116,15 @@ def run_cmd(
     map_: MapOpt = None,
     sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet to read, by name (default: config, the first sheet).")] = None,
     progress: Annotated[str, typer.Option(help="rich | plain | json | quiet (default: rich on a terminal, else plain).")] = "auto",
+    retry_failed: RetryFailedOpt = False,
+    best_effort: BestEffortOpt = False,
 ) -> None:
     """Everything in one go: ingest -> themes -> names -> personas -> messaging -> card scores -> report.html."""
     from feedbackiq.pipeline import load_config, run
 
     cfg = load_config(config).with_overrides({
-        "llm": {"model": llm, "base_url": llm_base_url, "max_calls": max_llm_calls},
+        "llm": {"model": llm, "base_url": llm_base_url, "max_calls": max_llm_calls,
+                "retry_failed": retry_failed or None, "best_effort": best_effort or None},
         "output": {"language": language},
         "personas": {"by": by},
         "themes": {"seed": seed, "engine": engine, "ray_address": ray_address},
@@ -184,38 +189,54 @@ def themes(
     max_llm_calls: Annotated[Optional[int], typer.Option(help="Hard cap on LLM calls; results obtained before it are kept.")] = None,
     engine: EngineOpt = None,
     ray_address: RayAddressOpt = None,
+    retry_failed: RetryFailedOpt = False,
+    best_effort: BestEffortOpt = False,
 ) -> None:
     """Ingest exports and find need themes: writes themes.json/.md/.csv, assignments.csv and the ledger."""
     from feedbackiq.ingest import write_feedback
+    from feedbackiq.pipeline import run_dir_lock
     from feedbackiq.themes import find_themes, write_theme_report
 
-    fs = ingest_files(files, source, layout, map_, sheet)
-    write_feedback(fs, out_dir)
-    err.print(fs.summary(), highlight=False)
-    report = find_themes(fs, seed=seed, min_cluster_size=min_cluster_size, subthemes=not no_subthemes, progress=True,
-                         engine=engine or "local", ray_address=ray_address)
-    report = name_with_llm(report, llm, llm_base_url, language, max_llm_calls)
-    paths = write_theme_report(report, out_dir, with_feedback=False)   # feedback.json is beside it
+    with run_dir_lock(out_dir):
+        fs = ingest_files(files, source, layout, map_, sheet)
+        write_feedback(fs, out_dir)
+        err.print(fs.summary(), highlight=False)
+        report = find_themes(fs, seed=seed, min_cluster_size=min_cluster_size, subthemes=not no_subthemes, progress=True,
+                             engine=engine or "local", ray_address=ray_address)
+        report = name_with_llm(report, llm, llm_base_url, language, max_llm_calls, retry_failed)
+        paths = write_theme_report(report, out_dir, with_feedback=False)   # feedback.json is beside it
     if show:
         print_themes(report, show)
     out.print(f"themes: {paths['markdown']} (also themes.json, themes.csv, assignments.csv, items.csv, ledger.csv)")
+    check_llm_outcomes([report.llm_outcome], best_effort, out_dir)
 
 
-def llm_or_hint(model: str | None, base_url: str | None, max_calls: int | None = None):
+def llm_or_hint(model: str | None, base_url: str | None, max_calls: int | None = None, retry_failed: bool = False):
     """The configured LLM, or None after one line that says how to configure one."""
     from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, Budget
 
-    client = LLM.from_env(model=model, base_url=base_url, budget=Budget(max_calls=max_calls))
+    client = LLM.from_env(model=model, base_url=base_url, budget=Budget(max_calls=max_calls), retry_failed=retry_failed)
     if client is None:
         err.print(f"[yellow]{HOW_TO_CONFIGURE}[/]", highlight=False)
     return client
 
 
-def name_with_llm(report, model: str | None, base_url: str | None, language: str, max_calls: int | None):
+def check_llm_outcomes(outcomes: list, best_effort: bool, where: Path) -> None:
+    """Say what failed among a command's LLM calls; when every call failed, stop with exit status 3 unless best effort."""
+    from feedbackiq.llm._outcome import check_all_failed
+
+    for o in outcomes:
+        if o is not None and (summary := o.summary()) is not None:
+            err.print(f"[yellow]LLM: {escape(summary)}[/]", highlight=False, soft_wrap=True)
+    check_all_failed(outcomes, where, best_effort=best_effort)
+
+
+def name_with_llm(report, model: str | None, base_url: str | None, language: str, max_calls: int | None,
+                  retry_failed: bool = False):
     """Name themes with an LLM when one is configured."""
     from feedbackiq.llm import name_themes
 
-    client = llm_or_hint(model, base_url, max_calls)
+    client = llm_or_hint(model, base_url, max_calls, retry_failed)
     if client is None:
         return report
     named = name_themes(report, client, language=language)
@@ -225,7 +246,8 @@ def name_with_llm(report, model: str | None, base_url: str | None, language: str
               + ("" if est["fits"] else " (over the budget: the cap stops the run cleanly)"), highlight=False)
     err.print(f"LLM {client.model}: {s['named']} themes named, {s['failed']} failed, {s['below_privacy_threshold']} below the "
               f"privacy threshold, {s['dropped_citations']} citations dropped; {s['usage']['calls']} calls "
-              f"({s['usage']['cache_hits']} from cache)", highlight=False)
+              f"({s['usage']['cache_hits']} from cache, {s['usage']['cached_failures']} of them stored failures)",
+              highlight=False)
     return named
 
 
@@ -293,19 +315,24 @@ def personas(
     llm: LlmOpt = None,
     llm_base_url: LlmUrlOpt = None,
     language: LangOpt = "same",
+    retry_failed: RetryFailedOpt = False,
+    best_effort: BestEffortOpt = False,
 ) -> None:
     """Draft persona cards (computed facts, distinctive needs, verbatim quotes; pains, goals, objections with an LLM)."""
     from feedbackiq.gtm import draft_persona_traits, draft_personas, write_personas
+    from feedbackiq.pipeline import run_dir_lock
 
-    report = load_run_report(run_dir)
-    result = draft_personas(report, by=parse_by(by), min_respondents=min_respondents)
-    client = llm_or_hint(llm, llm_base_url)
-    if client is not None:
-        result = draft_persona_traits(result, report, client, language=language)
-    paths = write_personas(result, run_dir)
+    with run_dir_lock(run_dir, create=False):
+        report = load_run_report(run_dir)
+        result = draft_personas(report, by=parse_by(by), min_respondents=min_respondents)
+        client = llm_or_hint(llm, llm_base_url, retry_failed=retry_failed)
+        if client is not None:
+            result = draft_persona_traits(result, report, client, language=language)
+        paths = write_personas(result, run_dir)
     for p in result.personas:
         out.print(f"- {p.label}: {p.summary}", highlight=False)
     out.print(f"personas: {paths['markdown']} (one document per persona in {run_dir / 'personas'}, and personas.json)")
+    check_llm_outcomes([result.llm_outcome], best_effort, run_dir)
 
 
 @app.command()
@@ -317,18 +344,23 @@ def translate(
     llm: LlmOpt = None,
     llm_base_url: LlmUrlOpt = None,
     language: LangOpt = "same",
+    retry_failed: RetryFailedOpt = False,
+    best_effort: BestEffortOpt = False,
 ) -> None:
     """Say each feature in each segment's own words, with proof quotes, words to use and jargon to avoid."""
     from feedbackiq.gtm import draft_personas, load_features, translate_features, write_translations
+    from feedbackiq.pipeline import run_dir_lock
 
-    report = load_run_report(run_dir)
-    feats = load_features(features)
-    personas_ = draft_personas(report, by=parse_by(by))
-    client = llm_or_hint(llm, llm_base_url)
-    result = translate_features(feats, personas_, report, client, language=language, use_llm=client is not None)
-    paths = write_translations(result, run_dir, {t.id: t.name for t in report.themes})
+    with run_dir_lock(run_dir, create=False):
+        report = load_run_report(run_dir)
+        feats = load_features(features)
+        personas_ = draft_personas(report, by=parse_by(by))
+        client = llm_or_hint(llm, llm_base_url, retry_failed=retry_failed)
+        result = translate_features(feats, personas_, report, client, language=language, use_llm=client is not None)
+        paths = write_translations(result, run_dir, {t.id: t.name for t in report.themes})
     out.print(f"translations: {paths['markdown']} (one document per feature in {run_dir / 'features'}): "
               f"{len(feats)} features x {len(personas_.personas)} segments")
+    check_llm_outcomes([t.llm_outcome for t in result], best_effort, run_dir)
 
 
 @app.command()
@@ -339,21 +371,26 @@ def score(
     as_of: Annotated[Optional[str], typer.Option(help="Judge phases and open windows at this date (YYYY-MM-DD).")] = None,
     llm: LlmOpt = None,
     llm_base_url: LlmUrlOpt = None,
+    retry_failed: RetryFailedOpt = False,
+    best_effort: BestEffortOpt = False,
 ) -> None:
     """Score the KPI cards' targets against the evidence: writes scorecard.md and scorecard.json.
 
     With an LLM, matches made by meaning are confirmed by it (one call per such target)."""
     from feedbackiq.cards import load_cards, score_cards, write_scorecard
+    from feedbackiq.pipeline import run_dir_lock
 
-    report = load_run_report(run_dir)
-    card_set = load_cards(cards)
-    personas_, translations = load_gtm_outputs(run_dir)
-    when = parse_date(as_of, "--as-of")
-    scores = score_cards(card_set, report, personas=personas_, translations=translations, as_of=when,
-                         llm=llm_or_hint(llm, llm_base_url))
-    paths = write_scorecard(scores, run_dir)
+    with run_dir_lock(run_dir, create=False):
+        report = load_run_report(run_dir)
+        card_set = load_cards(cards)
+        personas_, translations = load_gtm_outputs(run_dir)
+        when = parse_date(as_of, "--as-of")
+        scores = score_cards(card_set, report, personas=personas_, translations=translations, as_of=when,
+                             llm=llm_or_hint(llm, llm_base_url, retry_failed=retry_failed))
+        paths = write_scorecard(scores, run_dir)
     print_scores(scores)
     out.print(f"scorecard: {paths['markdown']} (also scorecard.json)")
+    check_llm_outcomes([scores.llm_outcome], best_effort, run_dir)
 
 
 def load_gtm_outputs(run_dir: Path):

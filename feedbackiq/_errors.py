@@ -22,8 +22,10 @@ about feedbackiq::
     │   ├── LLMNotConfiguredError             no model/endpoint configured
     │   ├── LLMCallError                      transport/API failure after retries
     │   ├── LLMOutputError (ValueError)       reply failed validation after retries
-    │   └── BudgetExceededError               the call/token cap was reached
+    │   ├── BudgetExceededError               the call/token cap was reached
+    │   └── LLMAllFailedError                 every LLM call of a run failed (exit status 3)
     └── CheckpointError                       a run directory is inconsistent
+        └── RunDirBusyError                   another process is running in the run directory
 
 Errors about a file name the file, and where known the row (1-based, as a
 spreadsheet shows it) and the column, both as attributes and in the message.
@@ -52,12 +54,19 @@ __all__ = [
     "LLMCallError",
     "LLMOutputError",
     "BudgetExceededError",
+    "LLMAllFailedError",
     "CheckpointError",
+    "RunDirBusyError",
 ]
 
 
 class FeedbackIQError(Exception):
-    """Base class of every error feedbackiq raises on purpose."""
+    """Base class of every error feedbackiq raises on purpose.
+
+    ``exit_status`` is what the command line exits with when it stops on this error.
+    """
+
+    exit_status = 2
 
 
 class InputError(FeedbackIQError, ValueError):
@@ -195,7 +204,22 @@ class LLMNotConfiguredError(LLMError):
 
 
 class LLMCallError(LLMError):
-    """The endpoint failed after all transport retries."""
+    """The endpoint failed after all transport retries, or rejected the request.
+
+    Attributes
+    ----------
+    reason : str
+        Short and countable, e.g. ``"HTTP 500 after retries"``, ``"HTTP 400 rejected"``.
+    final : bool
+        Whether this is the request's own outcome, stored in the reply cache like a reply (a rejection,
+        retries used up on 429/5xx/timeouts/malformed replies), or a matter of configuration or reach
+        (a wrong key, model or URL, no connection) that says nothing about the request and is not stored.
+    """
+
+    def __init__(self, message: str, *, reason: str = "call failed", final: bool = True) -> None:
+        self.reason = reason
+        self.final = final
+        super().__init__(message)
 
 
 class LLMOutputError(LLMError, ValueError):
@@ -222,5 +246,38 @@ class BudgetExceededError(LLMError):
     """The call or token cap was reached; results obtained so far are kept."""
 
 
+class LLMAllFailedError(LLMError):
+    """Every LLM call of a run failed: its outputs were written without anything an LLM writes.
+
+    Attributes
+    ----------
+    result : Any
+        What the run produced (a ``RunResult``), so a caller can still use it.
+    """
+
+    exit_status = 3
+
+    def __init__(self, message: str, *, result: Any = None) -> None:
+        self.result = result
+        super().__init__(message)
+
+
 class CheckpointError(FeedbackIQError):
     """A run directory's checkpoints are inconsistent or unreadable."""
+
+
+class RunDirBusyError(CheckpointError):
+    """Another process holds the run directory's lock (two runs into one folder would both pay for every LLM call).
+
+    Attributes
+    ----------
+    run_dir : str
+    pid : int or None
+        The process holding it, when it wrote its id.
+    """
+
+    def __init__(self, run_dir: str, pid: int | None) -> None:
+        self.run_dir, self.pid = run_dir, pid
+        holder = f"pid {pid}" if pid is not None else "another process"
+        super().__init__(f"{run_dir} is in use by another feedbackiq run ({holder}); wait for it to finish "
+                         "or write to another --out")

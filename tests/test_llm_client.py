@@ -174,3 +174,86 @@ def test_many_first_uses_of_a_new_cache_file_at_once(tmp_path):
     assert len({id(s) for s in stores}) == 1
     separate[0].put("k", "reply", {"input_tokens": 1, "output_tokens": 1})
     assert all(s.get("k") == ("reply", {"input_tokens": 1, "output_tokens": 1}) for s in separate)
+
+
+# -- failed calls are a final outcome too: stored, replayed, retried only on request --------------------------------
+
+def test_failed_validation_is_stored_and_a_rerun_makes_zero_calls(tmp_path):
+    with OpenAIServer([Reply.text("not json at all")]) as srv:
+        with pytest.raises(LLMOutputError) as first:
+            make_llm(srv, tmp_path).complete(MESSAGES, Name)
+        n = len(srv.requests)
+        llm2 = make_llm(srv, tmp_path)  # a new process would build a new client
+        with pytest.raises(LLMOutputError) as again:
+            llm2.complete(MESSAGES, Name)
+        assert len(srv.requests) == n
+    a, b = first.value, again.value
+    assert (b.last_reply, b.attempts, b.usage, str(b)) == (a.last_reply, a.attempts, a.usage, str(a))
+    last = llm2.store().calls()[-1]
+    assert last["cache_hit"] == 1 and last["error"].startswith("cached failure") and "failed validation" in last["error"]
+    assert llm2.usage()["errors"] >= 2
+
+
+@pytest.mark.parametrize("fault, reason", [(Reply.http_error(500), "HTTP 500 after retries"),
+                                           (Reply.rate_limited(0), "HTTP 429 after retries"),
+                                           (Reply.malformed(), "malformed reply after retries"),
+                                           (Reply.http_error(400, "context length exceeded"), "HTTP 400 rejected")])
+def test_final_transport_failures_are_stored_with_their_reason(tmp_path, fault, reason):
+    with OpenAIServer([fault]) as srv:
+        with pytest.raises(LLMCallError) as first:
+            make_llm(srv, tmp_path, max_retries=1).complete(MESSAGES, Name)
+        n = len(srv.chat_requests)
+        with pytest.raises(LLMCallError) as again:
+            make_llm(srv, tmp_path, max_retries=1).complete(MESSAGES, Name)
+        assert len(srv.chat_requests) == n
+    assert str(again.value) == str(first.value) and again.value.reason == first.value.reason == reason
+
+
+@pytest.mark.parametrize("fault", [Reply.http_error(401, "invalid api key"), Reply.http_error(404, "no such model"),
+                                   Reply.dropped()])
+def test_configuration_and_connection_failures_are_not_stored(tmp_path, fault):
+    """A wrong key, model or URL, or a server that is not there, says nothing about the request: fixed, the
+    rerun must call again (nothing was paid for)."""
+    replies = [fault]
+    with OpenAIServer(lambda body: replies[0]) as srv:
+        with pytest.raises(LLMCallError):
+            make_llm(srv, tmp_path, max_retries=0).complete(MESSAGES, Name)
+        replies[0] = Reply.json({"name": "fixed", "score": 1})
+        assert make_llm(srv, tmp_path, max_retries=0).complete(MESSAGES, Name).name == "fixed"
+
+
+def test_budget_stop_is_not_stored(tmp_path):
+    with OpenAIServer([Reply.json({"name": "later", "score": 1})]) as srv:
+        with pytest.raises(BudgetExceededError):
+            make_llm(srv, tmp_path, budget=Budget(max_calls=0)).complete(MESSAGES, Name)
+        assert make_llm(srv, tmp_path).complete(MESSAGES, Name).name == "later"
+        assert len(srv.chat_requests) == 1
+
+
+def test_retry_failed_tries_a_stored_failure_again(tmp_path):
+    replies = [Reply.text("not json")]
+    with OpenAIServer(lambda body: replies[0]) as srv:
+        with pytest.raises(LLMOutputError):
+            make_llm(srv, tmp_path, validation_retries=0).complete(MESSAGES, Name)
+        replies[0] = Reply.json({"name": "now valid", "score": 2})
+        with pytest.raises(LLMOutputError):   # without the opt-in the stored failure stands
+            make_llm(srv, tmp_path, validation_retries=0).complete(MESSAGES, Name)
+        assert len(srv.chat_requests) == 1
+        assert make_llm(srv, tmp_path, retry_failed=True).complete(MESSAGES, Name).name == "now valid"
+        assert len(srv.chat_requests) == 2
+        # the success replaced the failure: a plain rerun is served from the cache
+        assert make_llm(srv, tmp_path).complete(MESSAGES, Name).name == "now valid"
+        assert len(srv.chat_requests) == 2
+
+
+def test_cache_from_before_failures_were_stored_still_reads(tmp_path):
+    """An llm.sqlite written by an earlier version (no failure column) keeps its replies."""
+    import sqlite3
+
+    from feedbackiq.llm._store import LLMStore
+
+    with sqlite3.connect(tmp_path / "llm.sqlite") as db:
+        db.execute("CREATE TABLE cache (key TEXT PRIMARY KEY, reply TEXT, usage TEXT, created REAL)")
+        db.execute("INSERT INTO cache VALUES ('k', 'old reply', '{}', 0)")
+    store = LLMStore(tmp_path)
+    assert store.get("k") == ("old reply", {}) and store.get_failure("k") is None

@@ -129,7 +129,7 @@ def test_privacy_threshold_and_redaction(tmp_path):
         sent = json.dumps(srv.chat_requests, ensure_ascii=False)
     assert len(srv.chat_requests) == 1
     assert "13812345678" not in sent and "[PHONE_1]" in sent
-    assert "One person said this" not in sent.split("do NOT cite")[0]
+    assert "one person said this" not in sent.lower()   # not as evidence, not as contrast for another theme
     assert "privacy threshold" in out.themes[1].label_note
 
 
@@ -181,3 +181,54 @@ def test_estimate_is_recorded_before_the_run(tmp_path):
         out = name_themes(rep, llm_for(srv, tmp_path))
     est = out.llm_stats["estimate"]
     assert est["calls"] == 1 and est["input_tokens"] > 0 and est["fits"]
+
+
+def failing_by_theme(body):
+    """Themes 0 and 1: HTTP 500 (retried, then given up); themes 2 and 3: a reply that is not JSON."""
+    first = json.loads(body["messages"][1]["content"].split("<feedback_data>\n")[1].split("\n")[0])
+    if first["id"][1] in "01":
+        return Reply.http_error(500, headers={"Retry-After": "0"})
+    return Reply.text("I cannot name this theme.")
+
+
+FOUR = {i: [f"{w} problem number {j}" for j in range(3)] for i, w in enumerate(["battery", "support", "price", "login"])}
+
+
+def test_failed_namings_are_counted_by_reason_and_a_rerun_makes_zero_calls(tmp_path):
+    rep = make_report(FOUR)
+    with OpenAIServer(failing_by_theme) as srv:
+        first = name_themes(rep, llm_for(srv, tmp_path))
+        n = len(srv.chat_requests)
+        again = name_themes(rep, llm_for(srv, tmp_path))
+        assert len(srv.chat_requests) == n
+    outcome = first.llm_outcome
+    assert (outcome.calls, outcome.succeeded) == (4, 0) and outcome.all_failed()
+    assert outcome.failed == {"HTTP 500 after retries": 2, "invalid output": 2}
+    assert outcome.summary() == "4 of 4 theme names failed: 2 HTTP 500 after retries, 2 invalid output"
+    assert again.llm_outcome == outcome and [t.label_note for t in again.themes] == [t.label_note for t in first.themes]
+
+
+def test_partial_failure_is_counted_and_not_total(tmp_path):
+    rep = make_report(FOUR)
+
+    def script(body):
+        first = json.loads(body["messages"][1]["content"].split("<feedback_data>\n")[1].split("\n")[0])
+        return Reply.json(naming(first["id"], first["text"][:7])) if first["id"][1] == "0" else failing_by_theme(body)
+
+    with OpenAIServer(script) as srv:
+        out = name_themes(rep, llm_for(srv, tmp_path))
+    o = out.llm_outcome
+    assert (o.calls, o.succeeded, sum(o.failed.values())) == (4, 1, 3) and not o.all_failed()
+    assert o.summary().startswith("3 of 4 theme names failed: ")
+
+
+def test_budget_stop_is_counted_as_not_run(tmp_path):
+    from feedbackiq.llm import Budget
+
+    rep = make_report(FOUR)
+    with OpenAIServer(failing_by_theme) as srv:
+        llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1,
+                  budget=Budget(max_calls=0))
+        o = name_themes(rep, llm).llm_outcome
+    assert (o.calls, o.not_run, o.failed) == (0, 4, {}) and not o.all_failed()
+    assert o.summary() == "4 of 4 theme names not run: LLM budget reached"

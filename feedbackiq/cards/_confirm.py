@@ -5,7 +5,8 @@ words and the nearest candidate themes (keywords and a few redacted quotes, as d
 them are about the need. Its answer replaces the similarity decision: confirmed themes are the match
 (``match_method="llm"``), none confirmed makes the target unmatched. Replies naming a theme that was not
 a candidate are sent back once. Themes voiced by fewer than ``min_respondents`` are never sent (privacy
-threshold, as for theme naming) and keep the similarity decision. If a call fails the similarity
+threshold, as for theme naming) and keep the similarity decision; keywords go out only when they survive
+redaction (:class:`feedbackiq.llm._outbound.Outbound`). If a call fails the similarity
 decision stands and the target's note says so.
 """
 
@@ -17,8 +18,10 @@ from pydantic import BaseModel, Field
 
 from feedbackiq._errors import LLMError
 from feedbackiq.llm import LLM
+from feedbackiq.llm._outbound import Outbound
+from feedbackiq.llm._outcome import tally
 from feedbackiq.llm._prompts import feedback_block
-from feedbackiq.types import CardTarget, ThemeReport
+from feedbackiq.types import CardTarget, LLMOutcome, ThemeReport
 
 __all__ = ["MatchConfirmation", "confirm_matches"]
 
@@ -31,21 +34,20 @@ class MatchConfirmation(BaseModel):
 
 
 def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeReport, llm: LLM, *,
-                    min_respondents: int = 3, redact: bool = True) -> None:
-    """Confirm (in place) the similarity matches of ``targets`` with ``llm``."""
-    from feedbackiq._redact import Redactor
-
-    redactor = Redactor() if redact else None
+                    min_respondents: int = 3, redact: bool = True) -> LLMOutcome:
+    """Confirm (in place) the similarity matches of ``targets`` with ``llm``; returns how the calls ended
+    (a target whose candidates are all below the privacy threshold is withheld, not sent)."""
+    outbound = Outbound(report, min_respondents, redact)
     by_id = {t.id: t for t in report.themes}
     jobs = [(t, m) for t, m in zip(targets, matches) if m.method == "similarity" and m.status in ("matched", "ambiguous")]
 
     def one(job):
         target, m = job
-        sendable = [c for c in m.nearest if by_id[c.theme_id].respondents >= min_respondents]
+        sendable = [c for c in m.nearest if outbound.theme_ok(c.theme_id)]
         if not sendable:
             return None
-        records = [{"theme_id": c.theme_id, "keywords": by_id[c.theme_id].keywords[:8],
-                    "quotes": [redactor.redact(q.text) if redactor else q.text for q in by_id[c.theme_id].quotes[:3]]}
+        records = [{"theme_id": c.theme_id, "keywords": outbound.keywords(by_id[c.theme_id])[:8],
+                    "quotes": [outbound.text(q.text) for q in by_id[c.theme_id].quotes[:3]]}
                    for c in sendable]
         allowed = {c.theme_id for c in sendable}
 
@@ -58,6 +60,8 @@ def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeRepor
                             MatchConfirmation, check=check, validation_retries=1), sendable
 
     results, failures = llm.map(one, jobs)
+    failed = {i for i, _ in failures}
+    n_withheld = sum(1 for i, res in enumerate(results) if res is None and i not in failed)
     for (_, m), res in zip(jobs, results):
         if res is None:
             continue
@@ -77,3 +81,4 @@ def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeRepor
         m = jobs[i][1]
         m.note = f"LLM confirmation failed, the similarity match stands: {exc}"
         log.warning("card target %r: %s", jobs[i][0].label(), m.note)
+    return tally("card matches", sum(r is not None for r in results), failures, withheld=n_withheld)

@@ -32,7 +32,8 @@ N_EVIDENCE = 3
 
 def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | None = None,
                 translations: list[FeatureTranslation] | None = None, as_of: date | None = None,
-                embedder: Embedder | None = None, llm: LLM | None = None, seed: int = 0) -> CardScores:
+                embedder: Embedder | None = None, llm: LLM | None = None, seed: int = 0,
+                privacy_threshold: int = 3) -> CardScores:
     """Score every card's targets against the evidence.
 
     Parameters
@@ -54,6 +55,8 @@ def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | N
         Confirms matches made by meaning (one call per such target); see :mod:`feedbackiq.cards._confirm`.
     seed : int, default 0
         Seeds the bootstrap.
+    privacy_threshold : int, default 3
+        Themes voiced by fewer distinct respondents are never shown to the LLM.
 
     Returns
     -------
@@ -77,10 +80,11 @@ def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | N
     _check_against_data(cards, report)
     targets = [(card, t) for card in cards.cards for t in card.targets]
     matches = match_targets([t for _, t in targets], report, embedder)
+    outcome = None
     if llm is not None:
         from feedbackiq.cards._confirm import confirm_matches
 
-        confirm_matches([t for _, t in targets], matches, report, llm)
+        outcome = confirm_matches([t for _, t in targets], matches, report, llm, min_respondents=privacy_threshold)
     theme_of = {a.item_id: a.theme_id for a in report.assignments}
     scales = rating_scales(items)
     results: dict[int, list[TargetResult]] = {}
@@ -98,7 +102,8 @@ def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | N
     out = [_card_result(card, results[id(card)], as_of) for card in cards.cards]
     owned = {m.theme_id for c in out for r in c.targets if r.status not in ("unmatched", "ambiguous") for m in r.themes}
     return CardScores(as_of=as_of, cards=out, unowned=find_unowned(report, owned),
-                      parameters={"source": cards.source, "seed": seed, "embedding": report.model_ids.get("embedding")})
+                      parameters={"source": cards.source, "seed": seed, "embedding": report.model_ids.get("embedding")},
+                      llm_outcome=outcome)
 
 
 def resolve_window(window, launch: date | None, as_of: date) -> tuple[date | None, date | None]:

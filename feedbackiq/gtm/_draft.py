@@ -17,6 +17,8 @@ from pydantic import BaseModel, Field
 from feedbackiq._errors import LLMError, LLMOutputError
 from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, parse_json_reply
 from feedbackiq.llm._naming import check_citations
+from feedbackiq.llm._outbound import Outbound
+from feedbackiq.llm._outcome import tally
 from feedbackiq.llm._prompts import feedback_block, language_instruction
 from feedbackiq.types import Claim, FeedbackItem, Persona, PersonaSet, SourceKind, ThemeReport
 
@@ -51,10 +53,12 @@ def claim_problems(claim: Claim, evidence: dict[str, str], facts_text: str, trai
 
 
 def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | None = None, *,
-                         language: str = "same") -> PersonaSet:
+                         language: str = "same", min_respondents: int = 3) -> PersonaSet:
     """Add LLM-drafted label, summary, pains, goals, objections and buying triggers to each persona.
 
     Without an LLM the extractive cards are returned unchanged and one line says how to configure one.
+    ``min_respondents`` is the privacy threshold: nothing of a theme (and no persona) voiced by fewer
+    respondents is sent. The result's ``llm_outcome`` counts the calls.
     """
     llm = llm or LLM.from_env()
     out = personas.model_copy(deep=True)
@@ -62,10 +66,8 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
         log.warning(HOW_TO_CONFIGURE)
         return out
     items = {it.id: it for it in (report.feedback.items if report.feedback else [])}
-    from feedbackiq._redact import Redactor
-
-    redactor = Redactor()
-    jobs = [(p, _evidence(p, report, items, redactor)) for p in out.personas]
+    outbound = Outbound(report, min_respondents)
+    jobs = [(p, _evidence(p, report, items, outbound)) for p in out.personas if outbound.persona_ok(p)]
 
     def one(job):
         persona, (evidence, sales_ids, facts_text, langs) = job
@@ -109,14 +111,19 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
         if not isinstance(exc, (LLMError, ValueError)):
             raise exc
         log.warning("persona %s kept its extractive card: %s", jobs[i][0].label, exc)
+    out.llm_outcome = tally("persona drafts", sum(r is not None for r in results), failures,
+                            withheld=len(out.personas) - len(jobs))
     return out
 
 
-def _evidence(p: Persona, report: ThemeReport, items: dict[str, FeedbackItem], redactor) -> tuple[dict[str, str], set[str], str, list[str]]:
-    """The persona's own items (quotes first, then by top need) and the computed facts as text."""
+def _evidence(p: Persona, report: ThemeReport, items: dict[str, FeedbackItem],
+              outbound: Outbound) -> tuple[dict[str, str], set[str], str, list[str]]:
+    """The persona's own items (quotes first, then by top need) and the computed facts as text; nothing of
+    a theme below the privacy threshold."""
     theme_of = {a.item_id: a.theme_id for a in report.assignments}
-    own = [items[q.item_id] for q in p.quotes if q.item_id in items]
-    top = [n.theme_id for n in p.top_needs]
+    own = outbound.items(items[q.item_id] for q in p.quotes if q.item_id in items)
+    needs = [n for n in p.top_needs if outbound.theme_ok(n.theme_id)]
+    top = [n.theme_id for n in needs]
     segment_ok = (lambda it: all(it.segments.get(k) == v for k, v in p.segment.items())) if p.segment else (lambda it: True)
     own_ids = {it.id for it in own}
     pool = [it for it in items.values() if segment_ok(it) and theme_of.get(it.id) in top and it.id not in own_ids]
@@ -124,11 +131,12 @@ def _evidence(p: Persona, report: ThemeReport, items: dict[str, FeedbackItem], r
     chosen = (own + [it for it in pool if it.source != SourceKind.SALES_NOTE])[:EVIDENCE_ITEMS]
     # Sales notes are the evidence for objections and buying triggers: the segment's own notes when the
     # persona is a segment, else the notes among its top needs.
-    sales_pool = [it for it in items.values() if segment_ok(it)] if p.segment else pool
+    sales_pool = outbound.items(it for it in items.values() if segment_ok(it)) if p.segment else pool
     sales = [it for it in sales_pool if it.source == SourceKind.SALES_NOTE][:SALES_ITEMS]
-    evidence = {it.id: redactor.redact(it.text) for it in chosen + sales}
+    evidence = {it.id: outbound.text(it.text) for it in chosen + sales}
+    names = {t.id: outbound.theme_name(t) for t in report.themes if t.id in top}
     facts = {"respondents": p.respondents, "items": p.items, "segment": p.segment, "facts": p.facts,
              "deal_value": p.deal_value, "lost_deal_value": p.deals_lost_value,
-             "top_needs": [{"need": n.theme_name, "share_here": f"{100 * n.share:.0f}%",
-                            "share_overall": f"{100 * n.overall_share:.0f}%"} for n in p.top_needs]}
+             "top_needs": [{"need": names.get(n.theme_id, str(n.theme_id)), "share_here": f"{100 * n.share:.0f}%",
+                            "share_overall": f"{100 * n.overall_share:.0f}%"} for n in needs]}
     return evidence, {it.id for it in sales}, json.dumps(facts, ensure_ascii=False), [it.language for it in chosen]

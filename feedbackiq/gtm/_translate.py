@@ -21,11 +21,13 @@ from feedbackiq._errors import LLMError, LLMOutputError
 from feedbackiq.gtm._draft import claim_problems
 from feedbackiq.gtm._vocab import distinctive_words
 from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, parse_json_reply
+from feedbackiq.llm._outbound import Outbound
+from feedbackiq.llm._outcome import tally
 from feedbackiq.llm._prompts import feedback_block, language_instruction
 from feedbackiq.themes._describe import voice_of
 from feedbackiq.themes._keywords import tokenize
 from feedbackiq.themes._similarity import theme_similarities
-from feedbackiq.types import Claim, Feature, FeatureTranslation, PersonaSet, SegmentMessage, SourceKind, ThemeReport
+from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
 __all__ = ["translate_features", "FeatureMessage", "word_shares", "match_themes"]
 
@@ -70,8 +72,12 @@ def match_themes(feature: Feature, report: ThemeReport) -> list[int]:
 
 
 def translate_features(features: list[Feature], personas: PersonaSet, report: ThemeReport, llm: LLM | None = None,
-                       *, language: str = "same", use_llm: bool = True) -> list[FeatureTranslation]:
-    """For each feature x persona (segment): words, jargon, proof quotes, and (with an LLM) the message."""
+                       *, language: str = "same", use_llm: bool = True, min_respondents: int = 3) -> list[FeatureTranslation]:
+    """For each feature x persona (segment): words, jargon, proof quotes, and (with an LLM) the message.
+
+    ``min_respondents`` is the privacy threshold of the LLM step: nothing of a theme (and no persona)
+    voiced by fewer respondents is sent. Each translation's ``llm_outcome`` counts its calls.
+    """
     items = list(report.feedback.items) if report.feedback else []
     theme_of = {a.item_id: a.theme_id for a in report.assignments}
     tokens = {it.id: tokenize(it.text) for it in items}
@@ -79,6 +85,7 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
     llm = (llm or LLM.from_env()) if use_llm else None
     if use_llm and llm is None:
         log.warning(HOW_TO_CONFIGURE)
+    outbound = Outbound(report, min_respondents) if llm is not None else None
     out = []
     for feature in features:
         themes = match_themes(feature, report)
@@ -99,10 +106,9 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
             msg = SegmentMessage(persona=persona.label, segment=persona.segment, relevant_themes=ranked,
                                  words_they_use=words, jargon_to_avoid=jargon,
                                  proof_points=[Claim(text=it.text, citations=[]) for it in proof[:3]])
-            messages.append((msg, proof[:10], sales[:6], vocab, technical))
-        if llm is not None:
-            _write_with_llm(llm, feature, messages, language)
-        out.append(FeatureTranslation(feature=feature, messages=[m for m, *_ in messages]))
+            messages.append((msg, persona, own, proof, sales, vocab, technical))
+        outcome = _write_with_llm(llm, feature, messages, language, outbound) if outbound is not None else None
+        out.append(FeatureTranslation(feature=feature, messages=[m for m, *_ in messages], llm_outcome=outcome))
     return out
 
 
@@ -120,19 +126,20 @@ def _persona_items(personas: PersonaSet, items, report: ThemeReport) -> dict[int
     return out
 
 
-def _write_with_llm(llm: LLM, feature: Feature, messages, language: str) -> None:
-    from feedbackiq._redact import Redactor
-
-    redactor = Redactor()
+def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outbound: Outbound) -> LLMOutcome:
+    sendable = [m for m in messages if outbound.persona_ok(m[1])]
 
     def one(entry):
-        msg, proof, sales, vocab, technical = entry
-        evidence = {it.id: redactor.redact(it.text) for it in proof + sales}
+        msg, persona, own, proof, sales, vocab, technical = entry
+        proof, sales = outbound.items(proof)[:10], outbound.items(sales)[:6]
+        evidence = {it.id: outbound.text(it.text) for it in proof + sales}
         sales_ids = {it.id for it in sales}
-        facts = f"{feature.name}: {feature.description} | {msg.persona}"
+        segment = outbound.persona_label(persona)
+        facts = f"{feature.name}: {feature.description} | {segment}"
+        words = outbound.terms(msg.words_they_use, [it.text for it in outbound.items(own)])
         variables = {
-            "feature": f"{feature.name}: {feature.description}", "segment": msg.persona,
-            "words_they_use": ", ".join(msg.words_they_use) or "(none)",
+            "feature": f"{feature.name}: {feature.description}", "segment": segment,
+            "words_they_use": ", ".join(words) or "(none)",
             "jargon_to_avoid": ", ".join(msg.jargon_to_avoid) or "(none)",
             "evidence": feedback_block([{"id": it.id, "text": evidence[it.id]} for it in proof]),
             "sales_evidence": feedback_block([{"id": it.id, "text": evidence[it.id]} for it in sales]),
@@ -161,8 +168,10 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str) -> None
         msg.customer_word_share, msg.technical_word_share = word_shares(text, vocab, technical)
         return msg
 
-    _, failures = llm.map(one, messages)
+    results, failures = llm.map(one, sendable)
     for i, exc in failures:
         if not isinstance(exc, (LLMError, ValueError)):
             raise exc
-        log.warning("message for %s kept its extractive draft: %s", messages[i][0].persona, exc)
+        log.warning("message for %s kept its extractive draft: %s", sendable[i][0].persona, exc)
+    return tally("feature messages", sum(r is not None for r in results), failures,
+                 withheld=len(messages) - len(sendable))

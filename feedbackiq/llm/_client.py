@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from feedbackiq._errors import BudgetExceededError, LLMCallError, LLMNotConfiguredError, LLMOutputError
+from feedbackiq._errors import BudgetExceededError, LLMCallError, LLMError, LLMNotConfiguredError, LLMOutputError
 from feedbackiq.llm._budget import Budget
 from feedbackiq.llm._prompts import Prompt, load_prompt
 from feedbackiq.llm._store import LLMStore, cache_key
@@ -65,6 +65,35 @@ def parse_json_reply(text: str) -> Any:
     raise json.JSONDecodeError("no JSON object in the reply", text, 0)
 
 
+# A wrong key, no permission, or a model / deployment / URL that does not exist: fixed, the same call works,
+# so such a rejection is not the call's outcome and is not stored.
+_CONFIGURATION_STATUSES = {401, 403, 404}
+
+
+def _transport_failure(exc: Exception) -> tuple[bool, str, bool]:
+    """What a failed request was: (retry it, a short reason, a final outcome of this request to store)."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return True, "timeout", True
+    if isinstance(exc, openai.APIConnectionError):  # nothing reached the model: nothing was paid, nothing to store
+        return True, "connection failed", False
+    if isinstance(exc, openai.APIStatusError):
+        code = exc.status_code
+        if code == 429 or code >= 500:
+            return True, f"HTTP {code}", True
+        return False, f"HTTP {code} rejected", code not in _CONFIGURATION_STATUSES
+    return True, "malformed reply", True  # a body that is not a chat completion, and other protocol errors
+
+
+def _stored_error(failure: dict[str, Any]) -> LLMError:
+    """The error a stored failure was raised as, rebuilt with the same message and details."""
+    if failure.get("kind") == "output":
+        return LLMOutputError(failure["message"], last_reply=failure.get("last_reply", ""),
+                              attempts=failure.get("attempts", 0), usage=failure.get("usage") or {})
+    return LLMCallError(failure["message"], reason=failure.get("reason", "call failed"))
+
+
 class LLM:
     """An OpenAI-compatible chat model used for structured outputs.
 
@@ -87,6 +116,10 @@ class LLM:
     budget : Budget, optional
     azure_endpoint, api_version : str, optional
         Use Azure OpenAI (``model`` is the deployment name).
+    retry_failed : bool, default False
+        A call's final failure (invalid output after the validation retries, a rejected request,
+        transport retries used up) is stored like a reply, and the same call raises the same error
+        again without a request. With ``True`` such calls are sent again (a success replaces the failure).
 
     Examples
     --------
@@ -104,7 +137,7 @@ class LLM:
                  timeout: float = 60.0, max_retries: int = 4, validation_retries: int = 2, backoff: float = 0.5,
                  max_backoff: float = 30.0, max_concurrency: int = 4, temperature: float = 0.0,
                  cache_dir: str | os.PathLike[str] | None = None, budget: Budget | None = None,
-                 azure_endpoint: str | None = None, api_version: str | None = None) -> None:
+                 azure_endpoint: str | None = None, api_version: str | None = None, retry_failed: bool = False) -> None:
         self.model = model or os.environ.get("FEEDBACKIQ_LLM_MODEL")
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
         self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or os.environ.get("AZURE_OPENAI_API_KEY")
@@ -119,6 +152,7 @@ class LLM:
         self.budget = budget or Budget()
         self.azure_endpoint = azure_endpoint
         self.api_version = api_version
+        self.retry_failed = retry_failed
         self.mode = "json_schema"
         self._client = None
         self._store: LLMStore | None = None
@@ -165,7 +199,8 @@ class LLM:
         calls = self.store().calls()
         return {"calls": len(calls), "cache_hits": sum(c["cache_hit"] for c in calls),
                 "input_tokens": sum(c["input_tokens"] for c in calls), "output_tokens": sum(c["output_tokens"] for c in calls),
-                "errors": sum(1 for c in calls if c["error"]), "cost": round(self.budget.cost, 6)}
+                "errors": sum(1 for c in calls if c["error"]),
+                "cached_failures": sum(1 for c in calls if c["cache_hit"] and c["error"]), "cost": round(self.budget.cost, 6)}
 
     # -- one structured call ----------------------------------------------------------------------
     def generate(self, prompt: Prompt | str, variables: dict[str, Any], output_model: type[T], *,
@@ -187,9 +222,13 @@ class LLM:
         cached = self.store().get(key)
         if cached is not None:
             obj = output_model.model_validate(parse_json_reply(cached[0]))
-            self.store().log(prompt=prompt_name, version=prompt_version, model=self.model or "", input_tokens=0,
-                             output_tokens=0, latency_ms=0.0, cache_hit=True, attempts=0, error=None)
+            self._log_cached(prompt_name, prompt_version, None)
             return obj
+        failed = None if self.retry_failed else self.store().get_failure(key)
+        if failed is not None:  # this exact call failed before: the same error, at no cost
+            exc = _stored_error(failed)
+            self._log_cached(prompt_name, prompt_version, f"cached failure: {type(exc).__name__}: {exc}")
+            raise exc
         retries = self.validation_retries if validation_retries is None else validation_retries
         convo = list(messages)
         usage = {"input_tokens": 0, "output_tokens": 0}
@@ -212,15 +251,24 @@ class LLM:
                 return obj
         except Exception as exc:
             self._log(prompt_name, prompt_version, usage, t0, attempts, f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, LLMCallError) and exc.final:
+                self.store().put_failure(key, {"kind": "call", "message": str(exc), "reason": exc.reason,
+                                               "attempts": attempts, "usage": usage})
             raise
         self._log(prompt_name, prompt_version, usage, t0, attempts, f"invalid output: {error[:500]}")
-        raise LLMOutputError(f"{prompt_name}: the model's reply failed validation {attempts} times: {error[:500]}",
-                             last_reply=last_reply, attempts=attempts, usage=usage)
+        message = f"{prompt_name}: the model's reply failed validation {attempts} times: {error[:500]}"
+        self.store().put_failure(key, {"kind": "output", "message": message, "last_reply": last_reply,
+                                       "attempts": attempts, "usage": usage})
+        raise LLMOutputError(message, last_reply=last_reply, attempts=attempts, usage=usage)
 
     def _log(self, prompt: str, version: str, usage: dict, t0: float, attempts: int, error: str | None) -> None:
         self.store().log(prompt=prompt, version=version, model=self.model or "", input_tokens=usage["input_tokens"],
                          output_tokens=usage["output_tokens"], latency_ms=1000 * (time.perf_counter() - t0),
                          cache_hit=False, attempts=attempts, error=error)
+
+    def _log_cached(self, prompt: str, version: str, error: str | None) -> None:
+        self.store().log(prompt=prompt, version=version, model=self.model or "", input_tokens=0, output_tokens=0,
+                         latency_ms=0.0, cache_hit=True, attempts=0, error=error)
 
     def _chat(self, messages: list[dict[str, str]], output_model: type[BaseModel], schema: dict, usage: dict) -> str:
         """One completion, with transport retries and the structured-output fallback chain."""
@@ -246,25 +294,15 @@ class LLM:
                         if self.mode == mode:
                             self.mode = _MODES[_MODES.index(mode) + 1]
                     continue
-                raise LLMCallError(f"the LLM endpoint rejected the request: {exc}") from None
-            except (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError,
-                    openai.InternalServerError) as exc:
+                raise LLMCallError(f"the LLM endpoint rejected the request: {exc}", reason="HTTP 400 rejected") from None
+            except (openai.APIError, json.JSONDecodeError) as exc:
+                retry, reason, final = _transport_failure(exc)
+                if not retry:
+                    raise LLMCallError(f"LLM call failed: {reason}: {exc}", reason=reason, final=final) from None
                 attempt += 1
                 if attempt > self.max_retries:
-                    raise LLMCallError(f"LLM call failed after {attempt} attempts: {type(exc).__name__}: {exc}") from None
-                time.sleep(self._delay(attempt, exc))
-                continue
-            except openai.APIStatusError as exc:
-                if exc.status_code >= 500:
-                    attempt += 1
-                    if attempt <= self.max_retries:
-                        time.sleep(self._delay(attempt, exc))
-                        continue
-                raise LLMCallError(f"LLM call failed: HTTP {exc.status_code}: {exc}") from None
-            except (openai.APIError, json.JSONDecodeError) as exc:  # malformed body and other protocol errors
-                attempt += 1
-                if attempt > self.max_retries:
-                    raise LLMCallError(f"LLM call failed after {attempt} attempts: {exc}") from None
+                    raise LLMCallError(f"LLM call failed after {attempt} attempts: {type(exc).__name__}: {exc}",
+                                       reason=f"{reason} after retries", final=final) from None
                 time.sleep(self._delay(attempt, exc))
                 continue
             u = getattr(resp, "usage", None)

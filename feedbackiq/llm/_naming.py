@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from feedbackiq._errors import BudgetExceededError, LLMError, LLMOutputError
 from feedbackiq.llm._client import HOW_TO_CONFIGURE, LLM, parse_json_reply
+from feedbackiq.llm._outbound import Outbound
+from feedbackiq.llm._outcome import failure_reason, tally
 from feedbackiq.llm._prompts import feedback_block, language_instruction
 from feedbackiq.types import Citation, FeedbackItem, Theme, ThemeReport
 
@@ -57,9 +59,13 @@ def name_themes(report: ThemeReport, llm: LLM | None = None, *, language: str = 
         line says how to configure an LLM.
     language : {"same", "en", "zh"}
     min_respondents : int, default 3
-        Privacy threshold: themes voiced by fewer distinct respondents are never sent.
+        Privacy threshold: nothing of a theme voiced by fewer distinct respondents is sent (not as its
+        own evidence, not as another theme's contrast, not its keywords).
     redact : bool, default True
-        Remove personal data (emails, phones, ids ...) from every text before it is sent.
+        Remove personal data (emails, phones, ids ...) from every text before it is sent, and send only
+        keywords that survive it.
+
+    The returned report's ``llm_outcome`` counts the calls: named, failed (by reason), not run (budget).
     """
     llm = llm or LLM.from_env()
     out = report.model_copy(deep=True)
@@ -74,19 +80,19 @@ def name_themes(report: ThemeReport, llm: LLM | None = None, *, language: str = 
         if a.item_id in by_id:
             members.setdefault(a.theme_id, []).append(by_id[a.item_id])
             probs[a.item_id] = a.probability
-    redactor = _redactor() if redact else None
+    outbound = Outbound(report, min_respondents, redact)
     stats = {"named": 0, "below_privacy_threshold": 0, "failed": 0, "dropped_citations": 0, "not_run_budget": 0}
-    eligible = [t for t in out.themes if t.respondents >= min_respondents]
+    eligible = [t for t in out.themes if outbound.theme_ok(t.id)]
     for t in out.themes:
-        if t.respondents < min_respondents:
+        if not outbound.theme_ok(t.id):
             t.label_note = f"not sent to the LLM: fewer than {min_respondents} respondents (privacy threshold)"
             stats["below_privacy_threshold"] += 1
 
     def one(theme: Theme) -> tuple[ThemeNaming, int]:
-        evidence = _evidence(theme, members.get(theme.id, []), probs, redactor)
-        contrast = _contrast(theme, out.themes, members, redactor)
+        evidence = _evidence(theme, members.get(theme.id, []), probs, outbound)
+        contrast = _contrast(theme, out.themes, outbound)
         langs = [it.language for it in members.get(theme.id, [])]
-        variables = {"keywords": ", ".join(theme.keywords[:10]),
+        variables = {"keywords": ", ".join(outbound.keywords(theme)[:10]),
                      "evidence": feedback_block([{"id": k, "text": v} for k, v in evidence.items()]),
                      "contrast": feedback_block([{"text": v} for v in contrast]),
                      "language_instruction": language_instruction(language, langs)}
@@ -125,11 +131,12 @@ def name_themes(report: ThemeReport, llm: LLM | None = None, *, language: str = 
             stats["not_run_budget"] += 1
             theme.label_note = "not named: LLM budget reached"
         else:
-            stats["failed"] += 1
-            theme.label_note = f"LLM naming failed ({type(exc).__name__}); keyword name kept"
             if not isinstance(exc, LLMError):
                 raise exc
+            stats["failed"] += 1
+            theme.label_note = f"LLM naming failed ({failure_reason(exc)}); keyword name kept"
     out.llm_stats = {**stats, "usage": llm.usage(), "model": llm.model}
+    out.llm_outcome = tally("theme names", stats["named"], failures, withheld=stats["below_privacy_threshold"])
     return out
 
 
@@ -146,23 +153,17 @@ def _salvage(exc: LLMOutputError, evidence: dict[str, str]) -> tuple[ThemeNaming
     return candidate.model_copy(update={"citations": good}), len(candidate.citations) - len(good)
 
 
-def _evidence(theme: Theme, items: list[FeedbackItem], probs: dict[str, float], redactor) -> dict[str, str]:
+def _evidence(theme: Theme, items: list[FeedbackItem], probs: dict[str, float], outbound: Outbound) -> dict[str, str]:
     chosen = [q.item_id for q in theme.quotes]
     rest = sorted((it for it in items if it.id not in chosen), key=lambda it: -probs.get(it.id, 0.0))
     ids = (chosen + [it.id for it in rest])[:EVIDENCE_ITEMS]
     text = {it.id: it.text for it in items}
-    return {i: (redactor.redact(text[i]) if redactor else text[i]) for i in ids if i in text}
+    return {i: outbound.text(text[i]) for i in ids if i in text}
 
 
-def _contrast(theme: Theme, themes: list[Theme], members: dict[int, list[FeedbackItem]], redactor) -> list[str]:
+def _contrast(theme: Theme, themes: list[Theme], outbound: Outbound) -> list[str]:
+    """Quotes of the nearest other themes (by shared keywords); a theme below the threshold is never one of them."""
     mine = set(theme.keywords)
-    others = sorted((t for t in themes if t.id != theme.id),
+    others = sorted((t for t in themes if t.id != theme.id and outbound.theme_ok(t.id)),
                     key=lambda t: (-len(mine & set(t.keywords)), -t.respondents))[:CONTRAST_THEMES]
-    texts = [q.text for t in others for q in t.quotes[:2]]
-    return [redactor.redact(t) for t in texts] if redactor else texts
-
-
-def _redactor():
-    from feedbackiq._redact import Redactor
-
-    return Redactor()
+    return [outbound.text(q.text) for t in others for q in t.quotes[:2]]

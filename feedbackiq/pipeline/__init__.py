@@ -2,6 +2,7 @@
 
 from feedbackiq.pipeline._checkpoint import CheckpointStore, file_sha256, stage_key
 from feedbackiq.pipeline._config import EXAMPLE_CONFIG, RunConfig, load_config
+from feedbackiq.pipeline._lock import run_dir_lock
 from feedbackiq.pipeline._progress import JsonLogObserver, Observer, QuietObserver, RichObserver, make_observer
 from feedbackiq.pipeline._run import RunResult, run
 
@@ -14,6 +15,7 @@ __all__ = [
     "CheckpointStore",
     "stage_key",
     "file_sha256",
+    "run_dir_lock",
     "Observer",
     "QuietObserver",
     "JsonLogObserver",

@@ -67,6 +67,10 @@ class LLMConfig(_Section):
     cost_per_1k_output: float | None = Field(default=None, ge=0)
     max_concurrency: int = Field(default=4, ge=1)
     timeout: float = Field(default=60.0, gt=0)
+    # A call that failed for good is stored like a reply and not paid for again; True sends such calls again.
+    retry_failed: bool = False
+    # A run where every LLM call failed exits with status 3 (LLMAllFailedError); True accepts it (exit 0).
+    best_effort: bool = False
 
 
 class OutputConfig(_Section):
@@ -167,6 +171,8 @@ engine = "local"             # local | ray: embedding and assignment on a Ray cl
 # model = "gpt-4o-mini"
 # base_url = "http://localhost:11434/v1"
 max_calls = 300
+retry_failed = false         # true: send again the calls that failed before (failures are stored, a rerun costs nothing)
+best_effort = false          # true: exit 0 even when every LLM call of the run failed (default: status 3)
 
 [output]
 language = "same"            # same | en | zh

@@ -16,7 +16,7 @@ import numpy as np
 from feedbackiq.pipeline._config import RunConfig
 from feedbackiq.types import StageRecord
 
-__all__ = ["write_run_outputs", "run_markdown"]
+__all__ = ["write_run_outputs", "run_markdown", "llm_warnings"]
 
 
 def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records: list[StageRecord]) -> dict[str, Path]:
@@ -80,7 +80,23 @@ def _write_html(result: Any, vectors: np.ndarray, cfg: RunConfig) -> Path:
         result.run_dir / "report.html", report=report, personas=result.personas, translations=result.translations,
         scorecard=scores.to_pandas().to_dict("records") if scores is not None else None,
         unowned=[u.model_dump(mode="json") for u in scores.unowned] if scores is not None else None,
-        coords=coords, manifest=result.manifest.model_dump(mode="json"), title=cfg.output.title)
+        coords=coords, manifest=result.manifest.model_dump(mode="json"), title=cfg.output.title,
+        warnings=llm_warnings(result.llm_outcomes))
+
+
+def llm_warnings(outcomes: list) -> list[str]:
+    """What a reader must know first about the LLM calls: one line per step that had failures, and what it means."""
+    from feedbackiq.types import LLMOutcome
+
+    lines = [s for o in outcomes if (s := o.summary())]
+    if not lines:
+        return []
+    if LLMOutcome.merge("LLM calls", outcomes).all_failed():
+        lines.append("Every LLM call of this run failed: theme names come from keywords, personas and feature "
+                     "messages are extractive.")
+    if any(o.failed for o in outcomes):
+        lines.append("Failed calls are stored and not paid for again by a rerun; --retry-failed sends them again.")
+    return lines
 
 
 def run_markdown(result: Any, title: str) -> str:
@@ -91,6 +107,9 @@ def run_markdown(result: Any, title: str) -> str:
     report, m = result.report, result.manifest
     fs = report.feedback
     lines = [f"# {title}", ""]
+    warnings = llm_warnings(getattr(result, "llm_outcomes", []))
+    if warnings:
+        lines += ["> **LLM calls that failed**", ">", *(f"> - {w}" for w in warnings), ""]
     if fs is not None:
         lines += [fs.summary(), ""]
     lines += [f"{report.n_items} items from {report.n_respondents} respondents/accounts; "

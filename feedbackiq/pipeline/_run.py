@@ -5,7 +5,14 @@ computes a key from the upstream keys and the stage's own settings, reuses the
 checkpoint stored under that key when resuming, and otherwise computes and
 stores it. LLM replies are cached in the run folder's ``llm.sqlite`` as they
 arrive, so a run killed in the middle of an LLM stage does not pay again for the
-calls that had finished.
+calls that had finished; so are calls that failed for good, so a rerun does not
+pay for them either (``retry_failed`` sends them again, recomputing the LLM
+stages). A stage the budget stopped short is not checkpointed, nor is anything
+after it: a resume with a larger budget finishes it.
+
+The run holds the folder's lock (``_lock.py``) from start to end, and counts how
+each LLM stage's calls ended: a run where every call failed raises
+:class:`LLMAllFailedError` after writing its outputs, unless ``best_effort``.
 """
 
 from __future__ import annotations
@@ -20,11 +27,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from feedbackiq._errors import InputError, UnreadableFileError
+from feedbackiq.llm._outcome import check_all_failed
 from feedbackiq.pipeline._checkpoint import CheckpointStore, file_sha256, stage_key
 from feedbackiq.pipeline._config import RunConfig, load_config
+from feedbackiq.pipeline._lock import run_dir_lock
 from feedbackiq.pipeline._progress import Observer, make_observer
 from feedbackiq.pipeline import _stages as st
-from feedbackiq.types import FeatureTranslation, FeedbackSet, InputFile, PersonaSet, RunManifest, StageRecord, ThemeReport
+from feedbackiq.types import (FeatureTranslation, FeedbackSet, InputFile, LLMOutcome, PersonaSet, RunManifest, StageRecord,
+                              ThemeReport)
 
 __all__ = ["run", "RunResult"]
 
@@ -42,6 +52,7 @@ class RunResult(BaseModel):
     translations: list[FeatureTranslation] | None = None
     scores: Any = None                      # CardScores when cards were given
     manifest: RunManifest
+    llm_outcomes: list[LLMOutcome] = []     # how each LLM stage's calls ended (empty without an LLM)
     paths: dict[str, Path] = {}
 
     @property
@@ -52,7 +63,7 @@ class RunResult(BaseModel):
 def run(exports: str | os.PathLike | Sequence[str | os.PathLike], out_dir: str | os.PathLike, *,
         config: RunConfig | str | os.PathLike | None = None, features: str | os.PathLike | None = None,
         cards: str | os.PathLike | None = None, llm: Any = None, resume: bool = False,
-        progress: str | Observer = "quiet") -> RunResult:
+        progress: str | Observer = "quiet", best_effort: bool | None = None, retry_failed: bool | None = None) -> RunResult:
     """Ingest -> themes -> theme names -> personas -> translation -> card scores -> report, in one call.
 
     Parameters
@@ -71,6 +82,18 @@ def run(exports: str | os.PathLike | Sequence[str | os.PathLike], out_dir: str |
     resume : bool, default False
         Reuse every finished stage whose inputs and settings are unchanged.
     progress : {"quiet", "rich", "plain", "json"} or Observer
+    best_effort : bool, optional
+        Return normally even when every LLM call of the run failed (default ``[llm] best_effort``, False).
+    retry_failed : bool, optional
+        Send again the LLM calls that failed for good before (stored, otherwise not paid for again); the
+        LLM stages are recomputed, their other calls come from the cache (default ``[llm] retry_failed``).
+
+    Raises
+    ------
+    RunDirBusyError
+        Another process is running in ``out_dir``.
+    LLMAllFailedError
+        Every LLM call of the run failed (the outputs are written; the error's ``result`` holds them).
 
     Examples
     --------
@@ -80,12 +103,16 @@ def run(exports: str | os.PathLike | Sequence[str | os.PathLike], out_dir: str |
     PosixPath('runs/demo/report.html')
     """
     cfg = config if isinstance(config, RunConfig) else load_config(config)
-    cfg = cfg.with_overrides({"files": {"features": features, "cards": cards}})
-    obs = make_observer(progress) if isinstance(progress, str) else progress
-    try:
-        return _Runner(cfg, Path(out_dir), CheckpointStore(out_dir, enabled=resume), obs, llm).run(exports)
-    finally:
-        obs.close()
+    cfg = cfg.with_overrides({"files": {"features": features, "cards": cards},
+                              "llm": {"best_effort": best_effort, "retry_failed": retry_failed}})
+    with run_dir_lock(out_dir):
+        obs = make_observer(progress) if isinstance(progress, str) else progress
+        try:
+            result = _Runner(cfg, Path(out_dir), CheckpointStore(out_dir, enabled=resume), obs, llm).run(exports)
+        finally:
+            obs.close()
+    check_all_failed(result.llm_outcomes, out_dir, best_effort=cfg.llm.best_effort, result=result)
+    return result
 
 
 class _Runner:
@@ -96,27 +123,52 @@ class _Runner:
         self.version = __version__
         self.records: list[StageRecord] = []
         self.llm = llm if llm is not None else st.make_llm(cfg.llm, run_dir)
+        if self.llm is not None and cfg.llm.retry_failed:
+            self.llm.retry_failed = True
+        # LLM stages are recomputed (not reused) to send failed calls again; their other calls come from the cache.
+        self.retry = self.llm is not None and bool(getattr(self.llm, "retry_failed", False))
+        self.outcomes: dict[str, LLMOutcome] = {}
+        self.incomplete = False   # a stage the budget stopped short: it and what follows are not checkpointed
         self.manifest = RunManifest(feedbackiq_version=__version__, python=_python(), packages=_packages(),
                                     started_at=datetime.now(timezone.utc), config=cfg.model_dump(mode="json"))
 
     # -- one stage ------------------------------------------------------------------------------------
     def stage(self, name: str, key: str, model: type[M], compute: Callable[[], M], total: int | None = None,
-              detail: str = "", feedback: FeedbackSet | None = None) -> M:
+              detail: str = "", feedback: FeedbackSet | None = None, llm: bool = False) -> M:
         """Load the stage's checkpoint or compute and save it. With ``feedback``, the value's own
         ``feedback`` field (a ThemeReport's) is left out of the file and re-attached on load: the
-        ingest checkpoint already holds it, and a million items written once per stage would be GBs."""
+        ingest checkpoint already holds it, and a million items written once per stage would be GBs.
+        An ``llm`` stage is recomputed when failed calls are to be sent again."""
         t0 = time.perf_counter()
-        cached = self.store.load_model(name, key, model)
+        cached = None if (llm and self.retry) else self.store.load_model(name, key, model)
         if cached is not None:
             if feedback is not None:
                 cached.feedback = feedback
             self._end(name, "reused", key, t0, detail)
+            self._count_llm(name, cached)
             return cached
         self.obs.stage_start(name, total, detail)
         value = compute()
-        self.store.save_model(name, key, value, exclude={"feedback"} if feedback is not None else None)
+        outcome = self._count_llm(name, value)
+        self.incomplete = self.incomplete or bool(outcome and outcome.not_run)
+        if not self.incomplete:
+            self.store.save_model(name, key, value, exclude={"feedback"} if feedback is not None else None)
         self._end(name, "done", key, t0, detail)
         return value
+
+    def _count_llm(self, name: str, value: BaseModel) -> LLMOutcome | None:
+        """Keep the stage's LLM outcome, and say on the console what failed."""
+        if isinstance(value, _Translations):
+            found = [t.llm_outcome for t in value.items if t.llm_outcome is not None]
+            outcome = LLMOutcome.merge("feature messages", found) if found else None
+        else:
+            outcome = getattr(value, "llm_outcome", None)
+        if outcome is None:
+            return None
+        self.outcomes[name] = outcome
+        if (summary := outcome.summary()) is not None:
+            self.obs.message(f"{name}: {summary}")
+        return outcome
 
     def skip(self, name: str, why: str) -> None:
         self.records.append(StageRecord(stage=name, status="skipped", detail=why))
@@ -170,7 +222,7 @@ class _Runner:
             k_names = stage_key("names", v=v, themes=k_themes, llm=llm_id, prompt=prompts["name_theme"],
                                 out=cfg.output.model_dump(exclude={"title"}))
             report = self.stage("names", k_names, ThemeReport, lambda: st.names_stage(report, llm, cfg.output),
-                                detail=f"{len(report.themes)} themes", feedback=fs)
+                                detail=f"{len(report.themes)} themes", feedback=fs, llm=True)
         else:
             self.skip("names", "no LLM configured: themes keep keyword names")
 
@@ -179,7 +231,7 @@ class _Runner:
         k_personas = stage_key("personas", v=v, upstream=k_names, cfg=cfg.personas, llm=llm_id,
                                prompt=prompts.get("draft_persona"), language=cfg.output.language)
         personas = self.stage("personas", k_personas, PersonaSet,
-                              lambda: st.personas_stage(report, llm, cfg.personas, cfg.output))
+                              lambda: st.personas_stage(report, llm, cfg.personas, cfg.output), llm=llm is not None)
 
         translations = None
         k_translate = None
@@ -189,7 +241,7 @@ class _Runner:
             k_translate = stage_key("translate", v=v, personas=k_personas, features=file_sha256(cfg.files.features),
                                     llm=llm_id, prompt=prompts.get("translate_feature"), language=cfg.output.language)
             translations = self.stage("translate", k_translate, _Translations, lambda: _Translations(
-                items=st.translate_stage(report, personas, cfg.files.features, llm, cfg.output))).items
+                items=st.translate_stage(report, personas, cfg.files.features, llm, cfg.output)), llm=llm is not None).items
         else:
             self.skip("translate", "no features file (--features features.yaml)")
 
@@ -197,8 +249,10 @@ class _Runner:
         self.manifest.model_ids = dict(report.model_ids)
         self.manifest.prompt_versions = prompts
         self.manifest.llm = _llm_usage(llm, cfg)
+        if llm is not None:
+            self.manifest.llm["outcomes"] = [o.model_dump() for o in self.outcomes.values()]
         result = RunResult(run_dir=self.run_dir, report=report, personas=personas, translations=translations,
-                           scores=scores, manifest=self.manifest)
+                           scores=scores, manifest=self.manifest, llm_outcomes=list(self.outcomes.values()))
         from feedbackiq.pipeline._outputs import write_run_outputs
 
         t0 = time.perf_counter()
@@ -240,7 +294,7 @@ class _Runner:
                         llm=llm.model if llm is not None else None, prompt=prompts.get("confirm_card_match"),
                         seed=self.cfg.themes.seed)
         return self.stage("cards", key, CardScores,
-                          lambda: cards_stage(report, personas, translations, cards_path, llm, self.cfg))
+                          lambda: cards_stage(report, personas, translations, cards_path, llm, self.cfg), llm=llm is not None)
 
 
 class _Translations(BaseModel):

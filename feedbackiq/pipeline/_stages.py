@@ -133,7 +133,8 @@ def make_llm(cfg: LLMConfig, cache_dir: Path):
                     cost_per_1k_input=cfg.cost_per_1k_input, cost_per_1k_output=cfg.cost_per_1k_output)
     return LLM.from_env(model=cfg.model, base_url=cfg.base_url, api_key=os.environ.get(cfg.api_key_env),
                         azure_endpoint=cfg.azure_endpoint, api_version=cfg.api_version, timeout=cfg.timeout,
-                        max_concurrency=cfg.max_concurrency, cache_dir=cache_dir, budget=budget)
+                        max_concurrency=cfg.max_concurrency, cache_dir=cache_dir, budget=budget,
+                        retry_failed=cfg.retry_failed)
 
 
 def names_stage(report: ThemeReport, llm, out: OutputConfig) -> ThemeReport:
@@ -148,7 +149,7 @@ def personas_stage(report: ThemeReport, llm, cfg: PersonasConfig, out: OutputCon
     by = None if (cfg.by or "").lower() == "none" else cfg.by
     personas = draft_personas(report, by=by, min_respondents=cfg.min_respondents)
     if llm is not None:
-        personas = draft_persona_traits(personas, report, llm, language=out.language)
+        personas = draft_persona_traits(personas, report, llm, language=out.language, min_respondents=out.privacy_threshold)
     return personas
 
 
@@ -157,7 +158,8 @@ def translate_stage(report: ThemeReport, personas: PersonaSet, features_path: Pa
     from feedbackiq.gtm import load_features, translate_features
 
     features = load_features(features_path)
-    return translate_features(features, personas, report, llm, language=out.language, use_llm=llm is not None)
+    return translate_features(features, personas, report, llm, language=out.language, use_llm=llm is not None,
+                              min_respondents=out.privacy_threshold)
 
 
 def cards_stage(report: ThemeReport, personas: PersonaSet | None, translations: list[FeatureTranslation] | None,
@@ -166,4 +168,4 @@ def cards_stage(report: ThemeReport, personas: PersonaSet | None, translations: 
 
     cards = load_cards(cards_path)
     return score_cards(cards, report, personas=personas, translations=translations, as_of=cfg.files.as_of,
-                       llm=llm, seed=cfg.themes.seed)
+                       llm=llm, seed=cfg.themes.seed, privacy_threshold=cfg.output.privacy_threshold)

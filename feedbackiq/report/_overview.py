@@ -55,6 +55,14 @@ def _manifest(manifest: dict | None) -> str:
     return f'<details class="manifest"><summary>Run manifest (versions, parameters, inputs, timings)</summary><table class="kv">{rows}</table></details>'
 
 
+def _names_fact(report: ThemeReport, named: int) -> str:
+    if named:
+        return f"{named} of {len(report.themes)} named by an LLM (checked against quotes); the rest are keywords"
+    if report.llm_outcome is not None and (why := report.llm_outcome.summary()):
+        return f"keywords, no LLM name: {esc(why)}; each theme's quotes show what it is about"
+    return "keywords (no LLM in this run); each theme's quotes show what it is about"
+
+
 def overview_section(report: ThemeReport, manifest: dict | None) -> str:
     items = report.feedback.items if report.feedback else []
     sources = Counter(it.source.value for it in items)
@@ -73,8 +81,7 @@ def overview_section(report: ThemeReport, manifest: dict | None) -> str:
         ("Languages", _counts(languages, _LANGUAGE_NAMES)),
         ("Dates", f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d} ({num(len(dates))} items dated)" if dates else DASH),
         ("Models", ", ".join(f"{esc(k)}: {esc(v)}" for k, v in report.model_ids.items()) or DASH),
-        ("Theme names", f"{named} of {len(report.themes)} named by an LLM (checked against quotes); the rest are keywords"
-         if named else "keywords (no LLM in this run); each theme's quotes show what it is about"),
+        ("Theme names", _names_fact(report, named)),
     ]
     body = (f'<div class="stats">{stats}</div><table class="kv">'
             + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in facts)

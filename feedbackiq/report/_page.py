@@ -50,7 +50,7 @@ def _asset(name: str) -> str:
 def render_html(report: ThemeReport, *, personas: PersonaSet | None = None,
                 translations: list[FeatureTranslation] | None = None, scorecard: list[dict] | None = None,
                 unowned: list[dict] | None = None, coords: dict[str, tuple[float, float]] | None = None,
-                manifest: dict | None = None, title: str = "feedbackiq report") -> str:
+                manifest: dict | None = None, title: str = "feedbackiq report", warnings: list[str] | None = None) -> str:
     """The whole report as one HTML document (a string); a section whose input is ``None`` says how to get it.
 
     Parameters
@@ -70,6 +70,8 @@ def render_html(report: ThemeReport, *, personas: PersonaSet | None = None,
     manifest : dict, optional
         The run manifest; shown as a key/value table.
     title : str
+    warnings : list of str, optional
+        What a reader must know before anything else (e.g. LLM calls that failed), shown above the first section.
 
     Examples
     --------
@@ -106,8 +108,15 @@ def render_html(report: ThemeReport, *, personas: PersonaSet | None = None,
             f"<style>{_asset('report.css')}</style></head><body>"
             f'<header class="top"><h1>{esc(title)}</h1><p>Customer feedback turned into needs, with the evidence. '
             f"Made {made} by feedbackiq; opens offline, nothing is loaded from the network.</p></header>"
-            f"<nav>{nav}</nav><main>{''.join(sections)}</main>"
+            f"<nav>{nav}</nav><main>{_warnings(warnings)}{''.join(sections)}</main>"
             f"<script>{script}</script></body></html>\n")
+
+
+def _warnings(lines: list[str] | None) -> str:
+    if not lines:
+        return ""
+    return ('<div class="warnings" role="alert"><strong>Read this first</strong><ul>'
+            + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul></div>")
 
 
 def write_html_report(path: str | Path, report: ThemeReport, **kwargs) -> Path:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # pandas is a dependency, but importing it costs ~0.3 s
     import pandas as pd
 
 from feedbackiq.types._base import SourceKind, _Model
+from feedbackiq.types._llm import LLMOutcome
 from feedbackiq.types._themes import Quote
 
 __all__ = [
@@ -272,6 +273,7 @@ class CardScores(_Model):
     cards: list[CardResult] = Field(default_factory=list)
     unowned: list[UnownedTheme] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
+    llm_outcome: LLMOutcome | None = None  # how the match-confirming calls ended (None: no LLM)
 
     def targets(self) -> list[TargetResult]:
         return [t for c in self.cards for t in c.targets]

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from feedbackiq.types._base import _Model
+from feedbackiq.types._llm import LLMOutcome
 from feedbackiq.types._themes import Citation, Quote
 
 __all__ = ["Claim", "Feature", "FeatureTranslation", "Persona", "PersonaNeed", "PersonaSet", "SegmentMessage"]
@@ -64,6 +65,7 @@ class PersonaSet(_Model):
     by: str | None = None
     personas: list[Persona] = Field(default_factory=list)
     input_hash: str = ""
+    llm_outcome: LLMOutcome | None = None  # how the persona-drafting calls ended (None: no LLM)
 
 
 class Feature(_Model):
@@ -95,3 +97,4 @@ class SegmentMessage(_Model):
 class FeatureTranslation(_Model):
     feature: Feature
     messages: list[SegmentMessage] = Field(default_factory=list)
+    llm_outcome: LLMOutcome | None = None  # how the message-writing calls ended (None: no LLM)

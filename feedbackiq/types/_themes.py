@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # pandas is a dependency, but importing it costs ~0.3 s
 
 from feedbackiq.types._base import SourceKind, _Model
 from feedbackiq.types._feedback import FeedbackSet
+from feedbackiq.types._llm import LLMOutcome
 
 __all__ = ["Assignment", "Citation", "Quote", "Theme", "ThemeReport"]
 
@@ -83,6 +84,7 @@ class ThemeReport(_Model):
     input_hash: str = ""
     timings: dict[str, float] = Field(default_factory=dict)  # seconds per stage: embed, cluster, describe
     llm_stats: dict[str, Any] = Field(default_factory=dict)  # naming: themes named/skipped, dropped citations, usage
+    llm_outcome: LLMOutcome | None = None  # how the naming calls ended (None: not named by an LLM)
     feedback: FeedbackSet | None = None
 
     def assignments_in_item_order(self) -> bool:
