@@ -146,6 +146,66 @@ def test_edge_cases_give_clear_results():
     assert zh.model_ids["embedding"] == "use-multilingual-v3"
 
 
+def _tagged_set(texts):
+    from feedbackiq._lang import detect_language
+
+    return FeedbackSet(items=[FeedbackItem(id=f"i{i}", text=t, source=SourceKind.REVIEW, language=detect_language(t))
+                              for i, t in enumerate(texts)])
+
+
+def _combine(subjects, endings):
+    return [f"{s} {e}" for s in subjects for e in endings]
+
+
+# Two needs in Russian, 20 distinct answers each: the battery dies fast / the delivery is late.
+RU_BATTERY = _combine(["Батарея", "Моя батарея", "Батарея телефона", "Батарея планшета"],
+                      ["садится за пару часов", "разряжается очень быстро", "не держит заряд весь день",
+                       "тает на глазах после обновления", "быстро кончается даже без игр"])
+RU_DELIVERY = _combine(["Доставка", "Моя посылка", "Доставка заказа", "Посылка с курьером"],
+                       ["опоздала на три дня", "пришла на неделю позже обещанного", "задерживается уже который раз",
+                        "приехала с большим опозданием", "снова не пришла вовремя"])
+
+
+def test_russian_feedback_gets_multilingual_themes_and_keywords():
+    """Neither English nor Chinese: it crashed in the cross-language merge with two themes; now it is
+    embedded by the multilingual model, the two needs come out apart and keywords are Russian words."""
+    rep = fiq.find_themes(_tagged_set(RU_BATTERY + RU_DELIVERY))
+    assert rep.model_ids["embedding"] == "use-multilingual-v3"
+    need = {f"i{i}": ("battery" if i < len(RU_BATTERY) else "delivery") for i in range(40)}
+    members = {t.id: Counter() for t in rep.themes}
+    for a in rep.assignments:
+        if a.theme_id != OTHER:
+            members[a.theme_id][need[a.item_id]] += 1
+    majority = {c.most_common(1)[0][0] for c in members.values()}
+    assert majority == {"battery", "delivery"}
+    assert sum(c.most_common(1)[0][1] for c in members.values()) >= 0.9 * 40   # purity
+    words = {w for t in rep.themes for w in t.keywords}
+    assert {"батарея", "доставка"} & words and all(len(w) > 1 for w in words)
+
+
+@pytest.mark.parametrize("kind", ["numbers", "emoji"])
+def test_answers_without_words_are_themed_without_crashing(kind):
+    texts = [f"{n}/10" for n in range(1, 11)] * 2 + [str(1000 + 37 * n) for n in range(20)]
+    if kind == "emoji":
+        texts = [("👍 " if n % 2 else "😡 ") + t for n, t in enumerate(texts)]
+    rep = fiq.find_themes(_tagged_set(texts))
+    assert rep.model_ids["embedding"] == "all-MiniLM-L6-v2"
+    assert sorted(a.item_id for a in rep.assignments) == sorted(f"i{i}" for i in range(40))
+    assert sum(t.size for t in rep.themes) + (rep.other.size if rep.other else 0) == 40
+
+
+def test_keywords_keep_accented_and_other_script_words_whole():
+    docs = ["La aplicación se cierra", "La aplicación no abre", "Mi aplicación falla siempre",
+            "Die Übersetzung ist falsch", "Übersetzung fehlt komplett", "Schlechte Übersetzung im Gerät",
+            "Батарея садится быстро", "Батарея не держит заряд", "Новая батарея тоже садится"]
+    kw = class_tfidf_keywords(docs, [0, 0, 0, 1, 1, 1, 2, 2, 2])
+    assert kw[0][0] == "aplicación" and kw[1][0] == "übersetzung" and kw[2][0] == "батарея"
+    every = {w for words in kw.values() for w in words for w in w.split()}
+    assert not every & {"aplicaci", "bersetzung", "ger", "te", "la", "die", "не"}
+    assert "la" in tokenize("Shipping to LA took a week") and "eu" in tokenize("Can I exchange to EU?")
+    assert tokenize("Gera\u0308t kaputt") == tokenize("Gerät kaputt")   # decomposed accent
+
+
 def test_cli_themes(tmp_path, samples):
     res = CliRunner().invoke(app, ["themes", str(samples / "app_reviews.csv"), "--out", str(tmp_path), "--show", "5"])
     assert res.exit_code == 0, res.output
