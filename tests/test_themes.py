@@ -18,6 +18,7 @@ from feedbackiq.types import FeedbackItem, FeedbackSet, SourceKind
 
 def test_every_item_assigned_exactly_once(sample_report):
     fs, rep = sample_report
+    assert rep.note is None   # themes found: nothing to explain
     assert [a.item_id for a in rep.assignments] == [i.id for i in fs.items]
     ids = {t.id for t in rep.themes} | ({OTHER} if rep.other else set())
     assert {a.theme_id for a in rep.assignments} == ids
@@ -204,6 +205,56 @@ def test_keywords_keep_accented_and_other_script_words_whole():
     assert not every & {"aplicaci", "bersetzung", "ger", "te", "la", "die", "не"}
     assert "la" in tokenize("Shipping to LA took a week") and "eu" in tokenize("Can I exchange to EU?")
     assert tokenize("Gera\u0308t kaputt") == tokenize("Gerät kaputt")   # decomposed accent
+
+
+UNRELATED = ["The battery dies before lunch", "Please add a dark mode", "Shipping to Canada is too expensive",
+             "Support never replied to my email", "The camera is blurry at night", "I love the new widget",
+             "Login with Google fails on Android", "Export to Excel loses Chinese characters",
+             "Invoices are missing the VAT number", "The map shows the wrong city", "Notifications arrive twice",
+             "Search ignores accented letters"]
+
+
+class _Orthogonal(fiq.embed.Embedder):
+    """Every text its own direction: nothing is similar to anything, so no group can form on any machine."""
+
+    model_id, dim = "one-hot", len(UNRELATED)
+
+    def embed_batch(self, texts):
+        return np.eye(self.dim, dtype=np.float32)[[UNRELATED.index(t) for t in texts]]
+
+
+def _unrelated_themes(fs, **kw):
+    from feedbackiq.themes._api import find_themes
+
+    return find_themes(fs, embedder=_Orthogonal(), clusterer=fiq.ThemeClusterer(reduction=None))
+
+
+def test_small_unrelated_input_says_why_there_are_no_themes(tmp_path, monkeypatch):
+    """12 unrelated items: no theme, and the report, themes.md, the console, personas and the HTML
+    report say why instead of an empty result."""
+    from feedbackiq.gtm import draft_personas, personas_to_markdown
+    from feedbackiq.gtm._markdown import NO_NEEDS
+    from feedbackiq.report import render_html
+
+    fs = _set(UNRELATED)
+    rep = _unrelated_themes(fs)
+    assert rep.themes == [] and rep.other.size == 12
+    assert rep.note and "12" in rep.note and "at least 5" in rep.note
+    assert fiq.ThemeReport.from_json(rep.to_json()).note == rep.note
+    assert rep.note in report_to_markdown(rep)
+    assert rep.note.split(";")[0] in render_html(rep)
+    for i, it in enumerate(fs.items):
+        it.segments = {"plan": "pro" if i % 2 else "free"}
+    personas = draft_personas(rep, by="plan", min_respondents=1)
+    assert personas.personas and personas_to_markdown(personas).count(NO_NEEDS) == len(personas.personas)
+
+    monkeypatch.setattr("feedbackiq.themes.find_themes", _unrelated_themes)
+    path = tmp_path / "in.csv"
+    path.write_text("id,comment\n" + "".join(f"{i},{t}\n" for i, t in enumerate(UNRELATED)), encoding="utf-8")
+    res = CliRunner().invoke(app, ["themes", str(path), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "No themes: no group of at least 5 similar items among the 12" in " ".join(res.output.split())
+    assert "No themes:" in (tmp_path / "out" / "themes.md").read_text(encoding="utf-8")
 
 
 def test_cli_themes(tmp_path, samples):
