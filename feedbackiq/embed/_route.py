@@ -111,9 +111,15 @@ def choose_embedder(languages: Sequence[str | None], *, cache: bool = True, thre
 def routing_languages(items) -> list[str | None]:
     """Each item's language for :func:`choose_embedder`: its tag, except that an item tagged ``"other"``
     is looked at again, because the tag is also the default of items built without one and of texts
-    without words: ``None`` when it has no words, else what :func:`detect_language` says."""
-    return [it.language if it.language != "other" else detect_language(it.text) if has_words(it.text) else None
-            for it in items]
+    without words: ``None`` when it has no words, else what :func:`detect_language` says (once per distinct text)."""
+    looked_at: dict[str, str | None] = {}
+
+    def again(text: str) -> str | None:
+        if text not in looked_at:
+            looked_at[text] = detect_language(text) if has_words(text) else None
+        return looked_at[text]
+
+    return [it.language if it.language != "other" else again(it.text) for it in items]
 
 
 def default_embedder(feedback_set, *, cache: bool = True) -> Embedder:
