@@ -141,6 +141,7 @@ def run_cmd(
         err.print(f"reused from checkpoints: {', '.join(reused)}", highlight=False)
     if progress != "quiet" and progress != "json":
         print_themes(result.report, 10)
+    print_note(result.report)
     out.print(f"report: {result.report_path}", highlight=False)
 
 
@@ -207,6 +208,7 @@ def themes(
         paths = write_theme_report(report, out_dir, with_feedback=False)   # feedback.json is beside it
     if show:
         print_themes(report, show)
+    print_note(report)
     out.print(f"themes: {paths['markdown']} (also themes.json, themes.csv, assignments.csv, items.csv, ledger.csv)")
     check_llm_outcomes([report.llm_outcome], best_effort, out_dir)
 
@@ -286,6 +288,12 @@ def _checkpointed_feedback(run_dir: Path, wanted_hash: str):
 
 def parse_by(by: str | None) -> str | None:
     return None if (by or "").lower() == "none" else by
+
+
+def print_note(report) -> None:
+    """Why there are no themes, when there are none (on stderr, as the other remarks on a run)."""
+    if report.note:
+        err.print(f"[yellow]{escape(report.note)}[/]", highlight=False, soft_wrap=True)
 
 
 def print_themes(report, limit: int) -> None:

@@ -1,6 +1,7 @@
 """The feedbackiq command line, run as a user runs it."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +165,17 @@ def test_unreadable_file_is_one_line_and_skipped_in_a_folder(tmp_path):
     assert "Traceback" not in found.stderr and "skipped" in found.stderr and "permission denied" in found.stderr
     summary = json.loads((tmp_path / "b" / "ledger_summary.json").read_text())
     assert summary["items"] == 2 and [s["path"] for s in summary["skipped_files"]] == [str(locked)]
+
+
+def test_model_loading_draws_no_progress_bar(tmp_path):
+    """transformers drew a "Loading weights" bar on stderr on every run, even with --progress quiet. A fresh
+    embedding cache, so the model is really loaded; the CLI in its own process, as a user runs it."""
+    data = tmp_path / "in.csv"
+    data.write_text("id,comment\n" + "".join(f"{i},battery dies after {i} hours\n" for i in range(20))
+                    + "".join(f"{i + 20},support took {i} days to reply\n" for i in range(20)), encoding="utf-8")
+    env = {**os.environ, "FEEDBACKIQ_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run([sys.executable, "-m", "feedbackiq", "run", str(data), "--out", str(tmp_path / "r"),
+                           "--progress", "quiet"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Loading weights" not in proc.stderr, proc.stderr
+    assert (tmp_path / "cache").is_dir()   # the model embedded (and so was loaded) in this run

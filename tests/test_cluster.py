@@ -5,6 +5,7 @@ import pytest
 
 from feedbackiq import EmptyInputError, InputError
 from feedbackiq.themes import OTHER, ThemeClusterer, auto_min_cluster_size, split_subthemes
+from feedbackiq.themes._cluster import merge_across_groups
 
 
 def blobs(n_per=60, k=4, dim=32, noise=0.08, seed=0, far=0):
@@ -227,3 +228,15 @@ def test_n_epochs_reaches_umap(monkeypatch, n_epochs, rows, expected):
     with pytest.raises(Recorded):
         tc._reduce(X)
     assert seen == [expected] and tc.get_params()["n_epochs"] == n_epochs
+
+
+@pytest.mark.parametrize("groups", ["", "other", "en"])
+def test_cross_group_merge_with_fewer_than_two_groups_keeps_the_themes(groups):
+    """No language known (emoji, numbers: group "") or only one: nothing to merge across, and no
+    crash (it raised "zero-size array to reduction operation maximum" with two themes and no group)."""
+    X, y = blobs(n_per=20, k=3)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    labels = merge_across_groups(X, y, np.full(len(y), groups), threshold=0.0)
+    assert labels.tolist() == y.tolist()
+    tc = ThemeClusterer(reduction="pca", n_components=3).fit(X, groups=np.full(len(y), groups))
+    assert tc.n_themes_ >= 2

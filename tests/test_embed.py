@@ -114,6 +114,34 @@ def test_routing_by_language():
     assert isinstance(choose_embedder(["en"]), CachedEmbedder)
 
 
+def _items(texts, tagged=True):
+    from feedbackiq._lang import detect_language
+    from feedbackiq.types import FeedbackItem, FeedbackSet
+
+    return FeedbackSet(items=[FeedbackItem(id=f"i{i}", text=t, source="review",
+                                           **({"language": detect_language(t)} if tagged else {}))
+                              for i, t in enumerate(texts)])
+
+
+def test_routing_any_language_that_is_not_english_to_the_multilingual_model():
+    """Russian, Spanish or German make up a real share of the set: MiniLM (English-only) would cluster
+    them near chance, so the set goes to multilingual USE; English sets stay on MiniLM, also with
+    answers without words (emoji, scores) and with items built without a language tag."""
+    from feedbackiq.embed import default_embedder
+
+    english = [f"battery drains fast on day {i}" for i in range(75)]
+    use, minilm = "use-multilingual-v3", "all-MiniLM-L6-v2"
+    assert choose_embedder(["en"] * 75 + ["other"] * 25, cache=False).model_id == use
+    assert choose_embedder(["en"] * 90 + ["other"] * 10, cache=False).model_id == minilm
+    assert choose_embedder(["en"] * 50 + [None] * 50, cache=False).model_id == minilm
+    for foreign in ("Батарея садится за пару часов", "La batería se agota muy rápido", "Der Akku ist nach zwei Stunden leer"):
+        assert default_embedder(_items(english + [foreign] * 25), cache=False).model_id == use, foreign
+        assert default_embedder(_items([foreign] * 40), cache=False).model_id == use, foreign
+    assert default_embedder(_items(english + ["👍 10/10", "5", "😡😡"] * 20), cache=False).model_id == minilm
+    assert default_embedder(_items(english, tagged=False), cache=False).model_id == minilm   # default tag "other"
+    assert default_embedder(_items(["10/10", "👍 9", "42"] * 10), cache=False).model_id == minilm
+
+
 def test_missing_model_fails_fast_offline(tmp_path):
     emb = SentenceTransformerEmbedder(str(tmp_path / "no-such-model"))
     with pytest.raises(EmbeddingError, match="offline"):

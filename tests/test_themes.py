@@ -18,6 +18,7 @@ from feedbackiq.types import FeedbackItem, FeedbackSet, SourceKind
 
 def test_every_item_assigned_exactly_once(sample_report):
     fs, rep = sample_report
+    assert rep.note is None   # themes found: nothing to explain
     assert [a.item_id for a in rep.assignments] == [i.id for i in fs.items]
     ids = {t.id for t in rep.themes} | ({OTHER} if rep.other else set())
     assert {a.theme_id for a in rep.assignments} == ids
@@ -144,6 +145,116 @@ def test_edge_cases_give_clear_results():
     assert sum(t.size for t in chars.themes) + (chars.other.size if chars.other else 0) == 30
     zh = fiq.find_themes(_set(["电池续航太差了"] * 3 + ["客服回复太慢了"] * 3, lang="zh"))
     assert zh.model_ids["embedding"] == "use-multilingual-v3"
+
+
+def _tagged_set(texts):
+    from feedbackiq._lang import detect_language
+
+    return FeedbackSet(items=[FeedbackItem(id=f"i{i}", text=t, source=SourceKind.REVIEW, language=detect_language(t))
+                              for i, t in enumerate(texts)])
+
+
+def _combine(subjects, endings):
+    return [f"{s} {e}" for s in subjects for e in endings]
+
+
+# Two needs in Russian, 20 distinct answers each: the battery dies fast / the delivery is late.
+RU_BATTERY = _combine(["Батарея", "Моя батарея", "Батарея телефона", "Батарея планшета"],
+                      ["садится за пару часов", "разряжается очень быстро", "не держит заряд весь день",
+                       "тает на глазах после обновления", "быстро кончается даже без игр"])
+RU_DELIVERY = _combine(["Доставка", "Моя посылка", "Доставка заказа", "Посылка с курьером"],
+                       ["опоздала на три дня", "пришла на неделю позже обещанного", "задерживается уже который раз",
+                        "приехала с большим опозданием", "снова не пришла вовремя"])
+
+
+def test_russian_feedback_gets_multilingual_themes_and_keywords():
+    """Neither English nor Chinese: it crashed in the cross-language merge with two themes; now it is
+    embedded by the multilingual model, the two needs come out apart and keywords are Russian words."""
+    rep = fiq.find_themes(_tagged_set(RU_BATTERY + RU_DELIVERY))
+    assert rep.model_ids["embedding"] == "use-multilingual-v3"
+    need = {f"i{i}": ("battery" if i < len(RU_BATTERY) else "delivery") for i in range(40)}
+    members = {t.id: Counter() for t in rep.themes}
+    for a in rep.assignments:
+        if a.theme_id != OTHER:
+            members[a.theme_id][need[a.item_id]] += 1
+    majority = {c.most_common(1)[0][0] for c in members.values()}
+    assert majority == {"battery", "delivery"}
+    assert sum(c.most_common(1)[0][1] for c in members.values()) >= 0.9 * 40   # purity
+    words = {w for t in rep.themes for w in t.keywords}
+    assert {"батарея", "доставка"} & words and all(len(w) > 1 for w in words)
+
+
+@pytest.mark.parametrize("kind", ["numbers", "emoji"])
+def test_answers_without_words_are_themed_without_crashing(kind):
+    texts = [f"{n}/10" for n in range(1, 11)] * 2 + [str(1000 + 37 * n) for n in range(20)]
+    if kind == "emoji":
+        texts = [("👍 " if n % 2 else "😡 ") + t for n, t in enumerate(texts)]
+    rep = fiq.find_themes(_tagged_set(texts))
+    assert rep.model_ids["embedding"] == "all-MiniLM-L6-v2"
+    assert sorted(a.item_id for a in rep.assignments) == sorted(f"i{i}" for i in range(40))
+    assert sum(t.size for t in rep.themes) + (rep.other.size if rep.other else 0) == 40
+
+
+def test_keywords_keep_accented_and_other_script_words_whole():
+    docs = ["La aplicación se cierra", "La aplicación no abre", "Mi aplicación falla siempre",
+            "Die Übersetzung ist falsch", "Übersetzung fehlt komplett", "Schlechte Übersetzung im Gerät",
+            "Батарея садится быстро", "Батарея не держит заряд", "Новая батарея тоже садится"]
+    kw = class_tfidf_keywords(docs, [0, 0, 0, 1, 1, 1, 2, 2, 2])
+    assert kw[0][0] == "aplicación" and kw[1][0] == "übersetzung" and kw[2][0] == "батарея"
+    every = {w for words in kw.values() for w in words for w in w.split()}
+    assert not every & {"aplicaci", "bersetzung", "ger", "te", "la", "die", "не"}
+    assert "la" in tokenize("Shipping to LA took a week") and "eu" in tokenize("Can I exchange to EU?")
+    assert tokenize("Gera\u0308t kaputt") == tokenize("Gerät kaputt")   # decomposed accent
+
+
+UNRELATED = ["The battery dies before lunch", "Please add a dark mode", "Shipping to Canada is too expensive",
+             "Support never replied to my email", "The camera is blurry at night", "I love the new widget",
+             "Login with Google fails on Android", "Export to Excel loses Chinese characters",
+             "Invoices are missing the VAT number", "The map shows the wrong city", "Notifications arrive twice",
+             "Search ignores accented letters"]
+
+
+class _Orthogonal(fiq.embed.Embedder):
+    """Every text its own direction: nothing is similar to anything, so no group can form on any machine."""
+
+    model_id, dim = "one-hot", len(UNRELATED)
+
+    def embed_batch(self, texts):
+        return np.eye(self.dim, dtype=np.float32)[[UNRELATED.index(t) for t in texts]]
+
+
+def _unrelated_themes(fs, **kw):
+    from feedbackiq.themes._api import find_themes
+
+    return find_themes(fs, embedder=_Orthogonal(), clusterer=fiq.ThemeClusterer(reduction=None))
+
+
+def test_small_unrelated_input_says_why_there_are_no_themes(tmp_path, monkeypatch):
+    """12 unrelated items: no theme, and the report, themes.md, the console, personas and the HTML
+    report say why instead of an empty result."""
+    from feedbackiq.gtm import draft_personas, personas_to_markdown
+    from feedbackiq.gtm._markdown import NO_NEEDS
+    from feedbackiq.report import render_html
+
+    fs = _set(UNRELATED)
+    rep = _unrelated_themes(fs)
+    assert rep.themes == [] and rep.other.size == 12
+    assert rep.note and "12" in rep.note and "at least 5" in rep.note
+    assert fiq.ThemeReport.from_json(rep.to_json()).note == rep.note
+    assert rep.note in report_to_markdown(rep)
+    assert rep.note.split(";")[0] in render_html(rep)
+    for i, it in enumerate(fs.items):
+        it.segments = {"plan": "pro" if i % 2 else "free"}
+    personas = draft_personas(rep, by="plan", min_respondents=1)
+    assert personas.personas and personas_to_markdown(personas).count(NO_NEEDS) == len(personas.personas)
+
+    monkeypatch.setattr("feedbackiq.themes.find_themes", _unrelated_themes)
+    path = tmp_path / "in.csv"
+    path.write_text("id,comment\n" + "".join(f"{i},{t}\n" for i, t in enumerate(UNRELATED)), encoding="utf-8")
+    res = CliRunner().invoke(app, ["themes", str(path), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "No themes: no group of at least 5 similar items among the 12" in " ".join(res.output.split())
+    assert "No themes:" in (tmp_path / "out" / "themes.md").read_text(encoding="utf-8")
 
 
 def test_cli_themes(tmp_path, samples):

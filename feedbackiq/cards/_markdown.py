@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from feedbackiq._mdsafe import md_code, md_escape
 from feedbackiq.types import CardResult, CardScores, MatchedTheme, TargetResult
 
 __all__ = ["scorecard_to_markdown", "write_scorecard", "format_value"]
@@ -33,9 +34,9 @@ def _target_row(r: TargetResult) -> str:
     ci = f"{format_value(r.metric, r.ci_low)} - {format_value(r.metric, r.ci_high)}" if r.ci_low is not None else ""
     themes = ", ".join(_matched(m) for m in r.themes)
     if not themes and r.candidates:
-        themes = "nearest: " + ", ".join(f"#{m.theme_id} {m.name} ({m.similarity:.2f})" for m in r.candidates)
+        themes = "nearest: " + ", ".join(f"#{m.theme_id} {md_escape(m.name)} ({m.similarity:.2f})" for m in r.candidates)
     sure = "" if r.confident is None else (" (sure)" if r.confident else " (not sure)")
-    return (f"| {r.target} | {r.metric} | {format_value(r.metric, r.actual)} | {op} {format_value(r.metric, r.target_value)} | "
+    return (f"| {md_escape(r.target)} | {md_escape(r.metric)} | {format_value(r.metric, r.actual)} | {op} {format_value(r.metric, r.target_value)} | "
             f"**{_MARK[r.status]}**{sure} | {'' if r.ratio is None else f'{r.ratio:.2f}'} | {ci} | {themes} |")
 
 
@@ -44,14 +45,15 @@ def _matched(m: MatchedTheme) -> str:
     if m.similarity is not None:
         return f"#{m.theme_id} ({m.similarity:.2f})"
     if m.keyword_items:
-        return f"#{m.theme_id} (" + ", ".join(f"{k} {n}/{m.items}" for k, n in m.keyword_items.items()) + ")"
+        return f"#{m.theme_id} (" + ", ".join(f"{md_escape(k)} {n}/{m.items}" for k, n in m.keyword_items.items()) + ")"
     return f"#{m.theme_id}"
 
 
 def _card(c: CardResult) -> list[str]:
-    lines = [f"## {c.name}: {_MARK[c.status]}", "", f"{_KIND[c.kind]}" + (f", owner {c.owner}" if c.owner else ""), ""]
+    lines = [f"## {md_escape(c.name)}: {_MARK[c.status]}", "",
+             f"{_KIND[c.kind]}" + (f", owner {md_escape(c.owner)}" if c.owner else ""), ""]
     if c.phases:
-        lines += ["Phases: " + "; ".join(f"{p.name} from {p.start}: **{_MARK[p.status]}**" for p in c.phases), ""]
+        lines += ["Phases: " + "; ".join(f"{md_escape(p.name)} from {p.start}: **{_MARK[p.status]}**" for p in c.phases), ""]
     lines += ["| target | metric | actual | target | status | ratio | 95% interval | themes |",
               "|---|---|---:|---:|---|---:|---|---|"]
     lines += [_target_row(r) for r in c.targets]
@@ -62,12 +64,13 @@ def _card(c: CardResult) -> list[str]:
             extra.append(f"before launch: {format_value(r.metric, r.baseline)}")
         if r.moscow or r.moscow_evidence:
             flag = " (disagree)" if r.moscow_disagrees else ""
-            extra.append(f"MoSCoW team: {r.moscow or '-'}, evidence: {r.moscow_evidence or '- (name themes with an LLM)'}{flag}")
+            extra.append(f"MoSCoW team: {md_escape(r.moscow or '-')}, "
+                         f"evidence: {md_escape(r.moscow_evidence or '- (name themes with an LLM)')}{flag}")
         if r.note:
-            extra.append(r.note)
+            extra.append(md_escape(r.note))
         if extra or r.evidence:
-            details.append(f"- **{r.target}**" + (": " + "; ".join(extra) if extra else ""))
-            details += [f"  > {q.text.replace(chr(10), ' ')[:200]} ({q.source.value}, `{q.item_id}`)" for q in r.evidence]
+            details.append(f"- **{md_escape(r.target)}**" + (": " + "; ".join(extra) if extra else ""))
+            details += [f"  > {md_escape(q.text[:200])} ({q.source.value}, {md_code(q.item_id)})" for q in r.evidence]
     if details:
         lines += ["", *details]
     return lines + [""]
@@ -87,9 +90,9 @@ def scorecard_to_markdown(scores: CardScores) -> str:
         lines += ["Themes no card covers that are large, growing or costing deals:", "",
                   "| theme | respondents | share | growth | deal value | lost-deal value | why |",
                   "|---|---:|---:|---:|---:|---:|---|"]
-        lines += [f"| #{u.theme_id} {u.name} | {u.respondents} | {100 * u.respondent_share:.1f}% | "
+        lines += [f"| #{u.theme_id} {md_escape(u.name)} | {u.respondents} | {100 * u.respondent_share:.1f}% | "
                   f"{'' if u.growth is None else f'{u.growth:.1f}x'} | {u.deal_value:,.0f} | {u.lost_deal_value:,.0f} | "
-                  f"{', '.join(u.reasons)} |" for u in scores.unowned]
+                  f"{md_escape(', '.join(u.reasons))} |" for u in scores.unowned]
         lines.append("")
     return "\n".join(lines)
 

@@ -6,7 +6,7 @@ from feedbackiq.embed._local import MiniLMEmbedder, SentenceTransformerEmbedder,
 from feedbackiq.embed._onnx import OnnxMiniLMEmbedder, export_minilm_onnx
 from feedbackiq.embed._openai import OpenAIEmbedder
 from feedbackiq.embed._static import StaticEmbedder, default_static_dir
-from feedbackiq.embed._route import EMBEDDER_NAMES, MODELS, STATIC_NAMES, ZH_SHARE_FOR_MULTILINGUAL, embedder_name_for, choose_embedder, default_embedder, make_embedder
+from feedbackiq.embed._route import EMBEDDER_NAMES, MODELS, NON_ENGLISH_SHARE_FOR_MULTILINGUAL, STATIC_NAMES, ZH_SHARE_FOR_MULTILINGUAL, embedder_name_for, choose_embedder, default_embedder, make_embedder, routing_languages
 
 __all__ = [
     "Embedder",
@@ -20,7 +20,9 @@ __all__ = [
     "OpenAIEmbedder",
     "StaticEmbedder",
     "default_static_dir",
+    "NON_ENGLISH_SHARE_FOR_MULTILINGUAL",
     "ZH_SHARE_FOR_MULTILINGUAL",
+    "routing_languages",
     "choose_embedder",
     "default_embedder",
     "make_embedder",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from feedbackiq._errors import EmbeddingError, MissingDependencyError
 from feedbackiq.embed._base import Embedder
 
-__all__ = ["SentenceTransformerEmbedder", "MiniLMEmbedder", "USEEmbedder", "cpu_count"]
+__all__ = ["SentenceTransformerEmbedder", "MiniLMEmbedder", "USEEmbedder", "cpu_count", "no_progress_bars"]
 
 
 def cpu_count() -> int:
@@ -19,6 +20,21 @@ def cpu_count() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def no_progress_bars() -> Iterator[None]:
+    """transformers' progress bars (a "Loading weights" bar on stderr for every model load) off inside,
+    then as they were: the run's own progress reporting (``--progress``) is the only one."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
 
 
 def _normalise(v: np.ndarray) -> np.ndarray:
@@ -62,7 +78,8 @@ class SentenceTransformerEmbedder(Embedder):
             except ImportError:
                 raise MissingDependencyError("sentence-transformers", purpose="local embedding models") from None
             try:
-                self._model = SentenceTransformer(self.model_name_or_path, device=self.device)
+                with no_progress_bars():
+                    self._model = SentenceTransformer(self.model_name_or_path, device=self.device)
             except Exception as exc:  # OSError/ValueError/HF errors: all mean "not loadable offline"
                 raise EmbeddingError(
                     f"cannot load sentence-transformers model {self.model_name_or_path!r} offline: {exc}. "

@@ -119,7 +119,10 @@ def _export(model_dir: Path, out: Path, quantize: bool) -> None:
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     # Eager attention traces to plain MatMul/Softmax; SDPA's tracing bakes in shape checks.
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    from feedbackiq.embed._local import no_progress_bars
+
+    with no_progress_bars():
+        model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
 
     class MeanPooled(torch.nn.Module):
         def __init__(self, encoder):

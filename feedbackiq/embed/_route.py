@@ -1,11 +1,13 @@
 """Choosing the embedding model by the language of the feedback.
 
 all-MiniLM-L6-v2 is English-only: on Chinese it clusters little better than
-chance. Multilingual USE v3 handles Chinese well but is weaker on English. One
+chance, and other languages (Russian, Spanish, German ...) fare little better.
+Multilingual USE v3 (16 languages) handles them but is weaker on English. One
 feedback set must be embedded into ONE space (vectors of two models cannot be
-compared), so the whole set goes to USE once Chinese makes up a meaningful
-share of it. The threshold is measured by ``evals/embed_routing.py`` on mixed
-Chinese/English sets (see evals/README.md).
+compared), so the whole set goes to USE once text that is not English makes up a
+meaningful share of it. The threshold is measured by ``evals/embed_routing.py`` on
+mixed Chinese/English sets and checked on a small labelled Russian/Spanish/German set
+(see evals/README.md).
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from feedbackiq._lang import dominant_language
+from feedbackiq._lang import detect_language, has_words
 from feedbackiq.embed._base import Embedder
 from feedbackiq.embed._cache import CachedEmbedder
 from feedbackiq.embed._local import MiniLMEmbedder, USEEmbedder
 
-__all__ = ["ZH_SHARE_FOR_MULTILINGUAL", "EMBEDDER_NAMES", "STATIC_NAMES", "MODELS", "embedder_name_for", "choose_embedder", "default_embedder", "make_embedder"]
+__all__ = ["NON_ENGLISH_SHARE_FOR_MULTILINGUAL", "ZH_SHARE_FOR_MULTILINGUAL", "routing_languages", "EMBEDDER_NAMES", "STATIC_NAMES", "MODELS", "embedder_name_for", "choose_embedder", "default_embedder", "make_embedder"]
 
-# Share of Chinese items from which the multilingual model wins, judged by NMI within each
-# language, item-weighted (evals/embed_routing.py: MiniLM 73.1 vs USE 71.9 at 15%, 71.3 vs 72.6 at 20%).
-ZH_SHARE_FOR_MULTILINGUAL = 0.20
+# Share of non-English items (among items with words) from which the multilingual model wins, judged
+# by NMI within each language, item-weighted. Measured with Chinese (evals/embed_routing.py: MiniLM
+# 73.1 vs USE 71.9 at 15%, 71.3 vs 72.6 at 20%); on Russian, Spanish and German MiniLM clusters about as
+# poorly as on Chinese (evals/README.md), so the same share holds for any language that is not English.
+NON_ENGLISH_SHARE_FOR_MULTILINGUAL = 0.20
+ZH_SHARE_FOR_MULTILINGUAL = NON_ENGLISH_SHARE_FOR_MULTILINGUAL   # the name before other languages were routed
 
 
 # Short names for the local models (evals, benchmarks, command-line options).
@@ -70,17 +75,20 @@ def make_embedder(name: str, *, cache: bool = True, path: str | os.PathLike[str]
     return CachedEmbedder(inner) if cache else inner
 
 
-def choose_embedder(languages: Sequence[str], *, cache: bool = True, threshold: float | None = None) -> Embedder:
+def choose_embedder(languages: Sequence[str | None], *, cache: bool = True, threshold: float | None = None) -> Embedder:
     """The default embedder for a set with these language tags.
 
     Parameters
     ----------
-    languages : sequence of {"zh", "en", "other"}
-        ``FeedbackItem.language`` of every item.
+    languages : sequence of {"zh", "en", "other", None}
+        The language of every item: ``"other"`` is a language that is neither English nor Chinese;
+        ``None`` an item without words (numbers, emoji), which counts for neither model
+        (:func:`routing_languages` makes these from a set's items).
     cache : bool, default True
         Wrap in :class:`CachedEmbedder` so reruns embed nothing twice.
     threshold : float, optional
-        Chinese share from which USE is used; default ``ZH_SHARE_FOR_MULTILINGUAL``.
+        Share of the items with words that are not English from which USE is used; default
+        ``NON_ENGLISH_SHARE_FOR_MULTILINGUAL``.
 
     Examples
     --------
@@ -88,13 +96,32 @@ def choose_embedder(languages: Sequence[str], *, cache: bool = True, threshold: 
     'all-MiniLM-L6-v2'
     >>> choose_embedder(["en"] * 50 + ["zh"] * 50, cache=False).model_id
     'use-multilingual-v3'
+    >>> choose_embedder(["en"] * 70 + ["other"] * 30, cache=False).model_id
+    'use-multilingual-v3'
+    >>> choose_embedder(["en"] * 70 + [None] * 30, cache=False).model_id
+    'all-MiniLM-L6-v2'
     """
-    limit = ZH_SHARE_FOR_MULTILINGUAL if threshold is None else threshold
-    zh = dominant_language(languages).get("zh", 0.0)
-    inner: Embedder = USEEmbedder() if zh >= limit else MiniLMEmbedder()
+    limit = NON_ENGLISH_SHARE_FOR_MULTILINGUAL if threshold is None else threshold
+    worded = [lang for lang in languages if lang is not None]
+    non_english = sum(lang != "en" for lang in worded) / len(worded) if worded else 0.0
+    inner: Embedder = USEEmbedder() if non_english >= limit else MiniLMEmbedder()
     return CachedEmbedder(inner) if cache else inner
+
+
+def routing_languages(items) -> list[str | None]:
+    """Each item's language for :func:`choose_embedder`: its tag, except that an item tagged ``"other"``
+    is looked at again, because the tag is also the default of items built without one and of texts
+    without words: ``None`` when it has no words, else what :func:`detect_language` says (once per distinct text)."""
+    looked_at: dict[str, str | None] = {}
+
+    def again(text: str) -> str | None:
+        if text not in looked_at:
+            looked_at[text] = detect_language(text) if has_words(text) else None
+        return looked_at[text]
+
+    return [it.language if it.language != "other" else again(it.text) for it in items]
 
 
 def default_embedder(feedback_set, *, cache: bool = True) -> Embedder:
     """:func:`choose_embedder` for a :class:`~feedbackiq.FeedbackSet`."""
-    return choose_embedder([it.language for it in feedback_set.items], cache=cache)
+    return choose_embedder(routing_languages(feedback_set.items), cache=cache)

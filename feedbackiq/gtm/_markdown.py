@@ -4,40 +4,56 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feedbackiq.types import FeatureTranslation, Persona, PersonaSet
+from feedbackiq._mdsafe import md_code, md_escape
+from feedbackiq.types import Citation, FeatureTranslation, Persona, PersonaSet
 
-__all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations", "slug"]
+__all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations", "slug", "NO_NEEDS"]
+
+# A persona without a need theme (the set has none, or this group voices none): said, not an empty table.
+NO_NEEDS = "No need theme is voiced by this group (themes need several items voicing the same need)."
+
+
+def _words(words) -> str:
+    return ", ".join(md_escape(w) for w in words)
+
+
+def _cites(citations: list[Citation], quotes: bool = True) -> str:
+    return ", ".join(md_code(x.item_id) + (f": \"{md_escape(x.quote)}\"" if quotes else "") for x in citations)
 
 
 def _card(p: Persona) -> list[str]:
-    lines = [f"## {p.label}", "", p.summary, "",
+    lines = [f"## {md_escape(p.label)}", "", md_escape(p.summary), "",
              f"- Evidence: {p.respondents} respondents/accounts, {p.items} feedback items; confidence **{p.confidence}**"]
     if p.deal_value:
         lost = f" ({p.deals_lost_value:,.0f} in lost deals)" if p.deals_lost_value else ""
         lines.append(f"- Deal value in sales notes: {p.deal_value:,.0f}{lost}")
     for col, vals in p.facts.items():
-        lines.append(f"- {col}: " + ", ".join(f"{k} ({v})" for k, v in list(vals.items())[:5]))
+        lines.append(f"- {md_escape(col)}: " + ", ".join(f"{md_escape(k)} ({v})" for k, v in list(vals.items())[:5]))
     if p.preferred_words:
-        lines.append("- Words they use: " + ", ".join(p.preferred_words))
-    lines += ["", "| need (theme) | voiced here | overall | lift |", "|---|---:|---:|---:|"]
-    lines += [f"| {n.theme_name} (#{n.theme_id}) | {100 * n.share:.0f}% ({n.respondents}) | {100 * n.overall_share:.0f}% | "
+        lines.append("- Words they use: " + _words(p.preferred_words))
+    if not p.top_needs:
+        lines += ["", f"_{NO_NEEDS}_"]
+    else:
+        lines += ["", "| need (theme) | voiced here | overall | lift |", "|---|---:|---:|---:|"]
+    lines += [f"| {md_escape(n.theme_name)} (#{n.theme_id}) | {100 * n.share:.0f}% ({n.respondents}) | {100 * n.overall_share:.0f}% | "
               f"{n.lift:.1f}x |" for n in p.top_needs]
     for title, claims in (("Pains", p.pains), ("Goals", p.goals), ("Objections (from sales notes)", p.objections),
                           ("Buying triggers (from sales notes)", p.buying_triggers)):
         if claims:
             lines += ["", f"**{title}**", ""]
-            lines += [f"- {c.text} (" + ", ".join(f"`{x.item_id}`: \"{x.quote}\"" for x in c.citations) + ")" for c in claims]
+            lines += [f"- {md_escape(c.text)} ({_cites(c.citations)})" for c in claims]
     if p.source == "llm":
         share = f"{100 * p.supported_share:.0f}%" if p.supported_share is not None else "n/a"
         lines += ["", f"_Drafted by an LLM from the evidence above; {share} of its claims passed the evidence check "
                       f"({p.claims_dropped} dropped)._"]
-    lines += ["", "In their words:", ""]
-    lines += [f"> {q.text.replace(chr(10), ' ')}  \n> — {q.source.value}, item `{q.item_id}`\n" for q in p.quotes]
-    return lines
+    if p.quotes:
+        lines += ["", "In their words:", ""]
+    lines += [f"> {md_escape(q.text)}  \n> — {q.source.value}, item {md_code(q.item_id)}\n" for q in p.quotes]
+    return lines if p.quotes else [*lines, ""]
 
 
 def personas_to_markdown(personas: PersonaSet) -> str:
-    how = f"one persona per value of `{personas.by}`" if personas.by else "respondents clustered by the needs they voice"
+    how = f"one persona per value of {md_code(personas.by)}" if personas.by else "respondents clustered by the needs they voice"
     lines = ["# Personas", "", f"Drafted from customer feedback ({how}). Every number is computed from the data; "
              "quotes are verbatim.", ""]
     for p in personas.personas:
@@ -62,7 +78,7 @@ def write_personas(personas: PersonaSet, out_dir: str | Path) -> dict[str, Path]
     for p in personas.personas:
         doc = out / "personas" / f"{p.id + 1:02d}-{slug(p.label)}.md"
         lines = _card(p)
-        lines[0] = f"# {p.label}"  # the card's heading becomes the document's title
+        lines[0] = f"# {md_escape(p.label)}"  # the card's heading becomes the document's title
         doc.write_text("\n".join(lines), encoding="utf-8")
     return paths
 
@@ -72,26 +88,26 @@ def translations_to_markdown(translations: list[FeatureTranslation], theme_names
     names = theme_names or {}
     lines = ["# Features in each segment's words", ""]
     for ft in translations:
-        lines += [f"## {ft.feature.name}", "", f"_Engineering description:_ {ft.feature.description}", ""]
+        lines += [f"## {md_escape(ft.feature.name)}", "", f"_Engineering description:_ {md_escape(ft.feature.description)}", ""]
         for m in ft.messages:
-            lines += [f"### {m.persona}", ""]
+            lines += [f"### {md_escape(m.persona)}", ""]
             if m.headline:
-                lines += [f"**{m.headline}**", "", m.value_proposition or "", ""]
-            needs = ", ".join(f"{names.get(t, '#' + str(t))}" for t in m.relevant_themes) or "none voiced by this segment"
+                lines += [f"**{md_escape(m.headline)}**", "", md_escape(m.value_proposition or ""), ""]
+            needs = ", ".join(md_escape(names.get(t, f"#{t}")) for t in m.relevant_themes) or "none voiced by this segment"
             lines.append(f"- Needs this feature answers, as this segment voices them: {needs}")
-            lines.append("- Words they use: " + (", ".join(m.words_they_use) or "(too little feedback)"))
-            lines.append("- Jargon to avoid: " + (", ".join(m.jargon_to_avoid) or "(none)"))
+            lines.append("- Words they use: " + (_words(m.words_they_use) or "(too little feedback)"))
+            lines.append("- Jargon to avoid: " + (_words(m.jargon_to_avoid) or "(none)"))
             if m.customer_word_share is not None:
                 lines.append(f"- Message words from their own feedback: {100 * m.customer_word_share:.0f}% "
                              f"(from the engineering description: {100 * (m.technical_word_share or 0):.0f}%)")
             if m.proof_points:
                 lines += ["", "Proof points:"]
                 for c in m.proof_points:
-                    cites = ", ".join(f"`{x.item_id}`" for x in c.citations)
-                    lines.append(f"- {c.text}" + (f" ({cites})" if cites else ""))
+                    cites = _cites(c.citations, quotes=False)
+                    lines.append(f"- {md_escape(c.text)}" + (f" ({cites})" if cites else ""))
             if m.objection_handling:
                 lines += ["", "Objection handling (from sales notes):"]
-                lines += [f"- {c.text} (" + ", ".join(f"`{x.item_id}`" for x in c.citations) + ")" for c in m.objection_handling]
+                lines += [f"- {md_escape(c.text)} ({_cites(c.citations, quotes=False)})" for c in m.objection_handling]
             lines.append("")
     return "\n".join(lines)
 

@@ -6,7 +6,6 @@ folder is the same as a fresh run's.
 
 from __future__ import annotations
 
-import html
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -101,17 +100,18 @@ def llm_warnings(outcomes: list) -> list[str]:
 
 def run_markdown(result: Any, title: str) -> str:
     """The whole run as one Markdown document: overview, scorecard, themes, personas, messaging, provenance."""
+    from feedbackiq._mdsafe import md_code, md_escape
     from feedbackiq.gtm._markdown import personas_to_markdown, translations_to_markdown
     from feedbackiq.themes._markdown import report_to_markdown
 
     report, m = result.report, result.manifest
     fs = report.feedback
-    lines = [f"# {title}", ""]
+    lines = [f"# {md_escape(title)}", ""]
     warnings = llm_warnings(getattr(result, "llm_outcomes", []))
-    if warnings:
-        lines += ["> **LLM calls that failed**", ">", *(f"> - {w}" for w in warnings), ""]
-    if fs is not None:
-        lines += [fs.summary(), ""]
+    if warnings:   # reasons quote the server's error messages: escaped like any other outside text
+        lines += ["> **LLM calls that failed**", ">", *(f"> - {md_escape(w)}" for w in warnings), ""]
+    if fs is not None:   # file names, column names: escaped line by line, the lines kept
+        lines += ["\n".join(md_escape(line) for line in fs.summary().splitlines()), ""]
     lines += [f"{report.n_items} items from {report.n_respondents} respondents/accounts; "
               f"{len(report.themes)} need themes.", ""]
     if result.scores is not None:
@@ -125,19 +125,19 @@ def run_markdown(result: Any, title: str) -> str:
         lines += [_demote(translations_to_markdown(result.translations, {t.id: t.name for t in report.themes})), ""]
     lines += ["## How this was made", ""]
     lines += [f"- feedbackiq {m.feedbackiq_version}, Python {m.python}; models: "
-              + ", ".join(f"{k} {v}" for k, v in report.model_ids.items())]
+              + ", ".join(f"{md_escape(k)} {md_escape(v)}" for k, v in report.model_ids.items())]
     llm = m.llm
     if llm.get("configured"):
-        lines.append(f"- LLM {llm['model']}: {llm['calls']} calls ({llm['cache_hits']} from cache), "
+        lines.append(f"- LLM {md_escape(llm['model'])}: {llm['calls']} calls ({llm['cache_hits']} from cache), "
                      f"{llm['input_tokens'] + llm['output_tokens']} tokens"
                      + (f", cost {llm['cost']:.4f}" if llm.get("cost") is not None else ""))
     else:
         lines.append("- no LLM: theme names are built from keywords; personas and messages are extractive")
     for f in m.inputs:
         if f.skipped is not None:   # found in a folder, not an export: the reason quotes the file's own headers
-            lines.append(f"- input `{Path(f.path).name}`: not read, {html.escape(f.skipped)}")
+            lines.append(f"- input {md_code(Path(f.path).name)}: not read, {md_escape(f.skipped)}")
             continue
-        lines.append(f"- input `{Path(f.path).name}`: {f.rows} rows, {f.rows_used} used, {f.rows_skipped} skipped "
+        lines.append(f"- input {md_code(Path(f.path).name)}: {f.rows} rows, {f.rows_used} used, {f.rows_skipped} skipped "
                      f"(sha256 {f.sha256[:12]})")
     return "\n".join(lines) + "\n"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from feedbackiq._lang import detect_language
+from feedbackiq.gtm._markdown import NO_NEEDS
 from feedbackiq.report._html import DASH, chips, esc, lang_attr, num, pct, section
 from feedbackiq.types import Claim, FeatureTranslation, Persona, PersonaSet, Quote, SegmentMessage, ThemeReport
 
@@ -40,13 +41,13 @@ def _persona(p: Persona, languages: dict[str, str]) -> str:
     return (f'<article class="persona"><h3>{esc(p.label)} <span class="conf conf-{esc(p.confidence)}">'
             f"{esc(p.confidence)} confidence</span></h3><p>{esc(p.summary)}</p>"
             f'<p class="facts">{esc(" · ".join(facts))}</p>{f"<ul class=facts>{other}</ul>" if other else ""}'
-            '<table class="plain needs"><thead><tr><th>Top needs</th><th class="n">here</th><th class="n">overall</th>'
-            f'<th class="n">lift</th></tr></thead><tbody>{needs}</tbody></table>'
-            f'<h4>Words they use</h4><div class="chips">{chips(p.preferred_words)}</div>'
+            + ('<table class="plain needs"><thead><tr><th>Top needs</th><th class="n">here</th><th class="n">overall</th>'
+               f'<th class="n">lift</th></tr></thead><tbody>{needs}</tbody></table>' if needs else f'<p class="muted">{NO_NEEDS}</p>')
+            + f'<h4>Words they use</h4><div class="chips">{chips(p.preferred_words)}</div>'
             + _claims("Pains", p.pains, languages) + _claims("Goals", p.goals, languages)
             + _claims("Objections (from sales notes)", p.objections, languages)
             + _claims("Buying triggers (from sales notes)", p.buying_triggers, languages)
-            + f"<h4>In their words</h4>{_quotes(p.quotes, languages)}{drafted}</article>")
+            + (f"<h4>In their words</h4>{_quotes(p.quotes, languages)}" if p.quotes else "") + f"{drafted}</article>")
 
 
 def _languages(report: ThemeReport, drafts: list) -> dict[str, str]:

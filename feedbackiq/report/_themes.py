@@ -60,7 +60,8 @@ def theme_table_section(report: ThemeReport, colors: dict[int, str], growth: dic
         foot = (f'<tfoot><tr><td></td><td><span class="dot" style="background:{colors[-1]}"></span>'
                 f'<a href="#theme-{o.id}">{esc(o.name)}</a></td><td class="n">{num(o.respondents)}</td>'
                 f'<td class="n">{num(o.size)}</td><td colspan="4"></td></tr></tfoot>')
-    body = (f'<table id="theme-table" class="sortable"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>{foot}</table>'
+    note = f'<p class="note"><strong>{esc(report.note)}</strong></p>' if report.note else ""
+    body = (f'{note}<table id="theme-table" class="sortable"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>{foot}</table>'
             '<p class="note">Growth: the theme\'s share of all items in the last 3 months of the data vs its share in '
             'the 3 months before (hover a cell for both shares). Negative: share of its items with a low rating or '
             'negative wording. Deal value: sum of deal amounts in the sales notes of the theme.</p>')

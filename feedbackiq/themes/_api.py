@@ -24,7 +24,7 @@ from feedbackiq.themes._sample import fit_sample_then_assign
 from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Theme, ThemeReport
 from feedbackiq.types._base import construct_trusted
 
-__all__ = ["find_themes", "embed_items", "embed_distinct", "input_hash"]
+__all__ = ["find_themes", "embed_items", "embed_distinct", "input_hash", "no_themes_note"]
 
 SUBTHEME_MIN_ITEMS = 60
 
@@ -167,6 +167,8 @@ def find_themes(
     assignments = _assignments(items, labels, np.clip(probabilities, 0, 1), sub)
     clock.lap("describe")
     return ThemeReport(
+        # HDBSCAN never looks for groups smaller than 5 (ThemeClusterer._fit_all).
+        note=None if themes else no_themes_note(len(items), max(5, model.min_cluster_size_)),
         timings=clock.laps,
         themes=themes, other=other, assignments=assignments, n_items=len(items), n_respondents=total_voices,
         parameters=json.loads(json.dumps({**model.get_params(), "min_cluster_size_used": model.min_cluster_size_,
@@ -175,6 +177,16 @@ def find_themes(
         input_hash=input_hash(items),
         feedback=feedback_set,
     )
+
+
+def no_themes_note(n_items: int, min_cluster_size: int) -> str:
+    """Why a set has no themes: too few items say the same thing.
+
+    >>> no_themes_note(12, 5)
+    'No themes: no group of at least 5 similar items among the 12; a theme needs at least 5 items voicing the same need (all 12 are in "other").'
+    """
+    return (f"No themes: no group of at least {min_cluster_size} similar items among the {n_items}; a theme needs at "
+            f"least {min_cluster_size} items voicing the same need (all {n_items} are in \"other\").")
 
 
 def _fit(model: ThemeClusterer, X: np.ndarray, weight: np.ndarray, groups: np.ndarray, engine: str,

@@ -440,10 +440,10 @@ def merge_across_groups(X: np.ndarray, labels: np.ndarray, groups: np.ndarray, t
     array([0, 0, 0, 0, 2, 2])
     """
     k = int(labels.max() + 1) if (labels >= 0).any() else 0
-    if k < 2:
+    values = [v for v in np.unique(groups) if v != ""]
+    if k < 2 or len(values) < 2:   # one language (or none known): nothing to merge across
         return labels
     w = np.ones(len(labels)) if weight is None else weight
-    values = [v for v in np.unique(groups) if v != ""]
     share = np.zeros((k, len(values)))
     for g, value in enumerate(values):
         member = (groups == value) & (labels >= 0)

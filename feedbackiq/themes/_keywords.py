@@ -1,31 +1,44 @@
-"""Keywords per theme by class-based TF-IDF, for Chinese and English alike.
+"""Keywords per theme by class-based TF-IDF, for Chinese, English and other languages.
 
-Chinese has no spaces, so it is segmented with jieba; English is split on word
-characters and gets bigrams too ("battery life"). c-TF-IDF (as in BERTopic)
-treats each theme as one document: a term scores high when frequent in the theme
-and rare across themes.
+Chinese has no spaces, so it is segmented with jieba; other text is split into words
+of Unicode letters (so "aplicación", "Gerät" and "батарея" stay whole) and gets
+bigrams too ("battery life"). Stop words: English, Chinese and Russian, and in text
+that reads as another European language (``feedbackiq._lang.reads_foreign``) the most
+frequent function words of Spanish, Portuguese, French, Italian, German and Dutch too:
+not in English text, where "la", "im" or "eu" can be words that matter (LA, I'm, EU).
+c-TF-IDF (as in BERTopic) treats each theme as one document: a term scores high when
+frequent in the theme and rare across themes.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 from importlib import resources
 
 import numpy as np
+import regex
+
+from feedbackiq._lang import has_accented_latin, reads_foreign
 
 __all__ = ["tokenize", "class_tfidf_keywords", "stopwords"]
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_WORD = re.compile(r"[a-z][a-z0-9'\-]*[a-z0-9]|[a-z]")
+# A word: a letter, then letters, combining marks (Hindi's vowel signs), digits, ' or -, ending in no ' or -.
+_WORD = regex.compile(r"\p{L}\p{M}*(?:[\p{L}\p{M}\p{N}'\-]*[\p{L}\p{M}\p{N}])?")
+_ASCII_WORD = re.compile(r"[a-z][a-z0-9'\-]*[a-z0-9]|[a-z]")   # the same words in ASCII text, faster
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
 
 
 @functools.cache
-def stopwords() -> frozenset[str]:
+def stopwords(latin_foreign: bool = False) -> frozenset[str]:
+    """Stop words of English, Chinese and Russian; with ``latin_foreign`` also of Spanish, Portuguese,
+    French, Italian, German and Dutch."""
+    names = ("stopwords_en.txt", "stopwords_zh.txt", "stopwords_ru.txt") + (("stopwords_latin.txt",) if latin_foreign else ())
     words: set[str] = set()
-    for name in ("stopwords_en.txt", "stopwords_zh.txt"):
+    for name in names:
         words.update(resources.files("feedbackiq").joinpath("_data", name).read_text(encoding="utf-8").split())
     return frozenset(words)
 
@@ -48,14 +61,19 @@ def tokenize(text: str) -> list[str]:
     ['battery', 'life', 'terrible', 'battery life', 'life terrible']
     >>> "电池" in tokenize("电池续航太差了")
     True
+    >>> tokenize("La aplicación del Gerät")
+    ['aplicación', 'gerät', 'aplicación gerät']
     """
-    stop = stopwords()
-    lowered = text.lower()
+    # NFC: a letter typed as base + combining accent ("e" + U+0301) is one letter, as in the word lists.
+    lowered = text.lower() if text.isascii() else unicodedata.normalize("NFC", text).lower()
     if _CJK.search(lowered):
+        stop = stopwords()
         raw = _jieba().lcut(lowered)
         words = [w for w in (t.strip() for t in raw) if w and w not in stop and (_CJK_WORD.match(w) or _WORD.fullmatch(w))]
         return [w for w in words if len(w) > 1]
-    words = [w for w in _WORD.findall(lowered) if w not in stop and len(w) > 1]
+    found = (_ASCII_WORD if lowered.isascii() else _WORD).findall(lowered)
+    stop = stopwords(reads_foreign(found, has_accented_latin(lowered)))
+    words = [w for w in found if w not in stop and len(w) > 1]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 

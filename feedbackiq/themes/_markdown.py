@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from feedbackiq._mdsafe import md_code, md_escape
 from feedbackiq._tabular_out import write_csv, write_csv_blocks
 from feedbackiq.types import Theme, ThemeReport
 
@@ -14,32 +15,30 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def _md(text: str) -> str:
-    """Keep quotes on one table-safe line."""
-    return text.replace("|", "\\|").replace("\n", " ")
+def _counts(pairs) -> str:
+    return ", ".join(f"{md_escape(k)} {v}" for k, v in pairs)
 
 
 def _theme_section(t: Theme, level: str = "###") -> list[str]:
-    lines = [f"{level} {t.id}. {_md(t.name)}", ""]
+    lines = [f"{level} {t.id}. {md_escape(t.name)}", ""]
     if t.need_statement:
-        lines += [f"**Need:** {_md(t.need_statement)}", ""]
+        lines += [f"**Need:** {md_escape(t.need_statement)}", ""]
     facts = [f"{t.respondents} respondents/accounts ({_pct(t.respondent_share)})", f"{t.size} items"]
     if t.mean_rating is not None:
         facts.append(f"mean review rating {t.mean_rating:.2f}")
     if t.deal_value:
         facts.append(f"deal value {t.deal_value:,.0f}")
     lines.append("- " + ", ".join(facts))
-    lines.append("- keywords: " + ", ".join(t.keywords[:10]))
-    lines.append("- sources: " + ", ".join(f"{k} {v}" for k, v in sorted(t.by_source.items(), key=lambda kv: -kv[1])))
+    lines.append("- keywords: " + ", ".join(md_escape(k) for k in t.keywords[:10]))
+    lines.append("- sources: " + _counts(sorted(t.by_source.items(), key=lambda kv: -kv[1])))
     if t.by_sentiment:
-        lines.append("- sentiment: " + ", ".join(f"{k} {v}" for k, v in sorted(t.by_sentiment.items())))
+        lines.append("- sentiment: " + _counts(sorted(t.by_sentiment.items())))
     for col, vals in t.by_segment.items():
-        top = sorted(vals.items(), key=lambda kv: -kv[1])[:4]
-        lines.append(f"- {col}: " + ", ".join(f"{k} {v}" for k, v in top))
+        lines.append(f"- {md_escape(col)}: " + _counts(sorted(vals.items(), key=lambda kv: -kv[1])[:4]))
     lines += ["", "Quotes:"]
-    lines += [f"> {_md(q.text)}  \n> — {q.source.value}, item `{q.item_id}`" + "\n" for q in t.quotes]
+    lines += [f"> {md_escape(q.text)}  \n> — {q.source.value}, item {md_code(q.item_id)}" + "\n" for q in t.quotes]
     if t.subthemes:
-        lines.append("Sub-themes: " + "; ".join(f"{s.name} ({s.size})" for s in t.subthemes))
+        lines.append("Sub-themes: " + "; ".join(f"{md_escape(s.name)} ({s.size})" for s in t.subthemes))
         lines.append("")
     return lines
 
@@ -52,16 +51,18 @@ def report_to_markdown(report: ThemeReport, max_themes: int | None = None) -> st
         "",
         f"{report.n_items} feedback items from {report.n_respondents} respondents/accounts; "
         f"{len(report.themes)} themes; {unassigned} items ({_pct(unassigned / max(report.n_items, 1))}) in \"other\". "
-        f"Embedding model: {report.model_ids.get('embedding', '?')}.",
+        f"Embedding model: {md_escape(report.model_ids.get('embedding', '?'))}.",
         "",
-        "| # | theme | respondents | share | items | rating | deal value |",
-        "|---|---|---:|---:|---:|---:|---:|",
     ]
+    if report.note:
+        lines += [f"**{md_escape(report.note)}**", ""]
     shown = report.themes[:max_themes] if max_themes else report.themes
+    if shown:
+        lines += ["| # | theme | respondents | share | items | rating | deal value |", "|---|---|---:|---:|---:|---:|---:|"]
     for t in shown:
         rating = f"{t.mean_rating:.2f}" if t.mean_rating is not None else ""
         deal = f"{t.deal_value:,.0f}" if t.deal_value else ""
-        lines.append(f"| {t.id} | {_md(t.name)} | {t.respondents} | {_pct(t.respondent_share)} | {t.size} | {rating} | {deal} |")
+        lines.append(f"| {t.id} | {md_escape(t.name)} | {t.respondents} | {_pct(t.respondent_share)} | {t.size} | {rating} | {deal} |")
     lines.append("")
     for t in shown:
         lines += _theme_section(t)

@@ -85,6 +85,7 @@ class ThemeReport(_Model):
     timings: dict[str, float] = Field(default_factory=dict)  # seconds per stage: embed, cluster, describe
     llm_stats: dict[str, Any] = Field(default_factory=dict)  # naming: themes named/skipped, dropped citations, usage
     llm_outcome: LLMOutcome | None = None  # how the naming calls ended (None: not named by an LLM)
+    note: str | None = None               # why the report has no themes, when it has none
     feedback: FeedbackSet | None = None
 
     def assignments_in_item_order(self) -> bool:
