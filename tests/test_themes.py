@@ -72,6 +72,30 @@ def test_planted_themes_are_recovered(sample_report):
     assert pure > 0.85
 
 
+def test_planted_needs_are_needs_and_praise_is_set_apart(sample_report):
+    """The need level a PM sizes: 8-12 needs, each planted need mostly in one need, praise in none."""
+    fs, rep = sample_report
+    truth = _truth_by_item(fs)
+    assert 8 <= len(rep.needs) <= 12, [n.name for n in rep.needs]
+    placed = {}
+    for a in rep.assignments:
+        if truth.get(a.item_id):
+            placed.setdefault(truth[a.item_id], Counter())[a.need_id] += 1
+    for need in PLANTED:
+        top, n = placed[need].most_common(1)[0]
+        assert top is not None and n >= 0.8 * sum(placed[need].values()), (need, placed[need])
+    real = {n.id for n in rep.needs}
+    noise_in_needs = sum(c for g, c in placed["noise"].items() if g in real)
+    assert noise_in_needs <= 0.1 * sum(placed["noise"].values()), placed["noise"]
+    assert rep.non_needs and rep.non_needs[0].kind == "praise" and rep.non_needs[0].respondents > 100
+    names = [n.name.casefold() for n in (*rep.needs, *rep.non_needs)]
+    assert len(set(names)) == len(names)
+    themes = {t.id for t in rep.themes}
+    assert sorted(i for n in (*rep.needs, *rep.non_needs) for i in n.theme_ids) == sorted(themes)
+    assert all(rep.need(t.need_id).theme_ids.count(t.id) == 1 for t in rep.themes)
+    assert [n.respondents for n in rep.needs] == sorted((n.respondents for n in rep.needs), reverse=True)
+
+
 def test_one_need_in_two_languages_is_one_theme(sample_report):
     """Reviews say battery, camera and support problems in English and Chinese: each need's largest
     theme holds both languages (the cross-language merge), not one theme per language."""
@@ -118,7 +142,7 @@ def test_json_round_trip_and_markdown(sample_report, tmp_path):
     back = fiq.ThemeReport.from_json(paths["json"])
     assert back == rep
     md = paths["markdown"].read_text(encoding="utf-8")
-    assert md.startswith("# Need themes") and rep.themes[0].quotes[0].text.split()[0] in md
+    assert md.startswith("# Customer needs") and rep.needs[0].name in md and rep.themes[0].quotes[0].text.split()[0] in md
     assert "assignments" in paths and paths["assignments"].read_text(encoding="utf-8-sig").count("\n") == len(rep.assignments) + 1
     assert rep.model_ids["embedding"] and len(rep.input_hash) == 64
     assert report_to_markdown(rep, max_themes=2).count("\n### ") == 2 + (1 if rep.other else 0)

@@ -30,6 +30,8 @@ def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records:
         paths.update({f"feedback_{k}": v for k, v in write_feedback(report.feedback, out).items()})
     # themes.json without the items when feedback.json (just written) holds them.
     paths.update({f"themes_{k}": v for k, v in write_theme_report(report, out, with_feedback=False).items()})
+    paths["needs_parquet"] = out / "needs.parquet"
+    report.needs_to_pandas().to_parquet(paths["needs_parquet"], index=False)
     paths["themes_parquet"] = out / "themes.parquet"
     report.to_pandas().to_parquet(paths["themes_parquet"], index=False)
     paths["assignments_parquet"] = out / "assignments.parquet"

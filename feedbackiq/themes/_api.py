@@ -20,6 +20,8 @@ from feedbackiq.themes._cluster import (
 )
 from feedbackiq.themes._describe import describe_theme, keyword_name, rating_scales
 from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
+from feedbackiq.themes._need_report import build_needs
+from feedbackiq.themes._needs import NeedGrouper
 from feedbackiq.themes._sample import fit_sample_then_assign
 from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Theme, ThemeReport
 from feedbackiq.types._base import construct_trusted
@@ -27,6 +29,7 @@ from feedbackiq.types._base import construct_trusted
 __all__ = ["find_themes", "embed_items", "embed_distinct", "input_hash", "no_themes_note"]
 
 SUBTHEME_MIN_ITEMS = 60
+DEFAULT_MIN_NEED_SHARE = 0.01
 
 
 def input_hash(items: Sequence[FeedbackItem]) -> str:
@@ -69,6 +72,9 @@ def find_themes(
     progress: bool = False,
     engine: str = "local",
     ray_address: str | None = None,
+    n_needs: int | None = None,
+    min_need_share: float | None = DEFAULT_MIN_NEED_SHARE,
+    language: str | None = None,
 ) -> ThemeReport:
     """Find need themes in a feedback set.
 
@@ -98,12 +104,20 @@ def find_themes(
     ray_address : str, optional
         With ``engine="ray"`` and Ray not initialised yet: the cluster to join, e.g.
         ``"ray://head:10001"``; default ``$RAY_ADDRESS``, else a local cluster.
+    n_needs : int, optional
+        Group the themes into this many needs; default: the number is found from the data
+        (:class:`~feedbackiq.themes._needs.NeedGrouper`).
+    min_need_share : float or None
+        Smallest share of the items a need may hold; smaller groups join the need they are closest to.
+    language : {"en", "zh"}, optional
+        The language needs are named in (default: that of most items).
 
     Returns
     -------
     ThemeReport
-        Themes (largest first), the "other" bucket, an assignment for every item,
-        parameters, model ids and the input hash.
+        Needs (largest first; praise and small talk apart in ``non_needs``), the themes that voice
+        them (largest first, each with its ``need_id``), the "other" bucket, an assignment (theme and
+        need) for every item, parameters, model ids and the input hash.
 
     Examples
     --------
@@ -129,7 +143,8 @@ def find_themes(
     # One row per distinct text, weighted by its items: the same themes as one row per item.
     per_text = np.bincount(inverse, minlength=len(Xu))
     first_item = np.unique(inverse, return_index=True)[1]
-    _fit(model, Xu, per_text, np.array([_known_language(items[i]) for i in first_item]), engine, ray_address)
+    languages = np.array([_known_language(items[i]) for i in first_item])
+    _fit(model, Xu, per_text, languages, engine, ray_address)
     labels, probabilities = model.labels_[inverse], model.probabilities_[inverse]
     norms = np.maximum(np.linalg.norm(Xu, axis=1, keepdims=True), 1e-12)
     # In place when we may (a million-row set's vectors are hundreds of MB); read-only arrays
@@ -157,6 +172,15 @@ def find_themes(
         theme = build(t, idx, keywords.get(t, []), model.centroids_[t])
         theme.subthemes = _subthemes(t, idx, sub, tokens, Xu, inverse, build)
         themes.append(theme)
+    grouper = NeedGrouper(n_needs=n_needs, min_need_share=min_need_share, random_state=seed)
+    grouper.fit(Xu, model.labels_, per_text, languages, model.reduced_)
+
+    def keywords_of(group: np.ndarray) -> dict[int, list[str]]:
+        idx = np.where(group >= 0)[0]
+        return _keywords_by_text(group[idx], inverse[idx], tokens) if len(idx) else {}
+
+    needs, non_needs, need_of_item = build_needs(grouper.need_of_theme_, labels, themes, columns, Xu, inverse,
+                                                 keywords_of, total_voices, language or _main_language(items), seed)
     other = None
     other_idx = np.where(labels == OTHER)[0]
     if len(other_idx):
@@ -164,15 +188,16 @@ def find_themes(
         other = build(OTHER, other_idx, _keywords_by_text(np.zeros(len(other_idx), int), inverse[other_idx], tokens).get(0, []),
                       centroid / (np.linalg.norm(centroid) or 1.0))
         other.name = "Other (unassigned)"
-    assignments = _assignments(items, labels, np.clip(probabilities, 0, 1), sub)
+    assignments = _assignments(items, labels, np.clip(probabilities, 0, 1), sub, need_of_item)
     clock.lap("describe")
     return ThemeReport(
         # HDBSCAN never looks for groups smaller than 5 (ThemeClusterer._fit_all).
         note=None if themes else no_themes_note(len(items), max(5, model.min_cluster_size_)),
         timings=clock.laps,
-        themes=themes, other=other, assignments=assignments, n_items=len(items), n_respondents=total_voices,
+        themes=themes, needs=needs, non_needs=non_needs, other=other, assignments=assignments, n_items=len(items), n_respondents=total_voices,
         parameters=json.loads(json.dumps({**model.get_params(), "min_cluster_size_used": model.min_cluster_size_,
-                                          "subthemes": subthemes}, default=str)),
+                                          "subthemes": subthemes, "n_needs": n_needs, "min_need_share": min_need_share},
+                                         default=str)),
         model_ids={"embedding": embedder.model_id},
         input_hash=input_hash(items),
         feedback=feedback_set,
@@ -242,13 +267,21 @@ def _keywords_by_text(labels: np.ndarray, text_rows: np.ndarray, tokens: Sequenc
 _ASSIGNMENT_FIELDS = frozenset(Assignment.model_fields)
 
 
-def _assignments(items: Sequence[FeedbackItem], labels: np.ndarray, probs: np.ndarray, sub: np.ndarray) -> list[Assignment]:
+def _assignments(items: Sequence[FeedbackItem], labels: np.ndarray, probs: np.ndarray, sub: np.ndarray,
+                 need: np.ndarray) -> list[Assignment]:
     # Built without validation, with one shared (complete) fields set: values are already valid, and a
     # million assignments then cost ~40% less memory and ~10x less time than validated models.
     fields = set(_ASSIGNMENT_FIELDS)
     return [construct_trusted(Assignment, fields, {"item_id": it.id, "theme_id": lab, "probability": p,
-                                                   "subtheme_id": s if s >= 0 else None})
-            for it, lab, p, s in zip(items, labels.tolist(), probs.tolist(), sub.tolist())]
+                                                   "subtheme_id": s if s >= 0 else None,
+                                                   "need_id": g if g >= 0 else None})
+            for it, lab, p, s, g in zip(items, labels.tolist(), probs.tolist(), sub.tolist(), need.tolist())]
+
+
+def _main_language(items: Sequence[FeedbackItem]) -> str:
+    """zh when most items are Chinese, else en: the language offline need names are chosen in."""
+    zh = sum(1 for it in items if it.language == "zh")
+    return "zh" if zh > len(items) / 2 else "en"
 
 
 class _Clock:

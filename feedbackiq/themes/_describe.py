@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 
 from feedbackiq.themes._breakdowns import ItemColumns
-from feedbackiq.types import FeedbackItem, Quote, Theme
+from feedbackiq.types import FeedbackItem, Need, Quote, Theme
 
-__all__ = ["voice_of", "sentiment_of", "representative_quotes", "describe_theme", "keyword_name", "rating_scales"]
+G = TypeVar("G", Theme, Need)
+
+__all__ = ["voice_of", "sentiment_of", "representative_quotes", "describe_theme", "describe_group", "keyword_name", "rating_scales"]
 
 _NEG = re.compile(r"\b(terrible|awful|bad|worse|worst|slow|broken|fails?|failed|useless|confusing|expensive|overpriced|"
                   r"can't|cannot|never|hate|annoying|problem|issue|bug|crash\w*|dies|drains?|blurry|missing|lost|waste\w*)\b"
@@ -118,12 +121,18 @@ def describe_theme(theme_id: int, idx: np.ndarray, columns: ItemColumns, X: np.n
                    keywords: list[str], total_voices: int) -> Theme:
     """Build a :class:`Theme` from its items (``columns.items[i]`` for ``i`` in ``idx``) and their
     embeddings (rows of ``X``, in ``idx`` order)."""
+    return describe_group(Theme, theme_id, idx, columns, X, centroid, keywords, total_voices)
+
+
+def describe_group(cls: type[G], group_id: int, idx: np.ndarray, columns: ItemColumns, X: np.ndarray,
+                   centroid: np.ndarray, keywords: list[str], total_voices: int) -> G:
+    """A :class:`Theme` or :class:`Need` (``cls``) described from its items, as :func:`describe_theme`."""
     items = columns.items
     voices = columns.n_voices(idx)
     quotes_idx = representative_quotes(_TextsOf(items, idx), X, centroid, short=columns.short_text[idx])
     quoted = [items[int(idx[i])] for i in quotes_idx]
-    return Theme(
-        id=theme_id,
+    return cls(
+        id=group_id,
         name=keyword_name(keywords),
         keywords=keywords,
         quotes=[Quote(item_id=it.id, text=it.text, source=it.source, respondent_id=it.respondent_id) for it in quoted],

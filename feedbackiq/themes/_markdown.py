@@ -6,7 +6,7 @@ from pathlib import Path
 
 from feedbackiq._mdsafe import md_code, md_escape
 from feedbackiq._tabular_out import write_csv, write_csv_blocks
-from feedbackiq.types import Theme, ThemeReport
+from feedbackiq.types import Need, Theme, ThemeReport
 
 __all__ = ["report_to_markdown", "write_theme_report"]
 
@@ -19,60 +19,90 @@ def _counts(pairs) -> str:
     return ", ".join(f"{md_escape(k)} {v}" for k, v in pairs)
 
 
-def _theme_section(t: Theme, level: str = "###") -> list[str]:
-    lines = [f"{level} {t.id}. {md_escape(t.name)}", ""]
-    if t.need_statement:
-        lines += [f"**Need:** {md_escape(t.need_statement)}", ""]
+def _facts(t: Theme | Need) -> str:
     facts = [f"{t.respondents} respondents/accounts ({_pct(t.respondent_share)})", f"{t.size} items"]
     if t.mean_rating is not None:
         facts.append(f"mean review rating {t.mean_rating:.2f}")
     if t.deal_value:
         facts.append(f"deal value {t.deal_value:,.0f}")
-    lines.append("- " + ", ".join(facts))
-    lines.append("- keywords: " + ", ".join(md_escape(k) for k in t.keywords[:10]))
-    lines.append("- sources: " + _counts(sorted(t.by_source.items(), key=lambda kv: -kv[1])))
+    return "- " + ", ".join(facts)
+
+
+def _evidence(t: Theme | Need) -> list[str]:
+    lines = ["- keywords: " + ", ".join(md_escape(k) for k in t.keywords[:10]),
+             "- sources: " + _counts(sorted(t.by_source.items(), key=lambda kv: -kv[1]))]
     if t.by_sentiment:
         lines.append("- sentiment: " + _counts(sorted(t.by_sentiment.items())))
     for col, vals in t.by_segment.items():
         lines.append(f"- {md_escape(col)}: " + _counts(sorted(vals.items(), key=lambda kv: -kv[1])[:4]))
     lines += ["", "Quotes:"]
     lines += [f"> {md_escape(q.text)}  \n> — {q.source.value}, item {md_code(q.item_id)}" + "\n" for q in t.quotes]
+    return lines
+
+
+def _theme_section(t: Theme, level: str = "####") -> list[str]:
+    lines = [f"{level} Theme {t.id}. {md_escape(t.name)}", ""]
+    if t.need_statement:
+        lines += [f"**Need:** {md_escape(t.need_statement)}", ""]
+    lines += [_facts(t), *_evidence(t)]
     if t.subthemes:
         lines.append("Sub-themes: " + "; ".join(f"{md_escape(s.name)} ({s.size})" for s in t.subthemes))
         lines.append("")
     return lines
 
 
+def _need_section(n: Need, themes: dict[int, Theme]) -> list[str]:
+    label = "Need" if n.kind == "need" else "Not a need (praise and small talk)"
+    lines = [f"### {label} {n.id}. {md_escape(n.name)}", ""]
+    if n.need_statement:
+        lines += [f"**Need:** {md_escape(n.need_statement)}", ""]
+    members = [themes[i] for i in n.theme_ids if i in themes]
+    lines += [_facts(n) + f", {len(members)} themes", *_evidence(n)]
+    for t in members:
+        lines += _theme_section(t)
+    return lines
+
+
 def report_to_markdown(report: ThemeReport, max_themes: int | None = None) -> str:
-    """A Markdown summary: overview, theme table, then each theme with its evidence."""
+    """A Markdown summary: overview, the need table, then each need with its evidence and its themes
+    (``max_themes`` limits the needs shown)."""
     unassigned = report.other.size if report.other else 0
+    apart = sum(n.size for n in report.non_needs)
     lines = [
-        "# Need themes",
+        "# Customer needs",
         "",
         f"{report.n_items} feedback items from {report.n_respondents} respondents/accounts; "
-        f"{len(report.themes)} themes; {unassigned} items ({_pct(unassigned / max(report.n_items, 1))}) in \"other\". "
+        f"{len(report.needs)} needs voiced in {len(report.themes)} themes; {apart} items of praise and small talk "
+        f"set apart; {unassigned} items ({_pct(unassigned / max(report.n_items, 1))}) in \"other\". "
         f"Embedding model: {md_escape(report.model_ids.get('embedding', '?'))}.",
         "",
     ]
     if report.note:
         lines += [f"**{md_escape(report.note)}**", ""]
-    shown = report.themes[:max_themes] if max_themes else report.themes
+    shown = report.needs[:max_themes] if max_themes else report.needs
     if shown:
-        lines += ["| # | theme | respondents | share | items | rating | deal value |", "|---|---|---:|---:|---:|---:|---:|"]
-    for t in shown:
-        rating = f"{t.mean_rating:.2f}" if t.mean_rating is not None else ""
-        deal = f"{t.deal_value:,.0f}" if t.deal_value else ""
-        lines.append(f"| {t.id} | {md_escape(t.name)} | {t.respondents} | {_pct(t.respondent_share)} | {t.size} | {rating} | {deal} |")
+        lines += ["| # | need | respondents | share | items | themes | rating | deal value |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for n in shown:
+        rating = f"{n.mean_rating:.2f}" if n.mean_rating is not None else ""
+        deal = f"{n.deal_value:,.0f}" if n.deal_value else ""
+        lines.append(f"| {n.id} | {md_escape(n.name)} | {n.respondents} | {_pct(n.respondent_share)} | {n.size} | "
+                     f"{len(n.theme_ids)} | {rating} | {deal} |")
     lines.append("")
-    for t in shown:
-        lines += _theme_section(t)
+    themes = {t.id: t for t in report.themes}
+    for n in [*shown, *report.non_needs]:
+        lines += _need_section(n, themes)
+    loose = [t for t in report.themes if t.need_id is None]   # reports made before needs existed
+    for t in loose:
+        lines += _theme_section(t, "###")
     if report.other:
-        lines += _theme_section(report.other)
+        lines += _theme_section(report.other, "###")
     return "\n".join(lines)
 
 
 def write_theme_report(report: ThemeReport, out_dir: str | Path, *, with_feedback: bool = True) -> dict[str, Path]:
-    """Write ``themes.json`` (exact round trip), ``themes.md``, ``themes.csv`` and ``assignments.csv``.
+    """Write ``themes.json`` (exact round trip), ``themes.md``, ``needs.csv``, ``themes.csv`` and
+    ``assignments.csv``.
 
     ``with_feedback=False`` leaves the items out of ``themes.json`` when ``feedback.json`` is written
     to the same folder (:func:`feedbackiq.ingest.write_feedback`): ``ThemeReport.from_json`` attaches
@@ -80,13 +110,14 @@ def write_theme_report(report: ThemeReport, out_dir: str | Path, *, with_feedbac
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "themes.json", "markdown": out / "themes.md", "themes": out / "themes.csv",
-             "assignments": out / "assignments.csv"}
+    paths = {"json": out / "themes.json", "markdown": out / "themes.md", "needs": out / "needs.csv",
+             "themes": out / "themes.csv", "assignments": out / "assignments.csv"}
     if with_feedback or report.feedback is None:
         report.to_json(paths["json"])
     else:
         paths["json"].write_bytes(type(report).__pydantic_serializer__.to_json(report, indent=1, exclude={"feedback"}))
     paths["markdown"].write_text(report_to_markdown(report), encoding="utf-8")
+    write_csv(report.needs_to_pandas(), paths["needs"])
     write_csv(report.to_pandas(), paths["themes"])
     write_csv_blocks(_assignment_blocks(report), paths["assignments"])
     return paths

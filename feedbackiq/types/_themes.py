@@ -14,16 +14,17 @@ from feedbackiq.types._base import SourceKind, _Model
 from feedbackiq.types._feedback import FeedbackSet
 from feedbackiq.types._llm import LLMOutcome
 
-__all__ = ["Assignment", "Citation", "Quote", "Theme", "ThemeReport"]
+__all__ = ["Assignment", "Citation", "Quote", "Theme", "Need", "ThemeReport"]
 
 
 class Assignment(_Model):
-    """One item's theme: ``theme_id`` is ``-1`` for the explicit "other" bucket."""
+    """One item's theme and need: ``theme_id`` is ``-1`` for the explicit "other" bucket."""
 
     item_id: str
     theme_id: int
     probability: float = Field(ge=0.0, le=1.0)
     subtheme_id: int | None = None
+    need_id: int | None = None            # the theme's need (or non-need group); None in "other"
 
 
 class Quote(_Model):
@@ -42,8 +43,8 @@ class Citation(_Model):
     quote: str
 
 
-class Theme(_Model):
-    """A need theme: a cluster of feedback items with its description and evidence."""
+class _Group(_Model):
+    """What a theme and a need both carry: a set of feedback items, sized and described."""
 
     id: int
     name: str
@@ -59,22 +60,41 @@ class Theme(_Model):
     by_language: dict[str, int] = Field(default_factory=dict)
     mean_rating: float | None = None
     deal_value: float | None = None       # sum over sales notes with amounts
-    parent_id: int | None = None          # set on sub-themes
-    subthemes: list["Theme"] = Field(default_factory=list)
-    # Filled by the LLM step (issue 4); None until then.
+    # Filled by the LLM step; None until then.
     need_statement: str | None = None
     moscow: str | None = None
     moscow_rationale: str | None = None
     need_citations: list[Citation] = Field(default_factory=list)
     dropped_citations: int = 0            # citations the LLM gave that failed the check
-    label_source: Literal["keywords", "llm"] = "keywords"
-    label_note: str | None = None         # why a theme kept its keyword name (privacy threshold, failed check ...)
+    label_source: Literal["keywords", "quote", "llm", "override"] = "keywords"
+    label_note: str | None = None         # why a group kept its offline name (privacy threshold, failed check ...)
+
+
+class Theme(_Group):
+    """A theme: one way customers put a need, a dense cluster of items (the drill-down of a need)."""
+
+    need_id: int | None = None            # the need (or non-need group) it belongs to; None for sub-themes and "other"
+    parent_id: int | None = None          # set on sub-themes
+    subthemes: list["Theme"] = Field(default_factory=list)
+
+
+class Need(_Group):
+    """A customer need: the themes that voice it, in any language, sized and described together.
+
+    ``kind`` is ``"need"`` for a need, ``"praise"`` for praise, thanks and small talk, which are kept
+    apart (out of need rankings, heatmaps, personas, unowned demand and card matching).
+    """
+
+    kind: Literal["need", "praise"] = "need"
+    theme_ids: list[int] = Field(default_factory=list)
 
 
 class ThemeReport(_Model):
     """The result of ``find_themes``: themes, per-item assignments and provenance."""
 
     themes: list[Theme] = Field(default_factory=list)
+    needs: list[Need] = Field(default_factory=list)       # kind "need", largest (in respondents) first
+    non_needs: list[Need] = Field(default_factory=list)   # praise and small talk, kept out of need rankings
     other: Theme | None = None            # the explicit "other" bucket (theme id -1), if any items are in it
     assignments: list[Assignment] = Field(default_factory=list)
     n_items: int = 0
@@ -101,13 +121,21 @@ class ThemeReport(_Model):
                 return t
         raise KeyError(f"no theme with id {theme_id}")
 
+    def need(self, need_id: int) -> Need:
+        """The need or non-need group with this id."""
+        for n in (*self.needs, *self.non_needs):
+            if n.id == need_id:
+                return n
+        raise KeyError(f"no need with id {need_id}")
+
     def to_pandas(self) -> "pd.DataFrame":
-        """One row per theme (no sub-themes), sorted by respondents."""
+        """One row per theme (no sub-themes), sorted by respondents, with the need it belongs to."""
         import pandas as pd
 
         rows = [
             {
                 "theme_id": t.id,
+                "need_id": t.need_id,
                 "name": t.name,
                 "items": t.size,
                 "respondents": t.respondents,
@@ -118,11 +146,32 @@ class ThemeReport(_Model):
             }
             for t in self.themes
         ]
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows).astype({"need_id": "Int64"}) if rows else pd.DataFrame(rows)
+
+    def needs_to_pandas(self) -> "pd.DataFrame":
+        """One row per need, then one per non-need group (praise), with their theme ids."""
+        import pandas as pd
+
+        return pd.DataFrame([
+            {
+                "need_id": n.id,
+                "kind": n.kind,
+                "name": n.name,
+                "items": n.size,
+                "respondents": n.respondents,
+                "respondent_share": n.respondent_share,
+                "mean_rating": n.mean_rating,
+                "deal_value": n.deal_value,
+                "theme_ids": " ".join(map(str, n.theme_ids)),
+                "keywords": ", ".join(n.keywords),
+            }
+            for n in (*self.needs, *self.non_needs)
+        ], columns=["need_id", "kind", "name", "items", "respondents", "respondent_share", "mean_rating",
+                    "deal_value", "theme_ids", "keywords"])
 
     def assignments_to_pandas(self, start: int = 0, stop: int | None = None) -> "pd.DataFrame":
-        """One row per assignment (of ``start:stop``), built column by column; ``subtheme_id`` is a
-        nullable integer (``<NA>`` where an item is in no sub-theme)."""
+        """One row per assignment (of ``start:stop``), built column by column; ``subtheme_id`` and
+        ``need_id`` are nullable integers (``<NA>`` where an item is in no sub-theme, or in "other")."""
         import pandas as pd
 
         rows = self.assignments[start:stop]
@@ -131,6 +180,7 @@ class ThemeReport(_Model):
             "theme_id": pd.array([a.theme_id for a in rows], dtype="int64"),
             "probability": pd.array([a.probability for a in rows], dtype="float64"),
             "subtheme_id": pd.array([a.subtheme_id for a in rows], dtype="Int64"),
+            "need_id": pd.array([a.need_id for a in rows], dtype="Int64"),
         })
 
     def to_json(self, path: str | Path | None = None) -> str | None:
