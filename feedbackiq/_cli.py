@@ -44,6 +44,8 @@ EngineOpt = Annotated[Optional[str], typer.Option(help="local | ray: embed (and 
 RayAddressOpt = Annotated[Optional[str], typer.Option(help="With --engine ray: the cluster, e.g. ray://head:10001 (default: $RAY_ADDRESS, else a local Ray).")]
 MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help="Column override ROLE=COLUMN, e.g. --map text=comment (repeatable; segments=a,b).")]
 SheetOpt = Annotated[Optional[str], typer.Option(help="XLSX sheet to read, by name (default: the first sheet).")]
+NeedsOpt = Annotated[Optional[int], typer.Option("--needs", help="Group the themes into this many needs (default: found from the data).")]
+OverridesOpt = Annotated[Optional[Path], typer.Option("--needs-overrides", help="needs.yaml: your splits, moves, merges and renames of the need tree, applied on every run.")]
 RetryFailedOpt = Annotated[bool, typer.Option("--retry-failed", help="Send again the LLM calls that failed before (failed calls are stored and otherwise not paid for again).")]
 BestEffortOpt = Annotated[bool, typer.Option("--best-effort", help="Exit 0 even when every LLM call failed (default: exit status 3).")]
 
@@ -116,6 +118,8 @@ def run_cmd(
     map_: MapOpt = None,
     sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet to read, by name (default: config, the first sheet).")] = None,
     progress: Annotated[str, typer.Option(help="rich | plain | json | quiet (default: rich on a terminal, else plain).")] = "auto",
+    needs: NeedsOpt = None,
+    needs_overrides: OverridesOpt = None,
     retry_failed: RetryFailedOpt = False,
     best_effort: BestEffortOpt = False,
 ) -> None:
@@ -127,7 +131,8 @@ def run_cmd(
                 "retry_failed": retry_failed or None, "best_effort": best_effort or None},
         "output": {"language": language},
         "personas": {"by": by},
-        "themes": {"seed": seed, "engine": engine, "ray_address": ray_address},
+        "themes": {"seed": seed, "engine": engine, "ray_address": ray_address, "n_needs": needs,
+                   "overrides": needs_overrides},
         "ingest": {"columns": parse_mapping(map_) or None, "sheet": sheet},
     })
     if progress == "auto":
@@ -183,13 +188,15 @@ def themes(
     seed: Annotated[int, typer.Option(help="Random seed (same input + seed -> same themes).")] = 0,
     min_cluster_size: Annotated[Optional[int], typer.Option(help="Smallest theme in items (default scales with the data).")] = None,
     no_subthemes: Annotated[bool, typer.Option("--no-subthemes", help="Do not split large themes.")] = False,
-    show: Annotated[int, typer.Option(help="Themes to print (0 = none).")] = 15,
+    show: Annotated[int, typer.Option(help="Needs to print (0 = none).")] = 15,
     llm: LlmOpt = None,
     llm_base_url: LlmUrlOpt = None,
     language: LangOpt = "same",
     max_llm_calls: Annotated[Optional[int], typer.Option(help="Hard cap on LLM calls; results obtained before it are kept.")] = None,
     engine: EngineOpt = None,
     ray_address: RayAddressOpt = None,
+    needs: NeedsOpt = None,
+    needs_overrides: OverridesOpt = None,
     retry_failed: RetryFailedOpt = False,
     best_effort: BestEffortOpt = False,
 ) -> None:
@@ -203,13 +210,14 @@ def themes(
         write_feedback(fs, out_dir)
         err.print(fs.summary(), highlight=False)
         report = find_themes(fs, seed=seed, min_cluster_size=min_cluster_size, subthemes=not no_subthemes, progress=True,
-                             engine=engine or "local", ray_address=ray_address)
+                             engine=engine or "local", ray_address=ray_address, n_needs=needs, overrides=needs_overrides)
         report = name_with_llm(report, llm, llm_base_url, language, max_llm_calls, retry_failed)
         paths = write_theme_report(report, out_dir, with_feedback=False)   # feedback.json is beside it
     if show:
         print_themes(report, show)
     print_note(report)
-    out.print(f"themes: {paths['markdown']} (also themes.json, themes.csv, assignments.csv, items.csv, ledger.csv)")
+    out.print(f"needs and themes: {paths['markdown']} (also themes.json, needs.csv, themes.csv, assignments.csv, "
+              "items.csv, ledger.csv)")
     check_llm_outcomes([report.llm_outcome], best_effort, out_dir)
 
 
@@ -297,21 +305,26 @@ def print_note(report) -> None:
 
 
 def print_themes(report, limit: int) -> None:
+    """The needs (with how many themes voice each), then the praise set apart and "other"."""
     from rich.table import Table
 
-    table = Table(title=f"{len(report.themes)} need themes in {report.n_items} items "
+    table = Table(title=f"{len(report.needs)} needs in {len(report.themes)} themes, {report.n_items} items "
                         f"({report.n_respondents} respondents/accounts)")
-    for col, justify in (("#", "right"), ("theme", "left"), ("respondents", "right"), ("share", "right"),
-                         ("rating", "right"), ("example", "left")):
+    for col, justify in (("#", "right"), ("need", "left"), ("respondents", "right"), ("share", "right"),
+                         ("themes", "right"), ("rating", "right")):
         table.add_column(col, justify=justify, overflow="fold")
-    for t in report.themes[:limit]:
-        quote = t.quotes[0].text if t.quotes else ""
-        table.add_row(str(t.id), t.name, str(t.respondents), f"{100 * t.respondent_share:.1f}%",
-                      f"{t.mean_rating:.1f}" if t.mean_rating is not None else "", quote[:70])
+    for n in report.needs[:limit]:
+        table.add_row(str(n.id), n.name, str(n.respondents), f"{100 * n.respondent_share:.1f}%", str(len(n.theme_ids)),
+                      f"{n.mean_rating:.1f}" if n.mean_rating is not None else "")
+    for n in report.non_needs:
+        table.add_row(str(n.id), f"{n.name} (not a need)", str(n.respondents), f"{100 * n.respondent_share:.1f}%",
+                      str(len(n.theme_ids)), f"{n.mean_rating:.1f}" if n.mean_rating is not None else "")
     if report.other:
-        table.add_row("-1", "Other (unassigned)", str(report.other.respondents),
+        table.add_row("-", "Other (unassigned)", str(report.other.respondents),
                       f"{100 * report.other.respondent_share:.1f}%", "", "")
     out.print(table)
+    for note in report.override_notes:
+        err.print(f"needs.yaml: {note}", highlight=False)
 
 
 @app.command()

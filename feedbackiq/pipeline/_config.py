@@ -35,6 +35,9 @@ class ThemesConfig(_Section):
     seed: int = 0
     min_cluster_size: int | None = Field(default=None, ge=2)
     subthemes: bool = True
+    n_needs: int | None = Field(default=None, ge=1)       # default: the number of needs is found
+    min_need_share: float | None = Field(default=0.01, ge=0, lt=1)
+    overrides: Path | None = None    # needs.yaml: a team's splits, moves, merges and renames of the need tree
     embedding_model: str = "auto"    # auto | minilm | onnx-int8 | onnx-fp32 | use | a sentence-transformers path
     # Where the per-row work (embedding; the assignment of rows outside the fitted sample) runs:
     # feedbackiq.engine.ENGINES. Kept out of every checkpoint key: an engine must not change results
@@ -131,8 +134,8 @@ def _validate(data: dict[str, Any], where: str) -> RunConfig:
 def load_config(path: str | Path | None) -> RunConfig:
     """Read a TOML run configuration (``None``: all defaults).
 
-    Relative ``files`` paths are taken relative to the config file, so a config
-    can travel with its cards and features files.
+    Relative paths (``files``, ``themes.overrides``) are taken relative to the config file, so a
+    config can travel with its cards, features and need override files.
     """
     if path is None:
         return RunConfig()
@@ -144,10 +147,10 @@ def load_config(path: str | Path | None) -> RunConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     cfg = _validate(data, str(path))
-    for key in ("features", "cards"):
-        value = getattr(cfg.files, key)
+    for section, key in (("files", "features"), ("files", "cards"), ("themes", "overrides")):
+        value = getattr(getattr(cfg, section), key)
         if value is not None and not value.is_absolute():
-            setattr(cfg.files, key, (path.parent / value))
+            setattr(getattr(cfg, section), key, (path.parent / value))
     return cfg
 
 
@@ -163,6 +166,9 @@ EXAMPLE_CONFIG = """\
 [themes]
 seed = 0
 # min_cluster_size = 10      # default scales with the number of items
+# n_needs = 10               # default: the number of needs is found from the data
+min_need_share = 0.01        # a smaller group of themes joins the need it is closest to
+# overrides = "needs.yaml"   # your splits, moves, merges and renames of the need tree, kept across reruns
 embedding_model = "auto"     # auto (by language) | minilm | onnx-int8 (2x faster, feedbackiq[fast]) | use | a model folder
 engine = "local"             # local | ray: embedding and assignment on a Ray cluster (feedbackiq[ray]); same results
 # ray_address = "ray://head:10001"   # with engine = "ray"; default $RAY_ADDRESS, else a local Ray

@@ -206,8 +206,10 @@ class _Runner:
 
         # Neither key holds the engine or the Ray address: where the rows are processed does not
         # change the vectors or the themes (the Ray tests check it), so either engine reuses the other's stages.
+        # The override file counts by its content: editing needs.yaml redoes the themes and what follows.
         k_themes = stage_key("themes", v=v, embed=k_embed,
-                             cfg=cfg.themes.model_dump(exclude={"embedding_model", "engine", "ray_address"}))
+                             cfg=cfg.themes.model_dump(exclude={"embedding_model", "engine", "ray_address", "overrides"}),
+                             overrides=file_sha256(cfg.themes.overrides) if cfg.themes.overrides else None)
         report = self.stage("themes", k_themes, ThemeReport,
                             lambda: st.themes_stage(fs, vectors, model_id, cfg.themes), feedback=fs)
 

@@ -122,7 +122,8 @@ def themes_stage(feedback_set: FeedbackSet, vectors: np.ndarray, model_id: str, 
 
     embedder = PrecomputedEmbedder(distinct_texts(feedback_set), vectors, model_id)
     return find_themes(feedback_set, embedder=embedder, seed=cfg.seed, min_cluster_size=cfg.min_cluster_size,
-                       subthemes=cfg.subthemes, engine=cfg.engine, ray_address=cfg.ray_address)
+                       subthemes=cfg.subthemes, engine=cfg.engine, ray_address=cfg.ray_address, n_needs=cfg.n_needs,
+                       min_need_share=cfg.min_need_share, overrides=cfg.overrides)
 
 
 def make_llm(cfg: LLMConfig, cache_dir: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,8 +23,9 @@ from feedbackiq.themes._describe import describe_theme, keyword_name, rating_sca
 from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
 from feedbackiq.themes._need_report import build_needs
 from feedbackiq.themes._needs import NeedGrouper
+from feedbackiq.themes._overrides import load_need_overrides, regroup
 from feedbackiq.themes._sample import fit_sample_then_assign
-from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Theme, ThemeReport
+from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, NeedOverrides, Theme, ThemeReport
 from feedbackiq.types._base import construct_trusted
 
 __all__ = ["find_themes", "embed_items", "embed_distinct", "input_hash", "no_themes_note"]
@@ -75,6 +77,7 @@ def find_themes(
     n_needs: int | None = None,
     min_need_share: float | None = DEFAULT_MIN_NEED_SHARE,
     language: str | None = None,
+    overrides: NeedOverrides | str | os.PathLike | None = None,
 ) -> ThemeReport:
     """Find need themes in a feedback set.
 
@@ -111,6 +114,9 @@ def find_themes(
         Smallest share of the items a need may hold; smaller groups join the need they are closest to.
     language : {"en", "zh"}, optional
         The language needs are named in (default: that of most items).
+    overrides : NeedOverrides or path, optional
+        A team's fixes to the need tree (split, move, merge, rename; :mod:`feedbackiq.themes._overrides`),
+        applied after the grouping; what was applied or skipped is in ``override_notes``.
 
     Returns
     -------
@@ -179,8 +185,16 @@ def find_themes(
         idx = np.where(group >= 0)[0]
         return _keywords_by_text(group[idx], inverse[idx], tokens) if len(idx) else {}
 
+    language = language or _main_language(items)
     needs, non_needs, need_of_item = build_needs(grouper.need_of_theme_, labels, themes, columns, Xu, inverse,
-                                                 keywords_of, total_voices, language or _main_language(items), seed)
+                                                 keywords_of, total_voices, language, seed)
+    override_notes: list[str] = []
+    if overrides is not None:
+        plan = regroup(overrides if isinstance(overrides, NeedOverrides) else load_need_overrides(overrides), themes,
+                       [*needs, *non_needs], {it.id: lab for it, lab in zip(items, labels.tolist())})
+        needs, non_needs, need_of_item = build_needs(plan.need_of_theme, labels, themes, columns, Xu, inverse,
+                                                     keywords_of, total_voices, language, seed, plan.names, plan.kinds)
+        override_notes = plan.notes
     other = None
     other_idx = np.where(labels == OTHER)[0]
     if len(other_idx):
@@ -194,7 +208,8 @@ def find_themes(
         # HDBSCAN never looks for groups smaller than 5 (ThemeClusterer._fit_all).
         note=None if themes else no_themes_note(len(items), max(5, model.min_cluster_size_)),
         timings=clock.laps,
-        themes=themes, needs=needs, non_needs=non_needs, other=other, assignments=assignments, n_items=len(items), n_respondents=total_voices,
+        themes=themes, needs=needs, non_needs=non_needs, other=other, assignments=assignments,
+        override_notes=override_notes, n_items=len(items), n_respondents=total_voices,
         parameters=json.loads(json.dumps({**model.get_params(), "min_cluster_size_used": model.min_cluster_size_,
                                           "subthemes": subthemes, "n_needs": n_needs, "min_need_share": min_need_share},
                                          default=str)),

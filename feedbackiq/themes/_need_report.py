@@ -31,7 +31,8 @@ _OPENER = re.compile(
 
 def build_needs(need_of_theme: np.ndarray, labels: np.ndarray, themes: list[Theme], columns: ItemColumns,
                 Xu: np.ndarray, inverse: np.ndarray, keywords_of: Callable[[np.ndarray], dict[int, list[str]]],
-                total_voices: int, language: str, seed: int = 0) -> tuple[list[Need], list[Need], np.ndarray]:
+                total_voices: int, language: str, seed: int = 0, names: dict[int, str] | None = None,
+                kinds: dict[int, str] | None = None) -> tuple[list[Need], list[Need], np.ndarray]:
     """Describe each need; returns ``(needs, non_needs, need_of_item)``.
 
     Parameters
@@ -49,6 +50,10 @@ def build_needs(need_of_theme: np.ndarray, labels: np.ndarray, themes: list[Them
     total_voices : int
     language : {"en", "zh"}
         The report's language: needs are named in it where their items allow.
+    seed : int
+    names, kinds : dict, optional
+        A team's names and kinds for some needs (by the index in ``need_of_theme``): they replace the
+        offline name and the praise rule (:mod:`feedbackiq.themes._overrides`).
 
     Returns
     -------
@@ -59,7 +64,12 @@ def build_needs(need_of_theme: np.ndarray, labels: np.ndarray, themes: list[Them
     need_of_item : ndarray of int
         Each item's need id (``-1`` in "other").
     """
-    k = int(need_of_theme.max()) + 1 if len(need_of_theme) else 0
+    # Dense indices 0..k-1 (overrides may leave gaps); the given names and kinds follow them.
+    present, need_of_theme = np.unique(need_of_theme, return_inverse=True)
+    dense = {int(old): new for new, old in enumerate(present.tolist())}
+    names = {dense[g]: v for g, v in (names or {}).items() if g in dense}
+    kinds = {dense[g]: v for g, v in (kinds or {}).items() if g in dense}
+    k = len(present)
     group = np.where(labels >= 0, need_of_theme[np.maximum(labels, 0)], -1) if k else np.full(len(labels), -1)
     keywords = keywords_of(group)
     members = _members(group, k)
@@ -71,20 +81,23 @@ def build_needs(need_of_theme: np.ndarray, labels: np.ndarray, themes: list[Them
         centroid /= np.linalg.norm(centroid) or 1.0
         need = describe_group(Need, g, idx, columns, Xu[inverse[idx]], centroid, keywords.get(g, []), total_voices)
         need.theme_ids = [t.id for t in themes if need_of_theme[t.id] == g]
-        need.kind = _kind(idx, columns, inverse, rng) or "need"
+        need.kind = kinds.get(g) or _kind(idx, columns, inverse, rng) or "need"
         built.append((need, idx))
     real = sorted((b for b in built if b[0].kind == "need"), key=lambda b: (-b[0].respondents, -b[0].size, b[0].id))
     apart = sorted((b for b in built if b[0].kind != "need"), key=lambda b: (-b[0].respondents, b[0].id))
     renumber = np.full(max(k, 1), -1)
-    taken: set[str] = set()
+    taken: set[str] = {v.casefold() for v in names.values()}
     for new_id, (need, idx) in enumerate(real + apart):
         renumber[need.id] = new_id
-        need.id = new_id
-        if need.kind == "need":
+        if need.id in names:
+            need.name, need.label_source = names[need.id], "override"
+        elif need.kind == "need":
             need.name = need_name(idx, columns.items, Xu, inverse, language, taken, need.keywords)
             need.label_source = "quote"
         else:
-            need.name = PRAISE_NAMES.get(language, PRAISE_NAMES["en"]) + ("" if need.name not in taken else f" ({new_id})")
+            name = PRAISE_NAMES.get(language, PRAISE_NAMES["en"])
+            need.name = name if name.casefold() not in taken else f"{name} ({new_id})"
+        need.id = new_id
         taken.add(need.name.casefold())
     for t in themes:
         t.need_id = int(renumber[need_of_theme[t.id]])

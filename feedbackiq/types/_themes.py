@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 if TYPE_CHECKING:  # pandas is a dependency, but importing it costs ~0.3 s
     import pandas as pd
@@ -14,7 +14,8 @@ from feedbackiq.types._base import SourceKind, _Model
 from feedbackiq.types._feedback import FeedbackSet
 from feedbackiq.types._llm import LLMOutcome
 
-__all__ = ["Assignment", "Citation", "Quote", "Theme", "Need", "ThemeReport"]
+__all__ = ["Assignment", "Citation", "Quote", "Theme", "Need", "ThemeReport", "GroupRef", "NeedRename", "NeedMerge",
+           "ThemeMove", "ThemeSplit", "NeedOverrides"]
 
 
 class Assignment(_Model):
@@ -89,6 +90,61 @@ class Need(_Group):
     theme_ids: list[int] = Field(default_factory=list)
 
 
+class GroupRef(_Model):
+    """Which need or theme an override means: the one holding an item (``item``: stable across reruns),
+    or by this run's ``id``, or by its current ``name``. Exactly one is given."""
+
+    item: str | None = None
+    id: int | None = None
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "GroupRef":
+        if sum(v is not None for v in (self.item, self.id, self.name)) != 1:
+            raise ValueError("give exactly one of item, id or name")
+        return self
+
+
+class NeedRename(_Model):
+    """Give a need a name of the team's choosing, or say whether it is a need at all."""
+
+    need: GroupRef
+    name: str | None = Field(default=None, min_length=1)
+    kind: Literal["need", "praise"] | None = None
+
+
+class NeedMerge(_Model):
+    """These needs are one need (named ``name`` when given)."""
+
+    needs: list[GroupRef] = Field(min_length=2)
+    name: str | None = Field(default=None, min_length=1)
+
+
+class ThemeMove(_Model):
+    """This theme belongs to that need."""
+
+    theme: GroupRef
+    to: GroupRef
+
+
+class ThemeSplit(_Model):
+    """This theme is a need of its own (named ``name`` when given)."""
+
+    theme: GroupRef
+    name: str | None = Field(default=None, min_length=1)
+
+
+class NeedOverrides(_Model):
+    """A team's fixes to the need tree, applied after grouping on every run (``find_themes(overrides=)``,
+    ``[themes] overrides`` in a run config): splits, then moves, then merges, then renames."""
+
+    split: list[ThemeSplit] = Field(default_factory=list)
+    move: list[ThemeMove] = Field(default_factory=list)
+    merge: list[NeedMerge] = Field(default_factory=list)
+    rename: list[NeedRename] = Field(default_factory=list)
+    source: str | None = None             # the file it was read from
+
+
 class ThemeReport(_Model):
     """The result of ``find_themes``: themes, per-item assignments and provenance."""
 
@@ -106,6 +162,7 @@ class ThemeReport(_Model):
     llm_stats: dict[str, Any] = Field(default_factory=dict)  # naming: themes named/skipped, dropped citations, usage
     llm_outcome: LLMOutcome | None = None  # how the naming calls ended (None: not named by an LLM)
     note: str | None = None               # why the report has no themes, when it has none
+    override_notes: list[str] = Field(default_factory=list)  # need overrides applied, or not (and why)
     feedback: FeedbackSet | None = None
 
     def assignments_in_item_order(self) -> bool:
