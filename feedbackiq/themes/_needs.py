@@ -10,14 +10,15 @@ Why each step:
   whose items keep finding each other are one need, and a small distinct theme keeps its own
   need, which centroid distances alone do not tell apart. The neighbours are taken among at most
   ``max_rows`` rows drawn by weight, so the cost does not grow with the set.
-- Needs are the communities of that theme graph that maximise modularity (greedy merging of the
-  pair with the largest modularity gain while it is positive): the number of needs follows from
-  the data. How far a neighbourhood reaches sets how coarse the needs come out, so several
-  neighbourhood sizes are tried and the grouping whose rows sit best in their need (cosine
-  silhouette) is kept; on a tie the coarser one.
-- ``n_needs`` replaces the modularity stop: the greedy merging runs until exactly that many needs
-  remain. ``min_need_share`` then folds every need smaller than that share of the items into the
-  need its items link to most.
+- Needs are the communities of that theme graph that maximise modularity (Louvain): the number
+  of needs follows from the data. How far a neighbourhood reaches sets how coarse the needs come
+  out: each row links to its nearest ``neighbor_share`` of the drawn rows, so a need tends to hold
+  at least about that share of the items, whatever the size of the set. Themes that no drawn row
+  stands for join the need of their most similar theme.
+- ``n_needs`` replaces the modularity optimum: the themes are merged greedily, the pair with the
+  largest modularity gain first, until exactly that many needs remain. Otherwise
+  ``min_need_share`` folds every need smaller than that share of the items into the need its
+  items link to most (a floor; the neighbourhood above already keeps most needs well above it).
 - "Other" (label -1) is never grouped: it has no need.
 """
 
@@ -27,10 +28,10 @@ import numpy as np
 
 from feedbackiq._errors import InputError
 
-__all__ = ["NeedGrouper", "centre_by_group", "louvain"]
+__all__ = ["NeedGrouper", "group_means", "louvain"]
 
 # Rows of a language that weigh as much as the overall mean when its mean vector is estimated
-_SHRINK_ROWS = 50.0
+_SHRINK_ROWS = 20.0
 
 
 class NeedGrouper:
@@ -113,24 +114,30 @@ class NeedGrouper:
         if k == 0:
             return self._finish(np.zeros(0, dtype=int), np.zeros(0))
         size = np.bincount(labels[labels >= 0], weights=w[labels >= 0], minlength=k)
-        rows, Z = self._draw(centre_by_group(X, w, groups), labels, w)
+        names, means = group_means(X, w, groups, labels >= 0)
+        mean_of = means[np.searchsorted(names, groups)]     # per row: its language's mean, a view-free gather
+        rows = self._draw(labels, w)
+        Z = _unit(X[rows] - mean_of[rows])
         present = np.unique(labels[rows])
         if self.n_needs is not None and self.n_needs >= k or len(present) < 2:
             return self._finish(np.arange(k), size)
         nn = max(min(self.min_neighbors, len(rows) - 1), min(round(self.neighbor_share * len(rows)), len(rows) - 1))
-        order = _neighbours(Z, max(nn, 1))
         lab = labels[rows]
-        A = _theme_graph(lab, order, k)
+        A = _theme_graph(lab, _neighbours(Z, max(nn, 1)), k)
         if self.n_needs is not None:   # the forced count: merge by the largest modularity gain until it is reached
-            best = _greedy_modularity(A, present, self.n_needs)
+            need = _greedy_modularity(A, present, self.n_needs)
         else:
-            best = np.full(k, -1, dtype=int)
-            best[present] = louvain(A[np.ix_(present, present)], np.random.default_rng(self.random_state))
-        best_nn = nn
-        self.neighbors_ = best_nn
-        need = _place_unseen(best, present, centroids(Z, lab, k))
+            need = np.full(k, -1, dtype=int)
+            need[present] = louvain(A[np.ix_(present, present)], np.random.default_rng(self.random_state))
+        self.neighbors_ = nn
+        C = centroids(Z, lab, k)
+        for t in np.setdiff1d(np.arange(k), present).tolist():
+            # a theme no drawn row stands for: its own centroid, and the need of its most similar drawn theme
+            member = np.where(labels == t)[0]
+            C[t] = _unit((w[member] @ (X[member] - mean_of[member]))[None])[0]
+            need[t] = need[present[int(np.argmax(C[present] @ C[t]))]]
         if self.min_need_share and self.n_needs is None:
-            need = _fold_small(need, size, A, self.min_need_share)
+            need = _fold_small(need, size, A, C, self.min_need_share)
         return self._finish(need, size)
 
     def _finish(self, need: np.ndarray, size: np.ndarray) -> "NeedGrouper":
@@ -146,14 +153,13 @@ class NeedGrouper:
         self.sizes_ = totals[rank]
         return self
 
-    def _draw(self, Z: np.ndarray, labels: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _draw(self, labels: np.ndarray, w: np.ndarray) -> np.ndarray:
         """At most ``max_rows`` theme rows, drawn without replacement with probability by weight."""
         rows = np.where(labels >= 0)[0]
         if len(rows) > self.max_rows:
             rng = np.random.default_rng(self.random_state)
             rows = np.sort(rng.choice(rows, self.max_rows, replace=False, p=w[rows] / w[rows].sum()))
-        Zr = Z[rows]
-        return rows, Zr / np.maximum(np.linalg.norm(Zr, axis=1, keepdims=True), 1e-12)
+        return rows
 
     def _validate(self, X, labels, sample_weight, groups):
         X = np.asarray(X, dtype=np.float32)
@@ -174,22 +180,33 @@ class NeedGrouper:
         return X, labels, w, g
 
 
-def centre_by_group(X: np.ndarray, w: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Each row minus its group's weighted mean vector (shrunk towards the overall mean by
-    ``_SHRINK_ROWS`` rows' weight); rows of group ``""`` minus the overall mean.
+def group_means(X: np.ndarray, w: np.ndarray, groups: np.ndarray, use: np.ndarray,
+                block: int = 16_384) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted group names and each group's weighted mean vector over the rows in ``use``, shrunk
+    towards the overall mean by ``_SHRINK_ROWS`` rows' weight; group ``""`` gets the overall mean.
+    Summed in blocks of rows (no copy of ``X``).
 
     >>> X = np.array([[1, 0], [1, 0.2], [0, 1], [0.2, 1]], dtype=np.float32)
-    >>> Z = centre_by_group(X, np.full(4, 1000.0), np.array(["en", "en", "zh", "zh"]))
-    >>> bool(abs(Z[:2].mean(axis=0)).max() < 0.02)   # each language (nearly) centred on itself
-    True
+    >>> names, means = group_means(X, np.full(4, 1000.0), np.array(["en", "en", "zh", "zh"]), np.ones(4, bool))
+    >>> names.tolist(), np.round(means, 1).tolist()
+    (['en', 'zh'], [[1.0, 0.1], [0.1, 1.0]])
     """
-    overall = (w @ X) / w.sum()
-    Z = np.empty_like(X)
-    for g in np.unique(groups):
-        m = groups == g
-        mean = overall if g == "" else (w[m] @ X[m] + _SHRINK_ROWS * overall) / (w[m].sum() + _SHRINK_ROWS)
-        Z[m] = X[m] - mean
-    return Z
+    names, inv = np.unique(groups, return_inverse=True)
+    sums = np.zeros((len(names), X.shape[1]))
+    weight = np.bincount(inv[use], weights=w[use], minlength=len(names))
+    for start in range(0, len(X), block):
+        part = slice(start, start + block)
+        onehot = np.zeros((len(names), len(X[part])))
+        onehot[inv[part], np.arange(len(X[part]))] = np.where(use[part], w[part], 0.0)
+        sums += onehot @ X[part]
+    overall = sums.sum(axis=0) / max(weight.sum(), 1e-12)
+    means = (sums + _SHRINK_ROWS * overall) / (weight + _SHRINK_ROWS)[:, None]
+    means[names == ""] = overall
+    return names, means
+
+
+def _unit(X: np.ndarray) -> np.ndarray:
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
 
 
 def centroids(Z: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
@@ -302,28 +319,22 @@ def _local_moving(A: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return comm
 
 
-def _place_unseen(part: np.ndarray, present: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Themes with no drawn row join the need of their most similar drawn theme."""
-    need = part.copy()
-    missing = np.where(need < 0)[0]
-    if len(missing):
-        sims = C[missing] @ C[present].T
-        need[missing] = need[present[sims.argmax(axis=1)]]
-    return need
-
-
-def _fold_small(need: np.ndarray, size: np.ndarray, A: np.ndarray, share: float) -> np.ndarray:
-    """Fold needs below ``share`` of the items, smallest first, into the need they link to most."""
+def _fold_small(need: np.ndarray, size: np.ndarray, A: np.ndarray, C: np.ndarray, share: float) -> np.ndarray:
+    """Fold needs below ``share`` of the items, smallest first, into the need their rows link to
+    most (without links: the need whose centroid is most similar)."""
     need = need.copy()
     total = size.sum()
     while True:
-        ids = np.unique(need)
-        if len(ids) < 2:
-            return need
-        items = np.array([size[need == i].sum() for i in ids])
+        ids, inv = np.unique(need, return_inverse=True)
+        items = np.bincount(inv, weights=size, minlength=len(ids))
         small = int(np.argmin(items))
-        if items[small] >= share * total:
+        if len(ids) < 2 or items[small] >= share * total:
             return need
-        mine = need == ids[small]
-        links = np.array([A[np.ix_(mine, need == j)].sum() if j != ids[small] else -1.0 for j in ids])
-        need[mine] = ids[int(np.argmax(links))]
+        onehot = np.zeros((len(ids), len(need)))
+        onehot[inv, np.arange(len(need))] = 1.0
+        links = onehot @ A[inv == small].sum(axis=0)
+        links[small] = 0.0
+        centre = onehot @ (C * size[:, None])
+        score = links if links.max() > 0 else _unit(centre) @ _unit(centre[small][None])[0]
+        score[small] = -np.inf
+        need[inv == small] = ids[int(np.argmax(score))]
