@@ -10,6 +10,7 @@ groups found vs true, share unassigned. Methods:
 - ``themes``: the fine level, ``ThemeClusterer()`` as ``find_themes`` fits it (one row per distinct text,
   weighted by its items, each row's language as ``groups``);
 - ``needs``: those themes grouped by ``NeedGrouper`` (``--params`` overrides its arguments);
+- ``needs-true-k``: the same, told the number of labels (``n_needs=``), to separate the grouping from the count;
 - ``themes+auto``: those themes grouped by BERTopic's own ``nr_topics="auto"`` rule (HDBSCAN with
   ``min_cluster_size=2`` over the L2-normalised topic vectors; a theme HDBSCAN calls noise stays alone);
 - ``kmeans-true-k``: k-means on the item vectors given the true number of labels;
@@ -212,15 +213,26 @@ def bertopic_one(name: str, seed: int) -> None:
 
 
 def planted_table(labels: list[str], pred: np.ndarray) -> dict[str, dict]:
-    """Per planted need: the largest share of its items one need holds (items in "other" count against it)."""
+    """Per planted need: the largest share of its items one need holds (items in "other" count against it)
+    and that need; for the noise: the share of its items in any need, and in needs where noise is the majority."""
+    labels_arr = np.array(labels)
     out = {}
     for need in sorted(set(labels) - {"", NOISE}):
-        mine = pred[np.array([lab == need for lab in labels])]
+        mine = pred[labels_arr == need]
         top = Counter(mine[mine >= 0].tolist()).most_common(1)
         out[need] = {"n": len(mine), "share": 100 * (top[0][1] / len(mine) if top else 0.0), "need": top[0][0] if top else -1}
-    noise = pred[np.array([lab == NOISE for lab in labels])]
-    out[NOISE] = {"n": len(noise), "share": 100 * float((noise >= 0).mean()), "need": -1}
+    noise = pred[labels_arr == NOISE]
+    majority = {n for n in set(pred[pred >= 0].tolist())
+                if Counter(labels_arr[pred == n].tolist()).most_common(1)[0][0] == NOISE}
+    out[NOISE] = {"n": len(noise), "share": 100 * float((noise >= 0).mean()), "need": -1,
+                  "in_noise_needs": 100 * float(np.isin(noise, list(majority)).mean()) if len(noise) else 0.0}
     return out
+
+
+def collisions(table: dict[str, dict]) -> int:
+    """Planted needs whose largest share sits in a need that is also another planted need's."""
+    tops = Counter(v["need"] for k, v in table.items() if k != NOISE)
+    return sum(c for c in tops.values() if c > 1)
 
 
 def evaluate(name: str, methods: list[str], params: dict, seeds: int, refit: bool, python: str) -> list[dict]:
@@ -233,12 +245,14 @@ def evaluate(name: str, methods: list[str], params: dict, seeds: int, refit: boo
     for method in methods:
         runs = []
         for seed in range(seeds):
-            fit = theme_fit(name, data, seed, refit) if method in ("themes", "needs", "themes+auto") else None
+            fit = theme_fit(name, data, seed, refit) if method in ("themes", "needs", "needs-true-k", "themes+auto") else None
             t0 = time.perf_counter()
             if method == "themes":
                 pred = fit["labels"][fit["inverse"]]
             elif method == "needs":
                 pred = group_needs(data, fit, params, seed)
+            elif method == "needs-true-k":   # the same grouping told the number of labels (n_needs=)
+                pred = group_needs(data, fit, {**params, "n_needs": k_true}, seed)
             elif method == "themes+auto":
                 pred = bertopic_auto_on_themes(data, fit)
             elif method == "kmeans-true-k":
@@ -259,6 +273,8 @@ def evaluate(name: str, methods: list[str], params: dict, seeds: int, refit: boo
                 table = planted_table(labels, pred)
                 r["min_planted"] = min(v["share"] for k, v in table.items() if k != NOISE)
                 r["noise_in_needs"] = table[NOISE]["share"]
+                r["noise_in_noise_needs"] = table[NOISE]["in_noise_needs"]
+                r["collisions"] = collisions(table)
                 r["planted"] = table
             runs.append(r)
         num = [k for k in runs[0] if k != "planted"]
@@ -271,19 +287,47 @@ def evaluate(name: str, methods: list[str], params: dict, seeds: int, refit: boo
     return rows
 
 
+def bench(n: int, n_themes: int = 400, dim: int = 384, seed: int = 0) -> None:
+    """Time ``NeedGrouper.fit`` on ``n`` rows in ``n_themes`` themes (the size ``find_themes`` reaches at
+    100k texts), two languages, 4% "other", weights 1-3: what the need level adds to ``find_themes``."""
+    import resource
+
+    from feedbackiq.themes._needs import NeedGrouper
+
+    rng = np.random.default_rng(seed)
+    needs = unit_rows(rng.normal(size=(n_themes // 8, dim)))
+    centres = unit_rows(needs[rng.integers(0, len(needs), n_themes)] + 0.6 * unit_rows(rng.normal(size=(n_themes, dim))))
+    labels = rng.integers(0, n_themes, n)
+    X = unit_rows(centres[labels] + 0.8 * rng.normal(size=(n, dim)).astype(np.float32) / np.sqrt(dim))
+    labels[rng.random(n) < 0.04] = -1
+    groups = np.where(rng.random(n) < 0.3, "zh", "en")
+    weight = rng.integers(1, 4, n).astype(np.float64)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    g = NeedGrouper().fit(X, labels, sample_weight=weight, groups=groups)
+    dt = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"NeedGrouper.fit: {n} rows x {dim}, {n_themes} themes -> {g.n_needs_} needs in {dt:.2f} s "
+          f"(peak RSS {rss:.0f} MB, {rss - rss0:+.0f} MB over the inputs)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", nargs="*", default=COARSE_SETS)
     ap.add_argument("--methods", nargs="*", default=["themes", "needs", "themes+auto", "kmeans-true-k"],
-                    help="also: bertopic-auto (BERTopic itself, --bertopic-python)")
+                    help="also: needs-true-k, bertopic-auto (BERTopic itself, --bertopic-python)")
     ap.add_argument("--params", default="{}", help="JSON of NeedGrouper arguments to override")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--refit", action="store_true", help="refit the cached themes")
     ap.add_argument("--bertopic-python", default="/work/h5-bertopic-venv/bin/python")
     ap.add_argument("--planted", action="store_true", help="samples: print the per-planted-need shares")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--bench", type=int, metavar="N", help="only time NeedGrouper.fit on N synthetic rows")
     ap.add_argument("--bertopic-one", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.bench:
+        bench(args.bench)
+        return
     if args.bertopic_one:
         bertopic_one(args.bertopic_one[0], int(args.bertopic_one[1]))
         return
@@ -297,7 +341,8 @@ def main() -> None:
             if "fine_acc" in r:
                 extra += f"  fine {r['fine_acc']:.1f}/{r['fine_nmi']:.1f}/{r['fine_ari']:.1f}"
             if "min_planted" in r:
-                extra += f"  min planted {r['min_planted']:.0f}%, noise in needs {r['noise_in_needs']:.0f}%"
+                extra += (f"  min planted {r['min_planted']:.0f}%, planted sharing a need {r['collisions']:.1f}, noise in needs "
+                          f"{r['noise_in_needs']:.0f}% (in noise-majority needs {r['noise_in_noise_needs']:.0f}%)")
             print(f"{r['set']:45} {r['model']:6} {r['method']:14} {r['acc']:5.1f} {r['nmi']:5.1f} {r['ari']:5.1f} "
                   f"{r['groups']:>4.0f}/{r['true']:<3} {r['unassigned']:6.1f} {r['seconds']:5.1f}  "
                   f"(sd {r['acc_sd']:.1f}/{r['nmi_sd']:.1f}/{r['ari_sd']:.1f}){extra}", flush=True)

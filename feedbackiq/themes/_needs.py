@@ -115,9 +115,9 @@ class NeedGrouper:
             return self._finish(np.zeros(0, dtype=int), np.zeros(0))
         size = np.bincount(labels[labels >= 0], weights=w[labels >= 0], minlength=k)
         names, means = group_means(X, w, groups, labels >= 0)
-        mean_of = means[np.searchsorted(names, groups)]     # per row: its language's mean, a view-free gather
+        group_of = np.searchsorted(names, groups)
         rows = self._draw(labels, w)
-        Z = _unit(X[rows] - mean_of[rows])
+        Z = _unit(_unit(X[rows]) - means[group_of[rows]])
         present = np.unique(labels[rows])
         if self.n_needs is not None and self.n_needs >= k or len(present) < 2:
             return self._finish(np.arange(k), size)
@@ -134,7 +134,7 @@ class NeedGrouper:
         for t in np.setdiff1d(np.arange(k), present).tolist():
             # a theme no drawn row stands for: its own centroid, and the need of its most similar drawn theme
             member = np.where(labels == t)[0]
-            C[t] = _unit((w[member] @ (X[member] - mean_of[member]))[None])[0]
+            C[t] = _unit((w[member] @ (_unit(X[member]) - means[group_of[member]]))[None])[0]
             need[t] = need[present[int(np.argmax(C[present] @ C[t]))]]
         if self.min_need_share and self.n_needs is None:
             need = _fold_small(need, size, A, C, self.min_need_share)
@@ -176,13 +176,12 @@ class NeedGrouper:
         g = np.full(len(labels), "") if groups is None else np.asarray(groups).astype(str)
         if len(g) != len(labels):
             raise InputError(f"groups has {len(g)} values for {len(labels)} rows")
-        X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
         return X, labels, w, g
 
 
 def group_means(X: np.ndarray, w: np.ndarray, groups: np.ndarray, use: np.ndarray,
                 block: int = 16_384) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted group names and each group's weighted mean vector over the rows in ``use``, shrunk
+    """Sorted group names and each group's weighted mean of the unit rows in ``use``, shrunk
     towards the overall mean by ``_SHRINK_ROWS`` rows' weight; group ``""`` gets the overall mean.
     Summed in blocks of rows (no copy of ``X``).
 
@@ -198,7 +197,7 @@ def group_means(X: np.ndarray, w: np.ndarray, groups: np.ndarray, use: np.ndarra
         part = slice(start, start + block)
         onehot = np.zeros((len(names), len(X[part])))
         onehot[inv[part], np.arange(len(X[part]))] = np.where(use[part], w[part], 0.0)
-        sums += onehot @ X[part]
+        sums += onehot @ _unit(X[part])
     overall = sums.sum(axis=0) / max(weight.sum(), 1e-12)
     means = (sums + _SHRINK_ROWS * overall) / (weight + _SHRINK_ROWS)[:, None]
     means[names == ""] = overall
