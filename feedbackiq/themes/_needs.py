@@ -49,9 +49,10 @@ class NeedGrouper:
         ``min_neighbors``): how far a neighbourhood reaches, and so how coarse the needs are.
     min_neighbors : int, default 10
     max_rows : int, default 4000
-        Rows drawn (by weight) to link themes and score groupings; the rest only count in sizes.
+        Rows drawn (with probability by weight) to link themes; the rest count in the sizes. When all
+        rows are used, each row's links count as many times as its weight.
     random_state : int, default 0
-        Seeds the draw of rows; the same input and seed give the same needs.
+        Seeds the draw of rows and Louvain's order; the same input and seed give the same needs.
 
     Attributes
     ----------
@@ -86,6 +87,12 @@ class NeedGrouper:
         self.max_rows = max_rows
         self.random_state = random_state
 
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor arguments (scikit-learn convention), e.g. to clone or to record a run."""
+        import inspect
+
+        return {name: getattr(self, name) for name in inspect.signature(type(self).__init__).parameters if name != "self"}
+
     def fit(self, X: np.ndarray, labels: np.ndarray, sample_weight: np.ndarray | None = None,
             groups: np.ndarray | None = None, reduced: np.ndarray | None = None) -> "NeedGrouper":
         """Group the themes of ``labels`` into needs.
@@ -93,7 +100,7 @@ class NeedGrouper:
         Parameters
         ----------
         X : array-like of shape (n, dim)
-            One row per distinct text (normalised here).
+            One row per distinct text (unit vectors; normalised here if not).
         labels : array-like of int, shape (n,)
             Theme of each row, ``0 .. n_themes - 1``; ``-1`` ("other") is never grouped.
         sample_weight : array-like of shape (n,), optional
@@ -117,13 +124,15 @@ class NeedGrouper:
         names, means = group_means(X, w, groups, labels >= 0)
         group_of = np.searchsorted(names, groups)
         rows = self._draw(labels, w)
+        # Drawn by weight, a row stands for one item's worth of links; all rows: each for its own items.
+        row_weight = w[rows] if len(rows) == (labels >= 0).sum() else np.ones(len(rows))
         Z = _unit(_unit(X[rows]) - means[group_of[rows]])
         present = np.unique(labels[rows])
         if self.n_needs is not None and self.n_needs >= k or len(present) < 2:
             return self._finish(np.arange(k), size)
         nn = max(min(self.min_neighbors, len(rows) - 1), min(round(self.neighbor_share * len(rows)), len(rows) - 1))
         lab = labels[rows]
-        A = _theme_graph(lab, _neighbours(Z, max(nn, 1)), k)
+        A = _theme_graph(lab, _neighbours(Z, max(nn, 1)), k, row_weight)
         if self.n_needs is not None:   # the forced count: merge by the largest modularity gain until it is reached
             need = _greedy_modularity(A, present, self.n_needs)
         else:
@@ -227,10 +236,11 @@ def _neighbours(Z: np.ndarray, n: int, block: int = 2048) -> np.ndarray:
     return out
 
 
-def _theme_graph(lab: np.ndarray, order: np.ndarray, k: int) -> np.ndarray:
-    """Symmetric theme x theme counts of nearest-neighbour links between the drawn rows."""
+def _theme_graph(lab: np.ndarray, order: np.ndarray, k: int, weight: np.ndarray) -> np.ndarray:
+    """Symmetric theme x theme weights of nearest-neighbour links between the drawn rows (a row's
+    links count its weight)."""
     A = np.zeros((k, k))
-    np.add.at(A, (np.repeat(lab, order.shape[1]), lab[order].ravel()), 1.0)
+    np.add.at(A, (np.repeat(lab, order.shape[1]), lab[order].ravel()), np.repeat(weight, order.shape[1]))
     return A + A.T
 
 
