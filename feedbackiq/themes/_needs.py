@@ -9,7 +9,9 @@ Why each step:
 - Themes are linked by their items' nearest neighbours (cosine, in that centred space): two themes
   whose items keep finding each other are one need, and a small distinct theme keeps its own
   need, which centroid distances alone do not tell apart. The neighbours are taken among at most
-  ``max_rows`` rows drawn by weight, so the cost does not grow with the set.
+  ``max_rows`` rows drawn at random, so the cost does not grow with the set. Like the themes'
+  density, the links count distinct texts (a text repeated by many voices once); weights count in
+  the needs' sizes, which order them and which ``min_need_share`` reads.
 - Needs are the communities of that theme graph that maximise modularity (Louvain): the number
   of needs follows from the data. How far a neighbourhood reaches sets how coarse the needs come
   out: each row links to its nearest ``neighbor_share`` of the drawn rows, so a need tends to hold
@@ -49,8 +51,8 @@ class NeedGrouper:
         ``min_neighbors``): how far a neighbourhood reaches, and so how coarse the needs are.
     min_neighbors : int, default 10
     max_rows : int, default 4000
-        Rows drawn (with probability by weight) to link themes; the rest count in the sizes. When all
-        rows are used, each row's links count as many times as its weight.
+        Distinct rows drawn (uniformly) to link themes; every row counts in the sizes. As for the
+        themes' own density, a distinct text counts once in the links, whatever its weight.
     random_state : int, default 0
         Seeds the draw of rows and Louvain's order; the same input and seed give the same needs.
 
@@ -123,16 +125,14 @@ class NeedGrouper:
         size = np.bincount(labels[labels >= 0], weights=w[labels >= 0], minlength=k)
         names, means = group_means(X, w, groups, labels >= 0)
         group_of = np.searchsorted(names, groups)
-        rows = self._draw(labels, w)
-        # Drawn by weight, a row stands for one item's worth of links; all rows: each for its own items.
-        row_weight = w[rows] if len(rows) == (labels >= 0).sum() else np.ones(len(rows))
+        rows = self._draw(labels)
         Z = _unit(_unit(X[rows]) - means[group_of[rows]])
         present = np.unique(labels[rows])
         if self.n_needs is not None and self.n_needs >= k or len(present) < 2:
             return self._finish(np.arange(k), size)
         nn = max(min(self.min_neighbors, len(rows) - 1), min(round(self.neighbor_share * len(rows)), len(rows) - 1))
         lab = labels[rows]
-        A = _theme_graph(lab, _neighbours(Z, max(nn, 1)), k, row_weight)
+        A = _theme_graph(lab, _neighbours(Z, max(nn, 1)), k)
         if self.n_needs is not None:   # the forced count: merge by the largest modularity gain until it is reached
             need = _greedy_modularity(A, present, self.n_needs)
         else:
@@ -162,12 +162,11 @@ class NeedGrouper:
         self.sizes_ = totals[rank]
         return self
 
-    def _draw(self, labels: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """At most ``max_rows`` theme rows, drawn without replacement with probability by weight."""
+    def _draw(self, labels: np.ndarray) -> np.ndarray:
+        """At most ``max_rows`` theme rows, drawn without replacement."""
         rows = np.where(labels >= 0)[0]
         if len(rows) > self.max_rows:
-            rng = np.random.default_rng(self.random_state)
-            rows = np.sort(rng.choice(rows, self.max_rows, replace=False, p=w[rows] / w[rows].sum()))
+            rows = np.sort(np.random.default_rng(self.random_state).choice(rows, self.max_rows, replace=False))
         return rows
 
     def _validate(self, X, labels, sample_weight, groups):
@@ -236,11 +235,10 @@ def _neighbours(Z: np.ndarray, n: int, block: int = 2048) -> np.ndarray:
     return out
 
 
-def _theme_graph(lab: np.ndarray, order: np.ndarray, k: int, weight: np.ndarray) -> np.ndarray:
-    """Symmetric theme x theme weights of nearest-neighbour links between the drawn rows (a row's
-    links count its weight)."""
+def _theme_graph(lab: np.ndarray, order: np.ndarray, k: int) -> np.ndarray:
+    """Symmetric theme x theme counts of nearest-neighbour links between the drawn rows."""
     A = np.zeros((k, k))
-    np.add.at(A, (np.repeat(lab, order.shape[1]), lab[order].ravel()), np.repeat(weight, order.shape[1]))
+    np.add.at(A, (np.repeat(lab, order.shape[1]), lab[order].ravel()), 1.0)
     return A + A.T
 
 
