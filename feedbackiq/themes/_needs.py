@@ -17,8 +17,9 @@ Why each step:
   out: each row links to its nearest ``neighbor_share`` of the drawn rows, so a need tends to hold
   at least about that share of the items, whatever the size of the set. Themes that no drawn row
   stands for join the need of their most similar theme.
-- ``n_needs`` replaces the modularity optimum: the themes are merged greedily, the pair with the
-  largest modularity gain first, until exactly that many needs remain. Otherwise
+- ``n_needs`` replaces the modularity optimum: Louvain's needs (the themes, when it found fewer)
+  are merged greedily, the pair with the largest modularity gain first, until exactly that many
+  remain. Otherwise
   ``min_need_share`` folds every need smaller than that share of the items into the need its
   items link to most (a floor; the neighbourhood above already keeps most needs well above it).
 - "Other" (label -1) is never grouped: it has no need.
@@ -133,11 +134,14 @@ class NeedGrouper:
         nn = max(min(self.min_neighbors, len(rows) - 1), min(round(self.neighbor_share * len(rows)), len(rows) - 1))
         lab = labels[rows]
         A = _theme_graph(lab, _neighbours(Z, max(nn, 1)), k)
-        if self.n_needs is not None:   # the forced count: merge by the largest modularity gain until it is reached
-            need = _greedy_modularity(A, present, self.n_needs)
-        else:
-            need = np.full(k, -1, dtype=int)
-            need[present] = louvain(A[np.ix_(present, present)], np.random.default_rng(self.random_state))
+        B = A[np.ix_(present, present)]
+        need = np.full(k, -1, dtype=int)
+        need[present] = louvain(B, np.random.default_rng(self.random_state))
+        if self.n_needs is not None:
+            # The forced count: merge Louvain's needs (or, when it found fewer, the themes) by the
+            # largest modularity gain until that many remain.
+            found = need[present]
+            need[present] = _merge_to(B, found if found.max() + 1 >= self.n_needs else np.arange(len(present)), self.n_needs)
         self.neighbors_ = nn
         C = centroids(Z, lab, k)
         for t in np.setdiff1d(np.arange(k), present).tolist():
@@ -242,35 +246,28 @@ def _theme_graph(lab: np.ndarray, order: np.ndarray, k: int) -> np.ndarray:
     return A + A.T
 
 
-def _greedy_modularity(A: np.ndarray, present: np.ndarray, n_needs: int | None) -> np.ndarray:
-    """Merge the pair of groups with the largest modularity gain while it is positive (or until
-    ``n_needs`` groups remain); returns a group id per theme (-1 for themes not in ``present``)."""
-    idx = present
-    B = A[np.ix_(idx, idx)].astype(np.float64)
-    two_m = B.sum()
-    d = B.sum(axis=1) / two_m
-    E = B / two_m
-    members = [[int(t)] for t in idx]
-    alive = np.ones(len(idx), dtype=bool)
-    target = n_needs if n_needs is not None else 1
-    while alive.sum() > target:
+def _merge_to(B: np.ndarray, start: np.ndarray, n: int) -> np.ndarray:
+    """From the groups ``start`` of the nodes of graph ``B``, merge the pair with the largest modularity
+    gain (the smallest loss) until ``n`` groups remain; returns a group id per node."""
+    ids, start = np.unique(start, return_inverse=True)
+    P = np.zeros((len(B), len(ids)))
+    P[np.arange(len(B)), start] = 1.0
+    E = P.T @ B @ P / max(B.sum(), 1e-12)
+    d = E.sum(axis=1)
+    group = np.arange(len(ids))
+    alive = np.ones(len(ids), dtype=bool)
+    while alive.sum() > n:
         gain = 2 * (E - np.outer(d, d))
         gain[~alive, :] = -np.inf
         gain[:, ~alive] = -np.inf
         np.fill_diagonal(gain, -np.inf)
-        a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
-        if n_needs is None and gain[a, b] <= 0:
-            break
-        a, b = min(a, b), max(a, b)
+        a, b = sorted(np.unravel_index(int(np.argmax(gain)), gain.shape))
         E[a, :] += E[b, :]
         E[:, a] += E[:, b]
         d[a] += d[b]
         alive[b] = False
-        members[a] += members[b]
-    part = np.full(A.shape[0], -1, dtype=int)
-    for g, i in enumerate(np.where(alive)[0]):
-        part[members[i]] = g
-    return part
+        group[group == b] = a
+    return np.unique(group, return_inverse=True)[1][start]
 
 
 def louvain(A: np.ndarray, rng: np.random.Generator) -> np.ndarray:
