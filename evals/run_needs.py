@@ -84,10 +84,12 @@ def load_samples() -> dict:
 
     fs = fiq.read_feedback(SAMPLES)
     truth = samples_truth(fs)
-    items = [it for it in fs.items]
-    path = CACHE_DIR / "needs" / "samples__vectors.npz"
+    items = list(fs.items)
     texts = [it.text for it in items]
-    if path.exists() and (z := np.load(path, allow_pickle=False))["n"] == len(items):
+    digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]   # the samples changed: embed again
+    path = CACHE_DIR / "needs" / f"samples__vectors__{digest}.npz"
+    if path.exists():
+        z = np.load(path, allow_pickle=False)
         X, model = z["X"], str(z["model"])
     else:
         emb = default_embedder(fs)
@@ -95,7 +97,7 @@ def load_samples() -> dict:
 
         X, model = embed_items(items, emb), emb.model_id
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, X=X, n=len(items), model=model)
+        np.savez(path, X=X, model=model)
     langs = ["" if it.language == "other" else it.language for it in items]
     return {"texts": texts, "X": X, "labels": [truth.get(it.id) or "" for it in items], "fine": None,
             "languages": langs, "model": "use" if "use" in model.lower() or "universal" in model.lower() else model}
@@ -124,7 +126,8 @@ def samples_truth(fs) -> dict[str, str]:
 
 def theme_fit(name: str, data: dict, seed: int, refit: bool = False) -> dict:
     """``ThemeClusterer()`` fitted as ``find_themes`` fits it, cached on disk per set and seed."""
-    path = CACHE_DIR / "needs" / f"{name.replace('/', '__')}__{data['model']}__{theme_params_key()}__s{seed}.npz"
+    texts = hashlib.sha256("\x1e".join(data["texts"]).encode()).hexdigest()[:8]
+    path = CACHE_DIR / "needs" / f"{name.replace('/', '__')}__{data['model']}__{theme_params_key()}__{texts}__s{seed}.npz"
     if path.exists() and not refit:
         z = np.load(path, allow_pickle=False)
         return {k: z[k] for k in z.files}
