@@ -143,7 +143,7 @@ class NeedGrouper:
             found = need[present]
             need[present] = _merge_to(B, found if found.max() + 1 >= self.n_needs else np.arange(len(present)), self.n_needs)
         self.neighbors_ = nn
-        C = centroids(Z, lab, k)
+        C = _centroids(Z, lab, k)
         for t in np.setdiff1d(np.arange(k), present).tolist():
             # a theme no drawn row stands for: its own centroid, and the need of its most similar drawn theme
             member = np.where(labels == t)[0]
@@ -220,7 +220,7 @@ def _unit(X: np.ndarray) -> np.ndarray:
     return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
 
 
-def centroids(Z: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
+def _centroids(Z: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
     """Unit mean vector of each theme's rows (zeros for a theme without rows)."""
     C = np.zeros((k, Z.shape[1]))
     np.add.at(C, lab, Z)
@@ -228,14 +228,12 @@ def centroids(Z: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
 
 
 def _neighbours(Z: np.ndarray, n: int, block: int = 2048) -> np.ndarray:
-    """Each row's ``n`` most similar other rows, most similar first, in blocks of rows."""
+    """Each row's ``n`` (< rows) most similar other rows, in no order, in blocks of rows."""
     out = np.empty((len(Z), n), dtype=np.int64)
     for start in range(0, len(Z), block):
         sims = Z[start:start + block] @ Z.T
-        sims[np.arange(len(sims)), np.arange(start, start + len(sims))] = -np.inf
-        part = np.argpartition(-sims, n - 1, axis=1)[:, :n] if n < len(Z) - 1 else np.argsort(-sims, axis=1)[:, :n]
-        top = np.take_along_axis(sims, part, axis=1)
-        out[start:start + len(sims)] = np.take_along_axis(part, np.argsort(-top, axis=1, kind="stable"), axis=1)
+        sims[np.arange(len(sims)), np.arange(start, start + len(sims))] = -np.inf   # never its own neighbour
+        out[start:start + len(sims)] = np.argpartition(-sims, n - 1, axis=1)[:, :n]
     return out
 
 
