@@ -9,15 +9,19 @@ Why each step:
 - Themes are linked by their items' nearest neighbours (cosine, in that centred space): two themes
   whose items keep finding each other are one need, and a small distinct theme keeps its own
   need, which centroid distances alone do not tell apart. The neighbours are taken among at most
-  ``max_rows`` rows drawn by weight, so the cost does not grow with the set.
-- Needs are the communities of that theme graph that maximise modularity (greedy merging of the
-  pair with the largest modularity gain while it is positive): the number of needs follows from
-  the data. How far a neighbourhood reaches sets how coarse the needs come out, so several
-  neighbourhood sizes are tried and the grouping whose rows sit best in their need (cosine
-  silhouette) is kept; on a tie the coarser one.
-- ``n_needs`` replaces the modularity stop: the greedy merging runs until exactly that many needs
-  remain. ``min_need_share`` then folds every need smaller than that share of the items into the
-  need its items link to most.
+  ``max_rows`` rows drawn at random, so the cost does not grow with the set. Like the themes'
+  density, the links count distinct texts (a text repeated by many voices once); weights count in
+  the needs' sizes, which order them and which ``min_need_share`` reads.
+- Needs are the communities of that theme graph that maximise modularity (Louvain): the number
+  of needs follows from the data. How far a neighbourhood reaches sets how coarse the needs come
+  out: each row links to its nearest ``neighbor_share`` of the drawn rows, so a need tends to hold
+  at least about that share of the items, whatever the size of the set. Themes that no drawn row
+  stands for join the need of their most similar theme.
+- ``n_needs`` replaces the modularity optimum: Louvain's needs (the themes, when it found fewer)
+  are merged greedily, the pair with the largest modularity gain first, until exactly that many
+  remain. Otherwise
+  ``min_need_share`` folds every need smaller than that share of the items into the need its
+  items link to most (a floor; the neighbourhood above already keeps most needs well above it).
 - "Other" (label -1) is never grouped: it has no need.
 """
 
@@ -27,10 +31,10 @@ import numpy as np
 
 from feedbackiq._errors import InputError
 
-__all__ = ["NeedGrouper", "centre_by_group", "louvain"]
+__all__ = ["NeedGrouper", "group_means", "louvain"]
 
 # Rows of a language that weigh as much as the overall mean when its mean vector is estimated
-_SHRINK_ROWS = 50.0
+_SHRINK_ROWS = 20.0
 
 
 class NeedGrouper:
@@ -43,14 +47,15 @@ class NeedGrouper:
     min_need_share : float or None, default 0.01
         Smallest share of the items (of those in a theme) a need may hold; a smaller need is folded
         into the need its items link to most. ``None`` or 0: no minimum.
-    neighbor_share : float, default 0.025
+    neighbor_share : float, default 0.035
         Each drawn row links to its nearest ``neighbor_share`` of the drawn rows (at least
         ``min_neighbors``): how far a neighbourhood reaches, and so how coarse the needs are.
     min_neighbors : int, default 10
     max_rows : int, default 4000
-        Rows drawn (by weight) to link themes and score groupings; the rest only count in sizes.
+        Distinct rows drawn (uniformly) to link themes; every row counts in the sizes. As for the
+        themes' own density, a distinct text counts once in the links, whatever its weight.
     random_state : int, default 0
-        Seeds the draw of rows; the same input and seed give the same needs.
+        Seeds the draw of rows and Louvain's order; the same input and seed give the same needs.
 
     Attributes
     ----------
@@ -66,8 +71,9 @@ class NeedGrouper:
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> centres = np.eye(6)[[0, 0, 1, 1, 2, 2]] + 0.4 * np.eye(6)[[3, 4, 3, 4, 5, 5]]
-    >>> X = np.vstack([rng.normal(c, 0.15, (40, 6)) for c in centres])
+    >>> offset = 0.15 * np.eye(6)[[3, 3, 4, 4, 5, 5]] * np.array([1, -1, 1, -1, 1, -1])[:, None]
+    >>> centres = np.eye(6)[[0, 0, 1, 1, 2, 2]] + offset           # three needs of two themes each
+    >>> X = np.vstack([rng.normal(c, 0.2, (40, 6)) for c in centres])
     >>> labels = np.repeat(np.arange(6), 40)
     >>> g = NeedGrouper(random_state=0).fit(X, labels)
     >>> g.n_needs_, g.need_of_theme_.tolist()
@@ -75,7 +81,7 @@ class NeedGrouper:
     """
 
     def __init__(self, n_needs: int | None = None, min_need_share: float | None = 0.01,
-                 neighbor_share: float = 0.025, min_neighbors: int = 10, max_rows: int = 4000,
+                 neighbor_share: float = 0.035, min_neighbors: int = 10, max_rows: int = 4000,
                  random_state: int = 0) -> None:
         self.n_needs = n_needs
         self.min_need_share = min_need_share
@@ -84,6 +90,12 @@ class NeedGrouper:
         self.max_rows = max_rows
         self.random_state = random_state
 
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor arguments (scikit-learn convention), e.g. to clone or to record a run."""
+        import inspect
+
+        return {name: getattr(self, name) for name in inspect.signature(type(self).__init__).parameters if name != "self"}
+
     def fit(self, X: np.ndarray, labels: np.ndarray, sample_weight: np.ndarray | None = None,
             groups: np.ndarray | None = None, reduced: np.ndarray | None = None) -> "NeedGrouper":
         """Group the themes of ``labels`` into needs.
@@ -91,7 +103,7 @@ class NeedGrouper:
         Parameters
         ----------
         X : array-like of shape (n, dim)
-            One row per distinct text (normalised here).
+            One row per distinct text (unit vectors; normalised here if not).
         labels : array-like of int, shape (n,)
             Theme of each row, ``0 .. n_themes - 1``; ``-1`` ("other") is never grouped.
         sample_weight : array-like of shape (n,), optional
@@ -112,24 +124,33 @@ class NeedGrouper:
         if k == 0:
             return self._finish(np.zeros(0, dtype=int), np.zeros(0))
         size = np.bincount(labels[labels >= 0], weights=w[labels >= 0], minlength=k)
-        rows, Z = self._draw(centre_by_group(X, w, groups), labels, w)
+        names, means = group_means(X, w, groups, labels >= 0)
+        group_of = np.searchsorted(names, groups)
+        rows = self._draw(labels)
+        Z = _unit(_unit(X[rows]) - means[group_of[rows]])
         present = np.unique(labels[rows])
         if self.n_needs is not None and self.n_needs >= k or len(present) < 2:
             return self._finish(np.arange(k), size)
         nn = max(min(self.min_neighbors, len(rows) - 1), min(round(self.neighbor_share * len(rows)), len(rows) - 1))
-        order = _neighbours(Z, max(nn, 1))
         lab = labels[rows]
-        A = _theme_graph(lab, order, k)
-        if self.n_needs is not None:   # the forced count: merge by the largest modularity gain until it is reached
-            best = _greedy_modularity(A, present, self.n_needs)
-        else:
-            best = np.full(k, -1, dtype=int)
-            best[present] = louvain(A[np.ix_(present, present)], np.random.default_rng(self.random_state))
-        best_nn = nn
-        self.neighbors_ = best_nn
-        need = _place_unseen(best, present, centroids(Z, lab, k))
+        A = _theme_graph(lab, _neighbours(Z, max(nn, 1)), k)
+        B = A[np.ix_(present, present)]
+        need = np.full(k, -1, dtype=int)
+        need[present] = louvain(B, np.random.default_rng(self.random_state))
+        if self.n_needs is not None:
+            # The forced count: merge Louvain's needs (or, when it found fewer, the themes) by the
+            # largest modularity gain until that many remain.
+            found = need[present]
+            need[present] = _merge_to(B, found if found.max() + 1 >= self.n_needs else np.arange(len(present)), self.n_needs)
+        self.neighbors_ = nn
+        C = _centroids(Z, lab, k)
+        for t in np.setdiff1d(np.arange(k), present).tolist():
+            # a theme no drawn row stands for: its own centroid, and the need of its most similar drawn theme
+            member = np.where(labels == t)[0]
+            C[t] = _unit((w[member] @ (_unit(X[member]) - means[group_of[member]]))[None])[0]
+            need[t] = need[present[int(np.argmax(C[present] @ C[t]))]]
         if self.min_need_share and self.n_needs is None:
-            need = _fold_small(need, size, A, self.min_need_share)
+            need = _fold_small(need, size, A, C, self.min_need_share)
         return self._finish(need, size)
 
     def _finish(self, need: np.ndarray, size: np.ndarray) -> "NeedGrouper":
@@ -145,14 +166,12 @@ class NeedGrouper:
         self.sizes_ = totals[rank]
         return self
 
-    def _draw(self, Z: np.ndarray, labels: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """At most ``max_rows`` theme rows, drawn without replacement with probability by weight."""
+    def _draw(self, labels: np.ndarray) -> np.ndarray:
+        """At most ``max_rows`` theme rows, drawn without replacement."""
         rows = np.where(labels >= 0)[0]
         if len(rows) > self.max_rows:
-            rng = np.random.default_rng(self.random_state)
-            rows = np.sort(rng.choice(rows, self.max_rows, replace=False, p=w[rows] / w[rows].sum()))
-        Zr = Z[rows]
-        return rows, Zr / np.maximum(np.linalg.norm(Zr, axis=1, keepdims=True), 1e-12)
+            rows = np.sort(np.random.default_rng(self.random_state).choice(rows, self.max_rows, replace=False))
+        return rows
 
     def _validate(self, X, labels, sample_weight, groups):
         X = np.asarray(X, dtype=np.float32)
@@ -169,29 +188,39 @@ class NeedGrouper:
         g = np.full(len(labels), "") if groups is None else np.asarray(groups).astype(str)
         if len(g) != len(labels):
             raise InputError(f"groups has {len(g)} values for {len(labels)} rows")
-        X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
         return X, labels, w, g
 
 
-def centre_by_group(X: np.ndarray, w: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Each row minus its group's weighted mean vector (shrunk towards the overall mean by
-    ``_SHRINK_ROWS`` rows' weight); rows of group ``""`` minus the overall mean.
+def group_means(X: np.ndarray, w: np.ndarray, groups: np.ndarray, use: np.ndarray,
+                block: int = 16_384) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted group names and each group's weighted mean of the unit rows in ``use``, shrunk
+    towards the overall mean by ``_SHRINK_ROWS`` rows' weight; group ``""`` gets the overall mean.
+    Summed in blocks of rows (no copy of ``X``).
 
     >>> X = np.array([[1, 0], [1, 0.2], [0, 1], [0.2, 1]], dtype=np.float32)
-    >>> Z = centre_by_group(X, np.full(4, 100.0), np.array(["en", "en", "zh", "zh"]))
-    >>> bool(abs(Z[:2].mean(axis=0)).max() < 0.01)   # each language centred on itself
-    True
+    >>> names, means = group_means(X, np.full(4, 1000.0), np.array(["en", "en", "zh", "zh"]), np.ones(4, bool))
+    >>> names.tolist(), np.round(means, 1).tolist()
+    (['en', 'zh'], [[1.0, 0.1], [0.1, 1.0]])
     """
-    overall = (w @ X) / w.sum()
-    Z = np.empty_like(X)
-    for g in np.unique(groups):
-        m = groups == g
-        mean = overall if g == "" else (w[m] @ X[m] + _SHRINK_ROWS * overall) / (w[m].sum() + _SHRINK_ROWS)
-        Z[m] = X[m] - mean
-    return Z
+    names, inv = np.unique(groups, return_inverse=True)
+    sums = np.zeros((len(names), X.shape[1]))
+    weight = np.bincount(inv[use], weights=w[use], minlength=len(names))
+    for start in range(0, len(X), block):
+        part = slice(start, start + block)
+        onehot = np.zeros((len(names), len(X[part])))
+        onehot[inv[part], np.arange(len(X[part]))] = np.where(use[part], w[part], 0.0)
+        sums += onehot @ _unit(X[part])
+    overall = sums.sum(axis=0) / max(weight.sum(), 1e-12)
+    means = (sums + _SHRINK_ROWS * overall) / (weight + _SHRINK_ROWS)[:, None]
+    means[names == ""] = overall
+    return names, means
 
 
-def centroids(Z: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
+def _unit(X: np.ndarray) -> np.ndarray:
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
+
+def _centroids(Z: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
     """Unit mean vector of each theme's rows (zeros for a theme without rows)."""
     C = np.zeros((k, Z.shape[1]))
     np.add.at(C, lab, Z)
@@ -199,14 +228,12 @@ def centroids(Z: np.ndarray, lab: np.ndarray, k: int) -> np.ndarray:
 
 
 def _neighbours(Z: np.ndarray, n: int, block: int = 2048) -> np.ndarray:
-    """Each row's ``n`` most similar other rows, most similar first, in blocks of rows."""
+    """Each row's ``n`` (< rows) most similar other rows, in no order, in blocks of rows."""
     out = np.empty((len(Z), n), dtype=np.int64)
     for start in range(0, len(Z), block):
         sims = Z[start:start + block] @ Z.T
-        sims[np.arange(len(sims)), np.arange(start, start + len(sims))] = -np.inf
-        part = np.argpartition(-sims, n - 1, axis=1)[:, :n] if n < len(Z) - 1 else np.argsort(-sims, axis=1)[:, :n]
-        top = np.take_along_axis(sims, part, axis=1)
-        out[start:start + len(sims)] = np.take_along_axis(part, np.argsort(-top, axis=1, kind="stable"), axis=1)
+        sims[np.arange(len(sims)), np.arange(start, start + len(sims))] = -np.inf   # never its own neighbour
+        out[start:start + len(sims)] = np.argpartition(-sims, n - 1, axis=1)[:, :n]
     return out
 
 
@@ -217,35 +244,28 @@ def _theme_graph(lab: np.ndarray, order: np.ndarray, k: int) -> np.ndarray:
     return A + A.T
 
 
-def _greedy_modularity(A: np.ndarray, present: np.ndarray, n_needs: int | None) -> np.ndarray:
-    """Merge the pair of groups with the largest modularity gain while it is positive (or until
-    ``n_needs`` groups remain); returns a group id per theme (-1 for themes not in ``present``)."""
-    idx = present
-    B = A[np.ix_(idx, idx)].astype(np.float64)
-    two_m = B.sum()
-    d = B.sum(axis=1) / two_m
-    E = B / two_m
-    members = [[int(t)] for t in idx]
-    alive = np.ones(len(idx), dtype=bool)
-    target = n_needs if n_needs is not None else 1
-    while alive.sum() > target:
+def _merge_to(B: np.ndarray, start: np.ndarray, n: int) -> np.ndarray:
+    """From the groups ``start`` of the nodes of graph ``B``, merge the pair with the largest modularity
+    gain (the smallest loss) until ``n`` groups remain; returns a group id per node."""
+    ids, start = np.unique(start, return_inverse=True)
+    P = np.zeros((len(B), len(ids)))
+    P[np.arange(len(B)), start] = 1.0
+    E = P.T @ B @ P / max(B.sum(), 1e-12)
+    d = E.sum(axis=1)
+    group = np.arange(len(ids))
+    alive = np.ones(len(ids), dtype=bool)
+    while alive.sum() > n:
         gain = 2 * (E - np.outer(d, d))
         gain[~alive, :] = -np.inf
         gain[:, ~alive] = -np.inf
         np.fill_diagonal(gain, -np.inf)
-        a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
-        if n_needs is None and gain[a, b] <= 0:
-            break
-        a, b = min(a, b), max(a, b)
+        a, b = sorted(np.unravel_index(int(np.argmax(gain)), gain.shape))
         E[a, :] += E[b, :]
         E[:, a] += E[:, b]
         d[a] += d[b]
         alive[b] = False
-        members[a] += members[b]
-    part = np.full(A.shape[0], -1, dtype=int)
-    for g, i in enumerate(np.where(alive)[0]):
-        part[members[i]] = g
-    return part
+        group[group == b] = a
+    return np.unique(group, return_inverse=True)[1][start]
 
 
 def louvain(A: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -301,28 +321,22 @@ def _local_moving(A: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return comm
 
 
-def _place_unseen(part: np.ndarray, present: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Themes with no drawn row join the need of their most similar drawn theme."""
-    need = part.copy()
-    missing = np.where(need < 0)[0]
-    if len(missing):
-        sims = C[missing] @ C[present].T
-        need[missing] = need[present[sims.argmax(axis=1)]]
-    return need
-
-
-def _fold_small(need: np.ndarray, size: np.ndarray, A: np.ndarray, share: float) -> np.ndarray:
-    """Fold needs below ``share`` of the items, smallest first, into the need they link to most."""
+def _fold_small(need: np.ndarray, size: np.ndarray, A: np.ndarray, C: np.ndarray, share: float) -> np.ndarray:
+    """Fold needs below ``share`` of the items, smallest first, into the need their rows link to
+    most (without links: the need whose centroid is most similar)."""
     need = need.copy()
     total = size.sum()
     while True:
-        ids = np.unique(need)
-        if len(ids) < 2:
-            return need
-        items = np.array([size[need == i].sum() for i in ids])
+        ids, inv = np.unique(need, return_inverse=True)
+        items = np.bincount(inv, weights=size, minlength=len(ids))
         small = int(np.argmin(items))
-        if items[small] >= share * total:
+        if len(ids) < 2 or items[small] >= share * total:
             return need
-        mine = need == ids[small]
-        links = np.array([A[np.ix_(mine, need == j)].sum() if j != ids[small] else -1.0 for j in ids])
-        need[mine] = ids[int(np.argmax(links))]
+        onehot = np.zeros((len(ids), len(need)))
+        onehot[inv, np.arange(len(need))] = 1.0
+        links = onehot @ A[inv == small].sum(axis=0)
+        links[small] = 0.0
+        centre = onehot @ (C * size[:, None])
+        score = links if links.max() > 0 else _unit(centre) @ _unit(centre[small][None])[0]
+        score[small] = -np.inf
+        need[inv == small] = ids[int(np.argmax(score))]
