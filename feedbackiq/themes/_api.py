@@ -178,6 +178,14 @@ def find_themes(
         theme = build(t, idx, keywords.get(t, []), model.centroids_[t])
         theme.subthemes = _subthemes(t, idx, sub, tokens, Xu, inverse, build)
         themes.append(theme)
+    other = None
+    other_idx = np.where(labels == OTHER)[0]
+    if len(other_idx):
+        centroid = Xu[inverse[other_idx]].mean(axis=0)
+        other = build(OTHER, other_idx, _keywords_by_text(np.zeros(len(other_idx), int), inverse[other_idx], tokens).get(0, []),
+                      centroid / (np.linalg.norm(centroid) or 1.0))
+        other.name = "Other (unassigned)"
+    clock.lap("describe")
     grouper = NeedGrouper(n_needs=n_needs, min_need_share=min_need_share, random_state=seed)
     grouper.fit(Xu, model.labels_, per_text, languages, model.reduced_)
 
@@ -195,15 +203,8 @@ def find_themes(
         needs, non_needs, need_of_item = build_needs(plan.need_of_theme, labels, themes, columns, Xu, inverse,
                                                      keywords_of, total_voices, language, seed, plan.names, plan.kinds)
         override_notes = plan.notes
-    other = None
-    other_idx = np.where(labels == OTHER)[0]
-    if len(other_idx):
-        centroid = Xu[inverse[other_idx]].mean(axis=0)
-        other = build(OTHER, other_idx, _keywords_by_text(np.zeros(len(other_idx), int), inverse[other_idx], tokens).get(0, []),
-                      centroid / (np.linalg.norm(centroid) or 1.0))
-        other.name = "Other (unassigned)"
     assignments = _assignments(items, labels, np.clip(probabilities, 0, 1), sub, need_of_item)
-    clock.lap("describe")
+    clock.lap("needs")   # with the assignments, which carry each item's need
     return ThemeReport(
         # HDBSCAN never looks for groups smaller than 5 (ThemeClusterer._fit_all).
         note=None if themes else no_themes_note(len(items), max(5, model.min_cluster_size_)),
