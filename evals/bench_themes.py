@@ -7,7 +7,7 @@ lightly perturbed (one word dropped or two swapped) so that repeats are not
 byte-identical and every item is really embedded. Stages: bare embedding with
 MiniLM (no cache), then find_themes on the precomputed vectors (cluster =
 reduction + HDBSCAN + outlier policy + sub-themes; describe = keywords, quotes,
-breakdowns). Each size runs in a fresh process so peak RSS is per size.
+breakdowns; needs = grouping, describing and naming the needs, and the assignments). Each size runs in a fresh process so peak RSS is per size.
 """
 
 from __future__ import annotations
@@ -69,8 +69,9 @@ def one_size(n: int, reduction: str) -> dict:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = report.timings
     return {"n": n, "unique_texts": len(unique), "embed_s": t_embed, "texts_per_s": len(unique) / t_embed,
-            "cluster_s": t["cluster"], "describe_s": t["describe"], "after_embed_s": total_after,
-            "after_embed_vs_embed": total_after / t_embed, "themes": len(report.themes), "peak_rss_mb": peak_mb}
+            "cluster_s": t["cluster"], "describe_s": t["describe"], "needs_s": t.get("needs", 0.0),
+            "after_embed_s": total_after, "after_embed_vs_embed": total_after / t_embed, "themes": len(report.themes),
+            "needs": len(report.needs), "peak_rss_mb": peak_mb}
 
 
 def main() -> None:
@@ -82,13 +83,17 @@ def main() -> None:
     if args.one:
         print(json.dumps(one_size(args.one, args.reduction)))
         return
-    print(f"{'items':>8} {'texts/s':>8} {'embed s':>8} {'cluster s':>9} {'describe s':>10} {'after/embed':>11} {'themes':>6} {'peak RSS MB':>11}")
+    print(f"{'items':>8} {'texts/s':>8} {'embed s':>8} {'cluster s':>9} {'describe s':>10} {'needs s':>8} {'needs %':>8} "
+          f"{'after/embed':>11} {'themes':>6} {'needs':>5} {'peak RSS MB':>11}")
     for n in args.sizes:
         proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--reduction", args.reduction],
                               capture_output=True, text=True, check=True)
         r = json.loads(proc.stdout.strip().splitlines()[-1])
+        # needs %: the need level's share of find_themes (the goal is at most 10% added)
+        share = 100 * r["needs_s"] / max(r["after_embed_s"] - r["needs_s"], 1e-9)
         print(f"{r['n']:>8} {r['texts_per_s']:>8.0f} {r['embed_s']:>8.1f} {r['cluster_s']:>9.1f} {r['describe_s']:>10.1f} "
-              f"{100 * r['after_embed_vs_embed']:>10.1f}% {r['themes']:>6} {r['peak_rss_mb']:>11.0f}", flush=True)
+              f"{r['needs_s']:>8.1f} {share:>7.1f}% {100 * r['after_embed_vs_embed']:>10.1f}% {r['themes']:>6} {r['needs']:>5} "
+              f"{r['peak_rss_mb']:>11.0f}", flush=True)
 
 
 if __name__ == "__main__":
