@@ -69,7 +69,7 @@ def test_store_keeps_a_feedback_set_in_columns_and_reads_it_back(tmp_path):
 
 
 def test_store_keeps_assignments_in_columns(tmp_path):
-    report = ThemeReport(assignments=[Assignment(item_id="a", theme_id=0, probability=0.75, subtheme_id=1),
+    report = ThemeReport(assignments=[Assignment(item_id="a", theme_id=0, probability=0.75, subtheme_id=1, need_id=3),
                                       Assignment(item_id="b", theme_id=-1, probability=0.0)], n_items=2,
                          feedback=FeedbackSet(items=_odd_items()[:2]))
     store = CheckpointStore(tmp_path)

@@ -46,7 +46,7 @@ _ITEM_SCHEMA = pa.schema([
 _ENTRY_SCHEMA = pa.schema([("file", _SHARED), ("row", pa.int64()), ("column", _SHARED), ("kind", pa.uint8()),
                            ("item_id", _STR), ("detail", _STR)])
 _ASSIGNMENT_SCHEMA = pa.schema([("item_id", _STR), ("theme_id", pa.int64()), ("probability", pa.float64()),
-                                ("subtheme_id", pa.int64())])
+                                ("subtheme_id", pa.int64()), ("need_id", pa.int64())])
 
 
 # -- writing ------------------------------------------------------------------------------------------
@@ -111,7 +111,8 @@ def write_assignments(path: Path, assignments: Sequence[Assignment]) -> None:
         for start in range(0, len(assignments), BLOCK_ROWS):
             part = assignments[start:start + BLOCK_ROWS]
             yield {"item_id": [a.item_id for a in part], "theme_id": [a.theme_id for a in part],
-                   "probability": [a.probability for a in part], "subtheme_id": [a.subtheme_id for a in part]}
+                   "probability": [a.probability for a in part], "subtheme_id": [a.subtheme_id for a in part],
+                   "need_id": [a.need_id for a in part]}
 
     _write(path, _ASSIGNMENT_SCHEMA, blocks())
 
@@ -192,9 +193,12 @@ def read_assignments(path: Path) -> list[Assignment]:
     out: list[Assignment] = []
     for batch in _batches(path, _ASSIGNMENT_SCHEMA):
         ids = batch.column("item_id").to_pylist()
-        for item_id, theme, p, sub in zip(ids, batch.column("theme_id").to_pylist(),
-                                          batch.column("probability").to_pylist(),
-                                          batch.column("subtheme_id").to_pylist()):
-            out.append(construct_trusted(Assignment, _ASSIGNMENT_FIELDS,
-                                         {"item_id": item_id, "theme_id": theme, "probability": p, "subtheme_id": sub}))
+        # Files written before needs existed have no need column: their items are in no need.
+        needs = batch.column("need_id").to_pylist() if "need_id" in batch.schema.names else [None] * len(ids)
+        for item_id, theme, p, sub, need in zip(ids, batch.column("theme_id").to_pylist(),
+                                                batch.column("probability").to_pylist(),
+                                                batch.column("subtheme_id").to_pylist(), needs):
+            out.append(construct_trusted(Assignment, _ASSIGNMENT_FIELDS, {"item_id": item_id, "theme_id": theme,
+                                                                          "probability": p, "subtheme_id": sub,
+                                                                          "need_id": need}))
     return out
