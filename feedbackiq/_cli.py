@@ -455,7 +455,7 @@ def print_scores(scores) -> None:
                                         f"{op} {format_value(r.metric, r.target_value)}", r.status, end_section=i == len(c.targets) - 1)
     out.print(table)
     if scores.unowned:
-        out.print("unowned demand: " + "; ".join(f"#{u.theme_id} {u.name} ({u.respondents} respondents, "
+        out.print("unowned demand: " + "; ".join(f"#{u.need_id} {u.name} ({u.respondents} respondents, "
                                                  f"lost deals {u.lost_deal_value:,.0f})" for u in scores.unowned[:5]),
                   highlight=False)
 

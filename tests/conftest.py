@@ -145,3 +145,16 @@ def majority_truth_by_theme(fs, report, column: str = "framing") -> dict:
         if truth.get(a.item_id):
             per_theme.setdefault(a.theme_id, Counter())[truth[a.item_id]] += 1
     return {t: c.most_common(1)[0][0] for t, c in per_theme.items()}
+
+
+def majority_truth_by_need(fs, report, column: str = "theme") -> dict:
+    """For each need (and non-need group) id, the planted truth value most of its items carry."""
+    from collections import Counter
+
+    truth = truth_by_item(fs, column)
+    need_of = {tid: n.id for n in (*report.needs, *report.non_needs) for tid in n.theme_ids}
+    per_need: dict = {}
+    for a in report.assignments:
+        if truth.get(a.item_id) and a.theme_id in need_of:
+            per_need.setdefault(need_of[a.theme_id], Counter())[truth[a.item_id]] += 1
+    return {n: c.most_common(1)[0][0] for n, c in per_need.items()}

@@ -9,11 +9,10 @@ from conftest import ROOT
 
 import feedbackiq as fiq
 from feedbackiq import CardError, ConfigError, InputError
-from feedbackiq.cards import (AMBIGUOUS_MARGIN, MATCH_BAND, MATCH_MIN_SIMILARITY, bootstrap_sum, load_cards, match_targets,
-                              scorecard_to_markdown,
-                              score_cards, wilson_interval)
+from feedbackiq.cards import (AMBIGUOUS_MARGIN, MATCH_MIN_SIMILARITY, TIE_MARGIN, bootstrap_sum, load_cards,
+                              match_targets, scorecard_to_markdown, score_cards, wilson_interval)
 from feedbackiq.embed import Embedder
-from feedbackiq.types import Assignment, Card, CardTarget, FeedbackItem, FeedbackSet, SourceKind, Theme, ThemeReport
+from feedbackiq.types import Assignment, Card, CardTarget, FeedbackItem, FeedbackSet, Need, SourceKind, Theme, ThemeReport
 
 CARDS = ROOT / "datasets" / "cards.yaml"
 
@@ -122,9 +121,11 @@ def test_cards_built_in_python_are_checked_too():
 
 
 class _Lookup(Embedder):
-    """Fixed vectors: themes A and B are orthogonal; each need text has chosen cosines to them."""
+    """Fixed vectors: documents starting with "alpha", "beta" or "gamma" are three orthogonal axes; each
+    target text has chosen cosines to them."""
 
-    model_id, dim = "lookup", 3
+    model_id, dim = "lookup", 4
+    AXES = ("alpha", "beta", "gamma")
 
     def __init__(self, needs):
         self.needs = needs
@@ -132,44 +133,70 @@ class _Lookup(Embedder):
     def embed_batch(self, texts):
         out = []
         for t in texts:
-            a, b = (1.0, 0.0) if t.startswith("alpha") else (0.0, 1.0) if t.startswith("beta") else self.needs[t]
-            out.append([a, b, np.sqrt(max(0.0, 1 - a * a - b * b))])
+            axis = next((i for i, a in enumerate(self.AXES) if t.startswith(a)), None)
+            v = [float(i == axis) for i in range(3)] if axis is not None else list(self.needs[t])
+            out.append([*v, np.sqrt(max(0.0, 1 - sum(x * x for x in v)))])
         return np.array(out, dtype=np.float32)
 
 
-def _report_with_items(texts_by_theme: dict[int, list[str]], keywords: dict[int, list[str]] | None = None) -> ThemeReport:
+def _report_with_items(texts_by_theme: dict[int, list[str]], keywords: dict[int, list[str]] | None = None,
+                       needs: dict[int, list[int]] | None = None, praise: tuple[int, ...] = (),
+                       names: dict[int, str] | None = None) -> ThemeReport:
+    """Themes of these texts, grouped into ``needs`` (need id -> theme ids; default one need per theme, of
+    the same id); the groups in ``praise`` are non-needs. ``names``: theme names (default "theme <id>"),
+    which also name their needs."""
     items, assignments = [], []
     for tid, texts in texts_by_theme.items():
         for j, text in enumerate(texts):
             items.append(FeedbackItem(id=f"t{tid}i{j}", text=text, source=SourceKind.REVIEW, respondent_id=f"r{tid}{j}"))
             assignments.append(Assignment(item_id=f"t{tid}i{j}", theme_id=tid, probability=0.9))
-    themes = [Theme(id=tid, name=f"theme {tid}", keywords=(keywords or {}).get(tid, []), size=len(texts))
-              for tid, texts in texts_by_theme.items()]
-    return ThemeReport(themes=themes, assignments=assignments, n_items=len(items), feedback=FeedbackSet(items=items))
+    names = names or {}
+    themes = [Theme(id=tid, name=names.get(tid, f"theme {tid}"), keywords=(keywords or {}).get(tid, []), size=len(texts),
+                    respondents=len(texts)) for tid, texts in texts_by_theme.items()]
+    groups = needs or {tid: [tid] for tid in texts_by_theme}
+    built = [Need(id=nid, name=names.get(tids[0], f"need {nid}"), theme_ids=tids, kind="praise" if nid in praise else "need",
+                  size=sum(len(texts_by_theme[t]) for t in tids), respondents=sum(len(texts_by_theme[t]) for t in tids))
+             for nid, tids in groups.items()]
+    for n in built:
+        for t in themes:
+            if t.id in n.theme_ids:
+                t.need_id = n.id
+    for a in assignments:
+        a.need_id = next(n.id for n in built if a.theme_id in n.theme_ids)
+    return ThemeReport(themes=themes, needs=[n for n in built if n.kind == "need"],
+                       non_needs=[n for n in built if n.kind != "need"], assignments=assignments, n_items=len(items),
+                       feedback=FeedbackSet(items=items))
 
 
 def test_matching_statuses_by_similarity_ids_and_keywords():
-    report = _report_with_items({0: ["battery dies", "battery is weak"], 1: ["camera is blurry", "the camera lags"]},
-                                {0: ["battery"], 1: ["camera"]})
-    report.themes[0].name, report.themes[1].name = "alpha", "beta"
+    # need 0 "alpha" (theme 0), need 1 "beta" (themes 1 and 2), praise 2 "gamma" (theme 3)
+    report = _report_with_items({0: ["battery dies", "battery is weak"], 1: ["camera is blurry", "the camera lags"],
+                                 2: ["photos are grainy", "the camera is dark"], 3: ["great app", "love the camera"]},
+                                {0: ["battery"], 1: ["camera"], 2: ["photos"], 3: ["great"]},
+                                needs={0: [0], 1: [1, 2], 2: [3]}, praise=(2,),
+                                names={0: "alpha", 1: "beta", 2: "beta photos", 3: "gamma"})
     t = MATCH_MIN_SIMILARITY
-    needs = {"both": (t + 0.2, t + 0.05), "strong_one": (0.9, t + 0.01), "near": (t - AMBIGUOUS_MARGIN / 2, 0.05),
-             "far": (t - AMBIGUOUS_MARGIN - 0.05, 0.0)}
-    assert 0.9 - MATCH_BAND > t + 0.01  # the second theme of "strong_one" is outside the band
+    needs = {"strong": (0.55, 0.2, 0.75),   # praise is closest, but the closest need is the match
+             "tie": (t + 0.1, t + 0.1 - TIE_MARGIN / 2, 0.0), "near": (t - AMBIGUOUS_MARGIN / 2, 0.05, 0.0),
+             "far": (t - AMBIGUOUS_MARGIN - 0.05, 0.0, 0.0), "praise only": (0.1, 0.05, 0.9)}
     targets = [CardTarget(need=n, metric="respondents", min=1) for n in needs]
-    targets += [CardTarget(need="far", match={"themes": [1]}, metric="respondents", min=1),
+    targets += [CardTarget(need="far", match={"needs": [1]}, metric="respondents", min=1),
+                CardTarget(need="far", match={"themes": [2]}, metric="respondents", min=1),
                 CardTarget(match={"keywords": ["CAMERA"]}, metric="respondents", min=1),
                 CardTarget(need="far", match={"keywords": ["gps"]}, metric="respondents", min=1)]
     got = match_targets(targets, report, _Lookup(needs))
-    assert [(m.status, [x.theme_id for x in m.themes]) for m in got] == [
-        ("matched", [0, 1]), ("matched", [0]), ("ambiguous", []), ("unmatched", []),
-        ("matched", [1]), ("matched", [1]), ("unmatched", [])]
-    assert [x.theme_id for x in got[2].candidates] == [0, 1] and "just below" in got[2].note
+    assert [(m.status, [(x.need_id, x.theme_ids) for x in m.needs]) for m in got] == [
+        ("matched", [(0, [0])]), ("ambiguous", []), ("ambiguous", []), ("unmatched", []), ("unmatched", []),
+        ("matched", [(1, [1, 2])]), ("matched", [(1, [2])]), ("matched", [(1, [1, 2])]), ("unmatched", [])]
+    assert [x.need_id for x in got[1].candidates] == [0, 1] and "about equally close" in got[1].note
+    assert [x.need_id for x in got[2].candidates] == [0, 1] and "just below" in got[2].note
     assert got[3].candidates and "nobody asked" in got[3].note
-    assert got[4].method == "themes" and got[5].method == "keywords" and "gps" in got[6].note
+    assert all(x.need_id != 2 for m in got for x in (*m.needs, *m.candidates, *m.nearest))   # praise: never
+    assert [m.method for m in got[5:]] == ["needs", "themes", "keywords", "keywords"] and "gps" in got[8].note
+    assert got[7].needs[0].keyword_items == {"CAMERA": 3} and got[7].needs[0].items == 4
 
 
-def test_keywords_match_whole_words_on_a_real_share_of_a_themes_items():
+def test_keywords_match_whole_words_on_a_real_share_of_a_needs_items():
     camera = ["the camera can't focus in dim warehouses"] + [f"photos are blurry at night {i}" for i in range(9)]
     supply = [f"purchasing and the warehouse cannot see orders {i}" for i in range(6)] + ["shipping is slow"] * 4
     zh = ["各部门信息不通", "部门之间交接出错", "库存看不到", "用信用卡付款失败"]
@@ -181,14 +208,47 @@ def test_keywords_match_whole_words_on_a_real_share_of_a_themes_items():
                CardTarget(match={"keywords": ["卡"]}, metric="respondents", min=1),
                CardTarget(match={"keywords": ["warehouse"], "min_share": 0.05}, metric="respondents", min=1)]
     strict, card, loose = match_targets(targets, report)
-    assert strict.status == "matched" and [m.theme_id for m in strict.themes] == [1, 2]
-    assert strict.themes[0].keyword_items == {"warehouse": 6} and strict.themes[0].items == 10
-    assert strict.themes[1].keyword_items == {"部门": 2} and strict.themes[1].items == 4
+    assert strict.status == "matched" and [m.need_id for m in strict.needs] == [1, 2]
+    assert strict.needs[0].keyword_items == {"warehouse": 6} and strict.needs[0].items == 10
+    assert strict.needs[1].keyword_items == {"部门": 2} and strict.needs[1].items == 4
     assert card.status == "unmatched" and "whole words" in card.note    # 卡 is not a token of 信用卡
-    assert [m.theme_id for m in loose.themes] == [1]   # one item of ten is below 2 items, whatever the share
+    assert [m.need_id for m in loose.needs] == [1]   # one item of ten is below 2 items, whatever the share
     md = scorecard_to_markdown(fiq.score_cards(fiq.types.CardSet(cards=[
         Card(kind="demand_validation", name="c", targets=[targets[0]])]), report))
-    assert "#1 (warehouse 6/10)" in md and "#2 (部门 2/4)" in md
+    assert "#1 need 1 (warehouse 6/10)" in md and "#2 need 2 (部门 2/4)" in md
+
+
+def test_keyword_share_is_of_the_whole_need_and_praise_is_never_matched():
+    # need 0: a theme where 6 of 10 items say "export", and one of 20 items that never do (6/30 = 20%);
+    # praise (need 1): every item says "export", and it is still no demand
+    report = _report_with_items({0: [f"export to excel fails {i}" for i in range(6)] + ["slow sync"] * 4,
+                                 1: [f"the map view is empty {i}" for i in range(20)],
+                                 2: [f"love the export, great app {i}" for i in range(8)]},
+                                needs={0: [0, 1], 1: [2]}, praise=(1,))
+    at = lambda share: CardTarget(match={"keywords": ["export"], "min_share": share}, metric="respondents", min=1)  # noqa: E731
+    enough, too_few = match_targets([at(0.2), at(0.25)], report)
+    assert [(m.need_id, m.items, m.keyword_items) for m in enough.needs] == [(0, 30, {"export": 6})]
+    assert too_few.status == "unmatched" and "25%" in too_few.note
+    scores = fiq.score_cards(fiq.types.CardSet(cards=[Card(kind="demand_validation", name="c", targets=[at(0.2)])]), report)
+    assert scores.targets()[0].actual == 30   # every respondent of the need counts, not only the keyword's
+    assert all(u.need_id != 1 for u in scores.unowned)
+
+
+def test_unowned_demand_is_needs_not_praise_nor_sentiment():
+    # Three needs of 30 respondents; a feature request voiced in 5-star reviews is demand, a praise group is not.
+    texts = {0: [f"battery dies {i}" for i in range(30)], 1: [f"please add dark mode, great app {i}" for i in range(30)],
+             2: [f"great app, love it {i}" for i in range(30)]}
+    report = _report_with_items(texts, praise=(2,))
+    for n in (*report.needs, *report.non_needs):
+        n.respondent_share = n.respondents / 90
+    for it in report.feedback.items:
+        it.rating = 1.0 if it.id.startswith("t0") else 5.0
+    report.themes[1].by_sentiment = {"positive": 30}
+    owned = {0}
+    from feedbackiq.cards import find_unowned
+
+    got = find_unowned(report, owned)
+    assert [(u.need_id, u.reasons, u.theme_ids) for u in got] == [(1, ["large"], [1])]
 
 
 def _write(tmp_path, text):
@@ -230,6 +290,30 @@ def test_unknown_theme_id_is_an_error_at_scoring(tmp_path, sample_report):
         """)
     with pytest.raises(CardError, match=r"line 5, card 1 \('Ids'\), field 'targets.0.match.themes': no theme 9999"):
         score_cards(cards, report)
+
+
+@pytest.mark.parametrize("kind", ["needs", "themes"])
+def test_need_or_theme_ids_of_praise_or_unknown_are_errors_at_scoring(tmp_path, sample_report, kind):
+    _, report = sample_report
+    praise = report.non_needs[0]
+    ids = {"needs": praise.id, "themes": praise.theme_ids[0]}
+    cards = _write(tmp_path, f"""\
+        cards:
+          - kind: demand_validation
+            name: Ids
+            targets:
+              - {{match: {{needs: [{report.needs[0].id}]}}, metric: respondents, min: 1}}
+              - {{match: {{{kind}: [{ids[kind]}]}}, metric: respondents, min: 1}}
+        """)
+    with pytest.raises(CardError, match=rf"line 6, card 1 \('Ids'\), field 'targets.1.match.{kind}': .* not a need"):
+        score_cards(cards, report)
+    cards.cards[0].targets[1].match = fiq.types.CardMatch(needs=[9999])
+    with pytest.raises(CardError, match=r"no need 9999 in the report; need ids: 0\.\."):
+        score_cards(cards, report)
+    cards.cards[0].targets = cards.cards[0].targets[:1]
+    got = score_cards(cards, report).targets()[0]
+    assert got.match_method == "needs" and [m.need_id for m in got.needs] == [report.needs[0].id]
+    assert got.actual == report.needs[0].respondents
 
 
 @pytest.mark.parametrize("direction, target, actual, ci, status, ratio, confident", [

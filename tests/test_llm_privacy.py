@@ -7,8 +7,8 @@ import pytest
 
 from feedbackiq.llm import LLM, name_themes
 from feedbackiq.testing import OpenAIServer, Reply
-from feedbackiq.types import Assignment, Feature, FeedbackItem, FeedbackSet, MatchedTheme, Quote, SourceKind, Theme, \
-    ThemeReport
+from feedbackiq.types import Assignment, Feature, FeedbackItem, FeedbackSet, MatchedNeed, Need, Quote, SourceKind, \
+    Theme, ThemeReport
 
 MARKERS = ("zebracorn", "quokkaflux")   # words only the small theme's members use
 
@@ -49,6 +49,24 @@ def build_report(texts_by_theme=THEMES, sales_theme: int = 2) -> ThemeReport:
     return report
 
 
+def group_into_needs(report: ThemeReport, groups: dict[int, list[int]]) -> None:
+    """Needs of these themes (need id -> theme ids), described as ``find_themes`` would: sizes, the themes'
+    keywords and quotes together."""
+    themes = {t.id: t for t in report.themes}
+    report.needs = [Need(id=nid, name=f"need {nid}", theme_ids=tids, size=sum(themes[t].size for t in tids),
+                         respondents=sum(themes[t].respondents for t in tids),
+                         keywords=[k for t in tids for k in themes[t].keywords],
+                         quotes=[q for t in tids for q in themes[t].quotes]) for nid, tids in groups.items()]
+
+
+def card_match(report: ThemeReport, nearest: list[int]):
+    """A target matched by meaning to the first of ``nearest`` (need ids)."""
+    from feedbackiq.cards._match import TargetMatch
+
+    ranked = [MatchedNeed(need_id=i, name="x", similarity=0.5, theme_ids=report.need(i).theme_ids) for i in nearest]
+    return TargetMatch("matched", "similarity", ranked[:1], nearest=ranked)
+
+
 def llm_for(srv, tmp_path):
     return LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
 
@@ -59,7 +77,6 @@ def sent(srv) -> str:
 
 def test_small_theme_texts_reach_no_prompt(tmp_path):
     from feedbackiq.cards._confirm import confirm_matches
-    from feedbackiq.cards._match import TargetMatch
     from feedbackiq.gtm import draft_persona_traits, draft_personas, translate_features
     from feedbackiq.types import CardTarget
 
@@ -74,9 +91,11 @@ def test_small_theme_texts_reach_no_prompt(tmp_path):
         feature = Feature(name="Offline export", description="Export that works offline", themes=[0, 2])
         translate_features([feature], personas, report, llm, min_respondents=3)
         target = CardTarget(need="battery export", metric="respondents", min=1)
-        match = TargetMatch("matched", "similarity", [MatchedTheme(theme_id=0, name="b", similarity=0.5)],
-                            nearest=[MatchedTheme(theme_id=i, name="x", similarity=0.4) for i in (0, 2, 1)])
-        confirm_matches([target], [match], report, llm, min_respondents=3)
+        # the small theme is part of a need large enough to be sent: its quotes and words stay home
+        group_into_needs(report, {0: [2, 0], 1: [1]})   # the small theme first: its words lead the lists
+        assert any(m in " ".join(report.needs[0].keywords) for m in MARKERS)
+        confirm_matches([target], [card_match(report, [0, 1])], report, llm, min_respondents=3)
+        confirm_matches([target], [card_match(report, [0, 1])], report, llm, min_respondents=3, redact=False)
         body = sent(srv)
         prompts = {r["messages"][0]["content"][:40] for r in srv.chat_requests}
     assert len(prompts) >= 4, prompts      # naming, persona, feature message and card prompts were all sent
@@ -94,7 +113,6 @@ PII_THEME = [f"{text}, write to jane.doe@acmewidgets.io or call 415-555-2671 or 
 
 def test_keywords_sent_to_the_llm_come_from_redacted_text(tmp_path):
     from feedbackiq.cards._confirm import confirm_matches
-    from feedbackiq.cards._match import TargetMatch
     from feedbackiq.gtm import draft_persona_traits, draft_personas, translate_features
     from feedbackiq.types import CardTarget
 
@@ -108,13 +126,16 @@ def test_keywords_sent_to_the_llm_come_from_redacted_text(tmp_path):
         personas = draft_personas(report, by="plan", min_respondents=2)
         draft_persona_traits(personas, report, llm)
         translate_features([Feature(name="Longer battery", description="Bigger cell", themes=[0])], personas, report, llm)
-        match = TargetMatch("matched", "similarity", [MatchedTheme(theme_id=0, name="b", similarity=0.5)],
-                            nearest=[MatchedTheme(theme_id=i, name="x", similarity=0.4) for i in (0, 1)])
-        confirm_matches([CardTarget(need="battery", metric="respondents", min=1)], [match], report, llm)
+        group_into_needs(report, {0: [0], 1: [1]})
+        confirm_matches([CardTarget(need="battery", metric="respondents", min=1)], [card_match(report, [0, 1])], report, llm)
         body = sent(srv)
         keyword_lines = [r["messages"][1]["content"].split("\n")[0] for r in srv.chat_requests
                          if r["messages"][1]["content"].startswith("Theme keywords")]
+        card = next(r["messages"][1]["content"] for r in srv.chat_requests if "KPI card" in r["messages"][0]["content"])
     for value in ("jane", "doe@", "acmewidgets", "415", "2671", "jdoe_ops"):
         assert value not in body, value
     # keywords no personal data put there all go out: the other theme's line is whole
     assert "Theme keywords: " + ", ".join(report.themes[1].keywords[:10]) in keyword_lines
+    needs = [json.loads(line) for line in card.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines()]
+    assert [n["need_id"] for n in needs] == [0, 1] and needs[1]["keywords"] == report.needs[1].keywords[:8]
+    assert needs[0]["quotes"] and all("[EMAIL_" in q for q in needs[0]["quotes"])   # redacted, not dropped

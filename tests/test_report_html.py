@@ -79,8 +79,8 @@ def test_user_text_is_escaped_everywhere():
     translations = [fiq.FeatureTranslation(feature=fiq.Feature(name=EVIL, description=EVIL), messages=[
         fiq.SegmentMessage(persona=EVIL, words_they_use=[EVIL], jargon_to_avoid=[EVIL], headline=EVIL)])]
     page = render_html(report, personas=personas, translations=translations, title=EVIL,
-                       scorecard=[{"card": EVIL, "target": EVIL, "metric": EVIL, "status": EVIL, "themes": [0, EVIL]}],
-                       unowned=[{"theme_id": 0, "name": EVIL}], coords={"i0": (0.0, 1.0), "i1": (1.0, 0.0)},
+                       scorecard=[{"card": EVIL, "target": EVIL, "metric": EVIL, "status": EVIL, "needs": [0, EVIL]}],
+                       unowned=[{"need_id": 0, "name": EVIL}], coords={"i0": (0.0, 1.0), "i1": (1.0, 0.0)},
                        manifest={EVIL: EVIL})
     parsed = Page(page)
     assert len(parsed.find("script")) == 1, "only the report's own script"
@@ -218,25 +218,28 @@ def test_report_without_its_items_still_renders():
 
 
 def test_card_rows_as_the_scorer_gives_them():
-    """``CardScores.to_pandas().to_dict("records")``: NaN for missing numbers, theme ids as "3;4"."""
+    """``CardScores.to_pandas().to_dict("records")``: NaN for missing numbers, need ids as "3;4", shown by
+    name and linked to the need's largest theme."""
     report = _report()
+    report.needs = [fiq.Need(id=0, name="answers take days", theme_ids=[0]), fiq.Need(id=1, name="battery life", theme_ids=[1])]
     rows = [{"card": "Support", "kind": "demand_validation", "target": "fast replies", "metric": "respondent_share",
              "actual": 0.08, "target_value": 0.05, "direction": "max", "status": "fail", "ratio": 0.6,
-             "ci_low": float("nan"), "ci_high": float("nan"), "themes": "0;1"},
+             "ci_low": float("nan"), "ci_high": float("nan"), "needs": "0;1"},
             {"card": "Dialects", "kind": "revenue_bet", "target": "asr", "metric": "pipeline_value", "actual": float("nan"),
              "target_value": 100000.0, "direction": "min", "status": "unmatched", "ratio": float("nan"),
-             "ci_low": float("nan"), "ci_high": float("nan"), "themes": ""}]
-    unowned = [{"theme_id": 1, "name": "battery", "respondents": 3, "respondent_share": 0.43, "growth": 1.5,
+             "ci_low": float("nan"), "ci_high": float("nan"), "needs": ""}]
+    unowned = [{"need_id": 1, "name": "battery life", "respondents": 3, "respondent_share": 0.43, "growth": 1.5,
                 "recent_items": 6, "deal_value": 0.0, "lost_deal_value": 2500.0, "reasons": ["large", "growing"]}]
     page = render_html(report, scorecard=rows, unowned=unowned)
     card_rows = re.findall(r'<tr class="card-row" data-status="(\w+)">(.*?)</tr>', page)
     assert [s for s, _ in card_rows] == ["fail", "unmatched"]
     first, second = card_rows[0][1], card_rows[1][1]
     assert "at most 0.05" in first and "60%" in first and "nan" not in (first + second).lower()
-    assert '<a href="#theme-0">slow support</a>, <a href="#theme-1">battery</a>' in first
+    assert '<a href="#theme-0">answers take days</a>, <a href="#theme-1">battery life</a>' in first
     assert "at least 100,000" in second and second.count("—") >= 3
     unowned_row = re.search(r'<table id="unowned".*?<tbody>(.*?)</tbody>', page).group(1)
     assert "+50%" in unowned_row and "2,500" in unowned_row and "large, growing" in unowned_row
+    assert '<a href="#theme-1">battery life</a>' in unowned_row
 
 
 def test_positions_for_the_drawn_sample_only_draw_the_same_map(monkeypatch):

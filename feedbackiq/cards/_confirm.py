@@ -1,13 +1,16 @@
-"""Optional LLM confirmation of target -> theme matches made by meaning.
+"""Optional LLM confirmation of target -> need matches made by meaning.
 
 For each target matched by similarity, or ambiguous, one call shows the LLM the need in the team's
-words and the nearest candidate themes (keywords and a few redacted quotes, as data) and asks which of
-them are about the need. Its answer replaces the similarity decision: confirmed themes are the match
-(``match_method="llm"``), none confirmed makes the target unmatched. Replies naming a theme that was not
-a candidate are sent back once. Themes voiced by fewer than ``min_respondents`` are never sent (privacy
-threshold, as for theme naming) and keep the similarity decision; keywords go out only when they survive
-redaction (:class:`feedbackiq.llm._outbound.Outbound`). If a call fails the similarity
-decision stands and the target's note says so.
+words and the nearest candidate needs (keywords and a few redacted quotes each, as data) and asks which
+of them are about it. Its answer replaces the similarity decision: the confirmed needs are the match
+(``match_method="llm"``; usually one, two when the feedback's grouping split the team's need), none
+confirmed makes the target unmatched. Replies naming a need that was not a candidate are sent back once.
+
+What is sent goes through the privacy gate of every prompt (:class:`feedbackiq.llm._outbound.Outbound`):
+a need voiced by fewer than ``min_respondents`` is never sent, nor are the quotes of its themes voiced
+by fewer; keywords go out only when they survive redaction of the sendable items. When the matched
+need itself may not be sent, the target is withheld and keeps the similarity decision. If a call
+fails the similarity decision stands and the target's note says so.
 """
 
 from __future__ import annotations
@@ -21,42 +24,46 @@ from feedbackiq.llm import LLM
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import tally
 from feedbackiq.llm._prompts import feedback_block
-from feedbackiq.types import CardTarget, LLMOutcome, ThemeReport
+from feedbackiq.types import CardTarget, LLMOutcome, Need, Quote, ThemeReport
 
-__all__ = ["MatchConfirmation", "confirm_matches"]
+__all__ = ["MatchConfirmation", "confirm_matches", "N_QUOTES"]
 
 log = logging.getLogger("feedbackiq")
 
+N_QUOTES = 4  # quotes per candidate need: the need's own, then one from each of its largest themes
+
 
 class MatchConfirmation(BaseModel):
-    themes: list[int] = Field(default_factory=list, max_length=12)
+    needs: list[int] = Field(default_factory=list, max_length=12)
     rationale: str = Field(default="", max_length=500)
 
 
 def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeReport, llm: LLM, *,
                     min_respondents: int = 3, redact: bool = True) -> LLMOutcome:
     """Confirm (in place) the similarity matches of ``targets`` with ``llm``; returns how the calls ended
-    (a target whose candidates are all below the privacy threshold is withheld, not sent)."""
+    (a target whose matched need, or every candidate, is below the privacy threshold is withheld, not sent)."""
     outbound = Outbound(report, min_respondents, redact)
-    by_id = {t.id: t for t in report.themes}
+    by_id = {n.id: n for n in report.needs}
     jobs = [(t, m) for t, m in zip(targets, matches) if m.method == "similarity" and m.status in ("matched", "ambiguous")]
+    texts = _sendable_texts(report, outbound) if jobs else {}
 
     def one(job):
         target, m = job
-        sendable = [c for c in m.nearest if outbound.theme_ok(c.theme_id)]
-        if not sendable:
+        sendable = [c for c in m.nearest if c.need_id in by_id and by_id[c.need_id].respondents >= min_respondents]
+        sent_ids = {c.need_id for c in sendable}
+        if not sendable or any(x.need_id not in sent_ids for x in m.needs):
             return None
-        records = [{"theme_id": c.theme_id, "keywords": outbound.keywords(by_id[c.theme_id])[:8],
-                    "quotes": [outbound.text(q.text) for q in by_id[c.theme_id].quotes[:3]]}
+        records = [{"need_id": c.need_id,
+                    "keywords": _keywords(by_id[c.need_id], texts.get(c.need_id, []), outbound),
+                    "quotes": [outbound.text(q.text) for q in _quotes(by_id[c.need_id], report, outbound)]}
                    for c in sendable]
-        allowed = {c.theme_id for c in sendable}
 
         def check(reply: MatchConfirmation) -> None:
-            unknown = [x for x in reply.themes if x not in allowed]
+            unknown = [x for x in reply.needs if x not in sent_ids]
             if unknown:
-                raise ValueError(f"theme ids {unknown} are not among the candidates {sorted(allowed)}")
+                raise ValueError(f"need ids {unknown} are not among the candidates {sorted(sent_ids)}")
 
-        return llm.generate("confirm_card_match", {"need": target.need, "themes": feedback_block(records)},
+        return llm.generate("confirm_card_match", {"need": target.need, "needs": feedback_block(records)},
                             MatchConfirmation, check=check, validation_retries=1), sendable
 
     results, failures = llm.map(one, jobs)
@@ -66,15 +73,14 @@ def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeRepor
         if res is None:
             continue
         reply, sendable = res
-        withheld = [x for x in m.themes if x.theme_id not in {c.theme_id for c in sendable}]
-        confirmed = [c for c in sendable if c.theme_id in set(reply.themes)] + withheld
+        confirmed = [c for c in sendable if c.need_id in set(reply.needs)]
         m.method = "llm"
         if confirmed:
-            m.status, m.themes, m.candidates = "matched", confirmed, []
+            m.status, m.needs, m.candidates = "matched", confirmed, []
             m.note = f"LLM confirmed: {reply.rationale}" if reply.rationale else None
         else:
-            m.status, m.themes, m.candidates = "unmatched", [], sendable[:3]
-            m.note = f"the LLM found none of the {len(sendable)} nearest themes to be about this need: {reply.rationale}"
+            m.status, m.needs, m.candidates = "unmatched", [], sendable[:3]
+            m.note = f"the LLM found none of the {len(sendable)} nearest needs to be about this need: {reply.rationale}"
     for i, exc in failures:
         if not isinstance(exc, (LLMError, ValueError)):
             raise exc
@@ -82,3 +88,35 @@ def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeRepor
         m.note = f"LLM confirmation failed, the similarity match stands: {exc}"
         log.warning("card target %r: %s", jobs[i][0].label(), m.note)
     return tally("card matches", sum(r is not None for r in results), failures, withheld=n_withheld)
+
+
+def _quotes(need: Need, report: ThemeReport, outbound: Outbound) -> list[Quote]:
+    """Up to ``N_QUOTES`` quotes that may be sent: the need's own, then the first of each of its largest themes
+    (a need's own quotes, near its centroid, often speak for one of its ways of saying it only)."""
+    themes = sorted((t for t in report.themes if t.id in set(need.theme_ids)), key=lambda t: -t.size)
+    pool = [*need.quotes[:2], *(t.quotes[0] for t in themes if t.quotes), *need.quotes[2:]]
+    out: dict[str, Quote] = {}
+    for q in pool:
+        if q.item_id not in out and outbound.item_ok(q.item_id):
+            out[q.item_id] = q
+    return list(out.values())[:N_QUOTES]
+
+
+def _keywords(need: Need, texts: list[str], outbound: Outbound, n: int = 8) -> list[str]:
+    """The need's first ``n`` keywords that occur in its sendable items (a keyword only a withheld theme's
+    items carry stays home), and survive their redaction."""
+    lowered = [x.lower() for x in texts]
+    present = [k for k in need.keywords if any(all(p in x for p in k.lower().split()) for x in lowered)]
+    return outbound.terms(present, texts)[:n]
+
+
+def _sendable_texts(report: ThemeReport, outbound: Outbound) -> dict[int, list[str]]:
+    """Each need's item texts that may be sent (items of themes at or above the privacy threshold): the
+    texts a keyword must survive redaction in."""
+    text = {it.id: it.text for it in (report.feedback.items if report.feedback else [])}
+    need_of = {tid: n.id for n in report.needs for tid in n.theme_ids if outbound.theme_ok(tid)}
+    out: dict[int, list[str]] = {}
+    for a in report.assignments:
+        if a.theme_id in need_of and a.item_id in text:
+            out.setdefault(need_of[a.theme_id], []).append(text[a.item_id])
+    return out

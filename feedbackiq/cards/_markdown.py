@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from feedbackiq._mdsafe import md_code, md_escape
-from feedbackiq.types import CardResult, CardScores, MatchedTheme, TargetResult
+from feedbackiq.types import CardResult, CardScores, MatchedNeed, TargetResult
 
 __all__ = ["scorecard_to_markdown", "write_scorecard", "format_value"]
 
@@ -32,21 +32,24 @@ def format_value(metric: str, v: float | None) -> str:
 def _target_row(r: TargetResult) -> str:
     op = ">=" if r.direction == "min" else "<="
     ci = f"{format_value(r.metric, r.ci_low)} - {format_value(r.metric, r.ci_high)}" if r.ci_low is not None else ""
-    themes = ", ".join(_matched(m) for m in r.themes)
-    if not themes and r.candidates:
-        themes = "nearest: " + ", ".join(f"#{m.theme_id} {md_escape(m.name)} ({m.similarity:.2f})" for m in r.candidates)
+    needs = ", ".join(_matched(m, by_theme=r.match_method == "themes") for m in r.needs)
+    if not needs and r.candidates:
+        needs = "nearest: " + ", ".join(f"#{m.need_id} {md_escape(m.name)}"
+                                        + ("" if m.similarity is None else f" ({m.similarity:.2f})") for m in r.candidates)
     sure = "" if r.confident is None else (" (sure)" if r.confident else " (not sure)")
     return (f"| {md_escape(r.target)} | {md_escape(r.metric)} | {format_value(r.metric, r.actual)} | {op} {format_value(r.metric, r.target_value)} | "
-            f"**{_MARK[r.status]}**{sure} | {'' if r.ratio is None else f'{r.ratio:.2f}'} | {ci} | {themes} |")
+            f"**{_MARK[r.status]}**{sure} | {'' if r.ratio is None else f'{r.ratio:.2f}'} | {ci} | {needs} |")
 
 
-def _matched(m: MatchedTheme) -> str:
-    """``#3 (0.45)`` by meaning, ``#3 (permission 14/20)`` by keywords: what made the theme count."""
+def _matched(m: MatchedNeed, by_theme: bool = False) -> str:
+    """``#3 Name (0.45)`` by meaning, ``#3 Name (permission 14/20)`` by keywords: what made the need count;
+    ``(themes 4, 7)`` when only some of its themes were listed."""
+    head = f"#{m.need_id} {md_escape(m.name)}"
     if m.similarity is not None:
-        return f"#{m.theme_id} ({m.similarity:.2f})"
+        return f"{head} ({m.similarity:.2f})"
     if m.keyword_items:
-        return f"#{m.theme_id} (" + ", ".join(f"{md_escape(k)} {n}/{m.items}" for k, n in m.keyword_items.items()) + ")"
-    return f"#{m.theme_id}"
+        return f"{head} (" + ", ".join(f"{md_escape(k)} {n}/{m.items}" for k, n in m.keyword_items.items()) + ")"
+    return f"{head} (themes {', '.join(map(str, m.theme_ids))})" if by_theme else head
 
 
 def _card(c: CardResult) -> list[str]:
@@ -54,7 +57,7 @@ def _card(c: CardResult) -> list[str]:
              f"{_KIND[c.kind]}" + (f", owner {md_escape(c.owner)}" if c.owner else ""), ""]
     if c.phases:
         lines += ["Phases: " + "; ".join(f"{md_escape(p.name)} from {p.start}: **{_MARK[p.status]}**" for p in c.phases), ""]
-    lines += ["| target | metric | actual | target | status | ratio | 95% interval | themes |",
+    lines += ["| target | metric | actual | target | status | ratio | 95% interval | need |",
               "|---|---|---:|---:|---|---:|---|---|"]
     lines += [_target_row(r) for r in c.targets]
     details = []
@@ -65,7 +68,7 @@ def _card(c: CardResult) -> list[str]:
         if r.moscow or r.moscow_evidence:
             flag = " (disagree)" if r.moscow_disagrees else ""
             extra.append(f"MoSCoW team: {md_escape(r.moscow or '-')}, "
-                         f"evidence: {md_escape(r.moscow_evidence or '- (name themes with an LLM)')}{flag}")
+                         f"evidence: {md_escape(r.moscow_evidence or '- (name needs with an LLM)')}{flag}")
         if r.note:
             extra.append(md_escape(r.note))
         if extra or r.evidence:
@@ -85,12 +88,12 @@ def scorecard_to_markdown(scores: CardScores) -> str:
         lines += _card(c)
     lines += ["## Unowned demand", ""]
     if not scores.unowned:
-        lines += ["Every large, growing or deal-losing theme is on a card.", ""]
+        lines += ["Every large, growing or deal-losing need is on a card.", ""]
     else:
-        lines += ["Themes no card covers that are large, growing or costing deals:", "",
-                  "| theme | respondents | share | growth | deal value | lost-deal value | why |",
+        lines += ["Needs no card covers that are large, growing or costing deals:", "",
+                  "| need | respondents | share | growth | deal value | lost-deal value | why |",
                   "|---|---:|---:|---:|---:|---:|---|"]
-        lines += [f"| #{u.theme_id} {md_escape(u.name)} | {u.respondents} | {100 * u.respondent_share:.1f}% | "
+        lines += [f"| #{u.need_id} {md_escape(u.name)} | {u.respondents} | {100 * u.respondent_share:.1f}% | "
                   f"{'' if u.growth is None else f'{u.growth:.1f}x'} | {u.deal_value:,.0f} | {u.lost_deal_value:,.0f} | "
                   f"{md_escape(', '.join(u.reasons))} |" for u in scores.unowned]
         lines.append("")

@@ -87,7 +87,7 @@ def churn_terms() -> TermMatcher:
 
 def measure(metric: str, population: list[FeedbackItem], matched: set[str], rating_scales: dict[str, float],
             seed: int = 0) -> Measure:
-    """The value of a feedback metric: ``matched`` holds the ids of the population's items in the target's themes."""
+    """The value of a feedback metric: ``matched`` holds the ids of the population's items in the target's need."""
     hits = [it for it in population if it.id in matched]
     notes = [it for it in population if it.source == SourceKind.SALES_NOTE]
     if metric in ("respondent_share", "respondents"):
@@ -111,7 +111,7 @@ def measure(metric: str, population: list[FeedbackItem], matched: set[str], rati
     if metric == "negative_rating_share":
         rated = [it for it in hits if it.rating is not None]
         if not rated:
-            return Measure(None, note="no rated items in the matched themes")
+            return Measure(None, note="no rated items in the matched need")
         neg = sum(sentiment_of(it, rating_scales.get(it.origin.file if it.origin else "")) == "negative" for it in rated)
         return Measure(neg / len(rated), *wilson_interval(neg, len(rated)), n=len(rated))
     if metric == "mention_share":

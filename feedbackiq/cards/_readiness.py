@@ -8,8 +8,9 @@ voices them and has a headline or proof quotes.
 
 from __future__ import annotations
 
+from feedbackiq.cards._match import needs_of_themes
 from feedbackiq.cards._metrics import judge
-from feedbackiq.types import Card, CardTarget, FeatureTranslation, MatchedTheme, PersonaSet, TargetResult
+from feedbackiq.types import Card, CardTarget, FeatureTranslation, PersonaSet, TargetResult, ThemeReport
 
 __all__ = ["readiness", "target_segments"]
 
@@ -20,7 +21,7 @@ def target_segments(t: CardTarget) -> list[tuple[str, str]]:
 
 
 def readiness(card: Card, t: CardTarget, personas: PersonaSet | None,
-              translations: list[FeatureTranslation] | None) -> TargetResult:
+              translations: list[FeatureTranslation] | None, report: ThemeReport) -> TargetResult:
     res = TargetResult(card=card.name, kind=card.kind, target=t.label(), metric=t.metric, direction=t.direction,
                        target_value=t.value, status="no_data", phase=t.phase, match_method="feature")
     segs = target_segments(t)
@@ -42,8 +43,7 @@ def readiness(card: Card, t: CardTarget, personas: PersonaSet | None,
         res.note = (f"feature {card.feature!r} is not in the translations; features: "
                     + ", ".join(f.feature.name for f in translations)) if card.feature else "the card names no feature"
         return res
-    themes = sorted({x for m in ft.messages for x in m.relevant_themes})
-    res.themes = [MatchedTheme(theme_id=x, name=f"theme {x}") for x in themes]
+    res.needs = needs_of_themes(sorted({x for m in ft.messages for x in m.relevant_themes}), report)
     per_segment = {}
     for col, v in segs:
         msg = next((m for m in ft.messages if m.segment.get(col) == v), None)

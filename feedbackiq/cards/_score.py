@@ -1,10 +1,10 @@
 """``score_cards``: each card's targets against the customer evidence in a ThemeReport.
 
-For every target: the themes it is about (:mod:`._match`), the population it looks at (the card's
-and target's segment filter, source filter and date window), the metric's value with its interval
-(:mod:`._metrics`), pass/fail against ``min``/``max``, the attainment ratio and a few evidence
-quotes. A card fails if any target fails; it is at risk if a target could not be matched or had no
-data, or passed without the whole interval clearing the target; else it passes.
+For every target: the need it is about, with the need's themes as evidence (:mod:`._match`), the
+population it looks at (the card's and target's segment filter, source filter and date window), the
+metric's value with its interval (:mod:`._metrics`), pass/fail against ``min``/``max``, the attainment
+ratio and a few evidence quotes. A card fails if any target fails; it is at risk if a target could not
+be matched or had no data, or passed without the whole interval clearing the target; else it passes.
 """
 
 from __future__ import annotations
@@ -50,13 +50,14 @@ def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | N
         The day phases and open-ended windows are judged at; default the file's ``as_of``, else
         the last feedback date.
     embedder : Embedder, optional
-        Matches ``need`` texts to themes; default the model the report was built with.
+        Matches ``need`` texts to needs; default the model the report was built with.
     llm : LLM, optional
         Confirms matches made by meaning (one call per such target); see :mod:`feedbackiq.cards._confirm`.
     seed : int, default 0
         Seeds the bootstrap.
     privacy_threshold : int, default 3
-        Themes voiced by fewer distinct respondents are never shown to the LLM.
+        Needs voiced by fewer distinct respondents, and the items of themes voiced by fewer, are never
+        shown to the LLM.
 
     Returns
     -------
@@ -65,7 +66,8 @@ def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | N
     Raises
     ------
     CardError
-        A segment column or value, or a theme id, that the data do not have (naming card and field).
+        A segment column or value, or a need or theme id, that the data do not have, or a need or theme id
+        of praise (naming card and field).
 
     Examples
     --------
@@ -90,17 +92,14 @@ def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | N
     results: dict[int, list[TargetResult]] = {}
     for (card, t), m in zip(targets, matches):
         if t.metric in {"personas_drafted", "messaging_translated", "proof_quotes"}:
-            res = readiness(card, t, personas, translations)
+            res = readiness(card, t, personas, translations, report)
         else:
             res = _score_feedback_target(card, t, m, items, theme_of, scales, as_of, seed)
-        names = {th.id: th.name for th in report.themes}
-        for m_ in res.themes:
-            m_.name = names.get(m_.theme_id, m_.name)
-        if t.moscow or res.themes:
+        if t.moscow or res.needs:
             _moscow(res, t, report)
         results.setdefault(id(card), []).append(res)
     out = [_card_result(card, results[id(card)], as_of) for card in cards.cards]
-    owned = {m.theme_id for c in out for r in c.targets if r.status not in ("unmatched", "ambiguous") for m in r.themes}
+    owned = {m.need_id for c in out for r in c.targets if r.status not in ("unmatched", "ambiguous") for m in r.needs}
     return CardScores(as_of=as_of, cards=out, unowned=find_unowned(report, owned),
                       parameters={"source": cards.source, "seed": seed, "embedding": report.model_ids.get("embedding")},
                       llm_outcome=outcome)
@@ -150,9 +149,9 @@ def _score_feedback_target(card: Card, t: CardTarget, m, items, theme_of, scales
     if m.status != "matched":
         res.status, res.note = m.status, m.note
         return res
-    res.themes = m.themes
+    res.needs = m.needs
     llm_note = [m.note] if m.note else []  # a matched target has a note only from LLM confirmation
-    wanted = {x.theme_id for x in m.themes}
+    wanted = {tid for x in m.needs for tid in x.theme_ids}
     start, end = resolve_window(t.window, card.launch_date, as_of)
     if t.window and t.window.after is not None and end is None:
         end = as_of + timedelta(days=1)  # an open window runs to the as-of day
@@ -190,12 +189,17 @@ def _evidence(metric: str, hits: list[FeedbackItem]) -> list[Quote]:
 
 
 def _moscow(res: TargetResult, t: CardTarget, report: ThemeReport) -> None:
-    """The evidence's MoSCoW class (LLM naming, weighted by respondents) beside the team's."""
+    """The evidence's MoSCoW class (LLM naming, weighted by respondents) beside the team's: a need's own
+    class, else its evidence themes' classes."""
     votes: dict[str, int] = {}
-    for m in res.themes:
-        th = next((x for x in report.themes if x.id == m.theme_id), None)
-        if th is not None and th.moscow:
-            votes[th.moscow] = votes.get(th.moscow, 0) + th.respondents
+    themes = {x.id: x for x in report.themes}
+    groups = {n.id: n for n in (*report.needs, *report.non_needs)}
+    for m in res.needs:
+        need = groups.get(m.need_id)
+        voters = [need] if need is not None and need.moscow else [themes[i] for i in m.theme_ids if i in themes]
+        for g in voters:
+            if g.moscow:
+                votes[g.moscow] = votes.get(g.moscow, 0) + g.respondents
     if votes:
         res.moscow_evidence = max(votes, key=votes.get)  # type: ignore[arg-type]
         res.moscow_disagrees = t.moscow is not None and res.moscow_evidence != t.moscow
@@ -219,24 +223,25 @@ def _card_result(card: Card, targets: list[TargetResult], as_of: date) -> CardRe
 
 
 def _check_against_data(cards: CardSet, report: ThemeReport) -> None:
-    """Segment columns/values and theme ids the cards name must exist in the data."""
+    """Segment columns/values and need or theme ids the cards name must exist in the data, and be needs:
+    praise is not demand, so a need or theme id of a non-need group is an error too."""
     from feedbackiq.cards._spec import line_at
 
     values: dict[str, set[str]] = {}
     for it in report.feedback.items:  # type: ignore[union-attr]
         for col, v in it.segments.items():
             values.setdefault(col, set()).add(v)
-    theme_ids = {t.id for t in report.themes}
     for ci, card in enumerate(cards.cards):
         label = f"card {ci + 1} ({card.name!r})"
         filters = [(("segment",), card.segment)]
         for ti, t in enumerate(card.targets):
             filters += [(("targets", ti, "segment"), t.segment), (("targets", ti, "segments"), t.segments)]
-            unknown = [x for x in (t.match.themes if t.match else []) if x not in theme_ids]
-            if unknown:
-                loc = ("targets", ti, "match", "themes")
-                raise CardError(f"no theme {unknown[0]} in the report; theme ids: {min(theme_ids)}..{max(theme_ids)}",
-                                file=cards.source, line=line_at(cards.source, ci, loc), card=label, field=".".join(map(str, loc)))
+            for kind in ("needs", "themes"):
+                problem = _id_problem(kind, getattr(t.match, kind) if t.match else [], report)
+                if problem:
+                    loc = ("targets", ti, "match", kind)
+                    raise CardError(problem, file=cards.source, line=line_at(cards.source, ci, loc), card=label,
+                                    field=".".join(map(str, loc)))
         for loc, seg in filters:
             for col, v in seg.items():
                 where = (*loc, col)
@@ -249,3 +254,27 @@ def _check_against_data(cards: CardSet, report: ThemeReport) -> None:
                         raise CardError(f"no {col!r} value {x!r} in the data; values: {', '.join(sorted(values[col]))}",
                                         file=cards.source, line=line_at(cards.source, ci, where), card=label,
                                         field=".".join(map(str, where)))
+
+
+def _id_problem(kind: str, ids: list[int], report: ThemeReport) -> str | None:
+    """Why listed need or theme ids cannot be a target's evidence (None when they can)."""
+    need_ids = [n.id for n in report.needs]
+    if kind == "needs":
+        known, apart = set(need_ids), {n.id: n for n in report.non_needs}
+    else:
+        known = {tid for n in report.needs for tid in n.theme_ids}
+        apart = {tid: n for n in report.non_needs for tid in n.theme_ids}
+    for x in ids:
+        if x in apart:
+            return (f"{kind[:-1]} {x} is in {apart[x].name!r}, which is {apart[x].kind}, not a need: card targets "
+                    f"count needs; need ids: {_id_range(need_ids)}")
+        if kind == "themes" and x not in known and any(t.id == x for t in report.themes):
+            return f"theme {x} is in no need of the report; need ids: {_id_range(need_ids)}"
+        if x not in known:
+            every = [t.id for t in report.themes] if kind == "themes" else need_ids
+            return f"no {kind[:-1]} {x} in the report; {kind[:-1]} ids: {_id_range(every)}"
+    return None
+
+
+def _id_range(ids: list[int]) -> str:
+    return f"{min(ids)}..{max(ids)}" if ids else "(none)"

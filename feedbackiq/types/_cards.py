@@ -24,11 +24,11 @@ __all__ = [
     "CardSet",
     "CardTarget",
     "CardWindow",
-    "MatchedTheme",
+    "MatchedNeed",
     "PhaseStatus",
     "SHARE_METRICS",
     "TargetResult",
-    "UnownedTheme",
+    "UnownedNeed",
 ]
 
 
@@ -72,12 +72,15 @@ class CardWindow(_Model):
 
 
 class CardMatch(_Model):
-    """How a target finds its themes when meaning alone should not decide: theme ids or keywords.
+    """How a target finds its needs when meaning alone should not decide: need ids, theme ids or keywords.
 
-    A theme matches ``keywords`` when at least ``min_share`` of its items carry one of them as a
-    whole word (a whole jieba token in Chinese), not when a keyword appears somewhere in it.
+    ``needs`` counts the whole of each listed need; ``themes`` counts only the listed themes (a need's
+    drill-down), each under its need. A need matches ``keywords`` when at least ``min_share`` of its items
+    carry one of them as a whole word (a whole jieba token in Chinese), not when a keyword appears
+    somewhere in it.
     """
 
+    needs: list[int] = Field(default_factory=list)
     themes: list[int] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     min_share: float = Field(default=0.2, gt=0.0, le=1.0)
@@ -89,7 +92,7 @@ class CardPhase(_Model):
 
 
 class CardTarget(_Model):
-    """One target on a card: a metric over the themes that match ``need``, with ``min`` or ``max``."""
+    """One target on a card: a metric over the need that matches ``need``, with ``min`` or ``max``."""
 
     name: str | None = None
     need: str | None = None               # the need in the team's words (matched by meaning)
@@ -199,12 +202,15 @@ class CardSet(_Model):
     source: str | None = None
 
 
-class MatchedTheme(_Model):
-    theme_id: int
+class MatchedNeed(_Model):
+    """A need a target is about (or a candidate for it), with the themes counted as its evidence."""
+
+    need_id: int
     name: str
     similarity: float | None = None       # None when matched by id or keyword
-    items: int | None = None              # the theme's items (keyword matches)
-    keyword_items: dict[str, int] = Field(default_factory=dict)  # keyword -> the theme's items carrying it
+    items: int | None = None              # the need's items (keyword matches)
+    keyword_items: dict[str, int] = Field(default_factory=dict)  # keyword -> the need's items carrying it
+    theme_ids: list[int] = Field(default_factory=list)  # the themes whose items count (all of the need's, or those listed)
 
 
 class TargetResult(_Model):
@@ -224,9 +230,9 @@ class TargetResult(_Model):
     confident: bool | None = None         # the whole interval is on the same side of the target
     n: int | None = None                  # the denominator (respondents, items, notes) the value rests on
     baseline: float | None = None         # mention_share in the same-length window before launch
-    match_method: Literal["themes", "keywords", "similarity", "llm", "feature", "none"] = "none"
-    themes: list[MatchedTheme] = Field(default_factory=list)
-    candidates: list[MatchedTheme] = Field(default_factory=list)  # nearest themes when unmatched/ambiguous
+    match_method: Literal["needs", "themes", "keywords", "similarity", "llm", "feature", "none"] = "none"
+    needs: list[MatchedNeed] = Field(default_factory=list)
+    candidates: list[MatchedNeed] = Field(default_factory=list)  # nearest needs when unmatched/ambiguous
     evidence: list[Quote] = Field(default_factory=list)
     moscow: str | None = None             # the team's class
     moscow_evidence: str | None = None    # the class the evidence (LLM naming) suggests
@@ -251,11 +257,12 @@ class CardResult(_Model):
     phases: list[PhaseStatus] = Field(default_factory=list)
 
 
-class UnownedTheme(_Model):
-    """A theme no target covers that is large, growing or costing deals."""
+class UnownedNeed(_Model):
+    """A need no target covers that is large, growing or costing deals."""
 
-    theme_id: int
+    need_id: int
     name: str
+    theme_ids: list[int] = Field(default_factory=list)
     respondents: int
     respondent_share: float
     growth: float | None = None           # share of items in recent months / share earlier
@@ -271,7 +278,7 @@ class CardScores(_Model):
 
     as_of: date
     cards: list[CardResult] = Field(default_factory=list)
-    unowned: list[UnownedTheme] = Field(default_factory=list)
+    unowned: list[UnownedNeed] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
     llm_outcome: LLMOutcome | None = None  # how the match-confirming calls ended (None: no LLM)
 
@@ -280,11 +287,11 @@ class CardScores(_Model):
 
     def to_pandas(self) -> "pd.DataFrame":
         """One row per target: card, kind, target, metric, actual, target_value, direction, status, ratio,
-        ci_low, ci_high, themes (matched theme ids, ``;``-separated)."""
+        ci_low, ci_high, needs (matched need ids, ``;``-separated), need_names (``; ``-separated)."""
         import pandas as pd
 
         cols = ["card", "kind", "target", "metric", "actual", "target_value", "direction", "status", "ratio",
-                "ci_low", "ci_high", "themes"]
-        rows = [{**{c: getattr(t, c) for c in cols[:-1]}, "themes": ";".join(str(m.theme_id) for m in t.themes)}
-                for t in self.targets()]
+                "ci_low", "ci_high", "needs", "need_names"]
+        rows = [{**{c: getattr(t, c) for c in cols[:-2]}, "needs": ";".join(str(m.need_id) for m in t.needs),
+                 "need_names": "; ".join(m.name for m in t.needs)} for t in self.targets()]
         return pd.DataFrame(rows, columns=cols)
