@@ -85,7 +85,7 @@ def test_unique_rows_matches_numpy_unique(make):
                       "rating": 2.0, "language": "zh", "deal_value": None, "deal_stage": None,
                       "metadata": {"source_id": "r1"}, "origin": None}),
     ("Origin", {"file": "a.csv", "row": 2, "column": "review"}),
-    ("Assignment", {"item_id": "f1", "theme_id": 3, "probability": 0.75, "subtheme_id": None}),
+    ("Assignment", {"item_id": "f1", "theme_id": 3, "probability": 0.75, "subtheme_id": None, "need_id": 2}),
     ("LedgerEntry", {"file": "a.csv", "row": 3, "column": "Q1", "outcome": "skipped", "item_id": None,
                      "reason": SkipReason.EMPTY, "detail": None}),
 ])
