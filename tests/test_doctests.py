@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["feedbackiq._lang", "feedbackiq._redact", "feedbackiq._terms", "feedbackiq._tabular_out", "feedbackiq.ingest._values",
+MODULES = ["feedbackiq._lang", "feedbackiq._redact", "feedbackiq._terms", "feedbackiq.llm._evidence", "feedbackiq._tabular_out", "feedbackiq.ingest._values",
            "feedbackiq.themes._keywords", "feedbackiq.themes._cluster", "feedbackiq.themes._sample",
            "feedbackiq.themes._breakdowns", "feedbackiq.themes._knn", "feedbackiq.themes._describe",
            "feedbackiq.llm._budget",
