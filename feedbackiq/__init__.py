@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "LLM": "feedbackiq.llm",
     "Budget": "feedbackiq.llm",
     "name_themes": "feedbackiq.llm",
+    "propose_regrouping": "feedbackiq.llm",
     "draft_personas": "feedbackiq.gtm",
     "translate_features": "feedbackiq.gtm",
     "load_features": "feedbackiq.gtm",

@@ -48,6 +48,7 @@ NeedsOpt = Annotated[Optional[int], typer.Option("--needs", help="Group the them
 OverridesOpt = Annotated[Optional[Path], typer.Option("--needs-overrides", help="needs.yaml: your splits, moves, merges and renames of the need tree, applied on every run.")]
 RetryFailedOpt = Annotated[bool, typer.Option("--retry-failed", help="Send again the LLM calls that failed before (failed calls are stored and otherwise not paid for again).")]
 BestEffortOpt = Annotated[bool, typer.Option("--best-effort", help="Exit 0 even when every LLM call failed (default: exit status 3).")]
+RegroupOpt = Annotated[bool, typer.Option("--llm-regroup", help="Let the LLM propose a regrouping of the themes into needs (one call); a change is kept only where the embeddings agree.")]
 
 
 def friendly_errors(fn):
@@ -122,13 +123,15 @@ def run_cmd(
     needs_overrides: OverridesOpt = None,
     retry_failed: RetryFailedOpt = False,
     best_effort: BestEffortOpt = False,
+    llm_regroup: RegroupOpt = False,
 ) -> None:
     """Everything in one go: ingest -> themes -> names -> personas -> messaging -> card scores -> report.html."""
     from feedbackiq.pipeline import load_config, run
 
     cfg = load_config(config).with_overrides({
         "llm": {"model": llm, "base_url": llm_base_url, "max_calls": max_llm_calls,
-                "retry_failed": retry_failed or None, "best_effort": best_effort or None},
+                "retry_failed": retry_failed or None, "best_effort": best_effort or None,
+                "regroup_needs": llm_regroup or None},
         "output": {"language": language},
         "personas": {"by": by},
         "themes": {"seed": seed, "engine": engine, "ray_address": ray_address, "n_needs": needs,
@@ -199,6 +202,7 @@ def themes(
     needs_overrides: OverridesOpt = None,
     retry_failed: RetryFailedOpt = False,
     best_effort: BestEffortOpt = False,
+    llm_regroup: RegroupOpt = False,
 ) -> None:
     """Ingest exports and find need themes: writes themes.json/.md/.csv, assignments.csv and the ledger."""
     from feedbackiq.ingest import write_feedback
@@ -211,7 +215,7 @@ def themes(
         err.print(fs.summary(), highlight=False)
         report = find_themes(fs, seed=seed, min_cluster_size=min_cluster_size, subthemes=not no_subthemes, progress=True,
                              engine=engine or "local", ray_address=ray_address, n_needs=needs, overrides=needs_overrides)
-        report = name_with_llm(report, llm, llm_base_url, language, max_llm_calls, retry_failed)
+        report = name_with_llm(report, llm, llm_base_url, language, max_llm_calls, retry_failed, llm_regroup)
         paths = write_theme_report(report, out_dir, with_feedback=False)   # feedback.json is beside it
     if show:
         print_themes(report, show)
@@ -242,19 +246,21 @@ def check_llm_outcomes(outcomes: list, best_effort: bool, where: Path) -> None:
 
 
 def name_with_llm(report, model: str | None, base_url: str | None, language: str, max_calls: int | None,
-                  retry_failed: bool = False):
-    """Name themes with an LLM when one is configured."""
-    from feedbackiq.llm import name_themes
+                  retry_failed: bool = False, regroup: bool = False):
+    """Name needs with an LLM when one is configured (after its regrouping of the themes, with ``regroup``)."""
+    from feedbackiq.llm._regroup import regroup_and_name
 
     client = llm_or_hint(model, base_url, max_calls, retry_failed)
     if client is None:
         return report
-    named = name_themes(report, client, language=language)
+    named = regroup_and_name(report, client, regroup=regroup, language=language)
+    for note in named.llm_stats.get("regrouping", {}).get("notes", []):
+        err.print(f"LLM regrouping: {escape(note)}", highlight=False, soft_wrap=True)
     s = named.llm_stats
     est = s["estimate"]
     err.print(f"LLM estimate before the run: {est['calls']} calls, ~{est['input_tokens'] + est['output_tokens']} tokens"
               + ("" if est["fits"] else " (over the budget: the cap stops the run cleanly)"), highlight=False)
-    err.print(f"LLM {client.model}: {s['named']} themes named, {s['failed']} failed, {s['below_privacy_threshold']} below the "
+    err.print(f"LLM {client.model}: {s['named']} needs named, {s['failed']} failed, {s['below_privacy_threshold']} below the "
               f"privacy threshold, {s['dropped_citations']} citations dropped; {s['usage']['calls']} calls "
               f"({s['usage']['cache_hits']} from cache, {s['usage']['cached_failures']} of them stored failures)",
               highlight=False)

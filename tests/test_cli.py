@@ -48,7 +48,7 @@ def test_typed_errors_are_one_line_exit_2(tmp_path):
     assert "error:" in proc.stderr and str(bad) in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_themes_with_llm_flag_names_themes(tmp_path, samples, monkeypatch):
+def test_themes_with_llm_flag_names_needs(tmp_path, samples, monkeypatch):
     from feedbackiq.testing import OpenAIServer, Reply
 
     def reply(body):
@@ -62,9 +62,9 @@ def test_themes_with_llm_flag_names_themes(tmp_path, samples, monkeypatch):
         assert res.exit_code == 0, res.output
         assert len(srv.chat_requests) >= 1
     report = json.loads((tmp_path / "themes.json").read_text())
-    named = [t for t in report["themes"] if t["label_source"] == "llm"]
-    assert named and all(t["name"].startswith("Need f") for t in named)
-    assert "themes named" in res.output
+    named = [n for n in report["needs"] if n["label_source"] == "llm"]
+    assert named and all(n["name"].startswith("Need f") for n in named)
+    assert "needs named" in res.output
 
 
 def test_themes_without_llm_says_how_to_configure(tmp_path, samples, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 MODULES = ["feedbackiq._lang", "feedbackiq._redact", "feedbackiq._terms", "feedbackiq.llm._evidence", "feedbackiq._tabular_out", "feedbackiq.ingest._values",
            "feedbackiq.themes._keywords", "feedbackiq.themes._cluster", "feedbackiq.themes._sample",
            "feedbackiq.themes._breakdowns", "feedbackiq.themes._knn", "feedbackiq.themes._describe",
-           "feedbackiq.llm._budget",
+           "feedbackiq.llm._budget", "feedbackiq.llm._regroup",
            "feedbackiq.embed._route", "feedbackiq.embed._base", "feedbackiq.pipeline._config",
            "feedbackiq.pipeline._checkpoint", "feedbackiq.cards._metrics", "feedbackiq.cards._markdown",
            "feedbackiq.report._html", "feedbackiq.report._growth", "feedbackiq.report._project", "feedbackiq.report._page",

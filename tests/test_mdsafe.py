@@ -43,9 +43,9 @@ MODEL = "<img src=x onerror=alert('model')>"
 
 
 def _replies(body):
-    """A theme name full of HTML for every naming request; other drafts get {} (dropped as invalid)."""
+    """A need name full of HTML for every naming request; other drafts get {} (dropped as invalid)."""
     user = body["messages"][-1]["content"]
-    if "<feedback_data>" not in user or "ThemeNaming" not in json.dumps(body.get("response_format") or {}) + user:
+    if "<feedback_data>" not in user or "Naming" not in json.dumps(body.get("response_format") or {}) + user:
         return Reply.json({})
     first = json.loads(user.split("<feedback_data>\n")[1].split("\n")[0])
     return Reply.json({"name": LLM_NAME, "need_statement": "Customers need <script>alert('need')</script> [x](javascript:y)",
@@ -77,7 +77,7 @@ def test_every_markdown_output_of_a_run_is_inert(tmp_path, monkeypatch):
                                                 "output": {"title": "<script>alert('title')</script>"},
                                                 "personas": {"by": HEADER}})
         result = fiq.run([folder], tmp_path / "run", config=cfg, features=features, cards=cards)
-    assert any(t.label_source == "llm" for t in result.report.themes)   # the LLM's HTML names are in the outputs
+    assert any(n.label_source == "llm" for n in result.report.needs)   # the LLM's HTML names are in the outputs
     outputs = sorted((tmp_path / "run").rglob("*.md"))
     names = {p.name for p in outputs}
     assert {"themes.md", "report.md", "personas.md", "translations.md", "scorecard.md"} <= names

@@ -125,6 +125,8 @@ def test_override_file_merges_splits_moves_and_renames(synthetic, tmp_path):
     assert by_name["Unanswered emails"].theme_ids == [support_theme]
     assert by_name["Happy customers"].label_source == "override"
     assert any("stale" not in n and "gone-1" in n and "not in this run" in n for n in out.override_notes)
+    # what the team placed is recorded: an LLM regrouping leaves those themes where they are
+    assert support_theme in out.parameters["themes_fixed_by_overrides"]
     # a move by this run's ids
     moved = fiq.find_themes(fs, embedder=emb, seed=0, subthemes=False, overrides=NeedOverrides.model_validate(
         {"move": [{"theme": {"item": "support0-0"}, "to": {"id": battery}}]}))

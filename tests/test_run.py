@@ -27,15 +27,21 @@ def statuses(result_or_manifest) -> dict[str, str]:
 
 
 def naming_replies(body):
-    """A valid naming for whichever theme is asked about (cites its first evidence item verbatim);
+    """A valid naming for whichever need or theme is asked about (cites its first evidence item verbatim);
     anything else (persona drafts) gets an empty object, which fails validation and is dropped."""
     user = body["messages"][-1]["content"]
-    if "<feedback_data>" not in user or "ThemeNaming" not in json.dumps(body.get("response_format") or {}) + user:
+    if "<feedback_data>" not in user or not is_naming(body):
         return Reply.json({})
     first = json.loads(user.split("<feedback_data>\n")[1].split("\n")[0])
     return Reply.json({"name": "Need " + first["id"], "need_statement": "Customers need this so that work goes on",
                        "moscow": "should", "moscow_rationale": "heard often",
                        "citations": [{"item_id": first["id"], "quote": first["text"][:8]}]}, delay=0.15)
+
+
+def is_naming(body) -> bool:
+    """A need's or a theme's naming request (by its reply schema)."""
+    fmt = json.dumps(body.get("response_format") or {}) + body["messages"][-1]["content"]
+    return "NeedNaming" in fmt or "ThemeNaming" in fmt
 
 
 def run_cli(args, env_extra=None, **kw):
@@ -129,15 +135,15 @@ def test_killed_run_resumes_without_redoing_stages_or_repaying_llm_calls(tmp_pat
     assert ends["names"] == "done"
     assert "report:" in stdout
     report = fiq.ThemeReport.from_json(out / "themes.json")
-    eligible = sum(1 for t in report.themes if t.respondents >= 3)
+    eligible = sum(1 for n in report.needs if n.respondents >= 3)   # the run names needs, one call each
     second_run_naming = [r for r in srv.chat_requests[first_run_requests:] if "<feedback_data>" in r["messages"][-1]["content"]
-                         and "ThemeNaming" in json.dumps(r.get("response_format") or {})]
+                         and is_naming(r)]
     # every naming call that had finished before the kill came from the cache; only the rest were sent
     assert len(second_run_naming) == eligible - finished
-    assert sum(t.label_source == "llm" for t in report.themes) == eligible
+    assert sum(n.label_source == "llm" for n in report.needs) == eligible
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["llm"]["configured"] and manifest["llm"]["cache_hits"] >= finished
-    assert manifest["prompt_versions"]["name_theme"]
+    assert manifest["prompt_versions"]["name_need"] and "name_theme" not in manifest["prompt_versions"]
 
 
 def test_json_log_mode_emits_one_event_per_line():

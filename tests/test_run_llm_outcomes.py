@@ -63,7 +63,7 @@ def test_rerun_and_resume_after_failed_calls_make_zero_calls_until_retry_failed(
         retried = fiq.run(REVIEWS, out, config=config_for(srv, retry_failed=True), resume=True)   # ... and with it
         assert len(srv.chat_requests) > paid
         assert retried.report.llm_outcome.succeeded == retried.report.llm_outcome.calls == names.calls
-        assert all(t.label_source == "llm" for t in retried.report.themes if t.respondents >= 3)
+        assert all(n.label_source == "llm" for n in retried.report.needs if n.respondents >= 3)
 
 
 def test_total_llm_failure_exits_3_and_says_why_in_console_and_report(tmp_path):
@@ -72,26 +72,26 @@ def test_total_llm_failure_exits_3_and_says_why_in_console_and_report(tmp_path):
         args = ["run", str(REVIEWS), "--out", str(out), "--llm", "m", "--llm-base-url", srv.base_url, "--progress", "plain"]
         res = CliRunner().invoke(app, args, env={"OPENAI_API_KEY": "k"})
         assert res.exit_code == 3, res.output
-        line = next(x for x in res.output.splitlines() if "theme names failed" in x)
+        line = next(x for x in res.output.splitlines() if "need names failed" in x)
         n = int(line.split(" of ")[1].split()[0])
-        assert f"{n} of {n} theme names failed: {n} HTTP 500 after retries" in line
+        assert f"{n} of {n} need names failed: {n} HTTP 500 after retries" in line
         assert "every LLM call" in res.output and "--best-effort" in res.output
         md_top = "\n".join((out / "report.md").read_text(encoding="utf-8").splitlines()[:6])
-        assert f"{n} of {n} theme names failed: {n} HTTP 500 after retries" in md_top
+        assert f"{n} of {n} need names failed: {n} HTTP 500 after retries" in md_top
         html = (out / "report.html").read_text(encoding="utf-8")
-        assert html.index("theme names failed") < html.index('id="overview"')
+        assert html.index("need names failed") < html.index('id="overview"')
         assert "no LLM in this run" not in html   # the overview does not call it a run without an LLM
         paid = len(srv.chat_requests)
 
         best = CliRunner().invoke(app, [*args, "--best-effort"], env={"OPENAI_API_KEY": "k"})
         assert best.exit_code == 0, best.output
-        assert "theme names failed" in best.output and len(srv.chat_requests) == paid   # cached failures: no call
+        assert "need names failed" in best.output and len(srv.chat_requests) == paid   # cached failures: no call
 
 
 def test_themes_command_partial_failure_exits_0_and_counts_failures(tmp_path):
     failing: set[str] = set()
 
-    def half(body):   # the first theme asked about fails every time (HTTP 500), the others are named
+    def half(body):   # the first need asked about fails every time (HTTP 500), the others are named
         first = body["messages"][1]["content"].split("<feedback_data>\n")[1].split("\n")[0]
         if not failing:
             failing.add(first)

@@ -2,8 +2,9 @@
 
 from feedbackiq.llm._budget import Budget
 from feedbackiq.llm._client import HOW_TO_CONFIGURE, LLM, parse_json_reply
-from feedbackiq.llm._naming import ThemeNaming, check_citations, name_themes
+from feedbackiq.llm._naming import NeedNaming, ThemeNaming, check_citations, name_themes
 from feedbackiq.llm._prompts import Prompt, feedback_block, language_instruction, load_prompt
+from feedbackiq.llm._regroup import NeedRegrouping, propose_regrouping
 
 __all__ = [
     "LLM",
@@ -12,6 +13,9 @@ __all__ = [
     "parse_json_reply",
     "name_themes",
     "ThemeNaming",
+    "NeedNaming",
+    "propose_regrouping",
+    "NeedRegrouping",
     "check_citations",
     "Prompt",
     "load_prompt",

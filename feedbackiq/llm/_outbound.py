@@ -4,7 +4,9 @@ Two rules, for every step (theme naming, persona drafts, feature messages, card 
 
 - **Privacy threshold.** Nothing of a theme voiced by fewer than ``min_respondents`` distinct
   respondents is sent: not its quotes, not its items as another theme's contrast or a persona's
-  evidence, not its keywords or keyword name. Personas of fewer respondents are not sent either.
+  evidence (also when its need is larger), not its keywords or keyword name. Nothing of a need
+  voiced by fewer is sent either, and praise and small talk are never sent as a need. Personas of
+  fewer respondents are not sent.
 - **Redaction before words are picked.** Texts are redacted (:class:`feedbackiq.Redactor`), and any
   term computed from texts (theme keywords, keyword names, a segment's distinctive words) is sent
   only if it still occurs in the redacted text of an item it came from: a keyword that only an
@@ -17,7 +19,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from feedbackiq.types import FeedbackItem, Theme, ThemeReport
+from feedbackiq.types import FeedbackItem, Need, Theme, ThemeReport
 
 if TYPE_CHECKING:
     from feedbackiq.types import Persona
@@ -55,6 +57,7 @@ class Outbound:
         self._theme_of: dict[str, int] | None = None
         self._members: dict[int, list[str]] | None = None
         self._keywords: dict[int, list[str]] = {}
+        self._need_keywords: dict[int, list[str]] = {}
         self._redacted_tokens: dict[str, list[str]] = {}
         # Prompts are built in LLM.map's threads: one Redactor numbers its placeholders, one at a time.
         self._lock = threading.Lock()
@@ -71,6 +74,10 @@ class Outbound:
 
     def items(self, items: Iterable[FeedbackItem]) -> list[FeedbackItem]:
         return [it for it in items if self.item_ok(it)]
+
+    def need_ok(self, need: Need) -> bool:
+        """Whether a need may be named in a prompt: a need (not praise) of enough respondents."""
+        return need.kind == "need" and need.respondents >= self.min_respondents
 
     def persona_ok(self, persona: "Persona") -> bool:
         return persona.respondents >= self.min_respondents
@@ -95,6 +102,18 @@ class Outbound:
         if theme.id not in self._keywords:
             self._keywords[theme.id] = self.terms(theme.keywords, self._member_texts().get(theme.id, []))
         return self._keywords[theme.id]
+
+    def need_keywords(self, need: Need) -> list[str]:
+        """The need's keywords said in the (redacted) texts of its sendable themes: none for a need that may
+        not be sent, and none that only a theme below the threshold says (a need's keywords come from all
+        its items)."""
+        if not self.need_ok(need):
+            return []
+        if need.id not in self._need_keywords:
+            members = self._member_texts()
+            texts = [text for t in need.theme_ids if self.theme_ok(t) for text in members.get(t, [])]
+            self._need_keywords[need.id] = [term for term in need.keywords if self._survives(term, texts)]
+        return self._need_keywords[need.id]
 
     def theme_name(self, theme: Theme) -> str:
         """A name that may be sent: an LLM's (written from redacted evidence), else rebuilt from the sendable keywords."""

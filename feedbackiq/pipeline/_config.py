@@ -74,6 +74,9 @@ class LLMConfig(_Section):
     retry_failed: bool = False
     # A run where every LLM call failed exits with status 3 (LLMAllFailedError); True accepts it (exit 0).
     best_effort: bool = False
+    name_themes: bool = False        # also name every theme (one call per theme); needs are always named
+    # One call proposes a regrouping of the themes into needs; a change is kept only where the embeddings agree.
+    regroup_needs: bool = False
 
 
 class OutputConfig(_Section):
@@ -179,6 +182,8 @@ engine = "local"             # local | ray: embedding and assignment on a Ray cl
 max_calls = 300
 retry_failed = false         # true: send again the calls that failed before (failures are stored, a rerun costs nothing)
 best_effort = false          # true: exit 0 even when every LLM call of the run failed (default: status 3)
+name_themes = false          # true: name every theme too (one call per theme); each need is named either way
+regroup_needs = false        # true: one call proposes regrouping the themes into needs; kept where the embeddings agree
 
 [output]
 language = "same"            # same | en | zh

@@ -220,13 +220,18 @@ class _Runner:
 
         k_names = k_themes
         if llm is not None:
-            prompts["name_theme"] = load_prompt("name_theme").version
-            k_names = stage_key("names", v=v, themes=k_themes, llm=llm_id, prompt=prompts["name_theme"],
+            prompts["name_need"] = load_prompt("name_need").version
+            if cfg.llm.name_themes:
+                prompts["name_theme"] = load_prompt("name_theme").version
+            if cfg.llm.regroup_needs:
+                prompts["regroup_needs"] = load_prompt("regroup_needs").version
+            k_names = stage_key("names", v=v, themes=k_themes, llm=llm_id, prompts=dict(prompts),
                                 out=cfg.output.model_dump(exclude={"title"}))
-            report = self.stage("names", k_names, ThemeReport, lambda: st.names_stage(report, llm, cfg.output),
-                                detail=f"{len(report.themes)} themes", feedback=fs, llm=True)
+            report = self.stage("names", k_names, ThemeReport,
+                                lambda: st.names_stage(report, llm, cfg.output, cfg.llm, vectors),
+                                detail=f"{len(report.needs)} needs", feedback=fs, llm=True)
         else:
-            self.skip("names", "no LLM configured: themes keep keyword names")
+            self.skip("names", "no LLM configured: needs keep their offline names (typical quotes)")
 
         if llm is not None:
             prompts["draft_persona"] = load_prompt("draft_persona").version

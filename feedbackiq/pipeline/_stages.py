@@ -138,10 +138,16 @@ def make_llm(cfg: LLMConfig, cache_dir: Path):
                         retry_failed=cfg.retry_failed)
 
 
-def names_stage(report: ThemeReport, llm, out: OutputConfig) -> ThemeReport:
-    from feedbackiq.llm import name_themes
+def names_stage(report: ThemeReport, llm, out: OutputConfig, cfg: LLMConfig | None = None,
+                vectors: np.ndarray | None = None) -> ThemeReport:
+    """Needs named by the LLM (and themes, with ``cfg.name_themes``), after its regrouping of the themes
+    into needs when ``cfg.regroup_needs`` (judged on ``vectors``, the embed stage's)."""
+    from feedbackiq.llm._regroup import regroup_and_name
 
-    return name_themes(report, llm, language=out.language, min_respondents=out.privacy_threshold, redact=out.redact)
+    cfg = cfg or LLMConfig()
+    return regroup_and_name(report, llm, regroup=cfg.regroup_needs, level="both" if cfg.name_themes else "needs",
+                            vectors=vectors, language=out.language, min_respondents=out.privacy_threshold,
+                            redact=out.redact)
 
 
 def personas_stage(report: ThemeReport, llm, cfg: PersonasConfig, out: OutputConfig) -> PersonaSet:

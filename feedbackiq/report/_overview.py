@@ -55,12 +55,15 @@ def _manifest(manifest: dict | None) -> str:
     return f'<details class="manifest"><summary>Run manifest (versions, parameters, inputs, timings)</summary><table class="kv">{rows}</table></details>'
 
 
-def _names_fact(report: ThemeReport, named: int) -> str:
+def _names_fact(report: ThemeReport) -> str:
+    named = [f"{n} of {len(groups)} {what}" for what, groups in (("needs", report.needs), ("themes", report.themes))
+             if (n := sum(g.label_source == "llm" for g in groups))]
+    offline = "needs by their most typical quote, themes by keywords"
     if named:
-        return f"{named} of {len(report.themes)} named by an LLM (checked against quotes); the rest are keywords"
+        return f"{' and '.join(named)} named by an LLM (checked against quotes); the rest offline: {offline}"
     if report.llm_outcome is not None and (why := report.llm_outcome.summary()):
-        return f"keywords, no LLM name: {esc(why)}; each theme's quotes show what it is about"
-    return "keywords (no LLM in this run); each theme's quotes show what it is about"
+        return f"offline, no LLM name: {esc(why)}; {offline}"
+    return f"offline (no LLM in this run): {offline}"
 
 
 def overview_section(report: ThemeReport, manifest: dict | None) -> str:
@@ -75,13 +78,12 @@ def overview_section(report: ThemeReport, manifest: dict | None) -> str:
         _stat(num(len(report.themes)), "need themes"),
         _stat(pct(other / report.n_items if report.n_items else None, 1), "items in no theme (\"other\")"),
     ])
-    named = sum(t.label_source == "llm" for t in report.themes)
     facts = [
         ("Sources", _counts(sources, _SOURCE_NAMES)),
         ("Languages", _counts(languages, _LANGUAGE_NAMES)),
         ("Dates", f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d} ({num(len(dates))} items dated)" if dates else DASH),
         ("Models", ", ".join(f"{esc(k)}: {esc(v)}" for k, v in report.model_ids.items()) or DASH),
-        ("Theme names", _names_fact(report, named)),
+        ("Names", _names_fact(report)),
     ]
     body = (f'<div class="stats">{stats}</div><table class="kv">'
             + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in facts)

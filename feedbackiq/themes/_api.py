@@ -197,12 +197,13 @@ def find_themes(
     needs, non_needs, need_of_item = build_needs(grouper.need_of_theme_, labels, themes, columns, Xu, inverse,
                                                  keywords_of, total_voices, language, seed)
     override_notes: list[str] = []
+    fixed: list[int] = []
     if overrides is not None:
         plan = regroup(overrides if isinstance(overrides, NeedOverrides) else load_need_overrides(overrides), themes,
                        [*needs, *non_needs], {it.id: lab for it, lab in zip(items, labels.tolist())})
         needs, non_needs, need_of_item = build_needs(plan.need_of_theme, labels, themes, columns, Xu, inverse,
                                                      keywords_of, total_voices, language, seed, plan.names, plan.kinds)
-        override_notes = plan.notes
+        override_notes, fixed = plan.notes, sorted(plan.fixed)
     assignments = _assignments(items, labels, np.clip(probabilities, 0, 1), sub, need_of_item)
     clock.lap("needs")   # with the assignments, which carry each item's need
     return ThemeReport(
@@ -212,7 +213,8 @@ def find_themes(
         themes=themes, needs=needs, non_needs=non_needs, other=other, assignments=assignments,
         override_notes=override_notes, n_items=len(items), n_respondents=total_voices,
         parameters=json.loads(json.dumps({**model.get_params(), "min_cluster_size_used": model.min_cluster_size_,
-                                          "subthemes": subthemes, "n_needs": n_needs, "min_need_share": min_need_share},
+                                          "subthemes": subthemes, "n_needs": n_needs, "min_need_share": min_need_share,
+                                          "language": language, "themes_fixed_by_overrides": fixed},
                                          default=str)),
         model_ids={"embedding": embedder.model_id},
         input_hash=input_hash(items),

@@ -88,12 +88,14 @@ def _line(node: yaml.Node | None, loc: tuple) -> int | None:
 @dataclass
 class Regrouping:
     """The need of each theme after the overrides (in the first build's need ids, new needs after
-    them), the names and kinds the team gave, and what happened to each entry."""
+    them), the names and kinds the team gave, the themes its entries placed (split, moved, or in a need
+    it merged or renamed: an LLM regrouping leaves them where they are), and what happened to each entry."""
 
     need_of_theme: np.ndarray
     names: dict[int, str] = field(default_factory=dict)
     kinds: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    fixed: set[int] = field(default_factory=set)
 
 
 def regroup(overrides: NeedOverrides, themes: list[Theme], groups: list[Need], theme_of_item: dict[str, int]) -> Regrouping:
@@ -108,6 +110,7 @@ def regroup(overrides: NeedOverrides, themes: list[Theme], groups: list[Need], t
         theme = _theme(s.theme, themes, theme_of_item, out.notes, f"split {i + 1}")
         if theme is not None:
             out.need_of_theme[theme] = next_id
+            out.fixed.add(theme)
             if s.name:
                 out.names[next_id] = s.name
             out.notes.append(f"split {i + 1}: theme {theme} is a need of its own")
@@ -117,6 +120,7 @@ def regroup(overrides: NeedOverrides, themes: list[Theme], groups: list[Need], t
         target = _need(m.to, groups, out, theme_of_item, f"move {i + 1}")
         if theme is not None and target is not None:
             out.need_of_theme[theme] = target
+            out.fixed.add(theme)
             out.notes.append(f"move {i + 1}: theme {theme} moved to need {target}")
     for i, m in enumerate(overrides.merge):
         found = [n for ref in m.needs if (n := _need(ref, groups, out, theme_of_item, f"merge {i + 1}")) is not None]
@@ -128,6 +132,8 @@ def regroup(overrides: NeedOverrides, themes: list[Theme], groups: list[Need], t
             out.notes.append(f"merge {i + 1}: its needs are already one need")
         if found and m.name:
             out.names[found[0]] = m.name
+        if found:
+            out.fixed.update(np.flatnonzero(out.need_of_theme == found[0]).tolist())
     for i, r in enumerate(overrides.rename):
         target = _need(r.need, groups, out, theme_of_item, f"rename {i + 1}")
         if target is None:
@@ -136,6 +142,7 @@ def regroup(overrides: NeedOverrides, themes: list[Theme], groups: list[Need], t
             out.names[target] = r.name
         if r.kind:
             out.kinds[target] = r.kind
+        out.fixed.update(np.flatnonzero(out.need_of_theme == target).tolist())
         out.notes.append(f"rename {i + 1}: need {target}" + (f" named {r.name!r}" if r.name else "")
                          + (f" marked {r.kind}" if r.kind else ""))
     return out
