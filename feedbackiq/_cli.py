@@ -366,7 +366,7 @@ def personas(
 @friendly_errors
 def translate(
     run_dir: Annotated[Path, typer.Argument(help="A folder written by `feedbackiq themes` (holds themes.json).")],
-    features: Annotated[Path, typer.Option("--features", help="Features file (YAML or CSV: name, description, optional themes).")],
+    features: Annotated[Path, typer.Option("--features", help="Features file (YAML or CSV: name, description, optional needs or themes ids).")],
     by: ByOpt = "segment",
     llm: LlmOpt = None,
     llm_base_url: LlmUrlOpt = None,
@@ -384,7 +384,7 @@ def translate(
         personas_ = draft_personas(report, by=parse_by(by))
         client = llm_or_hint(llm, llm_base_url, retry_failed=retry_failed)
         result = translate_features(feats, personas_, report, client, language=language, use_llm=client is not None)
-        paths = write_translations(result, run_dir, {t.id: t.name for t in report.themes})
+        paths = write_translations(result, run_dir, {n.id: n.name for n in report.needs})
     out.print(f"translations: {paths['markdown']} (one document per feature in {run_dir / 'features'}): "
               f"{len(feats)} features x {len(personas_.personas)} segments")
     check_llm_outcomes([t.llm_outcome for t in result], best_effort, run_dir)

@@ -21,11 +21,14 @@ THEMES = {
 }
 
 
-def build_report(texts_by_theme=THEMES, sales_theme: int = 2) -> ThemeReport:
+def build_report(texts_by_theme=THEMES, sales_theme: int = 2, need_names=None) -> ThemeReport:
     """Two themes of six respondents (three per plan) and a small theme of two respondents (one per plan,
-    one of them a sales note); every theme's keywords are what c-TF-IDF finds in its texts."""
+    one of them a sales note); every theme's keywords are what c-TF-IDF finds in its texts. The small
+    theme is part of the first theme's need (a need of eight respondents); needs are named by a quote
+    (their first text, or ``need_names``) as offline naming does."""
     from feedbackiq.themes._keywords import class_tfidf_keywords
 
+    need_of_theme = {0: 0, 1: 1, 2: 0}
     items, assignments, themes = [], [], []
     for tid, texts in texts_by_theme.items():
         ids = []
@@ -35,17 +38,24 @@ def build_report(texts_by_theme=THEMES, sales_theme: int = 2) -> ThemeReport:
                                       respondent_id=f"r{tid}{j}", language="en",
                                       segments={"plan": "pro" if j % 2 == 0 else "free"},
                                       deal_value=1000.0 if sales else None, deal_stage="lost" if sales else None))
-            assignments.append(Assignment(item_id=iid, theme_id=tid, probability=0.9))
+            assignments.append(Assignment(item_id=iid, theme_id=tid, probability=0.9, need_id=need_of_theme[tid]))
             ids.append(iid)
-        themes.append(Theme(id=tid, name=f"theme {tid}", size=len(texts), respondents=len(texts),
+        themes.append(Theme(id=tid, name=f"theme {tid}", size=len(texts), respondents=len(texts), need_id=need_of_theme[tid],
                             quotes=[Quote(item_id=i, text=t, source=SourceKind.REVIEW) for i, t in zip(ids[:3], texts[:3])]))
     labels = [a.theme_id for a in assignments]
     keywords = class_tfidf_keywords([it.text for it in items], labels, top_n=10)
     for t in themes:
         t.keywords = keywords.get(t.id, [])
         t.name = " / ".join(t.keywords[:3]) or t.name
-    report = ThemeReport(themes=themes, assignments=assignments, n_items=len(items), n_respondents=len(items),
-                         feedback=FeedbackSet(items=items))
+    need_keywords = class_tfidf_keywords([it.text for it in items], [a.need_id for a in assignments], top_n=10)
+    needs = []
+    for nid in sorted(set(need_of_theme[t.id] for t in themes)):
+        mine = [t for t in themes if t.need_id == nid]
+        needs.append(Need(id=nid, name=(need_names or {}).get(nid, texts_by_theme[mine[0].id][0]), label_source="quote",
+                          theme_ids=[t.id for t in mine], keywords=need_keywords.get(nid, []), quotes=mine[0].quotes,
+                          size=sum(t.size for t in mine), respondents=sum(t.respondents for t in mine)))
+    report = ThemeReport(themes=themes, needs=needs, assignments=assignments, n_items=len(items),
+                         n_respondents=len(items), feedback=FeedbackSet(items=items))
     return report
 
 
@@ -80,13 +90,14 @@ def test_small_theme_texts_reach_no_prompt(tmp_path):
     from feedbackiq.gtm import draft_persona_traits, draft_personas, translate_features
     from feedbackiq.types import CardTarget
 
-    report = build_report()
+    report = build_report(need_names={0: THEMES[2][0]})   # the need is named by the small theme's quote
     assert any(m in " ".join(report.themes[2].keywords) for m in MARKERS)   # the small theme's own words
+    assert any(m in " ".join(report.needs[0].keywords) for m in MARKERS)    # ... also among its need's
     with OpenAIServer([Reply.json({})]) as srv:                           # every reply fails: only requests matter
         llm = llm_for(srv, tmp_path)
-        name_themes(report, llm, min_respondents=3)
+        name_themes(report, llm, min_respondents=3, level="both")   # needs and themes (contrast blocks)
         personas = draft_personas(report, by="plan", min_respondents=2)
-        assert any(n.theme_id == 2 for p in personas.personas for n in p.top_needs)   # the small theme is a top need
+        assert all(n.need_id == 0 for p in personas.personas for n in p.top_needs[:1])   # the small theme's need leads
         draft_persona_traits(personas, report, llm, min_respondents=3)
         feature = Feature(name="Offline export", description="Export that works offline", themes=[0, 2])
         translate_features([feature], personas, report, llm, min_respondents=3)
@@ -122,7 +133,7 @@ def test_keywords_sent_to_the_llm_come_from_redacted_text(tmp_path):
     assert any(w in theme_words for w in pii_words), theme_words   # the defect's precondition: PII in the keywords
     with OpenAIServer([Reply.json({})]) as srv:
         llm = llm_for(srv, tmp_path)
-        name_themes(report, llm)
+        name_themes(report, llm, level="both")
         personas = draft_personas(report, by="plan", min_respondents=2)
         draft_persona_traits(personas, report, llm)
         translate_features([Feature(name="Longer battery", description="Bigger cell", themes=[0])], personas, report, llm)

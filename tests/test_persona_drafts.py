@@ -92,3 +92,25 @@ def test_chinese_output_is_requested(personas, tmp_path):
         llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
         draft_persona_traits(ps, rep, llm, language="zh")
         assert all("简体中文" in r["messages"][0]["content"] for r in srv.chat_requests)
+
+
+def test_evidence_is_the_personas_own_voice_on_its_needs(personas, tmp_path):
+    """Each prompt names the persona's top needs (as the report names them; never praise) with their shares,
+    and the feedback it sends is the persona's own items on those needs."""
+    ps, rep = personas
+    _, reqs = _run(personas, tmp_path, "ok")
+    need_of = {a.item_id: a.need_id for a in rep.assignments}
+    segment_of = {it.id: it.segments for it in rep.feedback.items}
+    assert len(reqs) == len(ps.personas)
+    for body in reqs:
+        user = body["messages"][1]["content"]
+        facts = json.loads(user.split("(do not change them):\n")[1].split("\n\nFeedback from")[0])
+        p = next(p for p in ps.personas if p.segment == facts["segment"])
+        assert [n["need"] for n in facts["top_needs"]] == [rep.need(n.need_id).name for n in p.top_needs]
+        assert all(rep.need(n.need_id).kind == "need" for n in p.top_needs)
+        feedback, _ = _blocks(body)
+        top = {n.need_id for n in p.top_needs}
+        assert feedback and all(need_of[r["id"]] in top for r in feedback), p.label
+        quoted = {q.item_id for q in p.quotes}   # from the persona's voices (an account's notes may differ in size)
+        assert all(r["id"] in quoted or segment_of[r["id"]].get("company_size") == p.segment["company_size"]
+                   for r in feedback)

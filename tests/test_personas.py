@@ -1,7 +1,7 @@
-"""Persona cards from the themes: computed facts, distinctive needs, planted segments recovered."""
+"""Persona cards from the needs: computed facts, distinctive needs (never praise), planted personas recovered."""
 
 import pytest
-from conftest import majority_truth_by_theme
+from conftest import majority_truth_by_need, truth_by_item
 
 import feedbackiq as fiq
 from feedbackiq import EmptyInputError, InputError
@@ -9,22 +9,65 @@ from feedbackiq.gtm import distinctive_words
 from feedbackiq.themes._describe import voice_of
 from feedbackiq.types import ThemeReport
 
+# The planted personas' top needs by company size (datasets/README.md, "planted personas").
+ENTERPRISE = {"supply_chain_visibility", "permissions", "support", "dialect"}
+SMALL = {"pricing", "supply_chain_visibility", "onboarding"}
+MIDMARKET = {"permissions", "onboarding", "battery", "camera"}
+PLANTED = {"1000+": ENTERPRISE, "201-1000": ENTERPRISE, "1-10": SMALL, "11-50": SMALL, "51-200": MIDMARKET}
+
 
 def test_planted_segments_are_recovered_by_company_size(sample_report):
-    """Large manufacturers' distinctive need is coordination; small shops' is cost (the planted story)."""
+    """Supply-chain visibility is a top need of large manufacturers and of small shops alike, and each
+    says it in its own words: coordination for the large, cost for the small (the planted story)."""
     fs, rep = sample_report
     ps = fiq.draft_personas(rep, by="company_size")
     assert ps.mode == "segment" and ps.by == "company_size"
-    framing = majority_truth_by_theme(fs, rep, "framing")
-    top = {p.segment["company_size"]: [framing.get(n.theme_id) for n in p.top_needs[:2]] for p in ps.personas}
-    assert "supply_coord" in top["1000+"] and "supply_coord" in top["201-1000"]
-    assert "supply_cost" in top["1-10"] and "supply_cost" in top["11-50"]
+    planted = majority_truth_by_need(fs, rep, "theme")
+    framing = truth_by_item(fs, "framing")
+    need_of = {a.item_id: a.need_id for a in rep.assignments}
+    for size, want in (("1000+", "supply_coord"), ("201-1000", "supply_coord"), ("1-10", "supply_cost"),
+                       ("11-50", "supply_cost")):
+        p = next(p for p in ps.personas if p.segment["company_size"] == size)
+        supply = [n.need_id for n in p.top_needs[:2] if planted[n.need_id] == "supply_chain_visibility"]
+        assert supply, (size, [planted[n.need_id] for n in p.top_needs])
+        said = [framing.get(q.item_id) for q in p.quotes if need_of[q.item_id] in supply]
+        assert said and all(f in (want, None) for f in said), (size, said)   # None: the Chinese survey, no truth
+
+
+def test_top_needs_are_the_planted_personas_needs(sample_report):
+    """Each company size leads with its planted persona's needs: the first two are planted ones, and so
+    are at least three of the five; the first is clearly distinctive (lift >= 1.5)."""
+    fs, rep = sample_report
+    planted = majority_truth_by_need(fs, rep, "theme")
+    ps = fiq.draft_personas(rep, by="company_size")
+    assert sorted(p.segment["company_size"] for p in ps.personas) == sorted(PLANTED)
+    for p in ps.personas:
+        want = PLANTED[p.segment["company_size"]]
+        got = [planted[n.need_id] for n in p.top_needs]
+        assert len(got) == 5 and set(got[:2]) <= want and sum(g in want for g in got) >= 3, (p.label, got)
+        assert p.top_needs[0].lift >= 1.5, p.top_needs[0]
+
+
+@pytest.mark.parametrize("by", ["company_size", "plan", "industry", None])
+def test_top_needs_are_needs_never_praise(sample_report, by):
+    """Praise and small talk (the largest group in the samples) is no one's need, in either mode."""
+    _, rep = sample_report
+    praise = {n.id for n in rep.non_needs}
+    assert praise and max(n.respondents for n in rep.non_needs) > max(n.respondents for n in rep.needs)
+    names = {n.id: n.name for n in rep.needs}
+    in_a_need = {a.item_id for a in rep.assignments if a.need_id in names}
+    ps = fiq.draft_personas(rep, by=by)
+    for p in ps.personas:
+        assert p.top_needs
+        assert all(n.need_id in names and n.need_name == names[n.need_id] for n in p.top_needs), p.top_needs
+        assert not {n.need_id for n in p.top_needs} & praise
+        assert p.quotes and all(q.item_id in in_a_need for q in p.quotes)   # one quote per top need, from it
 
 
 def test_numbers_are_computed_from_the_data(sample_report):
     fs, rep = sample_report
     ps = fiq.draft_personas(rep, by="plan")
-    theme_of = {a.item_id: a.theme_id for a in rep.assignments}
+    need_of = {a.item_id: a.need_id for a in rep.assignments}
     voices = {}
     for it in fs.items:
         voices.setdefault(voice_of(it), []).append(it)
@@ -33,8 +76,8 @@ def test_numbers_are_computed_from_the_data(sample_report):
         members = [v for v, items in voices.items() if any(i.segments.get("plan") == p.segment["plan"] for i in items)]
         assert p.respondents == len(members)
         for need in p.top_needs:
-            voicing = [v for v in members if any(theme_of[i.id] == need.theme_id for i in voices[v])]
-            overall = [v for v, items in voices.items() if any(theme_of[i.id] == need.theme_id for i in items)]
+            voicing = [v for v in members if any(need_of[i.id] == need.need_id for i in voices[v])]
+            overall = [v for v, items in voices.items() if any(need_of[i.id] == need.need_id for i in items)]
             assert need.respondents == len(voicing)
             assert need.share == pytest.approx(len(voicing) / len(members), abs=1e-4)
             assert need.overall_share == pytest.approx(len(overall) / n_all, abs=1e-4)
@@ -50,12 +93,20 @@ def test_auto_segment_and_unknown_column(sample_report):
         fiq.draft_personas(rep, by="region")
 
 
-def test_data_driven_mode(sample_report):
-    _, rep = sample_report
+def test_data_driven_mode_clusters_by_need_profile(sample_report):
+    """Respondents grouped by the needs they voice: each persona is led by one need most of it voices, and
+    no two personas lead with the same planted need (one need voiced in several ways or languages is
+    one profile, not several)."""
+    fs, rep = sample_report
     ps = fiq.draft_personas(rep, by=None)
-    assert ps.mode == "data_driven" and ps.by is None and len(ps.personas) >= 2
+    assert ps.mode == "data_driven" and ps.by is None and len(ps.personas) >= 4
     for p in ps.personas:
-        assert p.top_needs and p.top_needs[0].lift >= 1.0 and not p.segment
+        assert p.top_needs and not p.segment
+        assert p.top_needs[0].share >= 0.4 and p.top_needs[0].lift >= 2.0, (p.label, p.top_needs[0])
+        assert p.label.endswith(p.top_needs[0].need_name)
+    framing = majority_truth_by_need(fs, rep, "framing")
+    leads = [framing[p.top_needs[0].need_id] for p in ps.personas]
+    assert len(set(leads)) == len(leads), leads
 
 
 def test_empty_report_is_a_clear_error():

@@ -1,14 +1,16 @@
 """Market-language translation: the classic supply-chain example, vocabulary checks, grounding, CLI."""
 
 import json
+import logging
 
 import pytest
-from conftest import ROOT, majority_truth_by_theme
+from conftest import ROOT, majority_truth_by_need, majority_truth_by_theme, truth_by_item
 from typer.testing import CliRunner
 
 import feedbackiq as fiq
 from feedbackiq import ConfigError
-from feedbackiq.gtm import load_features, translate_features, word_shares
+from feedbackiq.gtm import load_features, match_needs, translate_features, word_shares
+from feedbackiq.types import Feature
 from feedbackiq.llm import LLM
 from feedbackiq.testing import OpenAIServer, Reply
 
@@ -24,18 +26,69 @@ def setup(sample_report):
 
 
 def test_classic_supply_chain_example_is_supported_by_the_data(setup):
-    """Large manufacturers hear coordination, small shops hear cost: computed from their own feedback."""
+    """Large manufacturers hear coordination, small shops hear cost: computed from their own feedback, whether
+    the report holds supply-chain visibility as one need or as two (one per framing)."""
     fs, rep, personas, feats = setup
     supply = translate_features(feats[:1], personas, rep, use_llm=False)[0]
+    planted = majority_truth_by_need(fs, rep, "theme")
     framing = majority_truth_by_theme(fs, rep, "framing")
     by_size = {m.segment["company_size"]: m for m in supply.messages}
-    assert framing[by_size["1000+"].relevant_themes[0]] == "supply_coord"
-    assert framing[by_size["1-10"].relevant_themes[0]] == "supply_cost"
+    for size, want in (("1000+", "supply_coord"), ("1-10", "supply_cost")):
+        m = by_size[size]
+        assert m.relevant_needs and planted[m.relevant_needs[0]] == "supply_chain_visibility", size
+        # the evidence: the themes of that need this segment voices, its own way of saying it first
+        assert m.relevant_themes and framing[m.relevant_themes[0]] == want, size
+        assert set(m.relevant_themes) <= {t for n in m.relevant_needs for t in rep.need(n).theme_ids}
     assert {"production", "purchasing"} & set(by_size["1000+"].words_they_use)
     assert {"stock", "shipping", "costs", "money", "inventory"} & set(by_size["1-10"].words_they_use)
     # engineering words nobody in the segment uses are flagged
     assert "dashboard" in by_size["1-10"].jargon_to_avoid and "eta" in by_size["1000+"].jargon_to_avoid
     assert by_size["1000+"].proof_points and by_size["1-10"].proof_points
+
+
+def test_each_segment_message_rests_on_its_own_evidence(setup):
+    """Each segment's proof points are its own items in the need it voices most, framed as that segment
+    frames it (the same need, or one need per framing)."""
+    fs, rep, personas, feats = setup
+    supply = translate_features(feats[:1], personas, rep, use_llm=False)[0]
+    framing = truth_by_item(fs, "framing")
+    need_of = {a.item_id: a.need_id for a in rep.assignments}
+    for size, want in (("1000+", "supply_coord"), ("201-1000", "supply_coord"), ("1-10", "supply_cost"),
+                       ("11-50", "supply_cost")):
+        m = next(m for m in supply.messages if m.segment["company_size"] == size)
+        own = [it for it in fs.items if it.segments.get("company_size") == size and need_of[it.id] == m.relevant_needs[0]]
+        proof = {c.text for c in m.proof_points}
+        assert len(proof) == 3 and proof <= {it.text for it in own}, size
+        voiced = [framing[it.id] for it in own if it.text in proof and framing.get(it.id)]
+        assert voiced and all(f == want for f in voiced), (size, voiced)
+
+
+def test_praise_is_never_matched(setup, caplog):
+    """A feature about delight matches no praise group by meaning; a praise id listed in the file is left out, said."""
+    _, rep, _, _ = setup
+    praise = {n.id for n in rep.non_needs}
+    assert praise
+    delight = Feature(name="Delight", description="Great app, love it, thanks, works well, keep it up, nice job")
+    assert not set(match_needs(delight, rep)) & praise
+    listed = Feature(name="Kudos", description="x", needs=[*praise, rep.needs[0].id])
+    with caplog.at_level(logging.WARNING, logger="feedbackiq"):
+        assert match_needs(listed, rep) == [rep.needs[0].id]
+    assert any("left out" in r.getMessage() and f"need {min(praise)}" in r.getMessage() for r in caplog.records)
+
+
+def test_listed_needs_and_themes_in_the_features_file(setup, tmp_path):
+    """``needs:`` ids are used as given; ``themes:`` ids stand for their needs (files written before needs)."""
+    fs, rep, personas, _ = setup
+    coord = next(t for t, f in majority_truth_by_theme(fs, rep, "framing").items() if f == "supply_coord")
+    need = rep.theme(coord).need_id   # the need voiced as coordination (alone, or with cost)
+    theme = rep.need(need).theme_ids[-1]
+    path = tmp_path / "features.yaml"
+    path.write_text(f"features:\n  - name: By need\n    description: d\n    needs: [{need}]\n"
+                    f"  - name: By theme\n    description: d\n    themes: [{theme}]\n", encoding="utf-8")
+    by_need, by_theme = translate_features(load_features(path), personas, rep, use_llm=False)
+    for ft in (by_need, by_theme):
+        big = next(m for m in ft.messages if m.segment["company_size"] == "1000+")
+        assert big.relevant_needs == [need], ft.feature.name
 
 
 def test_word_shares():
@@ -89,6 +142,12 @@ def test_features_file_errors(tmp_path):
     csv_file = tmp_path / "f.csv"
     csv_file.write_text("name,description,themes\nSheets,Per-sheet ACL,1;2\n", encoding="utf-8")
     assert load_features(csv_file)[0].themes == [1, 2]
+    csv_file.write_text("name,description,needs\nSheets,Per-sheet ACL,3\nASR,Dialects,two\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:   # names the file, the row and the column
+        load_features(csv_file)
+    assert str(csv_file) in str(exc.value) and "row 3" in str(exc.value) and "'needs'" in str(exc.value)
+    csv_file.write_text("name,description,needs\nSheets,Per-sheet ACL,3;4\n", encoding="utf-8")
+    assert load_features(csv_file)[0].needs == [3, 4]
     with pytest.raises(ConfigError, match="not found"):
         load_features(tmp_path / "missing.yaml")
 

@@ -57,8 +57,9 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
     """Add LLM-drafted label, summary, pains, goals, objections and buying triggers to each persona.
 
     Without an LLM the extractive cards are returned unchanged and one line says how to configure one.
-    ``min_respondents`` is the privacy threshold: nothing of a theme (and no persona) voiced by fewer
-    respondents is sent. The result's ``llm_outcome`` counts the calls.
+    The evidence is the persona's own items on its top needs (its quotes first) and, as facts, those
+    needs' names and shares. ``min_respondents`` is the privacy threshold: nothing of a theme or a need
+    (and no persona) voiced by fewer respondents is sent. The result's ``llm_outcome`` counts the calls.
     """
     llm = llm or LLM.from_env()
     out = personas.model_copy(deep=True)
@@ -118,25 +119,26 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
 
 def _evidence(p: Persona, report: ThemeReport, items: dict[str, FeedbackItem],
               outbound: Outbound) -> tuple[dict[str, str], set[str], str, list[str]]:
-    """The persona's own items (quotes first, then by top need) and the computed facts as text; nothing of
-    a theme below the privacy threshold."""
-    theme_of = {a.item_id: a.theme_id for a in report.assignments}
-    own = outbound.items(items[q.item_id] for q in p.quotes if q.item_id in items)
-    needs = [n for n in p.top_needs if outbound.theme_ok(n.theme_id)]
-    top = [n.theme_id for n in needs]
+    """The persona's own items (quotes first, then by top need) and the computed facts (with the top needs'
+    names) as text; nothing of a theme or a need below the privacy threshold."""
+    need_of = {a.item_id: a.need_id for a in report.assignments}
+    known = {n.id: n for n in report.needs}
+    needs = [n for n in p.top_needs if n.need_id in known and outbound.need_ok(known[n.need_id])]
+    top = [n.need_id for n in needs]
+    own = outbound.items(items[q.item_id] for q in p.quotes if q.item_id in items and need_of.get(q.item_id) in top)
     segment_ok = (lambda it: all(it.segments.get(k) == v for k, v in p.segment.items())) if p.segment else (lambda it: True)
     own_ids = {it.id for it in own}
-    pool = [it for it in items.values() if segment_ok(it) and theme_of.get(it.id) in top and it.id not in own_ids]
-    pool.sort(key=lambda it: top.index(theme_of[it.id]))
+    pool = outbound.items(it for it in items.values()
+                          if segment_ok(it) and need_of.get(it.id) in top and it.id not in own_ids)
+    pool.sort(key=lambda it: top.index(need_of[it.id]))
     chosen = (own + [it for it in pool if it.source != SourceKind.SALES_NOTE])[:EVIDENCE_ITEMS]
     # Sales notes are the evidence for objections and buying triggers: the segment's own notes when the
     # persona is a segment, else the notes among its top needs.
     sales_pool = outbound.items(it for it in items.values() if segment_ok(it)) if p.segment else pool
     sales = [it for it in sales_pool if it.source == SourceKind.SALES_NOTE][:SALES_ITEMS]
     evidence = {it.id: outbound.text(it.text) for it in chosen + sales}
-    names = {t.id: outbound.theme_name(t) for t in report.themes if t.id in top}
     facts = {"respondents": p.respondents, "items": p.items, "segment": p.segment, "facts": p.facts,
              "deal_value": p.deal_value, "lost_deal_value": p.deals_lost_value,
-             "top_needs": [{"need": names.get(n.theme_id, str(n.theme_id)), "share_here": f"{100 * n.share:.0f}%",
+             "top_needs": [{"need": outbound.need_name(known[n.need_id]), "share_here": f"{100 * n.share:.0f}%",
                             "share_overall": f"{100 * n.overall_share:.0f}%"} for n in needs]}
     return evidence, {it.id for it in sales}, json.dumps(facts, ensure_ascii=False), [it.language for it in chosen]

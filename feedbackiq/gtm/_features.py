@@ -1,4 +1,4 @@
-"""Features files: YAML or CSV with name, description and (optionally) the theme ids each answers."""
+"""Features files: YAML or CSV with name, description and (optionally) the need or theme ids each answers."""
 
 from __future__ import annotations
 
@@ -18,16 +18,15 @@ def load_features(path: str | Path) -> list[Feature]:
     """Read features; errors name the file, the feature (by position and name) and the field.
 
     YAML: a list of mappings, or ``{"features": [...]}``. CSV: columns ``name``, ``description``
-    and optional ``themes`` (ids separated by ``;``).
+    and optional ``needs`` and ``themes`` (ids separated by ``;``; a theme stands for its need).
     """
     p = Path(path)
     if not p.exists():
         raise ConfigError("features file not found", source=str(p))
     if p.suffix.lower() == ".csv":
         with p.open(encoding="utf-8-sig", newline="") as fh:
-            raw = [dict(r) for r in csv.DictReader(fh)]
-        for r in raw:
-            r["themes"] = [int(x) for x in (r.get("themes") or "").replace(",", ";").split(";") if x.strip()]
+            reader = csv.DictReader(fh)
+            raw = [_ids(dict(r), p, reader.line_num) for r in reader]
     else:
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -47,3 +46,15 @@ def load_features(path: str | Path) -> list[Feature]:
     if not out:
         raise ConfigError("no features in the file", source=str(p))
     return out
+
+
+def _ids(row: dict, path: Path, line: int) -> dict:
+    """A CSV row with its ``needs`` and ``themes`` cells ("3;4") as lists of ids."""
+    for key in ("needs", "themes"):
+        cell = row.get(key) or ""
+        try:
+            row[key] = [int(x) for x in cell.replace(",", ";").split(";") if x.strip()]
+        except ValueError:
+            raise ConfigError(f"expected ids separated by ';', got {cell!r}", source=f"{path} row {line}",
+                              field=key) from None
+    return row

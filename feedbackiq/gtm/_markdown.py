@@ -9,8 +9,8 @@ from feedbackiq.types import Citation, FeatureTranslation, Persona, PersonaSet
 
 __all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations", "slug", "NO_NEEDS"]
 
-# A persona without a need theme (the set has none, or this group voices none): said, not an empty table.
-NO_NEEDS = "No need theme is voiced by this group (themes need several items voicing the same need)."
+# A persona without a need (the set has none, or this group voices none): said, not an empty table.
+NO_NEEDS = "No need is voiced by this group (a need takes several items voicing it; praise is not a need)."
 
 
 def _words(words) -> str:
@@ -34,8 +34,8 @@ def _card(p: Persona) -> list[str]:
     if not p.top_needs:
         lines += ["", f"_{NO_NEEDS}_"]
     else:
-        lines += ["", "| need (theme) | voiced here | overall | lift |", "|---|---:|---:|---:|"]
-    lines += [f"| {md_escape(n.theme_name)} (#{n.theme_id}) | {100 * n.share:.0f}% ({n.respondents}) | {100 * n.overall_share:.0f}% | "
+        lines += ["", "| need | voiced here | overall | lift |", "|---|---:|---:|---:|"]
+    lines += [f"| {md_escape(n.need_name)} (need #{n.need_id}) | {100 * n.share:.0f}% ({n.respondents}) | {100 * n.overall_share:.0f}% | "
               f"{n.lift:.1f}x |" for n in p.top_needs]
     for title, claims in (("Pains", p.pains), ("Goals", p.goals), ("Objections (from sales notes)", p.objections),
                           ("Buying triggers (from sales notes)", p.buying_triggers)):
@@ -83,9 +83,10 @@ def write_personas(personas: PersonaSet, out_dir: str | Path) -> dict[str, Path]
     return paths
 
 
-def translations_to_markdown(translations: list[FeatureTranslation], theme_names: dict[int, str] | None = None) -> str:
-    """One section per feature, one subsection per segment: the message and the words to use and avoid."""
-    names = theme_names or {}
+def translations_to_markdown(translations: list[FeatureTranslation], need_names: dict[int, str] | None = None) -> str:
+    """One section per feature, one subsection per segment: the message, the needs it answers there (named
+    from ``need_names``, need id -> name) and the words to use and avoid."""
+    names = need_names or {}
     lines = ["# Features in each segment's words", ""]
     for ft in translations:
         lines += [f"## {md_escape(ft.feature.name)}", "", f"_Engineering description:_ {md_escape(ft.feature.description)}", ""]
@@ -93,7 +94,7 @@ def translations_to_markdown(translations: list[FeatureTranslation], theme_names
             lines += [f"### {md_escape(m.persona)}", ""]
             if m.headline:
                 lines += [f"**{md_escape(m.headline)}**", "", md_escape(m.value_proposition or ""), ""]
-            needs = ", ".join(md_escape(names.get(t, f"#{t}")) for t in m.relevant_themes) or "none voiced by this segment"
+            needs = ", ".join(md_escape(names.get(n, f"need #{n}")) for n in m.relevant_needs) or "none voiced by this segment"
             lines.append(f"- Needs this feature answers, as this segment voices them: {needs}")
             lines.append("- Words they use: " + (_words(m.words_they_use) or "(too little feedback)"))
             lines.append("- Jargon to avoid: " + (_words(m.jargon_to_avoid) or "(none)"))
@@ -113,7 +114,7 @@ def translations_to_markdown(translations: list[FeatureTranslation], theme_names
 
 
 def write_translations(translations: list[FeatureTranslation], out_dir: str | Path,
-                       theme_names: dict[int, str] | None = None) -> dict[str, Path]:
+                       need_names: dict[int, str] | None = None) -> dict[str, Path]:
     import json
 
     out = Path(out_dir)
@@ -121,9 +122,9 @@ def write_translations(translations: list[FeatureTranslation], out_dir: str | Pa
     paths = {"json": out / "translations.json", "markdown": out / "translations.md"}
     paths["json"].write_text(json.dumps([t.model_dump(mode="json") for t in translations], ensure_ascii=False, indent=1),
                              encoding="utf-8")
-    paths["markdown"].write_text(translations_to_markdown(translations, theme_names), encoding="utf-8")
+    paths["markdown"].write_text(translations_to_markdown(translations, need_names), encoding="utf-8")
     (out / "features").mkdir(exist_ok=True)
     for i, ft in enumerate(translations, start=1):  # one document per feature, a section per segment
-        body = translations_to_markdown([ft], theme_names).replace("# Features in each segment's words\n\n## ", "# ", 1)
+        body = translations_to_markdown([ft], need_names).replace("# Features in each segment's words\n\n## ", "# ", 1)
         (out / "features" / f"{i:02d}-{slug(ft.feature.name)}.md").write_text(body, encoding="utf-8")
     return paths

@@ -1,9 +1,11 @@
-"""Persona cards computed from the themes: who they are, what they need more than others, in their words.
+"""Persona cards computed from the needs: who they are, what they need more than others, in their words.
 
-This is the extractive part (no LLM): every number is computed here. Two modes:
+This is the extractive part (no LLM): every number is computed here. A persona's needs are the
+report's needs (``ThemeReport.needs``); praise and small talk (``non_needs``) and the "other" bucket
+are never a need of anyone. Two modes:
 - by a segment column (company size, industry, plan ...): one persona per value;
 - data-driven, when there is no usable segment column: respondents/accounts are clustered by
-  their theme profile (which needs they voice), one persona per cluster.
+  their need profile (which needs they voice), one persona per cluster.
 
 Voices (respondents/accounts) are held as arrays, not an object each: a million reviews are a
 million voices, and an object with a set and a list per voice was 500 MB at that size.
@@ -11,6 +13,7 @@ million voices, and an object with a set and a list per voice was 500 MB at that
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -21,20 +24,21 @@ from feedbackiq.gtm._vocab import distinctive_words_from_counts
 from feedbackiq.themes._keywords import tokenize
 from feedbackiq.types import FeedbackItem, Persona, PersonaNeed, PersonaSet, Quote, SourceKind, ThemeReport
 
-__all__ = ["draft_personas", "CONFIDENCE_LEVELS"]
+__all__ = ["draft_personas", "CONFIDENCE_LEVELS", "quoted_items"]
 
+log = logging.getLogger("feedbackiq")
 CONFIDENCE_LEVELS = {"high": 30, "medium": 10}  # respondents needed for each level
-# Above this many voices with needs, the data-driven mode clusters their distinct theme profiles
+# Above this many voices with needs, the data-driven mode clusters their distinct need profiles
 # (weighted by how many voices share each) and scores k on a seeded sample of voices: a dense
-# voices x themes matrix and an all-pairs silhouette do not fit at a million reviews.
+# voices x needs matrix and an all-pairs silhouette do not fit at a million reviews.
 PROFILE_SAMPLE = 10_000
 
 
 class _Voices:
     """Every item's voice as an index (in order of first appearance), each voice's segments, and
-    the distinct (voice, theme) pairs."""
+    the distinct (voice, need) pairs."""
 
-    def __init__(self, items: Sequence[FeedbackItem], theme: np.ndarray) -> None:
+    def __init__(self, items: Sequence[FeedbackItem], need: np.ndarray) -> None:
         index: dict[str, int] = {}
         of_item = np.empty(len(items), dtype=np.int64)
         segments: list[Mapping[str, str]] = []
@@ -51,12 +55,12 @@ class _Voices:
                     segments[v] = {**segments[v], **it.segments}
             of_item[i] = v
         self.of_item, self.segments, self.n = of_item, segments, len(segments)
-        has = theme >= 0
-        width = int(theme.max(initial=0)) + 1
-        pairs = np.unique(of_item[has] * width + theme[has])
-        self.pair_voice, self.pair_theme = pairs // width, pairs % width
-        found, counts = np.unique(self.pair_theme, return_counts=True)
-        self.voices_per_theme: dict[int, int] = dict(zip(found.tolist(), counts.tolist()))
+        has = need >= 0
+        width = int(need.max(initial=0)) + 1
+        pairs = np.unique(of_item[has] * width + need[has])
+        self.pair_voice, self.pair_need = pairs // width, pairs % width
+        found, counts = np.unique(self.pair_need, return_counts=True)
+        self.voices_per_need: dict[int, int] = dict(zip(found.tolist(), counts.tolist()))
 
 
 def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respondents: int = 5,
@@ -70,9 +74,12 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
     by : str or None, default "segment"
         A segment column (e.g. ``"company_size"``); ``"segment"`` picks the column that covers
         most respondents with 2..``max_personas`` values; ``None`` (or no usable column) clusters
-        respondents by their theme profile instead.
+        respondents by their need profile (the needs each voices) instead.
     min_respondents : int, default 5
         Smaller groups get no persona (too little evidence).
+    top_needs : int, default 5
+        Needs per persona, most distinctive and substantial first (share here x lift); praise and
+        small talk are never among them.
 
     Examples
     --------
@@ -82,8 +89,11 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
     if report.feedback is None or not report.feedback.items:
         raise EmptyInputError("the report carries no feedback items; run find_themes on a FeedbackSet first")
     items = report.feedback.items
-    theme = _theme_per_item(report)
-    voices = _Voices(items, theme)
+    if report.themes and not report.needs and not report.non_needs:
+        log.warning("the theme report has no needs (written by an older feedbackiq?): personas get no top needs; "
+                    "run `feedbackiq themes` again")
+    need = _need_per_item(report)
+    voices = _Voices(items, need)
     column = _choose_column(voices, by, min_respondents, max_personas)
     if column is not None:
         groups: dict[str, list[int]] = defaultdict(list)
@@ -96,21 +106,33 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
         keyed = _profile_clusters(voices, report, min_respondents, max_personas, seed)
         mode = "data_driven"
     words = _Words(items)
-    names = {t.id: t.name for t in report.themes}
-    quoted = {t.id: {q.item_id for q in t.quotes} for t in report.themes}
-    personas = [_persona(i, column, key, np.asarray(members, dtype=np.int64), voices, items, theme, words, names,
+    names = {n.id: n.name for n in report.needs}
+    quoted = quoted_items(report)
+    personas = [_persona(i, column, key, np.asarray(members, dtype=np.int64), voices, items, need, words, names,
                          quoted, top_needs) for i, (key, members) in enumerate(keyed)]
     return PersonaSet(mode=mode, by=column, personas=personas, input_hash=report.input_hash)
 
 
-def _theme_per_item(report: ThemeReport) -> np.ndarray:
-    """Each item's theme (-1: none), read in order when the assignments are in item order (as
-    ``find_themes`` makes them), else through a lookup by id."""
+def _need_per_item(report: ThemeReport) -> np.ndarray:
+    """Each item's need (-1: in "other", or in praise and small talk, which is no one's need), read in
+    order when the assignments are in item order (as ``find_themes`` makes them), else by item id."""
     items, assignments = report.feedback.items, report.assignments
+    real = {n.id for n in report.needs}
     if report.assignments_in_item_order():
-        return np.fromiter((a.theme_id for a in assignments), dtype=np.int64, count=len(items))
-    theme_of = {a.item_id: a.theme_id for a in assignments}
-    return np.fromiter((theme_of.get(it.id, -1) for it in items), dtype=np.int64, count=len(items))
+        return np.fromiter((a.need_id if a.need_id in real else -1 for a in assignments), dtype=np.int64, count=len(items))
+    need_of = {a.item_id: a.need_id for a in assignments if a.need_id in real}
+    return np.fromiter((need_of.get(it.id, -1) for it in items), dtype=np.int64, count=len(items))
+
+
+def quoted_items(report: ThemeReport) -> dict[int, list[str]]:
+    """Each need's central items: its own quotes, then its themes' quotes (the best quotes of it)."""
+    themes = {t.id: t for t in report.themes}
+    out: dict[int, list[str]] = {}
+    for n in report.needs:
+        ids = [q.item_id for q in n.quotes]
+        ids += [q.item_id for t in n.theme_ids if t in themes for q in themes[t].quotes]
+        out[n.id] = list(dict.fromkeys(ids))
+    return out
 
 
 class _Words:
@@ -173,11 +195,11 @@ def _profile_clusters(voices: _Voices, report: ThemeReport, min_respondents: int
     from sklearn.metrics import silhouette_score
 
     ids = np.unique(voices.pair_voice)          # voices with at least one need, in voice order
-    k_themes = max((t.id for t in report.themes), default=-1) + 1
-    if len(ids) < 2 * min_respondents or k_themes < 2:
+    k_needs = max((n.id for n in report.needs), default=-1) + 1
+    if len(ids) < 2 * min_respondents or k_needs < 2:
         return [("all respondents", list(range(voices.n)))]
     row = np.searchsorted(ids, voices.pair_voice)
-    M = sparse.csr_matrix((np.ones(len(row), dtype=np.float32), (row, voices.pair_theme)), shape=(len(ids), k_themes))
+    M = sparse.csr_matrix((np.ones(len(row), dtype=np.float32), (row, voices.pair_need)), shape=(len(ids), k_needs))
     M = sparse.diags(1.0 / np.sqrt(np.asarray(M.sum(axis=1)).ravel())).astype(np.float32) @ M
     if len(ids) <= PROFILE_SAMPLE:
         X, weight, of_voice, scored = M.toarray(), None, np.arange(len(ids)), None
@@ -212,25 +234,25 @@ def _distinct_rows(M) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return M[first].toarray(), of_row, np.bincount(of_row).astype(np.float64)
 
 
-def _persona(i, column, key, members: np.ndarray, voices: _Voices, items, theme: np.ndarray, words: _Words, names,
-             quoted: dict[int, set[str]], top_n) -> Persona:
+def _persona(i, column, key, members: np.ndarray, voices: _Voices, items, need: np.ndarray, words: _Words, names,
+             quoted: dict[int, list[str]], top_n) -> Persona:
     n_voices = voices.n
     member = np.zeros(n_voices, dtype=bool)
     member[members] = True
     mine = member[voices.pair_voice]
-    found, counts = np.unique(voices.pair_theme[mine], return_counts=True)
+    found, counts = np.unique(voices.pair_need[mine], return_counts=True)
     needs = []
     for t, c in zip(found.tolist(), counts.tolist()):
-        share, overall = c / len(members), voices.voices_per_theme.get(t, 0) / n_voices
-        needs.append(PersonaNeed(theme_id=t, theme_name=names.get(t, str(t)), respondents=c, share=round(share, 4),
+        share, overall = c / len(members), voices.voices_per_need.get(t, 0) / n_voices
+        needs.append(PersonaNeed(need_id=t, need_name=names.get(t, str(t)), respondents=c, share=round(share, 4),
                                  overall_share=round(overall, 4), lift=round(share / overall, 3) if overall else 0.0))
     # Distinctive AND substantial: a need voiced by 2 of 40 at 5x lift matters less than 15 of 40 at 2x.
-    needs.sort(key=lambda n: (-(n.share * n.lift), n.theme_id))
+    needs.sort(key=lambda n: (-(n.share * n.lift), n.need_id))
     needs = needs[:top_n]
     # The persona's items, voice by voice (members in order), each voice's items in input order.
     idx = np.where(member[voices.of_item])[0]
     order = idx[np.argsort(voices.of_item[idx], kind="stable")]
-    quotes = _quotes(items, order, needs, quoted, theme)
+    quotes = _quotes(items, order, needs, quoted, need)
     preferred = words.distinctive(order)
     facts: dict[str, Counter] = defaultdict(Counter)
     for v in members.tolist():
@@ -242,10 +264,10 @@ def _persona(i, column, key, members: np.ndarray, voices: _Voices, items, theme:
     lost = [it.deal_value for it in persona_items if it.deal_value is not None and it.deal_stage == "lost"]
     n = len(members)
     confidence = "high" if n >= CONFIDENCE_LEVELS["high"] else "medium" if n >= CONFIDENCE_LEVELS["medium"] else "low"
-    label = f"{column}: {key}" if column else f"Persona {i + 1}: {needs[0].theme_name if needs else 'mixed needs'}"
+    label = f"{column}: {key}" if column else f"Persona {i + 1}: {needs[0].need_name if needs else 'mixed needs'}"
     top = needs[0] if needs else None
     summary = (f"{n} respondents/accounts ({100 * n / n_voices:.0f}% of all)"
-               + (f"; most distinctive need: {top.theme_name} ({100 * top.share:.0f}% here vs "
+               + (f"; most distinctive need: {top.need_name} ({100 * top.share:.0f}% here vs "
                   f"{100 * top.overall_share:.0f}% overall)" if top else ""))
     return Persona(id=i, label=label, summary=summary, segment={column: key} if column else {},
                    facts={c: dict(v.most_common()) for c, v in facts.items()}, respondents=n, items=len(order),
@@ -253,15 +275,14 @@ def _persona(i, column, key, members: np.ndarray, voices: _Voices, items, theme:
                    top_needs=needs, quotes=quotes, preferred_words=preferred, confidence=confidence)
 
 
-def _quotes(items, order: np.ndarray, needs: list[PersonaNeed], quoted: dict[int, set[str]], theme: np.ndarray,
+def _quotes(items, order: np.ndarray, needs: list[PersonaNeed], quoted: dict[int, list[str]], need_of: np.ndarray,
             k: int = 5) -> list[Quote]:
-    """Verbatim quotes from the persona's own items: one per top need, the theme's own quotes preferred."""
+    """Verbatim quotes from the persona's own items: one per top need, the need's central quotes preferred."""
     out, seen = [], set()
-    ordered = order.tolist()
     for need in needs:
-        own = quoted.get(need.theme_id, set())
-        pool = [j for j in ordered if items[j].id in own] if own else []
-        pool += order[theme[order] == need.theme_id].tolist()
+        mine = order[need_of[order] == need.need_id]
+        position = {items[j].id: j for j in mine.tolist()}
+        pool = [position[i] for i in quoted.get(need.need_id, []) if i in position] + mine.tolist()
         for j in pool:
             it = items[j]
             if it.text not in seen:

@@ -1,9 +1,10 @@
 """Market-language translation: each feature said in each segment's own words, with evidence.
 
-Computed by code for every feature x segment: the themes the feature answers (explicit ids, or
-matched by meaning), ranked by the segment's own share; the segment's distinctive words (log-odds
-vs everyone else); "jargon to avoid" (words of the technical description the segment never uses);
-proof quotes from the segment's items. An LLM, when configured, writes the headline, value
+Computed by code for every feature x segment: the needs the feature answers (explicit need or theme
+ids, or matched by meaning; never praise), ranked by how many of the segment's respondents voice
+each; the segment's distinctive words (log-odds vs everyone else); "jargon to avoid" (words of the
+technical description the segment never uses); proof quotes from the segment's own items in those
+needs (each need's central quotes first). An LLM, when configured, writes the headline, value
 proposition, proof points and objection handling, evidence-locked like personas. Every message
 reports how many of its content words come from the segment's own feedback vs the engineering
 description.
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from feedbackiq._errors import LLMError, LLMOutputError
 from feedbackiq.gtm._draft import claim_problems
+from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import distinctive_words
 from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, parse_json_reply
 from feedbackiq.llm._outbound import Outbound
@@ -26,18 +28,20 @@ from feedbackiq.llm._outcome import tally
 from feedbackiq.llm._prompts import feedback_block, language_instruction
 from feedbackiq.themes._describe import voice_of
 from feedbackiq.themes._keywords import tokenize
-from feedbackiq.themes._similarity import theme_similarities
+from feedbackiq.themes._similarity import need_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
-__all__ = ["translate_features", "FeatureMessage", "word_shares", "match_themes"]
+__all__ = ["translate_features", "FeatureMessage", "word_shares", "match_needs"]
 
 log = logging.getLogger("feedbackiq")
-# A feature answers the themes close in meaning to its description: within MATCH_BAND of the best match
-# (one need is often several themes: the same need framed as coordination by some and as cost by others),
-# never below MATCH_MIN_SIMILARITY, at most MATCH_TOP. Explicit theme ids in the features file win.
-MATCH_MIN_SIMILARITY = 0.2
+# A feature answers the needs close in meaning to its description: within MATCH_BAND of the best match
+# (a feature often answers more than one need: supply-chain visibility is a coordination need for some
+# customers and a cost need for others), never below MATCH_MIN_SIMILARITY, at most MATCH_TOP. The floor
+# sits between the needs the sample features answer and the closest needs they do not.
+# Need or theme ids listed in the features file win.
+MATCH_MIN_SIMILARITY = 0.25
 MATCH_BAND = 0.3
-MATCH_TOP = 8
+MATCH_TOP = 4
 
 
 class FeatureMessage(BaseModel):
@@ -60,15 +64,24 @@ def word_shares(message: str, segment_vocab: set[str], technical_vocab: set[str]
             round(sum(w in technical_vocab for w in words) / len(words), 4))
 
 
-def match_themes(feature: Feature, report: ThemeReport) -> list[int]:
-    """The feature's themes: explicit ids, else the themes most similar in meaning to its description."""
-    if feature.themes:
-        known = {t.id for t in report.themes}
-        return [t for t in feature.themes if t in known]
-    sims = theme_similarities([f"{feature.name}. {feature.description}"], report)[0]
-    order = np.argsort(-sims)
+def match_needs(feature: Feature, report: ThemeReport) -> list[int]:
+    """The feature's needs (ids in ``report.needs``): the listed needs and the needs of the listed themes,
+    else the needs most similar in meaning to its description. Praise and small talk are never matched;
+    a listed id that is no need of the report is left out with a warning."""
+    if feature.needs or feature.themes:
+        real = {n.id for n in report.needs}
+        need_of_theme = {t.id: t.need_id for t in report.themes}
+        wanted = [*feature.needs, *(need_of_theme.get(t) for t in feature.themes)]
+        unknown = [f"need {n}" for n in feature.needs if n not in real]
+        unknown += [f"theme {t}" for t in feature.themes if need_of_theme.get(t) not in real]
+        if unknown:
+            log.warning("feature %r: left out %s: no need of this report (unknown id, or praise and small talk)",
+                        feature.name, ", ".join(unknown))
+        return list(dict.fromkeys(n for n in wanted if n in real))
+    sims = need_similarities([f"{feature.name}. {feature.description}"], report)[0]
+    order = np.argsort(-sims, kind="stable")
     floor = max(MATCH_MIN_SIMILARITY, float(sims[order[0]]) - MATCH_BAND) if len(order) else 1.0
-    return [report.themes[i].id for i in order[:MATCH_TOP] if sims[i] >= floor]
+    return [report.needs[i].id for i in order[:MATCH_TOP] if sims[i] >= floor]
 
 
 def translate_features(features: list[Feature], personas: PersonaSet, report: ThemeReport, llm: LLM | None = None,
@@ -79,7 +92,9 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
     voiced by fewer respondents is sent. Each translation's ``llm_outcome`` counts its calls.
     """
     items = list(report.feedback.items) if report.feedback else []
+    need_of = {a.item_id: a.need_id for a in report.assignments}
     theme_of = {a.item_id: a.theme_id for a in report.assignments}
+    quoted = quoted_items(report)
     tokens = {it.id: tokenize(it.text) for it in items}
     members = _persona_items(personas, items, report)
     llm = (llm or LLM.from_env()) if use_llm else None
@@ -88,22 +103,24 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
     outbound = Outbound(report, min_respondents) if llm is not None else None
     out = []
     for feature in features:
-        themes = match_themes(feature, report)
+        needs = match_needs(feature, report)
         technical = {w for w in tokenize(f"{feature.name} {feature.description}") if " " not in w}
         messages = []
         for persona in personas.personas:
             own = members[persona.id]
             own_ids = {it.id for it in own}
-            share = Counter(theme_of.get(it.id) for it in own)
-            # Only the needs this segment actually voices, most voiced first.
-            ranked = sorted((t for t in themes if share.get(t, 0) > 0), key=lambda t: -share[t])
+            # Only the needs this segment actually voices, voiced by most of its respondents first.
+            share = Counter(n for _, n in {(voice_of(it), need_of.get(it.id)) for it in own})
+            ranked = sorted((n for n in needs if share.get(n, 0) > 0), key=lambda n: -share[n])
             vocab = {w for it in own for w in tokens[it.id] if " " not in w}
             words = [w for w, _ in distinctive_words([tokens[i] for i in own_ids],
                                                      [tokens[it.id] for it in items if it.id not in own_ids], top_n=12)]
             jargon = sorted(w for w in technical if w not in vocab)
-            proof = [it for t in ranked for it in own if theme_of.get(it.id) == t]
-            sales = [it for it in own if it.source == SourceKind.SALES_NOTE and theme_of.get(it.id) in ranked]
-            msg = SegmentMessage(persona=persona.label, segment=persona.segment, relevant_themes=ranked,
+            proof = [it for n in ranked for it in _central_first([it for it in own if need_of.get(it.id) == n], quoted[n])]
+            sales = [it for it in own if it.source == SourceKind.SALES_NOTE and need_of.get(it.id) in ranked]
+            voiced = [t for t, _ in Counter(theme_of[it.id] for it in proof).most_common()]
+            msg = SegmentMessage(persona=persona.label, segment=persona.segment, relevant_needs=ranked,
+                                 relevant_themes=[t for n in ranked for t in voiced if t in report.need(n).theme_ids],
                                  words_they_use=words, jargon_to_avoid=jargon,
                                  proof_points=[Claim(text=it.text, citations=[]) for it in proof[:3]])
             messages.append((msg, persona, own, proof, sales, vocab, technical))
@@ -112,16 +129,22 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
     return out
 
 
+def _central_first(items: list, central: list[str]) -> list:
+    """``items`` (one segment's items of a need) with the need's central quotes first, in their order."""
+    rank = {item_id: r for r, item_id in enumerate(central)}
+    return sorted(items, key=lambda it: rank.get(it.id, len(rank)))
+
+
 def _persona_items(personas: PersonaSet, items, report: ThemeReport) -> dict[int, list]:
     """Items of each persona: by its segment value, or (data-driven) by the voices whose needs formed it."""
     out: dict[int, list] = defaultdict(list)
-    theme_of = {a.item_id: a.theme_id for a in report.assignments}
+    need_of = {a.item_id: a.need_id for a in report.assignments}
     for p in personas.personas:
         if p.segment:
             out[p.id] = [it for it in items if all(it.segments.get(k) == v for k, v in p.segment.items())]
         else:
-            needs = {n.theme_id for n in p.top_needs[:1]}
-            voices = {voice_of(it) for it in items if theme_of.get(it.id) in needs}
+            needs = {n.need_id for n in p.top_needs[:1]}
+            voices = {voice_of(it) for it in items if need_of.get(it.id) in needs}
             out[p.id] = [it for it in items if voice_of(it) in voices]
     return out
 
@@ -135,10 +158,11 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
         evidence = {it.id: outbound.text(it.text) for it in proof + sales}
         sales_ids = {it.id for it in sales}
         segment = outbound.persona_label(persona)
-        facts = f"{feature.name}: {feature.description} | {segment}"
+        needs = "; ".join(filter(None, (outbound.need_name(outbound.report.need(n)) for n in msg.relevant_needs)))
+        facts = f"{feature.name}: {feature.description} | {segment} | {needs}"
         words = outbound.terms(msg.words_they_use, [it.text for it in outbound.items(own)])
         variables = {
-            "feature": f"{feature.name}: {feature.description}", "segment": segment,
+            "feature": f"{feature.name}: {feature.description}", "segment": segment, "needs": needs or "(none)",
             "words_they_use": ", ".join(words) or "(none)",
             "jargon_to_avoid": ", ".join(msg.jargon_to_avoid) or "(none)",
             "evidence": feedback_block([{"id": it.id, "text": evidence[it.id]} for it in proof]),

@@ -58,6 +58,7 @@ class Outbound:
         self._members: dict[int, list[str]] | None = None
         self._keywords: dict[int, list[str]] = {}
         self._need_keywords: dict[int, list[str]] = {}
+        self._need_names: dict[int, str] = {}
         self._redacted_tokens: dict[str, list[str]] = {}
         # Prompts are built in LLM.map's threads: one Redactor numbers its placeholders, one at a time.
         self._lock = threading.Lock()
@@ -123,13 +124,29 @@ class Outbound:
             return theme.name
         return keyword_name(self.keywords(theme))
 
+    def need_name(self, need: Need) -> str:
+        """A need's name that may be sent (``""`` for a need that may not): an LLM's; else its offline name (a
+        typical quote), redacted, when a sendable member says it; else rebuilt from its sendable keywords."""
+        from feedbackiq.themes._describe import keyword_name
+
+        if not self.need_ok(need):
+            return ""
+        if need.label_source == "llm":
+            return need.name
+        if need.id not in self._need_names:   # reads every member text: once per need
+            members, said = self._member_texts(), need.name.casefold()
+            quoted = any(said in text.casefold() for t in need.theme_ids if self.theme_ok(t) for text in members.get(t, []))
+            self._need_names[need.id] = self.text(need.name) if quoted else keyword_name(self.need_keywords(need))
+        return self._need_names[need.id]
+
     def persona_label(self, persona: "Persona") -> str:
         """A segment persona's label (column: value), or a data-driven one's number and sendable top need."""
         if persona.segment:
             return persona.label
-        top = next((self.themes[n.theme_id] for n in persona.top_needs
-                    if n.theme_id in self.themes and self.theme_ok(n.theme_id)), None)
-        return f"Persona {persona.id + 1}" + (f": {self.theme_name(top)}" if top is not None else "")
+        needs = {n.id: n for n in self.report.needs}
+        top = next((needs[n.need_id] for n in persona.top_needs
+                    if n.need_id in needs and self.need_ok(needs[n.need_id])), None)
+        return f"Persona {persona.id + 1}" + (f": {self.need_name(top)}" if top is not None else "")
 
     def _member_texts(self) -> dict[int, list[str]]:
         if self._members is None:

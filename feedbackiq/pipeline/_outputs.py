@@ -39,7 +39,7 @@ def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records:
     if result.personas is not None:
         paths.update({f"personas_{k}": v for k, v in write_personas(result.personas, out).items()})
     if result.translations is not None:
-        names = {t.id: t.name for t in report.themes}
+        names = {n.id: n.name for n in report.needs}
         paths.update({f"translations_{k}": v for k, v in write_translations(result.translations, out, names).items()})
     if result.scores is not None:
         from feedbackiq.cards import write_scorecard
@@ -124,7 +124,7 @@ def run_markdown(result: Any, title: str) -> str:
     if result.personas is not None:
         lines += [_demote(personas_to_markdown(result.personas)), ""]
     if result.translations:
-        lines += [_demote(translations_to_markdown(result.translations, {t.id: t.name for t in report.themes})), ""]
+        lines += [_demote(translations_to_markdown(result.translations, {n.id: n.name for n in report.needs})), ""]
     lines += ["## How this was made", ""]
     lines += [f"- feedbackiq {m.feedbackiq_version}, Python {m.python}; models: "
               + ", ".join(f"{md_escape(k)} {md_escape(v)}" for k, v in report.model_ids.items())]

@@ -26,11 +26,19 @@ def _claims(title: str, claims: list[Claim], languages: dict[str, str]) -> str:
     return f'<h4>{esc(title)}</h4><ul class="claims">{items}</ul>'
 
 
-def _persona(p: Persona, languages: dict[str, str]) -> str:
+def _need(need_id: int, name: str, report: ThemeReport) -> str:
+    """A need's name, linked to its first theme's card (the drill-down into how customers put it)."""
+    need = next((n for n in report.needs if n.id == need_id), None)
+    if need is None or not need.theme_ids:
+        return esc(name)
+    return f'<a href="#theme-{need.theme_ids[0]}">{esc(name)}</a>'
+
+
+def _persona(p: Persona, languages: dict[str, str], report: ThemeReport) -> str:
     facts = [f"{num(p.respondents)} respondents", f"{num(p.items)} items"]
     if p.deal_value:
         facts.append(f"deal value {num(p.deal_value)}" + (f" ({num(p.deals_lost_value)} lost)" if p.deals_lost_value else ""))
-    needs = "".join(f'<tr><td><a href="#theme-{n.theme_id}">{esc(n.theme_name)}</a></td><td class="n">{pct(n.share)}</td>'
+    needs = "".join(f'<tr><td>{_need(n.need_id, n.need_name, report)}</td><td class="n">{pct(n.share)}</td>'
                     f'<td class="n">{pct(n.overall_share)}</td><td class="n">{n.lift:.1f}×</td></tr>' for n in p.top_needs)
     other = "".join(f"<li>{esc(col)}: " + esc(", ".join(f"{k} ({v})" for k, v in list(vals.items())[:4])) + "</li>"
                     for col, vals in p.facts.items())
@@ -74,15 +82,16 @@ def personas_section(personas: PersonaSet, report: ThemeReport) -> str:
     how = (f"one persona per value of {personas.by}" if personas.by
            else "customers grouped by the needs they voice")
     languages = _languages(report, personas.personas)
-    cards = "".join(_persona(p, languages) for p in personas.personas)
+    cards = "".join(_persona(p, languages, report) for p in personas.personas)
     return section("personas", "Personas",
                    f"Who the customers are ({how}). Numbers are counted from the feedback, quotes are verbatim; "
                    "lift = how much more often this persona voices a need than everyone (2× = twice as often).",
                    f'<div class="cards">{cards}</div>')
 
 
-def _message(m: SegmentMessage, names: dict[int, str], languages: dict[str, str]) -> str:
-    needs = ", ".join(f'<a href="#theme-{t}">{esc(names.get(t, f"#{t}"))}</a>' for t in m.relevant_themes)
+def _message(m: SegmentMessage, report: ThemeReport, languages: dict[str, str]) -> str:
+    names = {n.id: n.name for n in report.needs}
+    needs = ", ".join(_need(n, names.get(n, f"need #{n}"), report) for n in m.relevant_needs)
     parts = [f'<div class="message"><h4>{esc(m.persona)}</h4>']
     if m.headline:
         parts.append(f'<p class="headline">{esc(m.headline)}</p><p>{esc(m.value_proposition or "")}</p>')
@@ -98,12 +107,11 @@ def _message(m: SegmentMessage, names: dict[int, str], languages: dict[str, str]
 
 
 def translations_section(translations: list[FeatureTranslation], report: ThemeReport) -> str:
-    names = {t.id: t.name for t in report.themes}
     languages = _languages(report, translations)
     blocks = "".join(
         f'<article class="feature"><h3>{esc(ft.feature.name)}</h3><p class="muted">Engineering description: '
         f'{esc(ft.feature.description)}</p><div class="messages">'
-        + "".join(_message(m, names, languages) for m in ft.messages) + "</div></article>"
+        + "".join(_message(m, report, languages) for m in ft.messages) + "</div></article>"
         for ft in translations)
     return section("features", "Features in each segment's words",
                    "For each feature and segment: the words to say it in (the segment's own), the jargon that segment "

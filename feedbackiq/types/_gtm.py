@@ -14,12 +14,13 @@ __all__ = ["Claim", "Feature", "FeatureTranslation", "Persona", "PersonaNeed", "
 
 
 class PersonaNeed(_Model):
-    """A need as voiced by one persona: its share there vs overall (lift > 1 is distinctive)."""
+    """A need (``ThemeReport.needs``, never praise) as voiced by one persona: its share there vs overall
+    (lift > 1 is distinctive)."""
 
-    theme_id: int
-    theme_name: str
+    need_id: int
+    need_name: str
     respondents: int
-    share: float          # of the persona's respondents who voice this theme
+    share: float          # of the persona's respondents who voice this need
     overall_share: float  # of all respondents
     lift: float
 
@@ -73,7 +74,9 @@ class Feature(_Model):
 
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
-    themes: list[int] = Field(default_factory=list)  # theme ids it answers; matched by meaning when empty
+    needs: list[int] = Field(default_factory=list)   # need ids it answers
+    themes: list[int] = Field(default_factory=list)  # theme ids it answers (each stands for its need)
+    # With neither, the feature is matched to needs by meaning.
 
 
 class SegmentMessage(_Model):
@@ -81,7 +84,8 @@ class SegmentMessage(_Model):
 
     persona: str
     segment: dict[str, str] = Field(default_factory=dict)
-    relevant_themes: list[int] = Field(default_factory=list)   # the feature's themes, by this segment's share
+    relevant_needs: list[int] = Field(default_factory=list)    # the feature's needs this segment voices, most voiced first
+    relevant_themes: list[int] = Field(default_factory=list)   # their themes this segment voices (the evidence)
     words_they_use: list[str] = Field(default_factory=list)    # distinctive in this segment's feedback (log-odds)
     jargon_to_avoid: list[str] = Field(default_factory=list)   # description words this segment never uses
     headline: str | None = None
