@@ -27,15 +27,24 @@ def statuses(result_or_manifest) -> dict[str, str]:
 
 
 def naming_replies(body):
-    """A valid naming for whichever need or theme is asked about (cites its first evidence item verbatim);
-    anything else (persona drafts) gets an empty object, which fails validation and is dropped."""
-    user = body["messages"][-1]["content"]
+    """A valid naming for whichever need or theme is asked about: named by its first keywords in English, its
+    statement resting on its first English evidence item (cited by handle, with a quote); anything else (persona
+    drafts) gets an empty object, which fails validation and is dropped."""
+    user = body["messages"][1]["content"]   # the prompt (a retry adds messages after it)
     if "<feedback_data>" not in user or not is_naming(body):
         return Reply.json({})
-    first = json.loads(user.split("<feedback_data>\n")[1].split("\n")[0])
-    return Reply.json({"name": "Need " + first["id"], "need_statement": "Customers need this so that work goes on",
-                       "moscow": "should", "moscow_rationale": "heard often",
-                       "citations": [{"item_id": first["id"], "quote": first["text"][:8]}]}, delay=0.15)
+    return Reply.json(scripted_naming(user), delay=0.15)
+
+
+def scripted_naming(user: str) -> dict:
+    """What a model gives for a naming prompt: a name from the group's English keywords, a statement on one of
+    its English items, cited by that item's handle."""
+    keywords = user.split("keywords: ", 1)[1].split("\n", 1)[0].split(", ")
+    records = [json.loads(line) for line in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines()]
+    first = next((r for r in records if r["text"].isascii()), records[0])
+    name = " ".join([k for k in keywords if k.isascii() and " " not in k][:3]).capitalize() or first["text"][:30]
+    return {"name": name, "need_statement": f"Customers need this fixed: {first['text']}", "refs": [first["ref"]],
+            "quotes": [" ".join(first["text"].split()[:3])]}
 
 
 def is_naming(body) -> bool:
