@@ -15,7 +15,7 @@ import numpy as np
 from feedbackiq.pipeline._config import RunConfig
 from feedbackiq.types import StageRecord
 
-__all__ = ["write_run_outputs", "run_markdown", "llm_warnings"]
+__all__ = ["write_run_outputs", "run_markdown", "llm_warnings", "llm_fallbacks", "claims_markdown"]
 
 
 def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records: list[StageRecord]) -> dict[str, Path]:
@@ -82,7 +82,7 @@ def _write_html(result: Any, vectors: np.ndarray, cfg: RunConfig) -> Path:
         scorecard=scores.to_pandas().to_dict("records") if scores is not None else None,
         unowned=[u.model_dump(mode="json") for u in scores.unowned] if scores is not None else None,
         coords=coords, manifest=result.manifest.model_dump(mode="json"), title=cfg.output.title,
-        warnings=llm_warnings(result.llm_outcomes))
+        warnings=llm_warnings(result.llm_outcomes) + llm_fallbacks(result.llm_outcomes))
 
 
 def llm_warnings(outcomes: list) -> list[str]:
@@ -100,6 +100,28 @@ def llm_warnings(outcomes: list) -> list[str]:
     return lines
 
 
+def llm_fallbacks(outcomes: list) -> list[str]:
+    """One line per LLM step some of whose outputs (names, personas, messages) came from the offline path, and why."""
+    return [s for o in outcomes if (s := o.fallback_summary())]
+
+
+def claims_markdown(outcomes: list) -> list[str]:
+    """The appendix's lines on the LLM's claims: per step, kept of made and the drops by reason; the offline
+    outputs by why."""
+    from feedbackiq._mdsafe import md_escape
+    from feedbackiq.types import LLMOutcome
+
+    steps = [o for o in outcomes if o.claims or o.fallbacks]
+    if not steps:
+        return []
+    lines = ["- LLM claims, each kept or dropped on its own evidence (a claim: a name, a need statement, a pain, a "
+             "message line):"]
+    for o in [*steps, *([LLMOutcome.merge("all LLM steps", steps)] if len(steps) > 1 else [])]:
+        parts = [md_escape(x) for x in (o.claims_summary(), o.fallback_summary()) if x]
+        lines.append("  - " + "; ".join(parts))
+    return lines
+
+
 def run_markdown(result: Any, title: str) -> str:
     """The whole run as one Markdown document: overview, scorecard, themes, personas, messaging, provenance."""
     from feedbackiq._mdsafe import md_code, md_escape
@@ -112,6 +134,9 @@ def run_markdown(result: Any, title: str) -> str:
     warnings = llm_warnings(getattr(result, "llm_outcomes", []))
     if warnings:   # reasons quote the server's error messages: escaped like any other outside text
         lines += ["> **LLM calls that failed**", ">", *(f"> - {md_escape(w)}" for w in warnings), ""]
+    fallbacks = llm_fallbacks(getattr(result, "llm_outcomes", []))
+    if fallbacks:
+        lines += ["> **Written by the offline path instead of the LLM**", ">", *(f"> - {md_escape(w)}" for w in fallbacks), ""]
     if fs is not None:   # file names, column names: escaped line by line, the lines kept
         lines += ["\n".join(md_escape(line) for line in fs.summary().splitlines()), ""]
     lines += [f"{report.n_items} items from {report.n_respondents} respondents/accounts; "
@@ -133,6 +158,7 @@ def run_markdown(result: Any, title: str) -> str:
         lines.append(f"- LLM {md_escape(llm['model'])}: {llm['calls']} calls ({llm['cache_hits']} from cache), "
                      f"{llm['input_tokens'] + llm['output_tokens']} tokens"
                      + (f", cost {llm['cost']:.4f}" if llm.get("cost") is not None else ""))
+        lines += claims_markdown(getattr(result, "llm_outcomes", []))
     else:
         lines.append("- no LLM: theme names are built from keywords; personas and messages are extractive")
     for f in m.inputs:

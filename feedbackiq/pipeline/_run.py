@@ -36,7 +36,7 @@ from feedbackiq.pipeline import _stages as st
 from feedbackiq.types import (FeatureTranslation, FeedbackSet, InputFile, LLMOutcome, PersonaSet, RunManifest, StageRecord,
                               ThemeReport)
 
-__all__ = ["run", "RunResult"]
+__all__ = ["run", "RunResult", "claims_totals"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -166,8 +166,9 @@ class _Runner:
         if outcome is None:
             return None
         self.outcomes[name] = outcome
-        if (summary := outcome.summary()) is not None:
-            self.obs.message(f"{name}: {summary}")
+        for line in (outcome.summary(), outcome.fallback_summary(), outcome.claims_summary()):
+            if line is not None:
+                self.obs.message(line if line.startswith(outcome.step) else f"{name}: {line}")
         return outcome
 
     def skip(self, name: str, why: str) -> None:
@@ -258,6 +259,7 @@ class _Runner:
         self.manifest.llm = _llm_usage(llm, cfg)
         if llm is not None:
             self.manifest.llm["outcomes"] = [o.model_dump() for o in self.outcomes.values()]
+            self.manifest.claims = claims_totals(list(self.outcomes.values()))
         result = RunResult(run_dir=self.run_dir, report=report, personas=personas, translations=translations,
                            scores=scores, manifest=self.manifest, llm_outcomes=list(self.outcomes.values()))
         from feedbackiq.pipeline._outputs import write_run_outputs
@@ -308,6 +310,16 @@ class _Translations(BaseModel):
     """A list of feature translations as one checkpointable model."""
 
     items: list[FeatureTranslation]
+
+
+def claims_totals(outcomes: list[LLMOutcome]) -> dict[str, Any]:
+    """The LLM's claims (made, kept, dropped by reason) and the outputs from the offline path (by why), per step
+    and in total: what the manifest records."""
+    def counts(o: LLMOutcome) -> dict[str, Any]:
+        return {"claims": o.claims, "claims_kept": o.claims_kept, "claims_dropped": dict(o.claims_dropped),
+                "outputs": o.outputs, "fallbacks": dict(o.fallbacks)}
+
+    return {"by_step": {o.step: counts(o) for o in outcomes}, "total": counts(LLMOutcome.merge("all LLM steps", outcomes))}
 
 
 def _input_hashes(exports: Any) -> list[tuple[Path, str]]:
