@@ -222,7 +222,7 @@ class _Runner:
         if llm is not None:
             prompts["name_theme"] = load_prompt("name_theme").version
             k_names = stage_key("names", v=v, themes=k_themes, llm=llm_id, prompt=prompts["name_theme"],
-                                out=cfg.output.model_dump(exclude={"title"}))
+                                out=cfg.output.model_dump(exclude={"title", "currency", "rates"}))
             report = self.stage("names", k_names, ThemeReport, lambda: st.names_stage(report, llm, cfg.output),
                                 detail=f"{len(report.themes)} themes", feedback=fs, llm=True)
         else:
