@@ -43,12 +43,24 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, value)]
 
 
+def _stages(stages: list) -> str:
+    """The run's stages as a table: what each did, how, in how long."""
+    rows = "".join(f"<tr><td>{esc(s.get('stage'))}</td><td>{esc(s.get('status'))}</td>"
+                   f'<td class="n">{esc(s.get("seconds"))}</td><td>{esc(s.get("detail"))}</td></tr>'
+                   for s in stages if isinstance(s, dict))
+    return ('<h3>Stages of the run</h3><div class="scroll"><table class="plain" id="stages"><thead><tr><th>stage</th>'
+            f'<th>status</th><th class="n">seconds</th><th>detail</th></tr></thead><tbody>{rows}</tbody></table></div>')
+
+
 def _manifest(manifest: dict | None) -> str:
     if not manifest:
         return ""
+    stages = manifest.get("stages")
+    rest = {k: v for k, v in manifest.items() if k != "stages" or not isinstance(stages, list)}
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str))}</td></tr>"
-                   for k, v in _flatten(manifest))
-    return ('<details class="manifest"><summary>Run manifest (versions, parameters, inputs, timings)</summary>'
+                   for k, v in _flatten(rest))
+    return ((_stages(stages) if isinstance(stages, list) and stages else "")
+            + '<details class="manifest"><summary>Run manifest (versions, parameters, inputs, timings)</summary>'
             f'<div class="scroll"><table class="kv">{rows}</table></div></details>')
 
 
