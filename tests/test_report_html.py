@@ -205,12 +205,13 @@ def test_filter_numbers_are_computed_for_every_option():
     page = render_html(_report())
     data, where = _bound(page)
     labels = [o["label"] for o in data["options"]]
-    assert labels[0] == "All feedback" and {"Survey answers", "App reviews", "Sales notes", "Pro", "Free"} <= set(labels)
+    assert labels[0] == "All feedback" and {"Survey answers", "App reviews", "Sales notes", "Pro"} <= set(labels)
+    assert "Free" not in labels   # 4 respondents: too few to be worth a filter
     assert "2026 Q1" in labels and "2026 Q2" in labels
     cell = _need_row(page, 0)[0]
     # The need table's respondents cell of need 0 under each source: counted from the items by hand.
     for label, expected in (("All feedback", "16 (36%)"), ("Sales notes", "3 (100%)"), ("Survey answers", "13 (100%)"),
-                            ("App reviews", "0 (0%)"), ("Free", "4 (100%)")):
+                            ("App reviews", "0 (0%)"), ("Pro", "12 (100%)")):
         assert _bound_text(data, cell, labels.index(label)) == expected, label
     # Quotes carry the options that keep them: a sales note's quote is kept by "Sales notes", not by "App reviews".
     keeps = dict(re.findall(r'<blockquote class="quote" data-f="([^"]*)"><p[^>]*>(support never answers, deal 0)', page))

@@ -96,14 +96,14 @@ def trend_svg(months: list[str], series: list[Series], markers: list[Marker], pa
                      f'y2="{height - bottom}"/><text x="{mx + 3:.1f}" y="{top - 8 - 11 * (k % 2) + 11:.1f}">'
                      f"{esc(short(mk.label, 28))}</text><title>{esc(mk.label)} ({mk.when})</title></g>")
     for s in series:
+        # Whole pixels and the colour set once per series: the chart is drawn for every filter option.
         solid = s.values[:-1] if partial and len(s.values) > 1 else s.values
-        pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(solid))
-        tail = (f'<line x1="{x(len(solid) - 1):.1f}" y1="{y(solid[-1]):.1f}" x2="{x(len(solid)):.1f}" '
-                f'y2="{y(s.values[-1]):.1f}" stroke="{s.color}" stroke-width="2" stroke-dasharray="3 3"/>'
-                if len(solid) < len(s.values) else "")
-        parts.append(f'<g class="series"><polyline fill="none" stroke="{s.color}" stroke-width="2.2" points="{pts}"/>{tail}'
-                     + "".join(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{s.color}"><title>'
-                               f"{esc(short(s.name, 40))} · {esc(months[i])}: {v}</title></circle>"
+        pts = " ".join(f"{x(i):.0f},{y(v):.0f}" for i, v in enumerate(solid))
+        tail = (f'<line x1="{x(len(solid) - 1):.0f}" y1="{y(solid[-1]):.0f}" x2="{x(len(solid)):.0f}" '
+                f'y2="{y(s.values[-1]):.0f}" stroke="{s.color}" stroke-dasharray="3 3"/>' if len(solid) < len(s.values) else "")
+        name = esc(short(s.name, 28))
+        parts.append(f'<g class="series" fill="{s.color}"><polyline fill="none" stroke="{s.color}" points="{pts}"/>{tail}'
+                     + "".join(f'<circle cx="{x(i):.0f}" cy="{y(v):.0f}" r="3"><title>{name} · {months[i]}: {v}</title></circle>'
                                for i, v in enumerate(s.values)) + "</g>")
     return "".join(parts) + "</svg>"
 

@@ -17,12 +17,14 @@ from feedbackiq.themes._breakdowns import ItemColumns
 from feedbackiq.themes._describe import rating_scales
 from feedbackiq.types import SourceKind, ThemeReport
 
-__all__ = ["ItemFacts", "Option", "Distinct", "SOURCE_NAMES", "MAX_SEGMENT_VALUES", "nps_class"]
+__all__ = ["ItemFacts", "Option", "Distinct", "SOURCE_NAMES", "MAX_SEGMENT_VALUES", "MIN_FILTER", "nps_class"]
 
 SOURCE_NAMES = {"survey": "Survey answers", "review": "App reviews", "sales_note": "Sales notes",
                 "support_ticket": "Support tickets", "other": "Other sources"}
-# Wider heatmaps and filter lists stop being readable; a long tail (40 countries) is noted, not offered.
+# Wider heatmaps and filter lists stop being readable; a long tail (40 countries) is noted, not offered,
+# and a segment value of fewer respondents than MIN_FILTER is no filter option (too few to read anything into).
 MAX_SEGMENT_VALUES = 12
+MIN_FILTER = 10
 
 
 def nps_class(score: float) -> int:
@@ -62,7 +64,8 @@ class Distinct:
         combo = key.astype(np.int64) * span + voice
         if where is not None:
             combo = np.where(where, combo, -1)
-        pairs, self.inverse = np.unique(combo, return_inverse=True)
+        pairs, inverse = np.unique(combo, return_inverse=True)
+        self.inverse = inverse.astype(np.int32) if len(pairs) < 2**31 else inverse   # one per item: half the memory
         self.key_of_pair = np.where(pairs >= 0, pairs // span, n_keys)   # n_keys: items that do not count
 
     def present(self, mask: np.ndarray) -> np.ndarray:
@@ -156,7 +159,8 @@ class ItemFacts:
 
     def options(self, sizes: dict[str, np.ndarray]) -> list[Option]:
         """All feedback; each source (when there are several); the largest values of each segment column
-        (``sizes``: respondents per value); each calendar quarter (when there are several)."""
+        with ``MIN_FILTER`` respondents or more (``sizes``: respondents per value); each calendar quarter
+        (when there are several)."""
         out = [Option(0, "all", "All feedback")]
         if len(self.source_values) > 1:
             for code in np.argsort(-np.bincount(self.source, minlength=len(self.source_values)), kind="stable"):
@@ -164,7 +168,7 @@ class ItemFacts:
                 out.append(Option(len(out), "source", SOURCE_NAMES.get(name, name), "Source", code=int(code)))
         for col, (_, values) in self.segments.items():
             for code in np.argsort(-sizes[col], kind="stable")[:MAX_SEGMENT_VALUES]:
-                if sizes[col][code]:
+                if sizes[col][code] >= MIN_FILTER:
                     out.append(Option(len(out), "segment", values[int(code)], col, column=col, code=int(code)))
         quarters: dict[str, list[int]] = {}
         for i, m in enumerate(self.months):

@@ -71,7 +71,7 @@ def praise_line(v: View) -> str:
 
 def _columns(ctx: Context) -> list[tuple[str, str, str]]:
     """(key, header, sort type) of the table, without the measures the data never have."""
-    cols = [("name", "Need (themes)", "text"), ("respondents", "Respondents (share)", "number"),
+    cols = [("name", "Need (themes)", "text"), ("respondents", "Respondents", "number"),
             ("items", "Items", "number"), ("negative", "Negative", "number")]
     cols += [("rating", "Rating", "number")] if ctx.has_rating else []
     cols += [("nps", "NPS", "number")] if ctx.has_nps else []
@@ -100,9 +100,9 @@ def _need_cells(ctx: Context, pos: int, need: Need) -> str:
         "strongest": lambda: b.text(lambda v: (stat(v).strongest.text() if stat(v).strongest else DASH,
                                        stat(v).strongest.text() if stat(v).strongest else None),
                             title=lambda v: stat(v).strongest.tip() if stat(v).strongest else "spread evenly across segments"),
-        "open": lambda: b.text(lambda v: (stat(v).open.text(ctx.currency), stat(v).open.sort_value()), cls="n",
+        "open": lambda: b.text(lambda v: (stat(v).open.text(ctx.currency), stat(v).open.sort_value()), cls="n money",
                        title=lambda v: stat(v).open.text(ctx.currency, short=False)),
-        "lost": lambda: b.text(lambda v: (stat(v).lost.text(ctx.currency), stat(v).lost.sort_value()), cls="n",
+        "lost": lambda: b.text(lambda v: (stat(v).lost.text(ctx.currency), stat(v).lost.sort_value()), cls="n money",
                        title=lambda v: stat(v).lost.text(ctx.currency, short=False)),
     }
     n_themes = len(need.theme_ids)

@@ -61,8 +61,14 @@ def story_section(ctx: Context, scores: CardScores | None) -> str:
         head.append("Money at stake" + (f" ({ctx.currency.code})" if ctx.currency.code else ""))
     rows = "".join(ctx.bind.html(lambda v, r=r: _row(ctx, v, r), tag="tr", attrs=' class="top-need"')
                    for r in range(min(TOP_NEEDS, len(ctx.needs))))
-    more = (f'<p class="more"><a href="#needs">All {len(ctx.needs)} needs, with their themes</a> · '
-            '<a href="#trends">trends</a> · <a href="#impact">volume vs severity</a></p>')
+    how = ["How bad: share of its feedback that is negative" + (", mean review stars" if ctx.has_rating else "")
+           + (", NPS (promoters minus detractors)" if ctx.has_nps else ""),
+           "trend: the last 3 months against the months before (95% sure before it says rising or falling)",
+           "strongest in: the segment where it is most over-represented"]
+    if ctx.has_money:
+        how.append("money: open · lost deal value of the sales notes raising it. " + ctx.currency.describe(ctx.apart))
+    more = (f'<p class="note">{esc("; ".join(how))}</p><p class="more"><a href="#needs">All {len(ctx.needs)} needs, with '
+            'their themes</a> · <a href="#trends">trends</a> · <a href="#impact">volume vs severity</a></p>')
     table = ('<div class="scroll"><table id="top-needs" class="plain"><thead><tr>'
              + "".join(f'<th{" class=n" if h == "Respondents" else ""}>{esc(h)}</th>' for h in head)
              + f"</tr></thead><tbody>{rows}</tbody></table></div>" if rows else
