@@ -331,12 +331,12 @@ def test_script_in_feedback_is_shown_as_text_not_run(browser, tmp_path):
 
     evil = '<script>window.__pwned = 1</script><img src="http://127.0.0.1:9/x.png" onerror="window.__pwned = 2">'
     items = [fiq.FeedbackItem(id=f"i{k}", text=f"{evil} answer {k}", source="survey", respondent_id=f"r{k}",
-                              language="en", segments={"plan": evil}) for k in range(3)]
-    theme = fiq.Theme(id=0, name=evil, keywords=[evil], size=3, respondents=3, respondent_share=1.0, need_id=0,
+                              language="en", segments={"plan": evil}) for k in range(12)]   # a filter option
+    theme = fiq.Theme(id=0, name=evil, keywords=[evil], size=12, respondents=12, respondent_share=1.0, need_id=0,
                       quotes=[fiq.Quote(item_id="i0", text=items[0].text, source="survey", respondent_id="r0")],
-                      by_segment={"plan": {evil: 3}})
-    need = fiq.Need(id=0, name=evil, theme_ids=[0], size=3, respondents=3, quotes=theme.quotes)
-    report = fiq.ThemeReport(themes=[theme], needs=[need], n_items=3, n_respondents=3,
+                      by_segment={"plan": {evil: 12}})
+    need = fiq.Need(id=0, name=evil, theme_ids=[0], size=12, respondents=12, quotes=theme.quotes)
+    report = fiq.ThemeReport(themes=[theme], needs=[need], n_items=12, n_respondents=12,
                              assignments=[fiq.Assignment(item_id=i.id, theme_id=0, probability=1.0, need_id=0) for i in items],
                              feedback=fiq.FeedbackSet(items=items))
     scores = CardScores(as_of=date(2026, 1, 1), cards=[CardResult(name=evil, kind="demand_validation", status="pass")])

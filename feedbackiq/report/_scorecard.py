@@ -63,6 +63,7 @@ def verdicts(scores: CardScores | None) -> str:
         + "".join(f" · {esc(p.name)} behind" for p in c.phases if p.status == "behind") + "</span></a>"
         for i, c in enumerate(scores.cards))
     return (f'<div id="verdicts" class="verdicts"><h3>KPI cards <span class="muted">as of {scores.as_of}</span></h3>'
+            '<p class="unfiltered">Not filtered: computed on all feedback.</p>'
             f'<p class="verdict-count"><b>{counts["pass"]} pass</b> · <b>{counts["at_risk"]} at risk</b> · '
             f'<b>{counts["fail"]} fail</b></p><div class="verdict-list">{cards}</div></div>')
 
@@ -86,15 +87,18 @@ def _target_row(r: TargetResult, with_baseline: bool) -> str:
     sure = "" if r.confident is None or r.status not in ("pass", "fail") else ("sure" if r.confident else "not sure")
     ci = (f"{format_value(r.metric, r.ci_low)} – {format_value(r.metric, r.ci_high)}"
           if r.ci_low is not None and r.ci_high is not None else DASH)
-    baseline = (f'<td class="n">{esc(format_value(r.metric, r.baseline)) if r.baseline is not None else DASH}</td>'
-                if with_baseline else "")
-    return (f'<tr class="card-row" data-status="{esc(r.status)}"><td><b>{esc(r.target)}</b>'
+    baseline = (f'<td class="n" data-label="Before launch">'
+                f'{esc(format_value(r.metric, r.baseline)) if r.baseline is not None else DASH}</td>' if with_baseline else "")
+    # data-label: on a phone each target is a card, every value under its label
+    return (f'<tr class="card-row" data-status="{esc(r.status)}"><td class="target"><b>{esc(r.target)}</b>'
             f'{f"<div class=muted>phase: {esc(r.phase)}</div>" if r.phase else ""}</td>'
-            f'<td>{esc(METRIC_NAMES.get(r.metric, r.metric))}</td>'
-            f'<td class="n">{esc(format_value(r.metric, r.actual) if r.actual is not None else DASH)}</td>'
-            f'<td class="n">{esc(_DIRECTIONS.get(r.direction, r.direction))} {esc(format_value(r.metric, r.target_value))}</td>'
-            f'<td>{_badge(r.status)} <span class="sure sure-{"yes" if sure == "sure" else "no"}">{esc(sure)}</span></td>'
-            f'<td class="n">{esc(ci)}</td>{baseline}<td>{_needs(r)}</td></tr>')
+            f'<td data-label="Measures">{esc(METRIC_NAMES.get(r.metric, r.metric))}</td>'
+            f'<td class="n" data-label="Actual">{esc(format_value(r.metric, r.actual) if r.actual is not None else DASH)}</td>'
+            f'<td class="n" data-label="Target">{esc(_DIRECTIONS.get(r.direction, r.direction))} '
+            f'{esc(format_value(r.metric, r.target_value))}</td>'
+            f'<td data-label="Verdict">{_badge(r.status)} <span class="sure sure-{"yes" if sure == "sure" else "no"}">'
+            f'{esc(sure)}</span></td><td class="n" data-label="95% interval">{esc(ci)}</td>{baseline}'
+            f'<td data-label="Need">{_needs(r)}</td></tr>')
 
 
 def _details(r: TargetResult) -> str:
@@ -126,7 +130,7 @@ def _card(i: int, c: CardResult) -> str:
     return (f'<article class="card-result" id="card-{i}" data-status="{esc(c.status)}"><h3>{esc(c.name)} {_badge(c.status)}</h3>'
             f'<p class="facts">{esc(_KINDS.get(c.kind, c.kind))}{", owner " + esc(c.owner) if c.owner else ""} · '
             f"{esc(target_counts(c))}</p>{phases}"
-            f'<div class="scroll"><table class="plain scorecard"><thead><tr>{head}</tr></thead><tbody>'
+            f'<div class="scroll"><table class="plain scorecard stack"><thead><tr>{head}</tr></thead><tbody>'
             + "".join(_target_row(r, with_baseline) for r in c.targets) + "</tbody></table></div>"
             + (f'<ul class="target-notes">{details}</ul>' if details else "") + "</article>")
 

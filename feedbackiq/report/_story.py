@@ -52,7 +52,8 @@ def _lede(ctx: Context) -> str:
                            f"{plural(v.respondents, 'respondent/account', 'respondents/accounts')} voicing "
                            f"{plural(sum(s.respondents > 0 for s in v.needs), 'need')}", tag="span", cls="counts")
     praise = ctx.bind.text(praise_line, tag="span")
-    return f'<p class="lede">{counts} ({esc("; ".join(facts))}). {praise}</p>' if facts else f'<p class="lede">{counts}. {praise}</p>'
+    whole = f' <span class="whole">({esc("; ".join(facts))})</span>' if facts else ""   # hidden while filtered
+    return f'<p class="lede">{counts}{whole}. {praise}</p>'
 
 
 def story_section(ctx: Context, scores: CardScores | None) -> str:
@@ -69,7 +70,7 @@ def story_section(ctx: Context, scores: CardScores | None) -> str:
         how.append("money: open · lost deal value of the sales notes raising it. " + ctx.currency.describe(ctx.apart))
     more = (f'<p class="note">{esc("; ".join(how))}</p><p class="more"><a href="#needs">All {len(ctx.needs)} needs, with '
             'their themes</a> · <a href="#trends">trends</a> · <a href="#impact">volume vs severity</a></p>')
-    table = ('<div class="scroll"><table id="top-needs" class="plain"><thead><tr>'
+    table = ('<div class="scroll"><table id="top-needs" class="plain stack"><thead><tr>'
              + "".join(f'<th{" class=n" if h == "Respondents" else ""}>{esc(h)}</th>' for h in head)
              + f"</tr></thead><tbody>{rows}</tbody></table></div>" if rows else
              '<p class="muted">No need in this feedback: see the note under Customer needs.</p>')
