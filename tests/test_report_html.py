@@ -220,20 +220,20 @@ def test_filter_numbers_are_computed_for_every_option():
 
 
 def test_trend_needs_volume_and_a_real_change():
-    from feedbackiq.report._stats import MIN_TREND, _trend
+    from feedbackiq.report._stats import MIN_TREND, trend_of
 
     months = [f"2026-{m:02d}" for m in range(1, 10)]
     totals = np.full(9, 100)
-    too_few = _trend(np.array([1, 0, 1, 0, 0, 1, 2, 3, 4]), totals, months)
+    too_few = trend_of(np.array([1, 0, 1, 0, 0, 1, 2, 3, 4]), totals, months)
     assert too_few.state == "too_few" and too_few.text() == "too few to tell"   # 12 < MIN_TREND: no "+300%"
     assert MIN_TREND > 12
-    rising = _trend(np.array([5, 5, 5, 5, 5, 5, 15, 16, 14]), totals, months)
+    rising = trend_of(np.array([5, 5, 5, 5, 5, 5, 15, 16, 14]), totals, months)
     assert rising.state == "rising" and rising.change == pytest.approx(2.0) and rising.text() == "↑ +200% rising"
-    noise = _trend(np.array([5, 6, 5, 4, 5, 6, 6, 5, 7]), totals, months)
+    noise = trend_of(np.array([5, 6, 5, 4, 5, 6, 6, 5, 7]), totals, months)
     assert noise.state == "steady" and "no clear change" in noise.text()
-    new = _trend(np.array([0, 0, 0, 0, 0, 0, 8, 9, 9]), totals, months)
+    new = trend_of(np.array([0, 0, 0, 0, 0, 0, 8, 9, 9]), totals, months)
     assert new.state == "new"
-    assert _trend(np.array([5, 5, 5, 5]), np.full(4, 100), months[:4]).state == "few_months"
+    assert trend_of(np.array([5, 5, 5, 5]), np.full(4, 100), months[:4]).state == "few_months"
 
 
 def test_deal_values_in_one_currency_or_kept_apart():

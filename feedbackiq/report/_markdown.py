@@ -37,6 +37,8 @@ def summary_markdown(report: ThemeReport, scorecard: CardScores | None = None, *
     lines = ["## Summary", "", f"{plural(v.items, 'item')} from {plural(v.respondents, 'respondent/account', 'respondents/accounts')}; "
              f"{plural(len(ctx.needs), 'need')} in {plural(len(report.themes), 'theme')}. {praise_line(v)}", "",
              "| " + " | ".join(head) + " |", "|---:|---|---:|---|---|---|" + ("---|" if ctx.has_money else "")]
+    if not ctx.needs:
+        lines[-2:] = [md_escape(report.note or "No need was found in this feedback.")]
     for rank, i in enumerate(v.ranked()[:top]):
         s = v.needs[i]
         cells = [str(rank + 1), md_escape(ctx.needs[i].name), f"{num(s.respondents)} ({pct(s.share)})",

@@ -31,7 +31,7 @@ from feedbackiq.report._html import DASH, pct
 from feedbackiq.report._money import MoneySum
 from feedbackiq.types import ThemeReport
 
-__all__ = ["Stat", "Trend", "Strongest", "View", "Views", "view_from_report", "WINDOW_MONTHS", "MIN_TREND", "MIN_NPS",
+__all__ = ["Stat", "Trend", "Strongest", "View", "Views", "view_from_report", "trend_of", "WINDOW_MONTHS", "MIN_TREND", "MIN_NPS",
            "MIN_RATING", "MIN_SEGMENT", "MIN_VOICES", "MIN_LIFT"]
 
 WINDOW_MONTHS = 3
@@ -152,7 +152,8 @@ class View:
         return sum(s.items for s in self.non_needs)
 
 
-def _trend(monthly: np.ndarray, totals: np.ndarray, months: list[str]) -> Trend:
+def trend_of(monthly: np.ndarray, totals: np.ndarray, months: list[str]) -> Trend:
+    """A need's trend from its respondents per month (``monthly``) and everyone's (``totals``) on the axis ``months``."""
     have = np.nonzero(totals)[0]
     if len(have) == 0 or have[-1] - have[0] + 1 < 2 * WINDOW_MONTHS:
         return Trend("few_months")
@@ -271,7 +272,7 @@ class Views:
                 negative=negative[i] / items[i] if items[i] else None,
                 rating=stars_sum[i] / stars_n[i] if stars_n[i] >= MIN_RATING else None, rating_n=int(stars_n[i]),
                 nps=100 * (nps[i, 2] - nps[i, 0]) / n_nps if n_nps >= MIN_NPS else None, nps_n=n_nps,
-                open=open_[i], lost=lost[i], monthly=monthly[i].tolist(), trend=_trend(monthly[i], totals, f.months),
+                open=open_[i], lost=lost[i], monthly=monthly[i].tolist(), trend=trend_of(monthly[i], totals, f.months),
                 strongest=max(strongest.get(i, []), key=lambda s: s.share / s.overall, default=None)))
         theme_voices = self._themes.count(keep)
         in_theme = keep & (f.theme >= 0)
@@ -298,7 +299,7 @@ def view_from_report(report: ThemeReport) -> View:
         row = monthly[groups.index(grp)] if months else np.zeros(0, dtype=np.int64)
         return Stat(respondents=grp.respondents, share=grp.respondent_share, items=grp.size,
                     negative=grp.by_sentiment.get("negative", 0) / neg if neg else None, rating=grp.mean_rating,
-                    monthly=row.tolist(), trend=_trend(row, totals, months))
+                    monthly=row.tolist(), trend=trend_of(row, totals, months))
 
     columns = {}
     for col in dict.fromkeys(c for nd in report.needs for c in nd.by_segment):
