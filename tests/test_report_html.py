@@ -337,7 +337,7 @@ def test_map_labels_each_need_and_samples_large_sets(monkeypatch):
     page = render_html(report, coords=coords)
     svg = re.search(r'<svg id="item-map".*?</svg>', page).group(0)
     assert svg.count("<circle ") == len(report.feedback.items) and "客服回复太慢了" in svg
-    assert re.findall(r'<text class="map-label"[^>]*>([^<]*)</text>', svg) == ["slow support", "battery life"]
+    assert re.findall(r'<text class="map-label"[^>]*><tspan[^>]*>● </tspan>([^<]*)</text>', svg) == ["slow support", "battery life"]
     import feedbackiq.report._map as map_module
 
     monkeypatch.setattr(map_module, "MAX_MAP_POINTS", 3)

@@ -110,8 +110,14 @@ def trend_svg(months: list[str], series: list[Series], markers: list[Marker], pa
 
 def place_labels(points: list[tuple[float, float, str]], width: float, height: float,
                  centred: bool = False, char: float = _CHAR) -> list[tuple[float, float, str]]:
-    """Label positions (x, y, anchor) beside each point (``centred``: on it), nudged down so no two overlap."""
-    placed: list[tuple[float, float, float]] = []   # x0, x1, y
+    """Label positions (x, y, anchor) beside each point (``centred``: on it), moved up or down by the least
+    that keeps labels from overlapping and, beside points, from covering another point.
+
+    >>> place_labels([(10, 50, "a"), (12, 52, "b")], 200, 100)
+    [(19, 54, 'start'), (21, 69, 'start')]
+    """
+    # x0, x1, baseline y of what a label must not cover: the labels placed so far, and the points themselves.
+    placed: list[tuple[float, float, float]] = [] if centred else [(px - 7, px + 7, py + 4) for px, py, _ in points]
     out: list[tuple[float, float, str]] = [(0.0, 0.0, "start")] * len(points)
     for idx in sorted(range(len(points)), key=lambda i: points[i][1]):
         px, py, label = points[idx]
@@ -121,14 +127,13 @@ def place_labels(points: list[tuple[float, float, str]], width: float, height: f
             anchor = "start"
         else:
             anchor, x0 = ("start", px + 9) if px + 9 + w < width else ("end", px - 9 - w)
-        ly = py + 4
-        for _ in range(len(placed) + 1):
-            clash = [p for p in placed if p[0] < x0 + w and x0 < p[1] and abs(p[2] - ly) < 13]
-            if not clash:
+        # the nearest free line: as is, then 1, 2, ... lines up or down (within the plot)
+        for step in range(2 * len(placed) + 2):
+            ly = py + 4 + 13 * ((step + 1) // 2) * (-1 if step % 2 else 1)
+            if 12 <= ly <= height - 4 and not any(p[0] < x0 + w and x0 < p[1] and abs(p[2] - ly) < 13 for p in placed):
                 break
-            ly = max(p[2] for p in clash) + 13
-        placed.append((x0, x0 + w, min(ly, height - 4)))
-        out[idx] = (x0 if anchor == "start" else x0 + w, min(ly, height - 4), anchor)
+        placed.append((x0, x0 + w, ly))
+        out[idx] = (x0 if anchor == "start" else x0 + w, ly, anchor)
     return out
 
 
@@ -159,6 +164,8 @@ def impact_svg(points: list[Point], reference: float | None, width: int = 760, h
         parts.append(f'<line class="ref" x1="{left}" x2="{width - right}" y1="{sy(reference):.1f}" y2="{sy(reference):.1f}"/>')
     labels = place_labels([(sx(p.x), sy(p.y), short(p.name, 34)) for p in points], width - right, height - bottom)
     for p, (lx, ly, anchor) in zip(points, labels):
+        if abs(ly - 4 - sy(p.y)) > 6:   # moved off its dot's line: a thin line says whose label it is
+            parts.append(f'<line class="leader" x1="{sx(p.x):.0f}" y1="{sy(p.y):.0f}" x2="{lx:.0f}" y2="{ly - 4:.0f}"/>')
         parts.append(f'<a href="{esc(p.href)}"><circle cx="{sx(p.x):.1f}" cy="{sy(p.y):.1f}" r="6" fill="{p.color}" '
                      f'stroke="#fff" stroke-width="1.5"><title>{esc(p.tip)}</title></circle>'
                      f'<text class="point-label" x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}">{esc(short(p.name, 34))}'

@@ -81,8 +81,10 @@ def map_section(ctx: Context, coords: Mapping[str, tuple[float, float]]) -> str:
         at = [j for j, a in enumerate(shown) if need_of.get(a.theme_id) == n.id]
         if at:
             centres.append((n, float(np.median([px[j] for j in at])), float(np.median([py[j] for j in at]))))
-    spots = place_labels([(x, y, short(n.name, 30)) for n, x, y in centres], _W - _PAD, _H - _PAD, centred=True, char=8.6)
-    labels = "".join(f'<text class="map-label" x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}">{esc(short(n.name, 30))}</text>'
+    spots = place_labels([(x, y, "● " + short(n.name, 30)) for n, x, y in centres], _W - _PAD, _H - _PAD, centred=True,
+                         char=8.6)
+    labels = "".join(f'<text class="map-label" x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}"><tspan fill="'
+                     f'{ctx.colors[n.id]}">● </tspan>{esc(short(n.name, 30))}</text>'
                      for (n, _, _), (lx, ly, anchor) in zip(centres, spots))
     legend = [(n.id, n.name) for n in ctx.needs[:LEGEND_NEEDS]]
     legend += [(n.id, f"{n.name} (not a need)") for n in report.non_needs]

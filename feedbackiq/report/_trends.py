@@ -60,15 +60,16 @@ def trends_section(ctx: Context, markers: list[Marker]) -> str | None:
     if len(ctx.bind.default.months) < 2:
         return None
     kinds = {m.kind for m in markers}
-    marks = (" Dashed lines: " + " and ".join(k for k in (("launches on the KPI cards" if "launch" in kinds else ""),
-                                                          ("app releases (first review of each version)" if "release" in kinds else ""))
-                                              if k) + "." if markers else "")
+    what = [w for k, w in (("launch", "launches on the KPI cards"), ("release", "app releases (first review of each "
+                                                                             "version)")) if k in kinds]
+    marks = f" Dashed lines: {' and '.join(what)}." if what else ""
     body = (ctx.bind.html(lambda v: _trend(ctx, v, markers), attrs=' class="trend-view"')
             + f'<p class="note">The {TREND_NEEDS} largest needs: how many respondents raised each, month by month, on one '
-            f"scale.{esc(marks)} A last month the data do not cover in full is dashed. Beside each name, its trend: its share of each month's respondents in the last "
-            f"{WINDOW_MONTHS} months against all the months before, shown only from {MIN_TREND} respondent-months "
-            "(below that: \"too few to tell\"), and called rising or falling only when the change is beyond chance "
-            "(95%). A month with many survey answers lifts every line; the trend figure corrects for that.</p>")
+            f"scale.{esc(marks)} A last month the data do not cover in full is dashed. Beside each name, its trend: "
+            f"its share of each month's respondents in the last {WINDOW_MONTHS} months against all the months before, "
+            f"shown only from {MIN_TREND} respondent-months (below that: \"too few to tell\"), and called rising or "
+            "falling only when the change is beyond chance (95%). A month with many survey answers lifts every line; "
+            "the trend figure corrects for that.</p>")
     return section("trends", "Trends over time",
                    "Is a need getting louder? Read the lines against the dashed launch and release markers; hover a "
                    "point for its count.", body)
