@@ -84,6 +84,25 @@ class OutputConfig(_Section):
     privacy_threshold: int = Field(default=3, ge=1)  # themes voiced by fewer respondents never go to the LLM
     redact: bool = True                              # strip emails, phones, ids ... before anything is sent
     title: str = "feedbackiq report"
+    # Deal values: the currency of amounts that name none, and of every total; an amount in another
+    # currency (ingest keeps "$", "¥", "万" ...) is converted at rates[code] or shown apart, never added in.
+    currency: str | None = None
+    rates: dict[str, float] = Field(default_factory=dict)   # {CNY = 0.14}: one CNY in `currency`
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(f"{value!r} is not a three-letter currency code such as USD or CNY")
+        return value
+
+    @field_validator("rates")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, v in value.items() if not re.fullmatch(r"[A-Z]{3}", k) or not v > 0]
+        if bad:
+            raise ValueError(f"rates need three-letter codes and positive numbers: {', '.join(bad)}")
+        return value
 
 
 class PersonasConfig(_Section):
@@ -188,6 +207,8 @@ regroup_needs = false        # true: one call proposes regrouping the themes int
 [output]
 language = "same"            # same | en | zh
 privacy_threshold = 3
+# currency = "USD"           # deal amounts that name no currency are in it, and every total is (default: not stated)
+# rates = { CNY = 0.14 }     # one CNY in USD; amounts in a currency without a rate are shown apart, never added in
 
 [personas]
 by = "segment"

@@ -226,7 +226,7 @@ class _Runner:
             if cfg.llm.regroup_needs:
                 prompts["regroup_needs"] = load_prompt("regroup_needs").version
             k_names = stage_key("names", v=v, themes=k_themes, llm=llm_id, prompts=dict(prompts),
-                                out=cfg.output.model_dump(exclude={"title"}))
+                                out=cfg.output.model_dump(exclude={"title", "currency", "rates"}))
             report = self.stage("names", k_names, ThemeReport,
                                 lambda: st.names_stage(report, llm, cfg.output, cfg.llm, vectors),
                                 detail=f"{len(report.needs)} needs", feedback=fs, llm=True)
