@@ -162,8 +162,9 @@ def step_outputs(result: Any) -> dict[str, tuple[list[str], list[Any], list[str 
 
 
 def claim_counts(result: Any, step: str) -> dict[str, Any]:
-    """Claims kept and dropped by reason. Reads ``dropped_claims`` (a list with a ``reason`` each) where an
-    output has it; until then the step's own dropped counts, under one reason."""
+    """Claims kept (in LLM-written outputs; an extractive fallback's quotes are not claims) and dropped by
+    reason. Reads ``dropped_claims`` (a list with a ``reason`` each) where an output has it; until then the
+    step's own dropped counts, under one reason."""
     def tally(objs: list[Any], kept_of, dropped_attr: str) -> dict[str, Any]:
         kept, dropped = 0, Counter()
         for o in objs:
@@ -181,11 +182,12 @@ def claim_counts(result: Any, step: str) -> dict[str, Any]:
                      "dropped_citations")
     if step == "persona drafts":
         personas = result.personas.personas if result.personas else []
-        return tally(personas, lambda p: len(p.pains) + len(p.goals) + len(p.objections) + len(p.buying_triggers),
-                     "claims_dropped")
+        return tally(personas, lambda p: (len(p.pains) + len(p.goals) + len(p.objections) + len(p.buying_triggers)
+                                          if p.source == "llm" else 0), "claims_dropped")
     if step == "feature messages":
         messages = [m for t in (result.translations or []) for m in t.messages]
-        return tally(messages, lambda m: len(m.proof_points) + len(m.objection_handling), "claims_dropped")
+        return tally(messages, lambda m: len(m.proof_points) + len(m.objection_handling) if m.source == "llm" else 0,
+                     "claims_dropped")
     return {"kept": None, "dropped": {}, "kept_share": None}
 
 

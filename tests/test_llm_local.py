@@ -168,3 +168,20 @@ def test_shorten_ends_at_a_sentence_or_a_word():
     assert shorten("Battery dies by noon. Charging is slow too.", 30) == "Battery dies by noon."
     assert shorten("Battery dies by noon and charging is slow", 25) == "Battery dies by noon and"
     assert shorten("short", 25) == "short"
+
+
+def test_fit_items_builds_an_evidence_set_within_the_context():
+    from feedbackiq.llm._evidence import EvidenceSet
+    from feedbackiq.llm._context import fit_items
+    from feedbackiq.types import FeedbackItem
+
+    items = [FeedbackItem(id=f"r{n}", text=("Battery dies by noon. " * n).strip(), source="review") for n in (4, 300, 6, 2)]
+    messages = [{"role": "system", "content": "Name the need." * 100}, {"role": "user", "content": "<feedback_data>"}]
+    budget = evidence_budget(messages, 2048)
+    kept, shown = fit_items(items, budget, max_chars=300)
+    ev = EvidenceSet(kept, shown)
+    assert [it.id for it in kept] == ["r4", "r300", "r6", "r2"] and len(shown["r300"]) <= 300
+    assert estimate_messages(messages) + estimate_tokens(ev.block()) + 1024 <= 2048 + 10
+    assert all(it.text.startswith(shown[it.id]) for it in kept)  # what the model sees is the item's own prefix
+    unshortened, _ = fit_items(items, budget)
+    assert "r300" not in [it.id for it in unshortened]  # too long whole: left out, the others kept

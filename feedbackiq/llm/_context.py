@@ -20,7 +20,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["estimate_tokens", "estimate_messages", "evidence_budget", "fit_records", "shorten", "REPLY_TOKENS"]
+__all__ = ["estimate_tokens", "estimate_messages", "evidence_budget", "fit_records", "fit_items", "shorten",
+           "REPLY_TOKENS"]
 
 T = TypeVar("T")
 
@@ -139,3 +140,24 @@ def _record_tokens(record: Any, text: Callable[[Any], str] | str) -> int:
     if isinstance(record, dict):
         return 1 + estimate_tokens(json.dumps(record, ensure_ascii=False))
     return 1 + estimate_tokens(text(record) if callable(text) else str(record))
+
+
+def fit_items(items: Sequence[Any], budget_tokens: int, *, texts: dict[str, str] | None = None,
+              max_chars: int | None = None, min_records: int = 1) -> tuple[list[Any], dict[str, str]]:
+    """Feedback items (best first) that fit in ``budget_tokens`` as an :class:`~feedbackiq.llm._evidence.EvidenceSet`
+    block, and the text to show for each (``texts``, e.g. redacted, else the item's own; shortened to a prefix).
+
+    Use as ``EvidenceSet(*fit_items(items, evidence_budget(messages, llm.context_tokens), max_chars=400))``.
+
+    >>> from feedbackiq.types import FeedbackItem
+    >>> items = [FeedbackItem(id=f"r{n}", text="Battery dies by noon. " * n, source="review") for n in (2, 90, 3)]
+    >>> kept, shown = fit_items(items, 120)
+    >>> [it.id for it in kept], shown["r3"] == items[2].text
+    (['r2', 'r3'], True)
+    """
+    texts = texts or {}
+    # As EvidenceSet.block writes them (the handle a model cites is renumbered when the set is built).
+    records = [{"ref": n, "source": getattr(it.source, "value", str(it.source)), "text": texts.get(it.id, it.text)}
+               for n, it in enumerate(items, 1)]
+    kept = fit_records(records, budget_tokens, max_chars=max_chars, min_records=min_records)
+    return [items[r["ref"] - 1] for r in kept], {items[r["ref"] - 1].id: r["text"] for r in kept}
