@@ -12,14 +12,19 @@
 #   scripts/local-llm.sh bench     one request: prompt and generation tokens per second
 #
 # Settings (environment): LOCAL_LLM_VENV (default .venv-llm), LOCAL_LLM_PORT (8080), LOCAL_LLM_CTX
-# (context tokens, 8192), LOCAL_LLM_THREADS (default: the number of cores), LOCAL_LLM_LOG (a file).
+# (context tokens, 8192), LOCAL_LLM_THREADS (generating: half the cores, at least 1), LOCAL_LLM_THREADS_BATCH
+# (reading the prompt: all cores), LOCAL_LLM_LOG (a file).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${LOCAL_LLM_VENV:-$ROOT/.venv-llm}
 PORT=${LOCAL_LLM_PORT:-8080}
 CTX=${LOCAL_LLM_CTX:-8192}
-THREADS=${LOCAL_LLM_THREADS:-$(nproc)}
+# Generating a token is one small step per thread and every thread waits for the slowest: on a machine whose
+# cores other jobs also use, fewer generation threads are faster (evals/README.md, "LLM steps with a local
+# model"). Reading the prompt is large matrix work that uses every core.
+THREADS=${LOCAL_LLM_THREADS:-$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))}
+THREADS_BATCH=${LOCAL_LLM_THREADS_BATCH:-$(nproc)}
 LOG=${LOCAL_LLM_LOG:-$VENV/llama-server.log}
 PIDFILE=$VENV/llama-server.pid
 ALIAS=qwen2.5-coder-1.5b-instruct
@@ -103,7 +108,7 @@ start() {
   # One slot (-np 1) with the whole context: feedbackiq sends one call at a time to a local server
   # ([llm] max_concurrency defaults to 1 there), and each call gets the full $CTX tokens.
   nohup "$bin" --model "$MODEL" --alias "$ALIAS" --host 127.0.0.1 --port "$PORT" --ctx-size "$CTX" \
-    --parallel 1 --threads "$THREADS" >"$LOG" 2>&1 &
+    --parallel 1 --threads "$THREADS" --threads-batch "$THREADS_BATCH" >"$LOG" 2>&1 &
   echo $! >"$PIDFILE"
   for _ in $(seq 1 120); do
     if healthy; then say "serving $ALIAS on http://127.0.0.1:$PORT/v1 (pid $(cat "$PIDFILE"), log $LOG)"; env_hint; return; fi
@@ -140,10 +145,12 @@ bench() {
   "$VENV/bin/python" - "$PORT" "$ALIAS" <<'EOF'
 import json, sys, time, urllib.request
 port, model = sys.argv[1], sys.argv[2]
-body = {"model": model, "temperature": 0, "max_tokens": 200, "messages": [
+quotes = ["battery dies by noon", "charging takes two hours", "the phone gets hot when charging",
+          "photos are blurry at night", "support never answers", "too expensive for a small shop"] * 8
+body = {"model": model, "temperature": 0, "max_tokens": 256, "messages": [
     {"role": "system", "content": "You write short product notes."},
-    {"role": "user", "content": "Customers say: 'battery dies by noon', 'charging takes two hours', "
-                                "'the phone gets hot when charging'. Write a 150-word summary of their need."}]}
+    {"role": "user", "content": "Customer feedback, one per line:\n" + "\n".join(quotes) +
+                                "\nWrite ten numbered sentences, one per need, each with a product idea."}]}
 req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/chat/completions", json.dumps(body).encode(),
                              {"Content-Type": "application/json"})
 t0 = time.time()
@@ -163,5 +170,5 @@ case "${1:-help}" in
   stop) stop ;;
   status) status ;;
   bench) bench ;;
-  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

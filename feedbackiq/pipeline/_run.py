@@ -348,7 +348,7 @@ def _input_files(hashes: list[tuple[Path, str]], fs: FeedbackSet) -> list[InputF
 def _sizing_line(llm: Any, s: dict[str, Any]) -> str:
     """One line on how the LLM calls are sized, so a user with a slow model sees what to change."""
     where = "on this machine" if s["local"] else "remote"
-    wait = "per token, streamed" if s["stream"] else "per reply"
+    wait = "of silence, streamed" if s["stream"] else "per reply"
     return (f"LLM {llm.model} ({where}): timeout {s['timeout']:g} s {wait}, {s['max_concurrency']} call(s) at a time, "
             f"context {s['context_tokens']} tokens ([llm] timeout / max_concurrency / context_tokens, "
             "--llm-timeout / --llm-concurrency)")
