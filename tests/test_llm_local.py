@@ -5,7 +5,7 @@ import io
 import json
 
 import pytest
-from pydantic import BaseModel
+from test_llm_client import MESSAGES, Name, make_llm
 
 from feedbackiq import LLMCallError
 from feedbackiq.llm import LLM
@@ -15,19 +15,6 @@ from feedbackiq.llm._prompts import feedback_block
 from feedbackiq.pipeline import EXAMPLE_CONFIG, RunConfig
 from feedbackiq.pipeline._progress import JsonLogObserver, PlainObserver
 from feedbackiq.testing import OpenAIServer, Reply
-
-MESSAGES = [{"role": "system", "content": "You name things."}, {"role": "user", "content": "Name it."}]
-
-
-class Name(BaseModel):
-    name: str
-    score: int
-
-
-def make_llm(server, tmp_path, **kw):
-    kw.setdefault("backoff", 0.001)
-    return LLM(model="local-model", base_url=server.base_url, api_key="k", cache_dir=tmp_path, **kw)
-
 
 # A reply that takes 8 x 0.15 = 1.2 s in all, with no silence longer than 0.15 s: four times longer than
 # the 0.3 s timeout as a whole, and each pause half of it.
