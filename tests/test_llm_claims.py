@@ -310,6 +310,9 @@ def test_the_scorecard_shows_a_changed_verdict_beside_the_one_without_the_llm(gt
     row = next(line for line in md.splitlines() if line.startswith(f"| {t.target} |"))
     assert "**FAIL**" in row and f"(without the LLM: PASS 12.9%, #{before.needs[0].need_id})" in row
     assert "not added" in md
+    from feedbackiq.report._scorecard import scorecard_section
+    html = scorecard_section(scores)
+    assert f"without the LLM: PASS 12.9%, #{before.needs[0].need_id}" in html and "not added" in html
 
 
 # -- a run: counted in the manifest, said on the console and at the top of the report ---------------------------
@@ -340,5 +343,10 @@ def test_a_run_counts_claims_and_fallbacks_and_says_so(tmp_path):
     top = md.split("## ")[0]
     assert "Written by the offline path instead of the LLM" in top and "1 wrong language" in top
     assert "LLM claims, each kept or dropped" in md.split("## How this was made")[1]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    first = html.split('class="warnings"')[1].split("</div>")[0]     # "Read this first", above the first section
+    assert "need names: 1 of" in first and "1 wrong language" in first
+    claims = html.split('id="llm-claims"')[1].split("</table>")[0]   # the appendix's table
+    assert "need names" in claims and "wrong language" in claims
     themes_md = (out / "themes.md").read_text(encoding="utf-8")
     assert "need names: 1 of" in themes_md.split("###")[0] and "dropped (wrong language)" in themes_md
