@@ -156,9 +156,12 @@ def run_markdown(result: Any, title: str, cfg: RunConfig | None = None) -> str:
               + ", ".join(f"{md_escape(k)} {md_escape(v)}" for k, v in report.model_ids.items())]
     llm = m.llm
     if llm.get("configured"):
-        lines.append(f"- LLM {md_escape(llm['model'])}: {llm['calls']} calls ({llm['cache_hits']} from cache), "
+        total = llm.get("folder_total") or {}
+        lines.append(f"- LLM {md_escape(llm['model'])}: {llm['calls']} calls in this run ({llm['cache_hits']} from cache), "
                      f"{llm['input_tokens'] + llm['output_tokens']} tokens"
-                     + (f", cost {llm['cost']:.4f}" if llm.get("cost") is not None else ""))
+                     + (f", cost {llm['cost']:.4f}" if llm.get("cost") is not None else "")
+                     + (f"; this folder's call log: {total['calls']} calls, {total['input_tokens'] + total['output_tokens']}"
+                        " tokens over every run" if total else ""))
         lines += claims_markdown(getattr(result, "llm_outcomes", []))
     else:
         lines.append("- no LLM: theme names are built from keywords; personas and messages are extractive")

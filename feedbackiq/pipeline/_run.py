@@ -380,7 +380,9 @@ def _llm_usage(llm: Any, cfg: RunConfig) -> dict[str, Any]:
         cost = round(u["input_tokens"] / 1000 * (cfg.llm.cost_per_1k_input or 0)
                      + u["output_tokens"] / 1000 * (cfg.llm.cost_per_1k_output or 0), 6)
     sizing = llm.settings() if hasattr(llm, "settings") else {}
-    return {"configured": True, "model": llm.model, **u, "cost": cost, **({"settings": sizing} if sizing else {})}
+    # This run's calls; the call log in the run folder holds every run's (a resume that made no call: 0 here).
+    return {"configured": True, "model": llm.model, **u, "cost": cost, "folder_total": llm.usage(all_runs=True),
+            **({"settings": sizing} if sizing else {})}
 
 
 def _python() -> str:
