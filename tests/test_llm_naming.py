@@ -201,6 +201,26 @@ def test_estimate_is_recorded_before_the_run(tmp_path):
     assert est["calls"] == 1 and est["input_tokens"] > 0 and est["fits"]
 
 
+def _rough_tokens(messages) -> float:
+    """What a BPE tokenizer (Qwen's, OpenAI's) makes of the messages at least: a token per Chinese character,
+    one per four other characters."""
+    text = "".join(m["content"] for m in messages)
+    cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return cjk + (len(text) - cjk) / 4
+
+
+def test_the_estimate_counts_the_system_prompt_and_chinese_as_a_tokenizer_does(tmp_path):
+    """Predicted 10.6k input tokens, used 40.6k: the system prompt was a guess and Chinese was four characters a
+    token. The estimate before the calls is at least what the prompts sent hold."""
+    zh = [("电池续航太差了，早上充满电到中午就只剩一半，出去跑一天客户根本撑不住，只能随身带着充电宝，"
+           "开会的时候也要到处找插座，真的非常影响工作效率，希望下一个版本能把耗电问题彻底解决掉。") * 2] * 8
+    rep = make_report({0: zh, 1: BATTERY})
+    with OpenAIServer(lambda body: Reply.json(naming(1))) as srv:
+        out = name_themes(rep, llm_for(srv, tmp_path), level="themes")
+        sent = sum(_rough_tokens(r["messages"]) for r in srv.chat_requests if len(r["messages"]) == 2)
+    assert out.llm_stats["estimate"]["input_tokens"] >= sent
+
+
 def failing_by_theme(body):
     """Themes 0 and 1: HTTP 500 (retried, then given up); themes 2 and 3: a reply that is not JSON."""
     if first_record(body)["text"].split()[0] in ("battery", "support"):

@@ -45,8 +45,7 @@ THEMES_LISTED = 8           # a need's largest themes shown by their keywords
 CONTRAST_THEMES = 2
 CONTRAST_NEEDS = 2
 LEVELS = ("needs", "themes", "both")
-# About 4 characters per token; the system prompt and the reply's schema are about 700 tokens.
-_CHARS_PER_TOKEN, _FIXED_TOKENS, _REPLY_TOKENS = 4, 700, 250
+_REPLY_TOKENS = 250   # a name, a statement and its refs
 PRIVACY = "privacy threshold"
 
 
@@ -143,7 +142,7 @@ def name_themes(report: ThemeReport, llm: LLM | None = None, *, language: str = 
         withheld["needs"], outputs["needs"] = _need_jobs(out, outbound, lang, jobs)
 
     # Before any call: what the run will take, against the budget.
-    input_tokens = sum(sum(map(len, j.variables.values())) // _CHARS_PER_TOKEN + _FIXED_TOKENS for j in jobs)
+    input_tokens = sum(llm.prompt_tokens(j.prompt, j.variables, j.reply) for j in jobs)
     estimate = llm.budget.estimate(len(jobs), input_tokens // max(len(jobs), 1), _REPLY_TOKENS)
     log.info("naming %s: %d calls, about %d input tokens", " and ".join(levels), len(jobs), estimate["input_tokens"])
     meaning = MeaningChecks(report, embedder)
