@@ -29,7 +29,8 @@ from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM, fallback_reason
 from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import distinctive_words
 from feedbackiq.llm import HOW_TO_CONFIGURE, LLM
-from feedbackiq.llm._claims import MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, judged_generate
+from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
+                                    judged_generate)
 from feedbackiq.llm._evidence import ClaimVerdict
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import tally
@@ -199,18 +200,17 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
 
     def one(job) -> Judgement:
         msg, persona, own, chosen, vocab, technical = job
-        evidence = evidence_set(chosen, outbound.text)
         segment = outbound.persona_label(persona)
         needs = "; ".join(filter(None, (outbound.need_name(outbound.report.need(n)) for n in msg.relevant_needs)))
-        checker = ClaimChecker(evidence, language, f"{feature.name}: {feature.description} | {segment} | {needs}")
         # The segment's own words count when most of its feedback is in the language the headline is written in.
         own_words = vocab if 2 * sum(it.language == language for it in own) >= len(own) else None
-        variables = {
+        evidence, variables = fit_evidence(llm, "translate_feature", {
             "feature": f"{feature.name}: {feature.description}", "segment": segment, "needs": needs or "(none)",
             "words_they_use": ", ".join(outbound.terms(msg.words_they_use, [it.text for it in outbound.items(own)])) or "(none)",
             "jargon_to_avoid": ", ".join(msg.jargon_to_avoid) or "(none)",
-            "evidence": evidence.block(), "language_instruction": language_instruction(language),
-        }
+            "evidence": "", "language_instruction": language_instruction(language),
+        }, FeatureMessage, evidence_set(chosen, outbound.text))
+        checker = ClaimChecker(evidence, language, f"{feature.name}: {feature.description} | {segment} | {needs}")
 
         def judge(m: FeatureMessage) -> Judgement:
             j = Judgement()
