@@ -34,7 +34,7 @@ def ingest_stage(exports: str | os.PathLike | Sequence[str | os.PathLike], cfg: 
 
     ing = cfg.ingest
     return read_feedback(exports, ing.source, layout=ing.layout, encoding=ing.encoding, sheet=ing.sheet,
-                         **ing.columns)
+                         segment_names=ing.segment_names, segment_values=ing.segment_values, **ing.columns)
 
 
 def make_embedder(name: str, feedback_set: FeedbackSet) -> Embedder:
