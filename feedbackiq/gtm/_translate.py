@@ -2,9 +2,10 @@
 
 Computed by code for every feature x segment: the needs the feature answers (explicit need or theme
 ids, or matched by meaning; never praise), ranked by how many of the segment's respondents voice
-each; the segment's distinctive words (log-odds vs everyone else); "jargon to avoid" (words of the
-technical description the segment never uses); proof quotes from the segment's own items in those
-needs (each need's central quotes first). An LLM, when configured, writes the headline, value
+each; the segment's words for it (log-odds of its feedback on those needs against the other segments',
+with an informative prior: ``_vocab.words_they_use``); "jargon to avoid" (words of the technical
+description the segment's own feedback never uses, as whole words with their inflections); proof quotes
+from the segment's own items in those needs (each need's central quotes first). An LLM, when configured, writes the headline, value
 proposition, proof points and objection handling, evidence-locked like personas. Every message
 reports how many of its content words come from the segment's own feedback vs the engineering
 description.
@@ -21,7 +22,7 @@ from pydantic import BaseModel, Field
 from feedbackiq._errors import LLMError, LLMOutputError
 from feedbackiq.gtm._draft import claim_problems
 from feedbackiq.gtm._personas import quoted_items
-from feedbackiq.gtm._vocab import distinctive_words
+from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
 from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, parse_json_reply
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import tally
@@ -96,6 +97,8 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
     theme_of = {a.item_id: a.theme_id for a in report.assignments}
     quoted = quoted_items(report)
     tokens = {it.id: tokenize(it.text) for it in items}
+    said = {it.id: phrases(it.text) for it in items}
+    background = Counter(w for ws in said.values() for w in ws)
     members = _persona_items(personas, items, report)
     llm = (llm or LLM.from_env()) if use_llm else None
     if use_llm and llm is None:
@@ -113,9 +116,8 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
             share = Counter(n for _, n in {(voice_of(it), need_of.get(it.id)) for it in own})
             ranked = sorted((n for n in needs if share.get(n, 0) > 0), key=lambda n: -share[n])
             vocab = {w for it in own for w in tokens[it.id] if " " not in w}
-            words = [w for w, _ in distinctive_words([tokens[i] for i in own_ids],
-                                                     [tokens[it.id] for it in items if it.id not in own_ids], top_n=12)]
-            jargon = sorted(w for w in technical if w not in vocab)
+            words = _words_for(own_ids, needs, items, need_of, said, background)
+            jargon = jargon_to_avoid(f"{feature.name} {feature.description}", (it.text for it in own))
             proof = [it for n in ranked for it in _central_first([it for it in own if need_of.get(it.id) == n], quoted[n])]
             sales = [it for it in own if it.source == SourceKind.SALES_NOTE and need_of.get(it.id) in ranked]
             voiced = [t for t, _ in Counter(theme_of[it.id] for it in proof).most_common()]
@@ -127,6 +129,17 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
         outcome = _write_with_llm(llm, feature, messages, language, outbound) if outbound is not None else None
         out.append(FeatureTranslation(feature=feature, messages=[m for m, *_ in messages], llm_outcome=outcome))
     return out
+
+
+def _words_for(own_ids: set[str], needs: list[int], items, need_of: dict[str, int | None], said: dict[str, list[str]],
+               background: Counter) -> list[str]:
+    """The segment's words for a feature: its feedback on the feature's needs against the other segments'
+    on them, with all the feedback as the prior (none when the segment does not voice those needs)."""
+    about = [it.id for it in items if need_of.get(it.id) in needs]
+    group = [said[i] for i in about if i in own_ids]
+    rest = [said[i] for i in about if i not in own_ids]
+    # a handful of texts: a word said once is already theirs; more, and it must be said twice
+    return words_they_use(group, rest, background, top_n=10, min_count=1 if len(group) < 10 else 2) if group else []
 
 
 def _central_first(items: list, central: list[str]) -> list:
