@@ -27,7 +27,7 @@ import regex
 from feedbackiq._terms import TermMatcher, has_cjk
 from feedbackiq.themes._keywords import stopwords
 
-__all__ = ["distinctive_words", "distinctive_words_from_counts", "phrases", "words_they_use", "jargon_to_avoid"]
+__all__ = ["distinctive_words", "distinctive_words_from_counts", "phrases", "words_they_use", "top_phrases", "jargon_to_avoid"]
 
 # A clause ends at punctuation, or at a dash between spaces ("Demo feedback - ...").
 _CLAUSE = re.compile(r"[,.;:!?()\[\]\"“”‘’，。；：！？、（）…\n]+|\s[-–—]+\s")
@@ -150,9 +150,15 @@ def words_they_use(group: Iterable[Sequence[str]], rest: Iterable[Sequence[str]]
         cg.update(doc)
     for doc in rest:
         cr.update(doc)
+    return top_phrases(cg, cr, prior, top_n, min_count)
+
+
+def top_phrases(cg: Mapping[str, int], cr: Mapping[str, int], prior: Mapping[str, int], top_n: int = 10,
+                min_count: int = 2) -> list[str]:
+    """:func:`words_they_use` from phrase counts of the group (``cg``) and of the rest (``cr``)."""
     ranked = [w for w, _ in distinctive_words_from_counts(cg, cr, top_n=4 * top_n, min_count=min_count, prior=prior)]
     if not ranked:   # nothing sets them apart (a few texts, said alike elsewhere): their most frequent words
-        ranked = [w for w, _ in cg.most_common(4 * top_n)]
+        ranked = [w for w, _ in Counter(cg).most_common(4 * top_n)]
     chosen: list[str] = []
     for w in ranked:
         parts = w.split()
