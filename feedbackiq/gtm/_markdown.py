@@ -21,8 +21,8 @@ def _cites(citations: list[Citation], quotes: bool = True) -> str:
     return ", ".join(md_code(x.item_id) + (f": \"{md_escape(x.quote)}\"" if quotes else "") for x in citations)
 
 
-def _card(p: Persona) -> list[str]:
-    lines = [f"## {md_escape(p.label)}", "", md_escape(p.summary), "",
+def _card(p: Persona, level: int = 2) -> list[str]:
+    lines = [f"{'#' * level} {md_escape(p.label)}", "", md_escape(p.summary), "",
              f"- Evidence: {p.respondents} respondents/accounts, {p.items} feedback items; confidence **{p.confidence}**"]
     if p.deal_value:
         lost = f" ({p.deals_lost_value:,.0f} in lost deals)" if p.deals_lost_value else ""
@@ -37,8 +37,9 @@ def _card(p: Persona) -> list[str]:
         lines += ["", "| need | voiced here | overall | lift |", "|---|---:|---:|---:|"]
     lines += [f"| {md_escape(n.need_name)} (need #{n.need_id}) | {100 * n.share:.0f}% ({n.respondents}) | {100 * n.overall_share:.0f}% | "
               f"{n.lift:.1f}x |" for n in p.top_needs]
-    for title, claims in (("Pains", p.pains), ("Goals", p.goals), ("Objections (from sales notes)", p.objections),
-                          ("Buying triggers (from sales notes)", p.buying_triggers)):
+    sales = "from sales notes" if p.source == "llm" else "sentences of their sales notes"
+    for title, claims in (("Pains", p.pains), ("Goals", p.goals), (f"Objections ({sales})", p.objections),
+                          (f"Buying triggers ({sales})", p.buying_triggers)):
         if claims:
             lines += ["", f"**{title}**", ""]
             lines += [f"- {md_escape(c.text)} ({_cites(c.citations)})" for c in claims]
