@@ -7,6 +7,7 @@ import feedbackiq as fiq
 from feedbackiq import EmptyInputError, InputError
 from feedbackiq._terms import TermMatcher, has_cjk, lexicon
 from feedbackiq.gtm import distinctive_words
+from feedbackiq.gtm import _personas as personas_module
 from feedbackiq.themes._describe import voice_of
 from feedbackiq.types import ThemeReport
 
@@ -161,6 +162,30 @@ def test_segment_personas_are_titled_by_who_they_are(sample_report):
     by_industry = fiq.draft_personas(rep, by="industry")
     assert any(p.label.startswith("Enterprise manufacturers (201-1000, 1000+ employees") for p in by_industry.personas), \
         [p.label for p in by_industry.personas]
+
+
+def test_auto_groups_by_need_profile_when_the_groups_are_distinct(sample_report, monkeypatch, caplog):
+    """``by="auto"`` (the default of `feedbackiq run`): personas by need profile when each group's lead need
+    has lift >= 2 and share >= 40% (and no two share one), keeping the personas by segment beside them;
+    otherwise personas by segment, and the set says why."""
+    _, rep = sample_report
+    ps = fiq.draft_personas(rep, by="auto")
+    assert ps.mode == "data_driven" and ps.note and "distinct" in ps.note
+    assert personas_module.why_not_distinct(ps.personas) is None
+    leads = [p.top_needs[0] for p in ps.personas]
+    assert all(n.lift >= 2 and n.share >= 0.4 for n in leads) and len({n.need_id for n in leads}) == len(leads)
+    segments = ps.by_segment()
+    assert segments.mode == "segment" and segments.by == "company_size" and len(segments.personas) == 5
+    assert fiq.types.PersonaSet.model_validate_json(ps.model_dump_json()) == ps
+    md = fiq.gtm.personas_to_markdown(ps)
+    assert "Why this grouping" in md and "## The same customers by `company_size`" in md
+
+    monkeypatch.setattr(personas_module, "DISTINCT_LIFT", 100.0)   # no group can be that distinct
+    with caplog.at_level("WARNING", logger="feedbackiq"):
+        fallback = fiq.draft_personas(rep, by="auto")
+    assert fallback.mode == "segment" and fallback.by == "company_size"
+    assert "lift" in fallback.note and fallback.note.startswith("by company_size")
+    assert any("personas: by company_size" in r.getMessage() for r in caplog.records)
 
 
 def test_objections_and_triggers_are_cited_sentences_of_the_personas_sales_notes(sample_report):

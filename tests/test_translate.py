@@ -165,6 +165,9 @@ def test_cli_translate(tmp_path, samples, monkeypatch):
     assert res.exit_code == 0, res.output
     md = (tmp_path / "translations.md").read_text(encoding="utf-8")
     assert "## Supply-chain visibility" in md and "### Micro " in md and "(1-10 employees" in md and "Jargon to avoid" in md
+    # with data-driven personas ("auto"), messages stay per segment
+    res = runner.invoke(app, ["translate", str(tmp_path), "--features", str(FEATURES), "--by", "auto"])
+    assert res.exit_code == 0 and "x 5 segments" in " ".join(res.output.split()), res.output
     doc = (tmp_path / "features" / "01-supply-chain-visibility.md").read_text(encoding="utf-8")
     assert doc.startswith("# Supply-chain visibility") and doc.count("\n### ") >= 2
 

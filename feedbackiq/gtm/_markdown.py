@@ -57,8 +57,16 @@ def personas_to_markdown(personas: PersonaSet) -> str:
     how = f"one persona per value of {md_code(personas.by)}" if personas.by else "respondents clustered by the needs they voice"
     lines = ["# Personas", "", f"Drafted from customer feedback ({how}). Every number is computed from the data; "
              "quotes are verbatim.", ""]
+    if personas.note:
+        lines += [f"_Why this grouping: {md_escape(personas.note)}._", ""]
     for p in personas.personas:
         lines += _card(p)
+    segments = personas.by_segment()
+    if segments is not personas:
+        lines += [f"## The same customers by {md_code(segments.by)}", "",
+                  "Feature messages and launch-readiness targets are per segment: these are their personas.", ""]
+        for p in segments.personas:
+            lines += _card(p, level=3)
     return "\n".join(lines)
 
 

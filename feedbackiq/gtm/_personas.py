@@ -6,7 +6,10 @@ are never a need of anyone. Modes:
 - by a segment column (company size, industry, plan ...): one persona per value, titled by who it is
   (``_titles``: "Enterprise manufacturers (1000+ employees, Enterprise plan)");
 - data-driven: respondents/accounts clustered by their need profile (which needs they voice), one
-  persona per cluster, titled by who they are and their lead need.
+  persona per cluster, titled by who they are and their lead need;
+- ``"auto"`` (the default of ``feedbackiq run``): data-driven when the clusters are distinct groups
+  (:func:`why_not_distinct`: each persona's lead need has lift >= 2 and share >= 40%, and no two lead
+  with the same need), else by segment, and the set's ``note`` says why.
 Each persona carries its words (``_vocab.top_phrases`` of its feedback on needs against everyone
 else's) and, from its sales notes, objections and buying triggers (``_sales``, cited sentences).
 
@@ -28,7 +31,7 @@ from feedbackiq.gtm._titles import persona_title
 from feedbackiq.gtm._vocab import phrases, top_phrases
 from feedbackiq.types import FeedbackItem, Persona, PersonaNeed, PersonaSet, Quote, SourceKind, ThemeReport
 
-__all__ = ["draft_personas", "CONFIDENCE_LEVELS", "quoted_items"]
+__all__ = ["draft_personas", "CONFIDENCE_LEVELS", "quoted_items", "why_not_distinct", "DISTINCT_LIFT", "DISTINCT_SHARE"]
 
 log = logging.getLogger("feedbackiq")
 CONFIDENCE_LEVELS = {"high": 30, "medium": 10}  # respondents needed for each level
@@ -36,6 +39,10 @@ CONFIDENCE_LEVELS = {"high": 30, "medium": 10}  # respondents needed for each le
 # (weighted by how many voices share each) and scores k on a seeded sample of voices: a dense
 # voices x needs matrix and an all-pairs silhouette do not fit at a million reviews.
 PROFILE_SAMPLE = 10_000
+# Groups by need profile are people, not noise, when each is led by a need most of it voices and few
+# others do: the lead need's lift and its share in the group.
+DISTINCT_LIFT = 2.0
+DISTINCT_SHARE = 0.4
 _PREFERRED = ("company_size", "industry", "plan")
 
 
@@ -79,7 +86,10 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
     by : str or None, default "segment"
         A segment column (e.g. ``"company_size"``); ``"segment"`` picks the column that covers
         most respondents with 2..``max_personas`` values; ``None`` (or no usable column) clusters
-        respondents by their need profile (the needs each voices) instead.
+        respondents by their need profile (the needs each voices) instead; ``"auto"`` clusters by need
+        profile when that finds distinct groups (:func:`why_not_distinct`), else goes by segment, and
+        says why in the set's ``note``. Data-driven personas chosen by ``"auto"`` keep the segment
+        personas beside them (``segment_personas``: messages and launch-readiness cards are per segment).
     min_respondents : int, default 5
         Smaller groups get no persona (too little evidence).
     top_needs : int, default 5
@@ -98,7 +108,44 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
         log.warning("the theme report has no needs (written by an older feedbackiq?): personas get no top needs; "
                     "run `feedbackiq themes` again")
     drafter = _Drafter(report, min_respondents, max_personas, top_needs, seed)
-    return drafter.draft(drafter.column(by))
+    if by != "auto":
+        return drafter.draft(drafter.column(by))
+    column = drafter.column("segment")
+    profiles = drafter.draft(None)
+    reason = why_not_distinct(profiles.personas)
+    if reason is None:
+        profiles.note = (f"{len(profiles.personas)} distinct groups by the needs they voice: each led by a need with "
+                         f"lift >= {DISTINCT_LIFT:g} and share >= {100 * DISTINCT_SHARE:.0f}%")
+        if column is not None:
+            profiles.segment_personas = drafter.draft(column).personas
+        return profiles
+    if column is None:
+        profiles.note = f"by the needs they voice, though {reason}: no segment column to group by instead"
+        log.warning("personas: %s", profiles.note)
+        return profiles
+    out = drafter.draft(column)
+    out.note = f"by {column}: grouped by the needs they voice, {reason}"
+    log.warning("personas: %s", out.note)
+    return out
+
+
+def why_not_distinct(personas: Sequence[Persona]) -> str | None:
+    """Why personas by need profile are not distinct groups (None: they are). Distinct: two or more, each
+    led by a need with lift >= ``DISTINCT_LIFT`` and share >= ``DISTINCT_SHARE``, no two by the same need."""
+    if len(personas) < 2:
+        return "fewer than two groups are large enough"
+    leads: dict[int, str] = {}
+    for p in personas:
+        if not p.top_needs:
+            return f"{p.label} voices no need"
+        lead = p.top_needs[0]
+        if lead.lift < DISTINCT_LIFT or lead.share < DISTINCT_SHARE:
+            return (f"a group's lead need ({lead.need_name}) has lift {lead.lift:.1f} and share {100 * lead.share:.0f}% "
+                    f"(distinct: lift >= {DISTINCT_LIFT:g} and share >= {100 * DISTINCT_SHARE:.0f}%)")
+        if lead.need_id in leads:
+            return f"two groups lead with the same need ({lead.need_name})"
+        leads[lead.need_id] = p.label
+    return None
 
 
 class _Drafter:

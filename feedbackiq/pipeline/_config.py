@@ -91,7 +91,9 @@ class OutputConfig(_Section):
 
 
 class PersonasConfig(_Section):
-    by: str | None = "segment"       # a segment column, "segment" to pick one, or "none" (data-driven)
+    # "auto": by the needs they voice when that finds distinct groups (gtm.why_not_distinct), else by segment;
+    # a segment column; "segment" to pick one; or "none" (by the needs they voice)
+    by: str | None = "auto"
     min_respondents: int = Field(default=5, ge=1)
 
 
@@ -198,7 +200,7 @@ language = "same"            # same | en | zh
 privacy_threshold = 3
 
 [personas]
-by = "segment"
+by = "auto"                  # auto: by the needs they voice when the groups are distinct, else by segment | company_size | segment | none
 
 [files]
 # features = "features.yaml"

@@ -60,13 +60,27 @@ class Persona(_Model):
 
 
 class PersonaSet(_Model):
-    """Personas drafted from one ThemeReport."""
+    """Personas drafted from one ThemeReport.
+
+    ``note`` says why this mode was chosen (``by="auto"``). Data-driven personas chosen that way keep
+    the personas by segment beside them in ``segment_personas``: messages and launch-readiness targets
+    are per segment (:meth:`by_segment`).
+    """
 
     mode: Literal["segment", "data_driven"]
     by: str | None = None
     personas: list[Persona] = Field(default_factory=list)
     input_hash: str = ""
     llm_outcome: LLMOutcome | None = None  # how the persona-drafting calls ended (None: no LLM)
+    note: str | None = None
+    segment_personas: list[Persona] = Field(default_factory=list)
+
+    def by_segment(self) -> "PersonaSet":
+        """The personas by segment: this set, or the segment personas drafted beside data-driven ones."""
+        if self.mode == "segment" or not self.segment_personas:
+            return self
+        column = next(iter(self.segment_personas[0].segment), None)
+        return PersonaSet(mode="segment", by=column, personas=self.segment_personas, input_hash=self.input_hash)
 
 
 class Feature(_Model):
