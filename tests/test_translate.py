@@ -59,9 +59,9 @@ def test_each_segment_message_rests_on_its_own_evidence(setup):
                        ("11-50", "supply_cost")):
         m = next(m for m in supply.messages if m.segment["company_size"] == size)
         own = [it for it in fs.items if it.segments.get("company_size") == size and need_of[it.id] == m.relevant_needs[0]]
-        proof = {c.text for c in m.proof_points}
-        assert len(proof) == 3 and proof <= {it.text for it in own}, size
-        voiced = [framing[it.id] for it in own if it.text in proof and framing.get(it.id)]
+        proof = {c.citations[0].item_id for c in m.proof_points}   # each proof quote cites its item
+        assert len(proof) == 3 and proof <= {it.id for it in own}, size
+        voiced = [framing[it.id] for it in own if it.id in proof and framing.get(it.id)]
         assert voiced and all(f == want for f in voiced), (size, voiced)
 
 

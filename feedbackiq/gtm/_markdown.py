@@ -7,7 +7,8 @@ from pathlib import Path
 from feedbackiq._mdsafe import md_code, md_escape
 from feedbackiq.types import Citation, FeatureTranslation, Persona, PersonaSet
 
-__all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations", "slug", "NO_NEEDS"]
+__all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations", "slug", "NO_NEEDS",
+           "TEMPLATE_NOTE"]
 
 # A persona without a need (the set has none, or this group voices none): said, not an empty table.
 NO_NEEDS = "No need is voiced by this group (a need takes several items voicing it; praise is not a need)."
@@ -92,6 +93,10 @@ def write_personas(personas: PersonaSet, out_dir: str | Path) -> dict[str, Path]
     return paths
 
 
+TEMPLATE_NOTE = ("Template, not LLM-written (no LLM configured, or its draft failed): this segment's top pain "
+                 "phrase and the feature's benefit; edit before use.")
+
+
 def translations_to_markdown(translations: list[FeatureTranslation], need_names: dict[int, str] | None = None) -> str:
     """One section per feature, one subsection per segment: the message, the needs it answers there (named
     from ``need_names``, need id -> name) and the words to use and avoid."""
@@ -103,6 +108,11 @@ def translations_to_markdown(translations: list[FeatureTranslation], need_names:
             lines += [f"### {md_escape(m.persona)}", ""]
             if m.headline:
                 lines += [f"**{md_escape(m.headline)}**", "", md_escape(m.value_proposition or ""), ""]
+                if m.source == "template":
+                    lines += [f"_{TEMPLATE_NOTE}_", ""]
+            if m.pain:
+                lines.append(f"- Their top pain, in their words: “{md_escape(m.pain.text)}” "
+                             f"({_cites(m.pain.citations, quotes=False)})")
             needs = ", ".join(md_escape(names.get(n, f"need #{n}")) for n in m.relevant_needs) or "none voiced by this segment"
             lines.append(f"- Needs this feature answers, as this segment voices them: {needs}")
             lines.append("- Words they use: " + (_words(m.words_they_use) or "(too little feedback)"))

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from feedbackiq._errors import LLMError, LLMOutputError
 from feedbackiq.gtm._draft import claim_problems
+from feedbackiq.gtm._message import document_language, finish_messages, proof_claims
 from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
 from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, parse_json_reply
@@ -104,6 +105,7 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
     if use_llm and llm is None:
         log.warning(HOW_TO_CONFIGURE)
     outbound = Outbound(report, min_respondents) if llm is not None else None
+    doc_language = document_language(language, items)
     out = []
     for feature in features:
         needs = match_needs(feature, report)
@@ -124,9 +126,10 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
             msg = SegmentMessage(persona=persona.label, segment=persona.segment, relevant_needs=ranked,
                                  relevant_themes=[t for n in ranked for t in voiced if t in report.need(n).theme_ids],
                                  words_they_use=words, jargon_to_avoid=jargon,
-                                 proof_points=[Claim(text=it.text, citations=[]) for it in proof[:3]])
+                                 proof_points=proof_claims(proof[:3]))
             messages.append((msg, persona, own, proof, sales, vocab, technical))
         outcome = _write_with_llm(llm, feature, messages, language, outbound) if outbound is not None else None
+        finish_messages(feature, [(m, proof) for m, _, _, proof, *_ in messages], doc_language)
         out.append(FeatureTranslation(feature=feature, messages=[m for m, *_ in messages], llm_outcome=outcome))
     return out
 

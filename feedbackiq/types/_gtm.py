@@ -88,6 +88,8 @@ class Feature(_Model):
 
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
+    # What it does for the customer, in one sentence (the offline message template's value proposition).
+    benefit: str | None = None
     needs: list[int] = Field(default_factory=list)   # need ids it answers
     themes: list[int] = Field(default_factory=list)  # theme ids it answers (each stands for its need)
     # With neither, the feature is matched to needs by meaning.
@@ -104,12 +106,15 @@ class SegmentMessage(_Model):
     jargon_to_avoid: list[str] = Field(default_factory=list)   # description words this segment never uses
     headline: str | None = None
     value_proposition: str | None = None
+    # The segment's top pain phrase for this feature: a clause of its own feedback on the feature's needs.
+    pain: Claim | None = None
     proof_points: list[Claim] = Field(default_factory=list)
     objection_handling: list[Claim] = Field(default_factory=list)
     customer_word_share: float | None = None   # message content words found in the segment's own feedback
     technical_word_share: float | None = None  # ... found in the feature's technical description
     claims_dropped: int = 0
-    source: Literal["extractive", "llm"] = "extractive"
+    # "template": headline and value proposition filled in offline from ``pain`` and the feature's benefit
+    source: Literal["extractive", "template", "llm"] = "extractive"
 
 
 class FeatureTranslation(_Model):
