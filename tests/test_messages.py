@@ -1,4 +1,6 @@
-"""A message per feature x segment: the offline template, proof quotes without CRM lead-ins."""
+"""A message per feature x segment: the offline template, proof quotes without CRM lead-ins, LLM glosses."""
+
+import json
 
 import pytest
 from conftest import ROOT, truth_by_item
@@ -6,6 +8,8 @@ from conftest import ROOT, truth_by_item
 import feedbackiq as fiq
 from feedbackiq._terms import TermMatcher, has_cjk
 from feedbackiq.gtm import load_features, translate_features, translations_to_markdown
+from feedbackiq.llm import LLM
+from feedbackiq.testing import OpenAIServer, Reply
 
 FEATURES = ROOT / "datasets" / "features.yaml"
 LEAD_INS = ("prospect says", "qbr note", "champion mentioned", "demo feedback", "call with", "拜访记录", "采购负责人表示",
@@ -83,3 +87,56 @@ def test_proof_quotes_drop_crm_lead_ins_and_cite_the_item(setup):
                 assert not c.text.lower().startswith(LEAD_INS), c.text
                 stripped += item.text.lower().startswith(LEAD_INS)
     assert stripped >= 3   # the samples' sales notes open with lead-ins: the check ran on real ones
+
+
+def _blocks(user):
+    return [[json.loads(x) for x in block.split("\n</feedback_data>")[0].splitlines() if x]
+            for block in user.split("<feedback_data>\n")[1:]]
+
+
+def _gloss_server(wrong_language=False):
+    """Feature messages fail (invalid output, so the template stays); gloss requests get a gloss per quote,
+    in the language the prompt asks for (or, with ``wrong_language``, in the quote's own)."""
+    def reply(body):
+        system, user = body["messages"][0]["content"], body["messages"][1]["content"]
+        if "gloss" not in system.lower():
+            return Reply.text("not json")
+        to_zh = "简体中文" in system
+        quotes = _blocks(user)[0]
+        return Reply.json({"glosses": [
+            {"id": q["id"], "gloss": q["text"][:20] if wrong_language else ("译文：" + q["id"] if to_zh else f"Gloss of {q['id']}")}
+            for q in quotes]})
+    return reply
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_quotes_in_the_other_language_get_a_marked_gloss(setup, tmp_path, language):
+    fs, rep, personas, feats, _ = setup
+    with OpenAIServer(_gloss_server()) as srv:
+        llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, validation_retries=0)
+        out = translate_features(feats, personas, rep, llm, language=language)
+        glossing = [r for r in srv.chat_requests if "gloss" in r["messages"][0]["content"].lower()]
+    assert glossing
+    foreign = same = 0
+    for ft in out:
+        for m in ft.messages:
+            for c in [*m.proof_points, *m.objection_handling, *([m.pain] if m.pain else [])]:
+                if has_cjk(c.text) != (language == "zh"):
+                    foreign += 1
+                    assert c.gloss and has_cjk(c.gloss) == (language == "zh"), (c.text, c.gloss)
+                else:
+                    same += 1
+                    assert c.gloss is None, c.text
+    assert foreign >= 3 and same >= 3
+    md = translations_to_markdown(out)
+    assert md.count("translation by an LLM") == foreign
+    assert sum(o.calls for o in [ft.llm_outcome for ft in out]) >= len(glossing)
+
+
+def test_a_gloss_in_the_wrong_language_is_not_kept(setup, tmp_path):
+    fs, rep, personas, feats, _ = setup
+    with OpenAIServer(_gloss_server(wrong_language=True)) as srv:
+        llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, validation_retries=0)
+        out = translate_features(feats[:1], personas, rep, llm, language="en")
+    assert all(c.gloss is None for ft in out for m in ft.messages for c in m.proof_points)
+    assert out[0].llm_outcome.failed.get("invalid output", 0) >= 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from feedbackiq._mdsafe import md_code, md_escape
-from feedbackiq.types import Citation, FeatureTranslation, Persona, PersonaSet
+from feedbackiq.types import Citation, Claim, FeatureTranslation, Persona, PersonaSet
 
 __all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations", "slug", "NO_NEEDS",
            "TEMPLATE_NOTE"]
@@ -97,6 +97,11 @@ TEMPLATE_NOTE = ("Template, not LLM-written (no LLM configured, or its draft fai
                  "phrase and the feature's benefit; edit before use.")
 
 
+def _gloss(c: Claim) -> str:
+    """A claim's gloss, marked as a translation."""
+    return f" — _“{md_escape(c.gloss)}” (translation by an LLM)_" if c.gloss else ""
+
+
 def translations_to_markdown(translations: list[FeatureTranslation], need_names: dict[int, str] | None = None) -> str:
     """One section per feature, one subsection per segment: the message, the needs it answers there (named
     from ``need_names``, need id -> name) and the words to use and avoid."""
@@ -112,7 +117,7 @@ def translations_to_markdown(translations: list[FeatureTranslation], need_names:
                     lines += [f"_{TEMPLATE_NOTE}_", ""]
             if m.pain:
                 lines.append(f"- Their top pain, in their words: “{md_escape(m.pain.text)}” "
-                             f"({_cites(m.pain.citations, quotes=False)})")
+                             f"({_cites(m.pain.citations, quotes=False)}){_gloss(m.pain)}")
             needs = ", ".join(md_escape(names.get(n, f"need #{n}")) for n in m.relevant_needs) or "none voiced by this segment"
             lines.append(f"- Needs this feature answers, as this segment voices them: {needs}")
             lines.append("- Words they use: " + (_words(m.words_they_use) or "(too little feedback)"))
@@ -124,10 +129,10 @@ def translations_to_markdown(translations: list[FeatureTranslation], need_names:
                 lines += ["", "Proof points:"]
                 for c in m.proof_points:
                     cites = _cites(c.citations, quotes=False)
-                    lines.append(f"- {md_escape(c.text)}" + (f" ({cites})" if cites else ""))
+                    lines.append(f"- {md_escape(c.text)}" + (f" ({cites})" if cites else "") + _gloss(c))
             if m.objection_handling:
                 lines += ["", "Objection handling (from sales notes):"]
-                lines += [f"- {md_escape(c.text)} ({_cites(c.citations, quotes=False)})" for c in m.objection_handling]
+                lines += [f"- {md_escape(c.text)} ({_cites(c.citations, quotes=False)}){_gloss(c)}" for c in m.objection_handling]
             lines.append("")
     return "\n".join(lines)
 

@@ -125,13 +125,20 @@ def template_message(msg: SegmentMessage, feature: Feature, proof: Sequence[Feed
                              else f"For {who} who say “{pain.text}”: {_lower_first(benefit)}")
 
 
-def finish_messages(feature: Feature, messages: Sequence[tuple[SegmentMessage, Sequence[FeedbackItem]]],
-                    language: str) -> None:
+def finish_messages(feature: Feature, messages: Sequence[tuple[SegmentMessage, Sequence[FeedbackItem]]], language: str,
+                    llm=None, outbound=None, glossed: dict[str, str] | None = None):
     """Every message of a feature, after the LLM (if any) wrote its own: quotes without CRM lead-ins, the pain
-    phrase, and the template where no LLM message is."""
+    phrase, the template where no LLM message is, and with an LLM a gloss of each quote not in ``language``
+    (:func:`feedbackiq.gtm._gloss.gloss_claims`; its ``LLMOutcome`` is returned, None without calls)."""
     for msg, proof in messages:
         drop_lead_ins([*msg.proof_points, *msg.objection_handling])
         template_message(msg, feature, proof, language)
+    if llm is None or outbound is None:
+        return None
+    from feedbackiq.gtm._gloss import gloss_claims
+
+    claims = [c for msg, _ in messages for c in (msg.pain, *msg.proof_points, *msg.objection_handling) if c is not None]
+    return gloss_claims(claims, language, llm, outbound, glossed)
 
 
 def proof_claims(items: Sequence[FeedbackItem]) -> list[Claim]:

@@ -105,7 +105,7 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
     if use_llm and llm is None:
         log.warning(HOW_TO_CONFIGURE)
     outbound = Outbound(report, min_respondents) if llm is not None else None
-    doc_language = document_language(language, items)
+    doc_language, glossed = document_language(language, items), {}
     out = []
     for feature in features:
         needs = match_needs(feature, report)
@@ -129,7 +129,8 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
                                  proof_points=proof_claims(proof[:3]))
             messages.append((msg, persona, own, proof, sales, vocab, technical))
         outcome = _write_with_llm(llm, feature, messages, language, outbound) if outbound is not None else None
-        finish_messages(feature, [(m, proof) for m, _, _, proof, *_ in messages], doc_language)
+        more = finish_messages(feature, [(m, proof) for m, _, _, proof, *_ in messages], doc_language, llm, outbound, glossed)
+        outcome = LLMOutcome.merge("feature messages", [outcome, more]) if more is not None else outcome
         out.append(FeatureTranslation(feature=feature, messages=[m for m, *_ in messages], llm_outcome=outcome))
     return out
 

@@ -30,6 +30,8 @@ class Claim(_Model):
 
     text: str
     citations: list[Citation] = Field(default_factory=list)
+    # A short translation of ``text`` into the document's language, written by an LLM (shown marked as one).
+    gloss: str | None = None
 
 
 class Persona(_Model):
