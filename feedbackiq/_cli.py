@@ -112,6 +112,8 @@ def run_cmd(
     llm_base_url: LlmUrlOpt = None,
     language: Annotated[Optional[str], typer.Option(help="Language of LLM output: same | en | zh (default: config).")] = None,
     max_llm_calls: Annotated[Optional[int], typer.Option(help="Hard cap on LLM calls (default: config).")] = None,
+    llm_timeout: Annotated[Optional[float], typer.Option(help="Seconds the LLM server may stay silent before a call times out (streamed: per token). Default: config; 600 for a base URL on this machine (a slow local model), else 60.")] = None,
+    llm_concurrency: Annotated[Optional[int], typer.Option(help="LLM calls in flight. Default: config; 1 for a base URL on this machine, else 4.")] = None,
     by: Annotated[Optional[str], typer.Option(help="Personas by: 'auto' (by the needs they voice when that finds distinct groups, else by segment), a segment column, 'segment' or 'none' (default: config, 'auto').")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: config, 0).")] = None,
     engine: EngineOpt = None,
@@ -129,9 +131,9 @@ def run_cmd(
     from feedbackiq.pipeline import load_config, run
 
     cfg = load_config(config).with_overrides({
-        "llm": {"model": llm, "base_url": llm_base_url, "max_calls": max_llm_calls,
-                "retry_failed": retry_failed or None, "best_effort": best_effort or None,
-                "regroup_needs": llm_regroup or None},
+        "llm": {"model": llm, "base_url": llm_base_url, "max_calls": max_llm_calls, "timeout": llm_timeout,
+                "max_concurrency": llm_concurrency, "retry_failed": retry_failed or None,
+                "best_effort": best_effort or None, "regroup_needs": llm_regroup or None},
         "output": {"language": language},
         "personas": {"by": by},
         "themes": {"seed": seed, "engine": engine, "ray_address": ray_address, "n_needs": needs,

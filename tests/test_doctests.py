@@ -12,6 +12,8 @@ MODULES = ["feedbackiq._lang", "feedbackiq._redact", "feedbackiq._terms", "feedb
            "feedbackiq.embed._route", "feedbackiq.embed._base", "feedbackiq.pipeline._config",
            "feedbackiq.pipeline._checkpoint", "feedbackiq.cards._metrics", "feedbackiq.cards._markdown",
            "feedbackiq.report._html", "feedbackiq.report._growth", "feedbackiq.report._project", "feedbackiq.report._page",
+           "feedbackiq.report._money", "feedbackiq.report._facts", "feedbackiq.report._stats", "feedbackiq.report._charts",
+           "feedbackiq.report._markdown", "feedbackiq.report._map",
            "feedbackiq.embed._onnx", "feedbackiq.engine._ray", "feedbackiq.themes._assign",
            "feedbackiq.gtm._vocab", "feedbackiq.gtm._titles", "feedbackiq.gtm._sales", "feedbackiq.gtm._message"]
 

@@ -94,3 +94,17 @@ def test_directory_input_reads_every_supported_file(samples):
     assert {f.path.rsplit("/", 1)[-1] for f in fs.ledger.files} == {
         "survey_export.csv", "survey_export_zh.csv", "app_reviews.csv", "crm_notes.xlsx"}
     assert_ledger_complete(fs)
+
+
+def test_deal_amounts_keep_the_currency_they_name(tmp_path):
+    # "$12,000" and "1.2万" are both 12000 as numbers; the report must not add them up as one currency.
+    path = tmp_path / "crm.csv"
+    pd.DataFrame({"note_id": ["N1", "N2", "N3", "N4", "N5", "N6"], "account_id": ["A1", "A2", "A3", "A4", "A5", "A6"],
+                  "deal_amount": ["$12,000", "1.2万", "¥30,000", "12000", "EUR 5k", "RMB 5万元"],
+                  "stage": ["open"] * 6,
+                  "note": [f"customer {k} says exports keep failing" for k in range(6)]}).to_csv(path, index=False)
+    fs = fiq.read_feedback(path)
+    by_text = {it.text: it for it in fs.items}
+    items = [by_text[f"customer {k} says exports keep failing"] for k in range(6)]
+    assert [it.deal_value for it in items] == [12000.0, 12000.0, 30000.0, 12000.0, 5000.0, 50000.0]
+    assert [it.metadata.get("deal_currency") for it in items] == ["USD", "CNY", "CNY", None, "EUR", "CNY"]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -79,6 +80,15 @@ def test_run_without_llm_writes_every_output_and_manifest(tmp_path):
     assert m["llm"] == {"configured": False}
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## How this was made" in md and "survey_export_zh.csv" in md
+    # report.md opens with the story (top needs, card verdicts); the inputs are at the end.
+    assert md.split("\n\n")[1] == "## Summary" and md.index("KPI cards as of") < md.index("## KPI scorecard")
+    assert md.index("survey_export_zh.csv") > md.index("## How this was made")
+    # The manifest in report.html is the finished one: its end time and every stage, as manifest.json says.
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert m["finished_at"] and f"finished_at</th><td>{m['finished_at']}</td>" in page
+    stages = re.search(r'<table class="plain" id="stages">.*?</table>', page).group(0)
+    assert re.findall(r"<tr><td>(\w+)</td>", stages) == [s["stage"] for s in m["stages"]] and len(m["stages"]) == 7
+    assert m["outputs"]["html"] == "report.html" and m["outputs"]["manifest"] == "manifest.json"
     sections = [line for line in md.splitlines() if line.startswith("## ")]
     assert len(sections) >= 5  # scorecard, themes, personas, messages, provenance: each nested under the title
     import pandas as pd
@@ -173,6 +183,8 @@ def test_config_unknown_key_and_bad_value_are_errors_naming_the_key(tmp_path):
         ("[themes]\nengine = 'spark'\n", r"themes.engine: Input should be 'local' or 'ray'"),
         ("[themes]\nengine = 'ray'\nray_address = 'http://head:10001'\n", r"themes.ray_address: .*'http://head:10001' is not"),
         ("[themes\nseed = 1\n", r"not valid TOML"),
+        ("[output]\ncurrency = 'dollars'\n", r"output.currency: .*three-letter currency code"),
+        ("[output]\nrates = {CNY = -1}\n", r"output.rates: .*CNY"),
     ):
         p.write_text(toml)
         with pytest.raises(fiq.ConfigError, match=message):

@@ -79,8 +79,8 @@ def test_total_llm_failure_exits_3_and_says_why_in_console_and_report(tmp_path):
         md_top = "\n".join((out / "report.md").read_text(encoding="utf-8").splitlines()[:6])
         assert f"{n} of {n} need names failed: {n} HTTP 500 after retries" in md_top
         html = (out / "report.html").read_text(encoding="utf-8")
-        assert html.index("need names failed") < html.index('id="overview"')
-        assert "no LLM in this run" not in html   # the overview does not call it a run without an LLM
+        assert html.index("need names failed") < html.index('id="summary"')   # above the first section
+        assert "no LLM in this run" not in html   # the appendix does not call it a run without an LLM
         paid = len(srv.chat_requests)
 
         best = CliRunner().invoke(app, [*args, "--best-effort"], env={"OPENAI_API_KEY": "k"})

@@ -219,7 +219,8 @@ def _card_result(card: Card, targets: list[TargetResult], as_of: date) -> CardRe
         ready = all(r.status == "pass" for r in due)
         phases.append(PhaseStatus(name=ph.name, start=ph.start, targets=[r.target for r in due],
                                   status="upcoming" if ph.start > as_of else "ready" if ready else "behind"))
-    return CardResult(name=card.name, kind=card.kind, owner=card.owner, status=status, targets=targets, phases=phases)
+    return CardResult(name=card.name, kind=card.kind, owner=card.owner, status=status, targets=targets, phases=phases,
+                      feature=card.feature, launch_date=card.launch_date)
 
 
 def _check_against_data(cards: CardSet, report: ThemeReport) -> None:

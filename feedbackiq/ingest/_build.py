@@ -13,6 +13,7 @@ from feedbackiq.ingest._values import (
     as_str,
     clean_text,
     is_non_answer,
+    money_currency,
     normalize_stage,
     parse_date,
     parse_money,
@@ -170,13 +171,16 @@ class RowBuilder:
             metadata["source_id"] = source_id
         if p.layout == "survey_wide" and (title := cell(p.title)):
             metadata["title"] = title
+        deal_value = self._parse(p.deal_value, get(p.deal_value), parse_money, notes)
+        if deal_value is not None and (currency := money_currency(get(p.deal_value))):
+            metadata["deal_currency"] = currency   # "$12,000" and "1.2万" are not one currency
         return {
             "respondent_id": respondent,
             "segments": segments,
             "metadata": metadata,
             "created_at": self._parse(p.created_at, get(p.created_at), parse_date, notes),
             "rating": self._parse(p.rating, get(p.rating), parse_rating, notes),
-            "deal_value": self._parse(p.deal_value, get(p.deal_value), parse_money, notes),
+            "deal_value": deal_value,
             "deal_stage": normalize_stage(get(p.deal_stage)) if p.deal_stage else None,
         }
 

@@ -14,6 +14,7 @@ __all__ = [
     "parse_date",
     "parse_rating",
     "parse_money",
+    "money_currency",
     "normalize_stage",
     "as_str",
 ]
@@ -188,6 +189,27 @@ def parse_money(v: Any) -> float | None:
     if not m:
         raise ValueError(f"{s!r} is not an amount")
     return float(m.group("num")) * _UNITS.get((m.group("unit") or "").lower(), 1.0)
+
+
+# The currency an amount names. Chinese magnitude words (万, 亿) without a symbol are read as yuan, as a
+# Chinese CRM writes them; "¥" is read as yuan too (not yen). A bare number names none.
+_CURRENCY_MARKS = (
+    ("USD", re.compile(r"(?i)^\s*(us\$|usd)|usd\s*$|美元|^\s*\$")),
+    ("CNY", re.compile(r"(?i)^\s*(rmb|cny)|(rmb|cny)\s*$|[¥￥元]|人民币|\d\s*[万亿]")),
+    ("EUR", re.compile(r"(?i)^\s*eur|eur\s*$|€")),
+    ("GBP", re.compile(r"(?i)^\s*gbp|gbp\s*$|£")),
+)
+
+
+def money_currency(v: Any) -> str | None:
+    """The currency a deal amount names (ISO code), ``None`` for a bare number.
+
+    >>> [money_currency(x) for x in ["$12,000", "1.2万", "¥30,000", "RMB 5万元", "EUR 5k", "12000", 12000.0]]
+    ['USD', 'CNY', 'CNY', 'CNY', 'EUR', None, None]
+    """
+    if not isinstance(v, str):
+        return None
+    return next((code for code, mark in _CURRENCY_MARKS if mark.search(v)), None)
 
 
 _STAGES = {

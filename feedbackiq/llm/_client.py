@@ -9,8 +9,15 @@ DeepSeek            ``https://api.deepseek.com/v1``
 Qwen / DashScope    ``https://dashscope.aliyuncs.com/compatible-mode/v1``
 Ollama              ``http://localhost:11434/v1`` (any api_key)
 vLLM                ``http://HOST:8000/v1``
-llama.cpp server    ``http://HOST:8080/v1`` (rejects json_schema: falls back)
+llama.cpp server    ``http://HOST:8080/v1`` (``make local-llm``: README, "Local model")
 ==================  ==============================================================
+
+Sized for the endpoint: an endpoint on this machine (``localhost``, ``127.x``, ``::1``)
+is taken to be a local model on a CPU, which answers one request at a time and
+slowly: by default its replies are streamed, the timeout is how long the server
+may stay silent (to the first token, then between tokens) rather than how long the
+whole reply may take, and calls go one at a time. A remote API gets a whole-reply
+timeout of 60 s and 4 calls in flight. Each of these is a setting (:data:`DEFAULTS`).
 
 Structured outputs: ``response_format`` ``json_schema`` first; a server that
 rejects it (HTTP 400 naming response_format/json_schema) gets ``json_object``
@@ -32,6 +39,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,13 +48,38 @@ from feedbackiq.llm._budget import Budget
 from feedbackiq.llm._prompts import Prompt, load_prompt
 from feedbackiq.llm._store import LLMStore, cache_key
 
-__all__ = ["LLM", "HOW_TO_CONFIGURE", "parse_json_reply"]
+__all__ = ["LLM", "HOW_TO_CONFIGURE", "parse_json_reply", "is_local_url", "DEFAULTS"]
 
 T = TypeVar("T", bound=BaseModel)
 HOW_TO_CONFIGURE = ("no LLM configured: set FEEDBACKIQ_LLM_MODEL (and OPENAI_API_KEY / OPENAI_BASE_URL for "
                     "OpenAI-compatible servers such as Ollama or vLLM), or pass --llm MODEL; LLM steps are skipped")
 _MODES = ("json_schema", "json_object", "plain")
 _FENCE = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
+
+
+# Defaults by where the model runs. A CPU model on this machine (llama.cpp, Ollama) writes a few tokens a
+# second and serves one request at a time: a reply of several hundred tokens takes minutes, and parallel
+# requests only queue (or split the same cores) while each waits against its own timeout.
+DEFAULTS = {
+    "local": {"timeout": 600.0, "max_concurrency": 1, "stream": True},
+    "remote": {"timeout": 60.0, "max_concurrency": 4, "stream": False},
+}
+TIMEOUT_HINT = ("raise [llm] timeout in the config (feedbackiq run --llm-timeout SECONDS), then rerun with "
+                "--retry-failed (a failed call is stored and not sent again otherwise)")
+
+
+def is_local_url(url: str | None) -> bool:
+    """Whether an endpoint runs on this machine (loopback host): such a model gets the local defaults.
+
+    >>> is_local_url("http://127.0.0.1:8080/v1"), is_local_url("http://localhost:11434/v1")
+    (True, True)
+    >>> is_local_url("https://api.openai.com/v1"), is_local_url(None)
+    (False, False)
+    """
+    if not url:
+        return False
+    host = (urlparse(url).hostname or "").lower()
+    return host in ("localhost", "::1", "0.0.0.0") or host.startswith("127.") or host.endswith(".localhost")
 
 
 def parse_json_reply(text: str) -> Any:
@@ -101,15 +134,22 @@ class LLM:
     ----------
     model, base_url, api_key : str, optional
         Default from ``FEEDBACKIQ_LLM_MODEL``, ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``.
-    timeout : float, default 60
-        Seconds per HTTP request.
+    timeout : float, optional
+        Seconds the server may stay silent. Streamed: to the first token and between tokens, so a reply
+        still being written is never cut off. Not streamed: the whole reply. Default 600 for an endpoint
+        on this machine, else 60 (:data:`DEFAULTS`). A call that times out names this setting.
     max_retries : int, default 4
         Transport retries on timeouts, connection errors, 429 and 5xx (exponential backoff with jitter,
         ``Retry-After`` honoured up to ``max_backoff``).
     validation_retries : int, default 2
     backoff, max_backoff : float
-    max_concurrency : int, default 4
-        Parallel calls in :meth:`map`.
+    max_concurrency : int, optional
+        Parallel calls in :meth:`map`. Default 1 for an endpoint on this machine, else 4.
+    stream : bool, optional
+        Stream replies (tokens as they are written). Default on for an endpoint on this machine, else off;
+        a server that refuses streaming is asked again without it.
+    context_tokens : int, default 8192
+        The model's context window in tokens: prompts are sized to fit it (:mod:`feedbackiq.llm._context`).
     temperature : float, default 0
     cache_dir : path, optional
         Where ``llm.sqlite`` (reply cache + call log) lives; default ``$FEEDBACKIQ_CACHE_DIR`` or ``~/.cache/feedbackiq``.
@@ -120,6 +160,9 @@ class LLM:
         A call's final failure (invalid output after the validation retries, a rejected request,
         transport retries used up) is stored like a reply, and the same call raises the same error
         again without a request. With ``True`` such calls are sent again (a success replaces the failure).
+    progress : callable, optional
+        ``progress(event, n)``: ``("queued", n)`` when :meth:`map` starts ``n`` calls, ``("done", 1)`` as each
+        ends (succeeded or not). The run sets it to draw calls done and an ETA per LLM stage.
 
     Examples
     --------
@@ -134,19 +177,26 @@ class LLM:
     """
 
     def __init__(self, model: str | None = None, base_url: str | None = None, api_key: str | None = None, *,
-                 timeout: float = 60.0, max_retries: int = 4, validation_retries: int = 2, backoff: float = 0.5,
-                 max_backoff: float = 30.0, max_concurrency: int = 4, temperature: float = 0.0,
+                 timeout: float | None = None, max_retries: int = 4, validation_retries: int = 2, backoff: float = 0.5,
+                 max_backoff: float = 30.0, max_concurrency: int | None = None, temperature: float = 0.0,
                  cache_dir: str | os.PathLike[str] | None = None, budget: Budget | None = None,
-                 azure_endpoint: str | None = None, api_version: str | None = None, retry_failed: bool = False) -> None:
+                 azure_endpoint: str | None = None, api_version: str | None = None, retry_failed: bool = False,
+                 stream: bool | None = None, context_tokens: int = 8192,
+                 progress: Callable[[str, int], None] | None = None) -> None:
         self.model = model or os.environ.get("FEEDBACKIQ_LLM_MODEL")
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
         self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or os.environ.get("AZURE_OPENAI_API_KEY")
-        self.timeout = timeout
+        self.local = not azure_endpoint and is_local_url(self.base_url)
+        where = DEFAULTS["local" if self.local else "remote"]
+        self.timeout = float(timeout) if timeout is not None else where["timeout"]
         self.max_retries = max_retries
         self.validation_retries = validation_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self.max_concurrency = max_concurrency
+        self.max_concurrency = int(max_concurrency) if max_concurrency is not None else where["max_concurrency"]
+        self.stream = bool(stream) if stream is not None else where["stream"]
+        self.context_tokens = context_tokens
+        self.progress = progress
         self.temperature = temperature
         self.cache_dir = cache_dir
         self.budget = budget or Budget()
@@ -170,6 +220,11 @@ class LLM:
 
     def __repr__(self) -> str:
         return f"LLM(model={self.model!r}, base_url={self.base_url!r})"
+
+    def settings(self) -> dict[str, Any]:
+        """The sizing in force (after the local / remote defaults), for the console and the manifest."""
+        return {"local": self.local, "timeout": self.timeout, "max_concurrency": self.max_concurrency,
+                "stream": self.stream, "context_tokens": self.context_tokens}
 
     # -- plumbing -------------------------------------------------------------------------------
     def store(self) -> LLMStore:
@@ -277,7 +332,7 @@ class LLM:
         client = self._openai()
         attempt = 0
         while True:
-            mode = self.mode
+            mode, stream = self.mode, self.stream
             kwargs: dict[str, Any] = {"model": self.model, "messages": self._with_schema(messages, schema, mode),
                                       "temperature": self.temperature}
             if mode == "json_schema":
@@ -285,10 +340,16 @@ class LLM:
                     "name": output_model.__name__, "schema": schema, "strict": False}}
             elif mode == "json_object":
                 kwargs["response_format"] = {"type": "json_object"}
+            if stream:
+                kwargs.update(stream=True, stream_options={"include_usage": True})
             self.budget.reserve()
             try:
-                resp = client.chat.completions.create(**kwargs)
+                text, tin, tout = self._request(client, kwargs)
             except openai.BadRequestError as exc:
+                if stream and re.search(r"stream", str(exc), re.I) and not re.search(r"response_format|json", str(exc), re.I):
+                    with self._lock:  # this server does not stream: ask again whole, remember it
+                        self.stream = False
+                    continue
                 if mode != "plain" and re.search(r"response_format|json_schema|json_object", str(exc), re.I):
                     with self._lock:  # this server does not support the mode: step down, remember it
                         if self.mode == mode:
@@ -301,16 +362,48 @@ class LLM:
                     raise LLMCallError(f"LLM call failed: {reason}: {exc}", reason=reason, final=final) from None
                 attempt += 1
                 if attempt > self.max_retries:
-                    raise LLMCallError(f"LLM call failed after {attempt} attempts: {type(exc).__name__}: {exc}",
+                    raise LLMCallError(f"LLM call failed after {attempt} attempts: {self._describe(exc, reason)}",
                                        reason=f"{reason} after retries", final=final) from None
                 time.sleep(self._delay(attempt, exc))
                 continue
-            u = getattr(resp, "usage", None)
-            tin, tout = (u.prompt_tokens or 0, u.completion_tokens or 0) if u else (0, 0)
             usage["input_tokens"] += tin
             usage["output_tokens"] += tout
             self.budget.record(tin, tout)
-            return resp.choices[0].message.content or ""
+            return text
+
+    def _request(self, client: Any, kwargs: dict[str, Any]) -> tuple[str, int, int]:
+        """Send one request: the reply's text and its (input, output) tokens. A streamed reply is read
+        chunk by chunk, so the timeout bounds each silence, not the whole reply."""
+        resp = client.chat.completions.create(**kwargs)
+        if not kwargs.get("stream"):
+            u = getattr(resp, "usage", None)
+            tin, tout = (u.prompt_tokens or 0, u.completion_tokens or 0) if u else (0, 0)
+            return resp.choices[0].message.content or "", tin, tout
+        parts: list[str] = []
+        tin = tout = chunks = 0
+        for chunk in resp:
+            chunks += 1
+            if getattr(chunk, "usage", None):
+                tin, tout = chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0
+            for choice in chunk.choices or []:
+                if choice.delta is not None and choice.delta.content:
+                    parts.append(choice.delta.content)
+        if not chunks:  # a body that is not an event stream (or an empty one): nothing was read
+            raise json.JSONDecodeError("no chunk in the streamed reply", "", 0)
+        text = "".join(parts)
+        if not tout and text:  # a server that does not report usage on streams: counted roughly, never as free
+            from feedbackiq.llm._context import estimate_tokens
+
+            tin = tin or sum(estimate_tokens(m.get("content") or "") for m in kwargs["messages"])
+            tout = estimate_tokens(text)
+        return text, tin, tout
+
+    def _describe(self, exc: Exception, reason: str) -> str:
+        """What went wrong, and for a timeout which setting to raise."""
+        if reason != "timeout":
+            return f"{type(exc).__name__}: {exc}"
+        silence = ("the server sent no token for" if self.stream else "no reply within")
+        return f"timeout: {silence} {self.timeout:g} s ([llm] timeout); {TIMEOUT_HINT}"
 
     @staticmethod
     def _with_schema(messages: list[dict[str, str]], schema: dict, mode: str) -> list[dict[str, str]]:
@@ -342,9 +435,12 @@ class LLM:
         failures: list[tuple[int, Exception]] = []
         stop = threading.Event()
 
+        progress = self.progress or (lambda event, n: None)
+
         def run(i: int) -> None:
             if stop.is_set():
                 failures.append((i, BudgetExceededError("not run: the budget was reached")))
+                progress("done", 1)
                 return
             try:
                 results[i] = fn(inputs[i])
@@ -353,7 +449,9 @@ class LLM:
                 failures.append((i, exc))
             except Exception as exc:  # one item's failure must not lose the others
                 failures.append((i, exc))
+            progress("done", 1)
 
+        progress("queued", len(inputs))
         with ThreadPoolExecutor(max_workers=max(1, self.max_concurrency)) as pool:
             list(pool.map(run, range(len(inputs))))
         return results, sorted(failures, key=lambda f: f[0])

@@ -72,8 +72,12 @@ class LLMConfig(_Section):
     max_cost: float | None = Field(default=None, ge=0)
     cost_per_1k_input: float | None = Field(default=None, ge=0)
     cost_per_1k_output: float | None = Field(default=None, ge=0)
-    max_concurrency: int = Field(default=4, ge=1)
-    timeout: float = Field(default=60.0, gt=0)
+    # Sized for where the model runs (feedbackiq.llm._client.DEFAULTS): a base_url on this machine (a local
+    # CPU model) streams, waits up to 600 s for each token and sends one call at a time; a remote API 60 s, 4.
+    max_concurrency: int | None = Field(default=None, ge=1)
+    timeout: float | None = Field(default=None, gt=0)
+    stream: bool | None = None
+    context_tokens: int = Field(default=8192, ge=1024)  # the model's context window (prompts are sized to fit)
     # A call that failed for good is stored like a reply and not paid for again; True sends such calls again.
     retry_failed: bool = False
     # A run where every LLM call failed exits with status 3 (LLMAllFailedError); True accepts it (exit 0).
@@ -88,6 +92,25 @@ class OutputConfig(_Section):
     privacy_threshold: int = Field(default=3, ge=1)  # themes voiced by fewer respondents never go to the LLM
     redact: bool = True                              # strip emails, phones, ids ... before anything is sent
     title: str = "feedbackiq report"
+    # Deal values: the currency of amounts that name none, and of every total; an amount in another
+    # currency (ingest keeps "$", "¥", "万" ...) is converted at rates[code] or shown apart, never added in.
+    currency: str | None = None
+    rates: dict[str, float] = Field(default_factory=dict)   # {CNY = 0.14}: one CNY in `currency`
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(f"{value!r} is not a three-letter currency code such as USD or CNY")
+        return value
+
+    @field_validator("rates")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, v in value.items() if not re.fullmatch(r"[A-Z]{3}", k) or not v > 0]
+        if bad:
+            raise ValueError(f"rates need three-letter codes and positive numbers: {', '.join(bad)}")
+        return value
 
 
 class PersonasConfig(_Section):
@@ -190,6 +213,11 @@ engine = "local"             # local | ray: embedding and assignment on a Ray cl
 # model = "gpt-4o-mini"
 # base_url = "http://localhost:11434/v1"
 max_calls = 300
+# timeout = 600              # seconds the server may stay silent (streamed: per token; else the whole reply);
+#                            # default 600 for a base_url on this machine (a slow local model), else 60
+# max_concurrency = 1        # calls in flight; default 1 for a base_url on this machine, else 4
+# stream = true              # stream replies; default on for a base_url on this machine, else off
+context_tokens = 8192        # the model's context window: prompts are kept within it (llama-server -c)
 retry_failed = false         # true: send again the calls that failed before (failures are stored, a rerun costs nothing)
 best_effort = false          # true: exit 0 even when every LLM call of the run failed (default: status 3)
 name_themes = false          # true: name every theme too (one call per theme); each need is named either way
@@ -198,6 +226,8 @@ regroup_needs = false        # true: one call proposes regrouping the themes int
 [output]
 language = "same"            # same | en | zh
 privacy_threshold = 3
+# currency = "USD"           # deal amounts that name no currency are in it, and every total is (default: not stated)
+# rates = { CNY = 0.14 }     # one CNY in USD; amounts in a currency without a rate are shown apart, never added in
 
 [personas]
 by = "auto"                  # auto: by the needs they voice when the groups are distinct, else by segment | company_size | segment | none

@@ -46,15 +46,15 @@ def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records:
 
         paths.update({f"scorecard_{k}": v for k, v in write_scorecard(result.scores, out).items()})
 
-    paths["markdown"] = out / "report.md"
-    paths["markdown"].write_text(run_markdown(result, cfg.output.title), encoding="utf-8")
-    paths["html"] = _write_html(result, vectors, cfg)
-
+    # The manifest is finished before the documents that embed it (report.md, report.html) are written:
+    # they show its stages and end time, and list themselves and manifest.json among the outputs.
+    paths.update(markdown=out / "report.md", html=out / "report.html", manifest=out / "manifest.json")
     manifest = result.manifest
     manifest.stages = list(records)
     manifest.finished_at = datetime.now(timezone.utc)
     manifest.outputs = {k: str(p.relative_to(out)) for k, p in sorted(paths.items()) if p.is_relative_to(out)}
-    paths["manifest"] = out / "manifest.json"
+    paths["markdown"].write_text(run_markdown(result, cfg.output.title, cfg), encoding="utf-8")
+    _write_html(result, vectors, cfg)
     paths["manifest"].write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
     return paths
 
@@ -76,13 +76,10 @@ def _write_html(result: Any, vectors: np.ndarray, cfg: RunConfig) -> Path:
         xy = project_2d(np.asarray(vectors, dtype=np.float32))
         coords = {it.id: (float(xy[row[it.text], 0]), float(xy[row[it.text], 1]))
                   for it in report.feedback.items if it.id in drawn}
-    scores = result.scores
     return write_html_report(
         result.run_dir / "report.html", report=report, personas=result.personas, translations=result.translations,
-        scorecard=scores.to_pandas().to_dict("records") if scores is not None else None,
-        unowned=[u.model_dump(mode="json") for u in scores.unowned] if scores is not None else None,
-        coords=coords, manifest=result.manifest.model_dump(mode="json"), title=cfg.output.title,
-        warnings=llm_warnings(result.llm_outcomes))
+        scorecard=result.scores, coords=coords, manifest=result.manifest, title=cfg.output.title,
+        warnings=llm_warnings(result.llm_outcomes), currency=cfg.output.currency, rates=cfg.output.rates)
 
 
 def llm_warnings(outcomes: list) -> list[str]:
@@ -100,22 +97,23 @@ def llm_warnings(outcomes: list) -> list[str]:
     return lines
 
 
-def run_markdown(result: Any, title: str) -> str:
-    """The whole run as one Markdown document: overview, scorecard, themes, personas, messaging, provenance."""
+def run_markdown(result: Any, title: str, cfg: RunConfig | None = None) -> str:
+    """The whole run as one Markdown document: summary (top needs, card verdicts), scorecard, needs with
+    their themes, personas, messaging, and how it was made (inputs, models, LLM use)."""
     from feedbackiq._mdsafe import md_code, md_escape
     from feedbackiq.gtm._markdown import personas_to_markdown, translations_to_markdown
+    from feedbackiq.report import summary_markdown
     from feedbackiq.themes._markdown import report_to_markdown
 
     report, m = result.report, result.manifest
     fs = report.feedback
+    out = cfg.output if cfg is not None else None
     lines = [f"# {md_escape(title)}", ""]
     warnings = llm_warnings(getattr(result, "llm_outcomes", []))
     if warnings:   # reasons quote the server's error messages: escaped like any other outside text
         lines += ["> **LLM calls that failed**", ">", *(f"> - {md_escape(w)}" for w in warnings), ""]
-    if fs is not None:   # file names, column names: escaped line by line, the lines kept
-        lines += ["\n".join(md_escape(line) for line in fs.summary().splitlines()), ""]
-    lines += [f"{report.n_items} items from {report.n_respondents} respondents/accounts; "
-              f"{len(report.themes)} need themes.", ""]
+    lines += [summary_markdown(report, result.scores, currency=out.currency if out else None,
+                               rates=out.rates if out else None), ""]
     if result.scores is not None:
         from feedbackiq.cards import scorecard_to_markdown
 
@@ -126,6 +124,8 @@ def run_markdown(result: Any, title: str) -> str:
     if result.translations:
         lines += [_demote(translations_to_markdown(result.translations, {n.id: n.name for n in report.needs})), ""]
     lines += ["## How this was made", ""]
+    if fs is not None:   # file names, column names: escaped line by line, the lines kept
+        lines += ["\n".join(md_escape(line) for line in fs.summary().splitlines()), ""]
     lines += [f"- feedbackiq {m.feedbackiq_version}, Python {m.python}; models: "
               + ", ".join(f"{md_escape(k)} {md_escape(v)}" for k, v in report.model_ids.items())]
     llm = m.llm

@@ -1,8 +1,11 @@
 """How a run reports progress: a rich display for people, JSON lines for schedulers, or nothing.
 
 Every observer gets the same events: a stage starts (with a total when one is
-known), advances, and ends as ``done``, ``reused`` (from a checkpoint) or
-``skipped`` (with the reason, e.g. no LLM configured).
+known), learns of more work (an LLM stage adds its calls as it queues them),
+advances, and ends as ``done``, ``reused`` (from a checkpoint) or ``skipped``
+(with the reason, e.g. no LLM configured). Observers without a bar (``plain``,
+``json``) say how far a long stage is, with an ETA, at most every
+``every`` seconds: a local model's LLM stages take many minutes.
 """
 
 from __future__ import annotations
@@ -12,13 +15,30 @@ import sys
 import time
 from typing import Any, TextIO
 
-__all__ = ["Observer", "QuietObserver", "JsonLogObserver", "RichObserver", "make_observer"]
+__all__ = ["Observer", "QuietObserver", "JsonLogObserver", "RichObserver", "PlainObserver", "make_observer", "eta_text"]
+
+
+def eta_text(seconds: float) -> str:
+    """``42s``, ``3m05s``, ``1h12m``.
+
+    >>> eta_text(42.4), eta_text(185), eta_text(4320)
+    ('42s', '3m05s', '1h12m')
+    """
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
 
 
 class Observer:
     """The interface; the base class ignores everything (used by ``quiet`` mode)."""
 
     def stage_start(self, stage: str, total: int | None = None, detail: str = "") -> None: ...
+
+    def add_total(self, stage: str, n: int) -> None:
+        """``n`` more units of work in ``stage`` (LLM calls queued), beyond the total it started with."""
 
     def advance(self, stage: str, n: int = 1) -> None: ...
 
@@ -33,12 +53,48 @@ class QuietObserver(Observer):
     """Prints nothing; errors still raise and the run's result still says where the report is."""
 
 
-class JsonLogObserver(Observer):
+class _Counting(Observer):
+    """Counts done / total per stage and reports progress with an ETA at most every ``every`` seconds."""
+
+    unit = {"embed": "texts"}
+
+    def __init__(self, every: float = 30.0) -> None:
+        self.every = every
+        self._done: dict[str, int] = {}
+        self._total: dict[str, int | None] = {}
+        self._t0: dict[str, float] = {}
+        self._shown: dict[str, float] = {}
+
+    def stage_start(self, stage: str, total: int | None = None, detail: str = "") -> None:
+        self._done[stage], self._total[stage] = 0, total
+        self._t0[stage] = self._shown[stage] = time.monotonic()
+
+    def add_total(self, stage: str, n: int) -> None:
+        self._total[stage] = (self._total.get(stage) or 0) + n
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        self._done[stage] = self._done.get(stage, 0) + n
+        now = time.monotonic()
+        if now - self._shown.get(stage, now) >= self.every:
+            self._shown[stage] = now
+            self.progress(stage, *self.status(stage, now))
+
+    def status(self, stage: str, now: float) -> tuple[int, int | None, float, float | None]:
+        """(done, total, elapsed seconds, eta seconds or None)."""
+        done, total = self._done.get(stage, 0), self._total.get(stage)
+        elapsed = now - self._t0.get(stage, now)
+        eta = elapsed / done * (total - done) if total and done else None
+        return done, total, elapsed, eta
+
+    def progress(self, stage: str, done: int, total: int | None, elapsed: float, eta: float | None) -> None: ...
+
+
+class JsonLogObserver(_Counting):
     """One JSON object per line on ``stream`` (stderr by default): easy to grep in a scheduler's log."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, every: float = 30.0) -> None:
+        super().__init__(every)
         self.stream = stream or sys.stderr
-        self._done: dict[str, int] = {}
 
     def _emit(self, **event: Any) -> None:
         event = {"ts": round(time.time(), 3), **event}
@@ -46,11 +102,12 @@ class JsonLogObserver(Observer):
         self.stream.flush()
 
     def stage_start(self, stage: str, total: int | None = None, detail: str = "") -> None:
-        self._done[stage] = 0
+        super().stage_start(stage, total, detail)
         self._emit(event="stage_start", stage=stage, total=total, detail=detail)
 
-    def advance(self, stage: str, n: int = 1) -> None:
-        self._done[stage] = self._done.get(stage, 0) + n  # counted, not logged per step: logs stay short
+    def progress(self, stage: str, done: int, total: int | None, elapsed: float, eta: float | None) -> None:
+        self._emit(event="progress", stage=stage, done=done, total=total, seconds=round(elapsed, 1),
+                   eta_seconds=None if eta is None else round(eta, 1))
 
     def stage_end(self, stage: str, status: str, seconds: float, detail: str = "") -> None:
         self._emit(event="stage_end", stage=stage, status=status, seconds=round(seconds, 3),
@@ -77,6 +134,11 @@ class RichObserver(Observer):
 
     def stage_start(self, stage: str, total: int | None = None, detail: str = "") -> None:
         self._tasks[stage] = self.progress.add_task(f"{stage} {detail}".strip(), total=total)
+
+    def add_total(self, stage: str, n: int) -> None:
+        if stage in self._tasks:
+            task = self._tasks[stage]
+            self.progress.update(task, total=(self.progress.tasks[task].total or 0) + n)
 
     def advance(self, stage: str, n: int = 1) -> None:
         if stage in self._tasks:
@@ -109,8 +171,15 @@ def make_observer(mode: str) -> Observer:
     return RichObserver()
 
 
-class PlainObserver(Observer):
-    """One line per stage end on stderr: for logs that are read by people but are not a terminal."""
+class PlainObserver(_Counting):
+    """One line per stage end on stderr, and for a long stage a line on how far it is (at most every
+    ``every`` seconds): for logs that are read by people but are not a terminal."""
+
+    def progress(self, stage: str, done: int, total: int | None, elapsed: float, eta: float | None) -> None:
+        unit = self.unit.get(stage, "LLM calls")
+        of = f"{done}/{total}" if total else f"{done}"
+        left = f", eta {eta_text(eta)}" if eta is not None else ""
+        print(f"{stage}: {of} {unit} in {eta_text(elapsed)}{left}", file=sys.stderr, flush=True)
 
     def stage_end(self, stage: str, status: str, seconds: float, detail: str = "") -> None:
         print(f"{stage}: {status} in {seconds:.1f}s {detail}".rstrip(), file=sys.stderr, flush=True)

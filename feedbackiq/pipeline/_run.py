@@ -148,7 +148,13 @@ class _Runner:
             self._count_llm(name, cached)
             return cached
         self.obs.stage_start(name, total, detail)
-        value = compute()
+        if llm and self.llm is not None:  # calls done and an ETA: LLM.map reports each call it queues and ends
+            self.llm.progress = lambda event, n: (self.obs.add_total if event == "queued" else self.obs.advance)(name, n)
+        try:
+            value = compute()
+        finally:
+            if llm and self.llm is not None:
+                self.llm.progress = None
         outcome = self._count_llm(name, value)
         self.incomplete = self.incomplete or bool(outcome and outcome.not_run)
         if not self.incomplete:
@@ -216,6 +222,8 @@ class _Runner:
         llm, prompts = self.llm, {}
         if llm is None:
             self.obs.message(HOW_TO_CONFIGURE)
+        elif (sizing := getattr(llm, "settings", None)) is not None:
+            self.obs.message(_sizing_line(llm, sizing()))
         llm_id = llm.model if llm is not None else None  # the model, not the URL: a server on a new port is the same model
 
         k_names = k_themes
@@ -226,7 +234,7 @@ class _Runner:
             if cfg.llm.regroup_needs:
                 prompts["regroup_needs"] = load_prompt("regroup_needs").version
             k_names = stage_key("names", v=v, themes=k_themes, llm=llm_id, prompts=dict(prompts),
-                                out=cfg.output.model_dump(exclude={"title"}))
+                                out=cfg.output.model_dump(exclude={"title", "currency", "rates"}))
             report = self.stage("names", k_names, ThemeReport,
                                 lambda: st.names_stage(report, llm, cfg.output, cfg.llm, vectors),
                                 detail=f"{len(report.needs)} needs", feedback=fs, llm=True)
@@ -344,6 +352,15 @@ def _input_files(hashes: list[tuple[Path, str]], fs: FeedbackSet) -> list[InputF
     return out
 
 
+def _sizing_line(llm: Any, s: dict[str, Any]) -> str:
+    """One line on how the LLM calls are sized, so a user with a slow model sees what to change."""
+    where = "on this machine" if s["local"] else "remote"
+    wait = "of silence, streamed" if s["stream"] else "per reply"
+    return (f"LLM {llm.model} ({where}): timeout {s['timeout']:g} s {wait}, {s['max_concurrency']} call(s) at a time, "
+            f"context {s['context_tokens']} tokens ([llm] timeout / max_concurrency / context_tokens, "
+            "--llm-timeout / --llm-concurrency)")
+
+
 def _llm_usage(llm: Any, cfg: RunConfig) -> dict[str, Any]:
     if llm is None:
         return {"configured": False}
@@ -352,7 +369,8 @@ def _llm_usage(llm: Any, cfg: RunConfig) -> dict[str, Any]:
     if cfg.llm.cost_per_1k_input is not None or cfg.llm.cost_per_1k_output is not None:
         cost = round(u["input_tokens"] / 1000 * (cfg.llm.cost_per_1k_input or 0)
                      + u["output_tokens"] / 1000 * (cfg.llm.cost_per_1k_output or 0), 6)
-    return {"configured": True, "model": llm.model, **u, "cost": cost}
+    sizing = llm.settings() if hasattr(llm, "settings") else {}
+    return {"configured": True, "model": llm.model, **u, "cost": cost, **({"settings": sizing} if sizing else {})}
 
 
 def _python() -> str:

@@ -1,66 +1,64 @@
-"""Segment x theme heatmap: which customer segments voice which needs."""
+"""Segment x need heatmap: which customer segments voice which needs (praise is not a need: not here)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
+from feedbackiq.report._context import Context
+from feedbackiq.report._facts import MAX_SEGMENT_VALUES
 from feedbackiq.report._html import esc, num, section
-from feedbackiq.themes._breakdowns import segment_voices
-from feedbackiq.types import ThemeReport
+from feedbackiq.report._needs import need_name
+from feedbackiq.report._stats import View
 
 __all__ = ["heatmap_section", "MAX_SEGMENT_VALUES"]
 
-# Wider tables stop being readable; the rest of a long tail (e.g. 40 countries) is noted, not drawn.
-MAX_SEGMENT_VALUES = 12
+
+def _cell(v: View, column: str, value: str, pos: int) -> tuple:
+    """(text, count, shade, tooltip) of one need in one segment value, under the view's filter."""
+    values, sizes, per = v.segments.get(column, ([], None, None))
+    if value not in values or per is None:
+        return "0", 0, 0.0, ""
+    j = values.index(value)
+    n = int(per[pos][j])
+    size = sizes[j] if sizes is not None else None
+    if size is None:   # without the items there are no segment sizes: shade by count
+        peak = int(per.max()) or 1
+        return num(n), n, n / peak, f"{n} respondents"
+    share = n / size if size else None
+    # Shade by the share of the segment that voices the need, so small segments are not washed out.
+    return (f"{100 * share:.0f}%" if share is not None else "—", n, min(1.0, share / 0.25) if share else 0.0,
+            f"{n} of {size} respondents in {value} voice this need")
 
 
-def _segment_sizes(report: ThemeReport) -> dict[str, dict[str, int]]:
-    """Distinct respondents per segment column and value, the denominator of each cell's share."""
-    return segment_voices(report.feedback.items) if report.feedback else {}
-
-
-def _table(report: ThemeReport, column: str, sizes: dict[str, int], colors: dict[int, str], hidden: bool) -> str:
-    totals: dict[str, int] = defaultdict(int)
-    for t in report.themes:
-        for value, n in t.by_segment.get(column, {}).items():
-            totals[value] += n
-    values = sorted(totals, key=lambda v: (-sizes.get(v, totals[v]), v))
-    cut = len(values) - MAX_SEGMENT_VALUES
-    values = values[:MAX_SEGMENT_VALUES]
-    head = "".join(f'<th class="n">{esc(v)}<div class="muted">{num(sizes[v]) if v in sizes else ""}</div></th>' for v in values)
-    peak = max((t.by_segment.get(column, {}).get(v, 0) for t in report.themes for v in values), default=0) or 1
-    rows = []
-    for t in report.themes:
-        counts = t.by_segment.get(column, {})
-        cells = []
-        for v in values:
-            n = counts.get(v, 0)
-            share = n / sizes[v] if sizes.get(v) else None
-            # Shade by the share of the segment that voices the need, so small segments are not washed out.
-            # Without the items (no segment sizes), shade by count instead.
-            alpha = min(1.0, share / 0.25) if share is not None else n / peak
-            label = f"{100 * share:.0f}%" if share is not None else num(n)
-            tip = (f"{n} of {sizes[v]} respondents in {v} voice this need" if share is not None else f"{n} respondents")
-            cells.append(f'<td class="hm n" data-count="{n}" title="{esc(tip)}" '
-                         f'style="background:rgba(78,121,167,{alpha:.2f});color:{"#fff" if alpha > 0.55 else "inherit"}">'
-                         f"{esc(label)}</td>")
-        rows.append(f'<tr><th><span class="dot" style="background:{colors[t.id]}"></span>'
-                    f'<a href="#theme-{t.id}">{esc(t.name)}</a></th>{"".join(cells)}</tr>')
+def _table(ctx: Context, column: str, hidden: bool) -> str:
+    values, sizes, _ = ctx.bind.default.segments[column]
+    order = sorted(range(len(values)), key=lambda j: (-(sizes[j] if sizes else 0), values[j]))
+    cut = len(order) - MAX_SEGMENT_VALUES
+    shown = [values[j] for j in order[:MAX_SEGMENT_VALUES]]
+    head = "".join(f'<th class="n">{esc(val)}<div class="muted">'
+                   + ctx.bind.text(lambda v, val=val: _size(v, column, val), tag="span") + "</div></th>" for val in shown)
+    rows = "".join(f'<tr><th>{need_name(n, ctx.colors[n.id])}</th>'
+                   + "".join(ctx.bind.text(lambda v, val=val, i=i: _cell(v, column, val, i), cls="hm n") for val in shown)
+                   + "</tr>" for i, n in enumerate(ctx.needs))
     more = f'<p class="note">{cut} smaller values of {esc(column)} not shown.</p>' if cut > 0 else ""
-    return (f'<div class="heatmap" data-column="{esc(column)}"{" hidden" if hidden else ""}><table class="hm-table">'
-            f'<thead><tr><th>theme \\ {esc(column)}</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}</div>')
+    return (f'<div class="heatmap" data-column="{esc(column)}"{" hidden" if hidden else ""}><div class="scroll">'
+            f'<table class="hm-table"><thead><tr><th>need \\ {esc(column)}</th>{head}</tr></thead><tbody>{rows}</tbody>'
+            f"</table></div>{more}</div>")
 
 
-def heatmap_section(report: ThemeReport, colors: dict[int, str]) -> str | None:
-    columns = list(dict.fromkeys(col for t in report.themes for col in t.by_segment))
-    if not columns:
+def _size(v: View, column: str, value: str) -> str:
+    values, sizes, _ = v.segments.get(column, ([], None, None))
+    return num(sizes[values.index(value)]) if sizes is not None and value in values else ""
+
+
+def heatmap_section(ctx: Context) -> str | None:
+    columns = list(ctx.bind.default.segments)
+    if not columns or not ctx.needs:
         return None
-    sizes = _segment_sizes(report)
     options = "".join(f'<option value="{esc(c)}">{esc(c)}</option>' for c in columns)
-    tables = "".join(_table(report, c, sizes.get(c, {}), colors, hidden=i > 0) for i, c in enumerate(columns))
+    tables = "".join(_table(ctx, c, hidden=i > 0) for i, c in enumerate(columns))
     body = (f'<label class="control">Segment column <select id="heatmap-column">{options}</select></label>{tables}'
             '<p class="note">Cell: share of the segment\'s respondents who voice the need (the number under each '
-            'segment is its respondents). Darker = more of that segment.</p>')
+            "segment is its respondents). Darker = more of that segment. Praise and small talk are not needs and "
+            "are not in this table.</p>")
     return section("heatmap", "Who voices which need",
                    "Pick a segment column; read down a column to see what that segment cares about most, across a "
                    "row to see which segments a need comes from.", body)

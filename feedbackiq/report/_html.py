@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 __all__ = ["esc", "num", "pct", "sort_value", "section", "not_in_run", "chips", "theme_color", "theme_colors",
-           "lang_attr", "DASH", "THEME_COLORS", "SMALL_THEME_COLOR", "OTHER_COLOR"]
+           "need_colors", "lang_attr", "short", "plural", "DASH", "THEME_COLORS", "SMALL_THEME_COLOR", "OTHER_COLOR", "PRAISE_COLOR"]
 
 DASH = "—"
 # Colour-blind-friendly categorical palette (Tableau 10 + 2); themes beyond it share a neutral grey.
@@ -20,6 +20,7 @@ THEME_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948"
                 "#b07aa1", "#ff9da7", "#9c755f", "#2f4b7c", "#8cd17d", "#d37295"]
 SMALL_THEME_COLOR = "#a0a4ab"
 OTHER_COLOR = "#d6d8dc"
+PRAISE_COLOR = "#c3c7cd"
 
 
 def esc(value: Any) -> str:
@@ -90,6 +91,36 @@ def theme_colors(themes: list) -> dict[int, str]:
     colors = {t.id: theme_color(rank) for rank, t in enumerate(themes)}
     colors[-1] = OTHER_COLOR
     return colors
+
+
+def need_colors(report) -> dict[int, str]:
+    """Need id -> colour by rank (largest first); praise and small talk, and "other" (id -1), in greys.
+    A theme is drawn in its need's colour."""
+    colors = {n.id: theme_color(rank) for rank, n in enumerate(report.needs)}
+    colors.update({n.id: PRAISE_COLOR for n in report.non_needs})
+    colors[-1] = OTHER_COLOR
+    return colors
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 item``, ``3 items``, ``1,397 items``.
+
+    >>> plural(1, "item"), plural(1397, "item"), plural(2, "respondent/account", "respondents/accounts")
+    ('1 item', '1,397 items', '2 respondents/accounts')
+    """
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def short(text: str, limit: int = 48) -> str:
+    """A name cut at a word boundary to fit a chart label.
+
+    >>> short("Permission management for spreadsheets is a mess, this is a security risk", 40)
+    'Permission management for spreadsheets…'
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(",;:. ") + "…"
 
 
 def lang_attr(language: str | None) -> str:

@@ -1,10 +1,13 @@
 """A scripted OpenAI-compatible HTTP server on 127.0.0.1, for offline tests of LLM code.
 
-It speaks ``POST /v1/chat/completions`` (non-streaming) and ``POST /v1/embeddings``,
+It speaks ``POST /v1/chat/completions`` (whole replies, or streamed as server-sent
+events when the request asks ``"stream": true``) and ``POST /v1/embeddings``,
 records every request, and replies from a script: a list of :class:`Reply` (used
 in order; the last one repeats) or a callable ``request_json -> Reply``. Replies
 can inject faults: an HTTP status with headers (429 + Retry-After, 500, 400),
-a delay past the client's timeout, a dropped connection, a malformed body.
+a delay past the client's timeout, a dropped connection, a malformed body; and
+imitate a slow local model: a reply written in chunks with a pause between them
+(``Reply.trickle``), whole only after the sum of the pauses.
 
 Use it to test your own scripts with the real ``openai`` client::
 
@@ -41,6 +44,8 @@ class Reply:
     raw_body: bytes | None = None
     usage: tuple[int, int] = (20, 10)
     error: str | None = None
+    chunks: int = 1              # a streamed reply's content is sent in this many pieces
+    chunk_delay: float = 0.0     # seconds before each piece (a whole reply waits for all of them)
 
     @classmethod
     def text(cls, content: str, **kw: Any) -> "Reply":
@@ -61,6 +66,11 @@ class Reply:
     @classmethod
     def slow(cls, seconds: float, content: str = "{}") -> "Reply":
         return cls(content=content, delay=seconds)
+
+    @classmethod
+    def trickle(cls, obj: Any, chunks: int, seconds_between: float) -> "Reply":
+        """A JSON reply written like a slow model: ``chunks`` pieces, ``seconds_between`` apart."""
+        return cls(content=json.dumps(obj, ensure_ascii=False), chunks=chunks, chunk_delay=seconds_between)
 
     @classmethod
     def dropped(cls) -> "Reply":
@@ -132,6 +142,10 @@ class OpenAIServer:
                 if reply.status != 200:
                     err = {"error": {"message": reply.error or "error", "type": "test_error", "code": reply.status}}
                     return self._send(reply.status, json.dumps(err).encode(), reply.headers)
+                if body.get("stream"):
+                    return self._stream(body, reply)
+                if reply.chunk_delay:  # the model writes as slowly as when streaming; the reply comes whole
+                    time.sleep(reply.chunk_delay * reply.chunks)
                 p, c = reply.usage
                 payload = {
                     "id": f"chatcmpl-{len(server.requests)}", "object": "chat.completion", "created": int(time.time()),
@@ -141,6 +155,35 @@ class OpenAIServer:
                     "usage": {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c},
                 }
                 self._send(200, json.dumps(payload).encode(), reply.headers)
+
+            def _stream(self, body: dict, reply: Reply) -> None:
+                """Server-sent events as OpenAI sends them: role, content pieces, finish, usage, [DONE]."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")  # no length: the body ends when the connection does
+                self.end_headers()
+                self.close_connection = True
+                base = {"id": f"chatcmpl-{len(server.requests)}", "object": "chat.completion.chunk",
+                        "created": int(time.time()), "model": body.get("model", "test")}
+                text, n = reply.content or "", max(1, reply.chunks)
+                step = -(-len(text) // n) or 1
+                deltas = [{"role": "assistant", "content": ""}] + [{"content": text[i:i + step]}
+                                                                   for i in range(0, len(text), step)]
+                for i, delta in enumerate(deltas):
+                    if i and reply.chunk_delay:
+                        time.sleep(reply.chunk_delay)
+                    self._event({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+                self._event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                if (body.get("stream_options") or {}).get("include_usage"):
+                    p, c = reply.usage
+                    self._event({**base, "choices": [], "usage": {"prompt_tokens": p, "completion_tokens": c,
+                                                                  "total_tokens": p + c}})
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+
+            def _event(self, obj: dict) -> None:
+                self.wfile.write(b"data: " + json.dumps(obj).encode() + b"\n\n")
+                self.wfile.flush()
 
             def _embeddings(self, body: dict) -> None:
                 import hashlib

@@ -255,6 +255,8 @@ class CardResult(_Model):
     status: Literal["pass", "at_risk", "fail"]
     targets: list[TargetResult] = Field(default_factory=list)
     phases: list[PhaseStatus] = Field(default_factory=list)
+    feature: str | None = None            # launch cards: the feature launched
+    launch_date: date | None = None       # launch cards: when (the report marks it on its trend chart)
 
 
 class UnownedNeed(_Model):

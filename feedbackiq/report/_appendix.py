@@ -1,4 +1,4 @@
-"""The overview section: what the report was computed from, at a glance."""
+"""The appendix: what the report was computed from (sources, files, models) and the finished run manifest."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ from typing import Any
 from feedbackiq.report._html import DASH, esc, num, pct, section
 from feedbackiq.types import ThemeReport
 
-__all__ = ["overview_section"]
+__all__ = ["appendix_section"]
 
 _SOURCE_NAMES = {"survey": "survey answers", "review": "app reviews", "sales_note": "sales notes",
                  "support_ticket": "support tickets", "other": "other"}
 _LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "other": "other"}
-
-
-def _stat(value: str, label: str) -> str:
-    return f'<div class="stat"><div class="value">{value}</div><div class="label">{esc(label)}</div></div>'
 
 
 def _counts(counter: Counter, names: dict[str, str]) -> str:
@@ -35,9 +31,9 @@ def _files_table(report: ThemeReport) -> str:
         f'<td class="n">{num(counts[f.path]["rows_skipped"])}</td><td class="n">{num(counts[f.path]["items"])}</td></tr>'
         for f in fs.ledger.files)
     skipped = "".join(f"<li>{esc(f.path)}: {esc(f.reason)}</li>" for f in fs.ledger.skipped_files)
-    return ('<h3>Input files</h3><table class="plain"><thead><tr><th>file</th><th>source</th><th>layout</th>'
+    return ('<h3>Input files</h3><div class="scroll"><table class="plain"><thead><tr><th>file</th><th>source</th><th>layout</th>'
             '<th class="n">rows</th><th class="n">used</th><th class="n">skipped</th><th class="n">items</th></tr>'
-            f"</thead><tbody>{rows}</tbody></table>"
+            f"</thead><tbody>{rows}</tbody></table></div>"
             + (f"<p>Files in the input folders not read as feedback:</p><ul>{skipped}</ul>" if skipped else ""))
 
 
@@ -47,12 +43,25 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, value)]
 
 
+def _stages(stages: list) -> str:
+    """The run's stages as a table: what each did, how, in how long."""
+    rows = "".join(f"<tr><td>{esc(s.get('stage'))}</td><td>{esc(s.get('status'))}</td>"
+                   f'<td class="n">{esc(s.get("seconds"))}</td><td>{esc(s.get("detail"))}</td></tr>'
+                   for s in stages if isinstance(s, dict))
+    return ('<h3>Stages of the run</h3><div class="scroll"><table class="plain" id="stages"><thead><tr><th>stage</th>'
+            f'<th>status</th><th class="n">seconds</th><th>detail</th></tr></thead><tbody>{rows}</tbody></table></div>')
+
+
 def _manifest(manifest: dict | None) -> str:
     if not manifest:
         return ""
+    stages = manifest.get("stages")
+    rest = {k: v for k, v in manifest.items() if k != "stages" or not isinstance(stages, list)}
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str))}</td></tr>"
-                   for k, v in _flatten(manifest))
-    return f'<details class="manifest"><summary>Run manifest (versions, parameters, inputs, timings)</summary><table class="kv">{rows}</table></details>'
+                   for k, v in _flatten(rest))
+    return ((_stages(stages) if isinstance(stages, list) and stages else "")
+            + '<details class="manifest"><summary>Run manifest (versions, parameters, inputs, timings)</summary>'
+            f'<div class="scroll"><table class="kv">{rows}</table></div></details>')
 
 
 def _names_fact(report: ThemeReport) -> str:
@@ -66,28 +75,25 @@ def _names_fact(report: ThemeReport) -> str:
     return f"offline (no LLM in this run): {offline}"
 
 
-def overview_section(report: ThemeReport, manifest: dict | None) -> str:
+def appendix_section(report: ThemeReport, manifest: dict | None) -> str:
     items = report.feedback.items if report.feedback else []
     sources = Counter(it.source.value for it in items)
     languages = Counter(it.language for it in items)
     dates = sorted(it.created_at for it in items if it.created_at is not None)
     other = report.other.size if report.other else 0
-    stats = "".join([
-        _stat(num(report.n_items), "feedback items"),
-        _stat(num(report.n_respondents), "respondents / accounts"),
-        _stat(num(len(report.themes)), "need themes"),
-        _stat(pct(other / report.n_items if report.n_items else None, 1), "items in no theme (\"other\")"),
-    ])
     facts = [
+        ("Feedback", f"{num(report.n_items)} items from {num(report.n_respondents)} respondents/accounts; "
+                     f"{num(len(report.needs))} needs in {num(len(report.themes))} themes; "
+                     f"{pct(other / report.n_items if report.n_items else None, 1)} of the items in no theme (\"other\")"),
         ("Sources", _counts(sources, _SOURCE_NAMES)),
         ("Languages", _counts(languages, _LANGUAGE_NAMES)),
         ("Dates", f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d} ({num(len(dates))} items dated)" if dates else DASH),
         ("Models", ", ".join(f"{esc(k)}: {esc(v)}" for k, v in report.model_ids.items()) or DASH),
         ("Names", _names_fact(report)),
     ]
-    body = (f'<div class="stats">{stats}</div><table class="kv">'
-            + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in facts)
+    body = ('<table class="kv">' + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in facts)
             + f"</table>{_files_table(report)}{_manifest(manifest)}")
-    return section("overview", "Overview",
-                   "What this report was computed from. A respondent is one survey respondent, one reviewer or one "
-                   "sales account; themes are counted in respondents, so one loud customer counts once.", body)
+    return section("appendix", "Appendix: what this report was made from",
+                   "A respondent is one survey respondent, one reviewer or one sales account; needs are counted in "
+                   "respondents, so one loud customer counts once. The manifest records versions, settings, input "
+                   "file hashes, the time of each stage and the LLM calls of the run.", body)
