@@ -229,3 +229,15 @@ def test_persona_words_are_their_own_without_numbers_or_filler(sample_report):
                 assert not any(ch.isdigit() for ch in w) and w not in filler and not set(w.split()) & filler, w
                 if p.segment:
                     assert any((w in t) if has_cjk(w) else TermMatcher([w]).search(t) for t in texts), (p.label, w)
+
+
+def test_need_profiles_ask_for_no_more_groups_than_distinct_profiles(samples):
+    """Reviews voice one need each: there are only as many distinct profiles as needs, and clustering them
+    into more groups than that is not tried (scikit-learn would warn on every `run` of such an export)."""
+    import warnings
+
+    rep = fiq.find_themes(fiq.read_feedback(samples / "app_reviews.csv"), seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ps = fiq.draft_personas(rep, by=None)
+    assert ps.mode == "data_driven" and 2 <= len(ps.personas) <= len(rep.needs)

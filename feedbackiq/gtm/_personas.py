@@ -325,7 +325,9 @@ def _profile_clusters(voices: _Voices, report: ThemeReport, min_respondents: int
         X, of_voice, weight = _distinct_rows(M)
         scored = np.random.default_rng(seed).choice(len(ids), PROFILE_SAMPLE, replace=False)
     best = None
-    for k in range(2, min(max_personas, len(ids) // min_respondents, len(X)) + 1):
+    # never more groups than distinct profiles (k-means would only repeat a centre)
+    distinct = len(X) if weight is not None else len(np.unique(X, axis=0))
+    for k in range(2, min(max_personas, len(ids) // min_respondents, distinct) + 1):
         found = KMeans(n_clusters=k, n_init=5, random_state=seed).fit_predict(X, sample_weight=weight)
         labels = found[of_voice]
         if scored is None:
