@@ -94,12 +94,14 @@ def distinctive_words(group: Iterable[Sequence[str]], rest: Iterable[Sequence[st
     >>> distinctive_words(g, r, top_n=1, min_count=2)[0][0]
     'cheap'
     """
-    cg, cr = Counter(), Counter()
-    for doc in group:
-        cg.update(doc)
-    for doc in rest:
-        cr.update(doc)
-    return distinctive_words_from_counts(cg, cr, top_n, min_count, prior_weight)
+    return distinctive_words_from_counts(_count(group), _count(rest), top_n, min_count, prior_weight)
+
+
+def _count(docs: Iterable[Sequence[str]]) -> Counter:
+    out: Counter = Counter()
+    for doc in docs:
+        out.update(doc)
+    return out
 
 
 def distinctive_words_from_counts(cg: Mapping[str, int], cr: Mapping[str, int], top_n: int = 10, min_count: int = 3,
@@ -145,12 +147,7 @@ def words_they_use(group: Iterable[Sequence[str]], rest: Iterable[Sequence[str]]
     >>> words_they_use(g, r, Counter(w for d in g + r for w in d), top_n=3)
     ['dead stock', 'costs']
     """
-    cg, cr = Counter(), Counter()
-    for doc in group:
-        cg.update(doc)
-    for doc in rest:
-        cr.update(doc)
-    return top_phrases(cg, cr, prior, top_n, min_count)
+    return top_phrases(_count(group), _count(rest), prior, top_n, min_count)
 
 
 def top_phrases(cg: Mapping[str, int], cr: Mapping[str, int], prior: Mapping[str, int], top_n: int = 10,
