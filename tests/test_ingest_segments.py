@@ -50,10 +50,12 @@ def test_chinese_survey_segments_are_the_english_segments(samples):
 def test_personas_by_company_size_hold_the_chinese_respondents_and_agree_with_the_heatmap(sample_report):
     """Persona sizes are the heatmap's segment sizes (one count of respondents per segment value), and the
     Chinese survey's respondents are in them."""
-    from feedbackiq.report._heatmap import _segment_sizes
+    from feedbackiq.report._context import build_context
+    from feedbackiq.report._money import Currency
 
     fs, rep = sample_report
-    sizes = _segment_sizes(rep)
+    heatmap = build_context(rep, Currency(), filters=False).bind.default.segments   # what the heatmap shows
+    sizes = {col: dict(zip(values, counts)) for col, (values, counts, _) in heatmap.items()}
     assert sizes == segment_voices(fs.items)
     for col in SEGMENTS:
         ps = fiq.draft_personas(rep, by=col, min_respondents=1)
