@@ -16,7 +16,8 @@ MODULES = ["feedbackiq._lang", "feedbackiq._redact", "feedbackiq._terms", "feedb
            "feedbackiq.report._markdown", "feedbackiq.report._map",
            "feedbackiq.embed._onnx", "feedbackiq.engine._ray", "feedbackiq.themes._assign",
            "feedbackiq.llm._claims", "feedbackiq.llm._meaning", "feedbackiq.llm._moscow", "feedbackiq.llm._prompts",
-           "feedbackiq.report._claims", "feedbackiq.types._llm"]
+           "feedbackiq.report._claims", "feedbackiq.types._llm",
+           "feedbackiq.gtm._vocab", "feedbackiq.gtm._titles", "feedbackiq.gtm._sales", "feedbackiq.gtm._message"]
 
 
 @pytest.mark.parametrize("name", MODULES)
