@@ -153,7 +153,7 @@ def test_messages_in_another_language_than_asked_are_dropped(setup, tmp_path):
         out = translate_features(feats[:1], personas, rep, llm, language="zh")[0]
         assert all("简体中文" in r["messages"][0]["content"] for r in srv.chat_requests)
     sent = [m for m in out.messages if m.relevant_needs]
-    assert sent and all(m.source == "extractive" and "no supported proof point" in m.note for m in sent)
+    assert sent and all(m.source == "template" and "no supported proof point" in m.note for m in sent)   # labelled template
     o = out.llm_outcome
     assert o.fallbacks.get("no supported claim") == len(sent) and set(o.claims_dropped) == {"wrong language"}
 
