@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser demo test test-perturbed test-slow evals bench clean local-llm local-llm-start local-llm-stop local-llm-status eval-llm
+.PHONY: setup browser demo test test-perturbed test-slow test-reference evals bench clean local-llm local-llm-start local-llm-stop local-llm-status eval-llm
 
 setup: $(STAMP) browser
 
@@ -71,6 +71,11 @@ test-perturbed: setup
 test-slow: setup
 	$(BIN)/python -m pip install --quiet -e '.[test,fast,ray]'
 	$(BIN)/python -m pytest -m slow
+
+# A refactor changes no output: the samples' run at git revision REV (default: the merge-base with main)
+# and in this working tree write the same bytes, timestamps and timings aside (tests/test_run_reference.py).
+test-reference: setup
+	FEEDBACKIQ_REFERENCE_REV=$(REV) $(BIN)/python -m pytest -m slow tests/test_run_reference.py
 
 evals: setup
 	$(BIN)/python evals/run_themes.py
