@@ -239,7 +239,7 @@ def llm_or_hint(model: str | None, base_url: str | None, max_calls: int | None =
 
 def check_llm_outcomes(outcomes: list, best_effort: bool, where: Path) -> None:
     """Say what failed among a command's LLM calls; when every call failed, stop with exit status 3 unless best effort."""
-    from feedbackiq.llm._outcome import check_all_failed
+    from feedbackiq.llm import check_all_failed
 
     for o in outcomes:
         if o is not None and (summary := o.summary()) is not None:
@@ -250,7 +250,7 @@ def check_llm_outcomes(outcomes: list, best_effort: bool, where: Path) -> None:
 def name_with_llm(report, model: str | None, base_url: str | None, language: str, max_calls: int | None,
                   retry_failed: bool = False, regroup: bool = False):
     """Name needs with an LLM when one is configured (after its regrouping of the themes, with ``regroup``)."""
-    from feedbackiq.llm._regroup import regroup_and_name
+    from feedbackiq.llm import regroup_and_name
 
     client = llm_or_hint(model, base_url, max_calls, retry_failed)
     if client is None:
@@ -291,7 +291,7 @@ def load_run_report(run_dir: Path):
 def _checkpointed_feedback(run_dir: Path, wanted_hash: str):
     """The newest ingest checkpoint of ``run_dir`` whose items hash to ``wanted_hash``, or None."""
     from feedbackiq.pipeline import CheckpointStore
-    from feedbackiq.themes._api import input_hash
+    from feedbackiq._hashing import input_hash
     from feedbackiq.types import FeedbackSet
 
     store = CheckpointStore(run_dir)
@@ -451,7 +451,7 @@ def parse_date(value: str | None, option: str):
 def print_scores(scores) -> None:
     from rich.table import Table
 
-    from feedbackiq.cards._markdown import format_value
+    from feedbackiq.cards import format_value
 
     table = Table(title=f"KPI cards as of {scores.as_of}")
     for col, justify in (("card", "left"), ("target", "left"), ("actual", "right"), ("target", "right"), ("status", "left")):

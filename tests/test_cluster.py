@@ -5,7 +5,7 @@ import pytest
 
 from feedbackiq import EmptyInputError, InputError
 from feedbackiq.themes import OTHER, ThemeClusterer, auto_min_cluster_size, split_subthemes
-from feedbackiq.themes._cluster import merge_across_groups
+from feedbackiq.themes._centroids import merge_across_groups
 
 
 def blobs(n_per=60, k=4, dim=32, noise=0.08, seed=0, far=0):

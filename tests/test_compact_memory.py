@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import feedbackiq as fiq
-from feedbackiq.themes._cluster import unique_rows
+from feedbackiq.themes._centroids import unique_rows
 from feedbackiq.types import FeedbackSet, Ledger, LedgerEntries, LedgerEntry, SharedSegments, SkipReason
 
 

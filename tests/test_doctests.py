@@ -6,8 +6,9 @@ import importlib
 import pytest
 
 MODULES = ["feedbackiq._lang", "feedbackiq._redact", "feedbackiq._terms", "feedbackiq.llm._evidence", "feedbackiq._tabular_out", "feedbackiq.ingest._values",
-           "feedbackiq.themes._keywords", "feedbackiq.themes._cluster", "feedbackiq.themes._sample",
-           "feedbackiq.themes._breakdowns", "feedbackiq.themes._knn", "feedbackiq.themes._describe",
+           "feedbackiq._tokenize", "feedbackiq._voice", "feedbackiq.themes._cluster", "feedbackiq.themes._sample",
+           "feedbackiq.themes._centroids",
+           "feedbackiq.themes._breakdowns", "feedbackiq.themes._knn",
            "feedbackiq.llm._budget", "feedbackiq.llm._regroup",
            "feedbackiq.embed._route", "feedbackiq.embed._base", "feedbackiq.pipeline._config",
            "feedbackiq.pipeline._checkpoint", "feedbackiq.cards._metrics", "feedbackiq.cards._markdown",

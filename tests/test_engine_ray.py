@@ -23,7 +23,7 @@ from feedbackiq.engine import ENGINES, MODELS, RayEmbedder, embedder_name, ray_e
 from feedbackiq.engine._ray import _gather
 from feedbackiq.pipeline import RunConfig
 from feedbackiq.pipeline._config import ThemesConfig
-from feedbackiq.themes._cluster import nearest_centroid
+from feedbackiq.themes._centroids import nearest_centroid
 
 from conftest import SAMPLES
 

@@ -10,9 +10,11 @@ from typer.testing import CliRunner
 
 import feedbackiq as fiq
 from feedbackiq._cli import app
+from feedbackiq._tokenize import tokenize
+from feedbackiq._voice import voice_of
 from feedbackiq.themes import OTHER, report_to_markdown, write_theme_report
-from feedbackiq.themes._describe import representative_quotes, voice_of
-from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
+from feedbackiq.themes._describe import representative_quotes
+from feedbackiq.themes._keywords import class_tfidf_keywords
 from feedbackiq.types import FeedbackItem, FeedbackSet, SourceKind
 
 

@@ -20,17 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
+from feedbackiq._paths import default_cache_dir
 from feedbackiq._sqlite import connect
 from feedbackiq.embed._base import Embedder
 
 __all__ = ["CachedEmbedder", "default_cache_dir"]
 
 _LOOKUP_CHUNK = 500  # SQLite's default limit on bound parameters is 999
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("FEEDBACKIQ_CACHE_DIR")
-    return Path(base) if base else Path.home() / ".cache" / "feedbackiq"
 
 
 class CachedEmbedder(Embedder):

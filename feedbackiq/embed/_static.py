@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from feedbackiq._errors import EmbeddingError, MissingDependencyError
+from feedbackiq._paths import default_cache_dir
 from feedbackiq.embed._base import Embedder
-from feedbackiq.embed._cache import default_cache_dir
 from feedbackiq.embed._local import _normalise
 
 __all__ = ["StaticEmbedder", "DISTILL_SETTINGS", "ARTEFACT_FILES", "CENTER_FILE", "DISTILL_COMMAND", "default_static_dir"]

@@ -23,9 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic_core import to_json
 
-from feedbackiq.types import Assignment, FeedbackItem, Origin, SharedSegments, SourceKind
-from feedbackiq.types._base import construct_trusted
-from feedbackiq.types._ledger import LedgerEntries
+from feedbackiq.types import Assignment, FeedbackItem, LedgerEntries, Origin, SharedSegments, SourceKind, construct_trusted
 
 __all__ = ["write_items", "read_items", "write_entries", "read_entries", "write_assignments", "read_assignments"]
 

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from feedbackiq._errors import InputError, UnreadableFileError
-from feedbackiq.llm._outcome import check_all_failed
+from feedbackiq.llm import check_all_failed
 from feedbackiq.pipeline._checkpoint import CheckpointStore, file_sha256, stage_key
 from feedbackiq.pipeline._config import RunConfig, load_config
 from feedbackiq.pipeline._lock import run_dir_lock
@@ -191,7 +191,7 @@ class _Runner:
     # -- the chain --------------------------------------------------------------------------------------
     def run(self, exports: Any) -> RunResult:
         from feedbackiq.llm import HOW_TO_CONFIGURE
-        from feedbackiq.llm._prompts import load_prompt
+        from feedbackiq.llm import load_prompt
 
         cfg, v = self.cfg, self.version
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -293,7 +293,7 @@ class _Runner:
         return vectors if saved is None else saved
 
     def _score(self, report, personas, translations, k_names, k_personas, k_translate, llm, prompts):
-        from feedbackiq.llm._prompts import load_prompt
+        from feedbackiq.llm import load_prompt
         from feedbackiq.types import CardScores
 
         from feedbackiq.pipeline._stages import cards_stage
@@ -321,7 +321,7 @@ class _Translations(BaseModel):
 def _input_hashes(exports: Any) -> list[tuple[Path, str]]:
     """Each input file with its sha256 (for the ingest key and the manifest). A file found in a folder
     that may not be read hashes to "" here: ingest skips it with a ledger line; a named one is an error."""
-    from feedbackiq.ingest._api import expand_inputs
+    from feedbackiq.ingest import expand_inputs
 
     inputs = expand_inputs(exports)
     for p, named in inputs:

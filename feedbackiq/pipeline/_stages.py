@@ -142,7 +142,7 @@ def names_stage(report: ThemeReport, llm, out: OutputConfig, cfg: LLMConfig | No
                 vectors: np.ndarray | None = None) -> ThemeReport:
     """Needs named by the LLM (and themes, with ``cfg.name_themes``), after its regrouping of the themes
     into needs when ``cfg.regroup_needs`` (judged on ``vectors``, the embed stage's)."""
-    from feedbackiq.llm._regroup import regroup_and_name
+    from feedbackiq.llm import regroup_and_name
 
     cfg = cfg or LLMConfig()
     return regroup_and_name(report, llm, regroup=cfg.regroup_needs, level="both" if cfg.name_themes else "needs",

@@ -136,6 +136,6 @@ class FeedbackSet(_Model):
 
     def summary(self) -> str:
         """A short human-readable account of the set and its ledger."""
-        from feedbackiq._summary import feedback_set_summary
+        from feedbackiq.types._summary import feedback_set_summary
 
         return feedback_set_summary(self)

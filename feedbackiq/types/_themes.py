@@ -260,7 +260,7 @@ class ThemeReport(_Model):
         report = cls.model_validate_json(text)
         beside = p.parent / "feedback.json" if p is not None else None
         if report.feedback is None and beside is not None and beside.exists():
-            from feedbackiq.themes._api import input_hash
+            from feedbackiq._hashing import input_hash
 
             feedback = FeedbackSet.model_validate_json(beside.read_bytes())
             if input_hash(feedback.items) == report.input_hash:
