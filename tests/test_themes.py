@@ -303,3 +303,13 @@ def test_report_beside_feedback_json_is_written_once_and_read_back_whole(sample_
     # A feedback.json of other items is not attached to these themes.
     write_feedback(fiq.FeedbackSet(items=fs.items[:5]), tmp_path)
     assert fiq.ThemeReport.from_json(paths["json"]).feedback is None
+
+
+def test_importing_themes_loads_no_table_library():
+    """``import feedbackiq.themes`` (as every command does) loads neither pyarrow nor pandas: they come on use."""
+    import subprocess
+    import sys
+
+    code = "import sys, feedbackiq.themes; print(sorted(m for m in ('pyarrow', 'pandas') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
