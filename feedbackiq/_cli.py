@@ -269,39 +269,6 @@ def name_with_llm(report, model: str | None, base_url: str | None, language: str
     return named
 
 
-def load_run_report(run_dir: Path):
-    """The ThemeReport a `feedbackiq themes` or `feedbackiq run` wrote into ``run_dir``, with its items.
-
-    The items come from the run's ingest checkpoint when it holds the ones the themes were found in
-    (same input hash): Parquet columns read back as compact as ingest made them, where parsing
-    feedback.json builds every item anew (several GB at a million rows). Else from feedback.json.
-    """
-    from feedbackiq._errors import CheckpointError
-    from feedbackiq.types import ThemeReport
-
-    path = run_dir / "themes.json"
-    if not path.exists():
-        raise CheckpointError(f"{path} not found: run `feedbackiq themes FILE... --out {run_dir}` first")
-    report = ThemeReport.model_validate_json(path.read_bytes())
-    if report.feedback is None:
-        report.feedback = _checkpointed_feedback(run_dir, report.input_hash)
-    return report if report.feedback is not None else ThemeReport.from_json(path)
-
-
-def _checkpointed_feedback(run_dir: Path, wanted_hash: str):
-    """The newest ingest checkpoint of ``run_dir`` whose items hash to ``wanted_hash``, or None."""
-    from feedbackiq.pipeline import CheckpointStore
-    from feedbackiq._hashing import input_hash
-    from feedbackiq.types import FeedbackSet
-
-    store = CheckpointStore(run_dir)
-    for key in store.saved_keys("ingest"):
-        fs = store.load_model("ingest", key, FeedbackSet)
-        if fs is not None and input_hash(fs.items) == wanted_hash:
-            return fs
-    return None
-
-
 def parse_by(by: str | None) -> str | None:
     return None if (by or "").lower() == "none" else by
 
@@ -349,7 +316,7 @@ def personas(
 ) -> None:
     """Draft persona cards (computed facts, distinctive needs, verbatim quotes; pains, goals, objections with an LLM)."""
     from feedbackiq.gtm import draft_persona_traits, draft_personas, write_personas
-    from feedbackiq.pipeline import run_dir_lock
+    from feedbackiq.pipeline import load_run_report, run_dir_lock
 
     with run_dir_lock(run_dir, create=False):
         report = load_run_report(run_dir)
@@ -378,7 +345,7 @@ def translate(
 ) -> None:
     """Say each feature in each segment's own words, with proof quotes, words to use and jargon to avoid."""
     from feedbackiq.gtm import draft_personas, load_features, translate_features, write_translations
-    from feedbackiq.pipeline import run_dir_lock
+    from feedbackiq.pipeline import load_run_report, run_dir_lock
 
     with run_dir_lock(run_dir, create=False):
         report = load_run_report(run_dir)
@@ -407,7 +374,7 @@ def score(
 
     With an LLM, matches made by meaning are confirmed by it (one call per such target)."""
     from feedbackiq.cards import load_cards, score_cards, write_scorecard
-    from feedbackiq.pipeline import run_dir_lock
+    from feedbackiq.pipeline import load_gtm_outputs, load_run_report, run_dir_lock
 
     with run_dir_lock(run_dir, create=False):
         report = load_run_report(run_dir)
@@ -420,19 +387,6 @@ def score(
     print_scores(scores)
     out.print(f"scorecard: {paths['markdown']} (also scorecard.json)")
     check_llm_outcomes([scores.llm_outcome], best_effort, run_dir)
-
-
-def load_gtm_outputs(run_dir: Path):
-    """personas.json and translations.json from `feedbackiq personas` / `translate`, when the run has them."""
-    import json
-
-    from feedbackiq.types import FeatureTranslation, PersonaSet
-
-    personas_path, translations_path = run_dir / "personas.json", run_dir / "translations.json"
-    personas_ = PersonaSet.model_validate_json(personas_path.read_text(encoding="utf-8")) if personas_path.exists() else None
-    translations = ([FeatureTranslation.model_validate(x) for x in json.loads(translations_path.read_text(encoding="utf-8"))]
-                    if translations_path.exists() else None)
-    return personas_, translations
 
 
 def parse_date(value: str | None, option: str):

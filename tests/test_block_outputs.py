@@ -24,8 +24,8 @@ def test_feedback_files_written_in_blocks_equal_one_piece(tmp_path, monkeypatch,
 
 
 def test_an_empty_feedback_set_is_written_and_read_back(tmp_path):
-    paths = _write.write_feedback(FeedbackSet(), tmp_path)
-    assert _write.load_feedback(tmp_path) == FeedbackSet()
+    paths = fiq.write_feedback(FeedbackSet(), tmp_path)   # the pair exported together
+    assert fiq.load_feedback(tmp_path) == FeedbackSet()
     assert list(pd.read_csv(paths["items"], encoding="utf-8-sig").columns) == list(FeedbackSet().to_pandas().columns)
 
 

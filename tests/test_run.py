@@ -89,17 +89,30 @@ def test_run_without_llm_writes_every_output_and_manifest(tmp_path):
 
     assert len(pd.read_parquet(out / "assignments.parquet")) == result.report.n_items
 
+    # The run read back from its folder is the run that was returned.
+    loaded = fiq.load_run(out)
+    assert loaded.report == result.report and loaded.feedback == result.report.feedback is not None
+    assert (loaded.personas, loaded.translations, loaded.scores) == (result.personas, result.translations, result.scores)
+    assert loaded.manifest == result.manifest and loaded.paths == result.paths and loaded.llm_outcomes == []
+    assert loaded.report_path == result.report_path == out / "report.html"
+
     # Commands that reload the run folder (personas, score) read its items from the column checkpoint,
     # the same items feedback.json holds; without the checkpoint, from feedback.json.
-    from feedbackiq._cli import _checkpointed_feedback, load_run_report
+    from feedbackiq.pipeline import load_run_report
+    from feedbackiq.pipeline._load import checkpointed_feedback
 
-    assert _checkpointed_feedback(out, result.report.input_hash) == result.report.feedback
-    assert _checkpointed_feedback(out, "not the hash") is None
+    assert checkpointed_feedback(out, result.report.input_hash) == result.report.feedback
+    assert checkpointed_feedback(out, "not the hash") is None
     from_checkpoint = load_run_report(out)
     assert from_checkpoint.feedback == result.report.feedback and from_checkpoint.assignments == result.report.assignments
     for p in (out / ".checkpoints").glob("ingest-*"):
         p.unlink()
     assert load_run_report(out).feedback == result.report.feedback
+
+    # Only what the manifest lists is read: a scorecard.json an earlier run left is not this run's.
+    m["outputs"] = {k: v for k, v in m["outputs"].items() if not k.startswith("scorecard_")}
+    (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    assert (out / "scorecard.json").exists() and fiq.load_run(out).scores is None
 
 
 def test_changed_parameter_invalidates_exactly_the_downstream_stages(tmp_path):
@@ -300,3 +313,12 @@ def test_cli_run_on_a_column_of_numbers_is_one_line(tmp_path):
     res = CliRunner().invoke(app, ["run", str(p), "--out", str(tmp_path / "o"), "--progress", "quiet"])
     assert res.exit_code == 2, res.output
     assert str(p) in res.output.replace("\n", "") and "'comment'" in res.output and "numbers" in res.output
+
+
+def test_load_run_of_a_folder_without_a_finished_run_names_the_missing_file(tmp_path):
+    with pytest.raises(fiq.CheckpointError, match="manifest.json not found: not a finished run"):
+        fiq.load_run(tmp_path)
+    (tmp_path / "manifest.json").write_text(json.dumps({"feedbackiq_version": "0", "python": "3", "started_at":
+                                                        "2026-01-01T00:00:00Z"}), encoding="utf-8")
+    with pytest.raises(fiq.CheckpointError, match="themes.json not found"):
+        fiq.load_run(tmp_path)

@@ -42,7 +42,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class RunResult(BaseModel):
-    """Everything a run produced, in memory, plus where it was written."""
+    """Everything a run produced, in memory, plus where it was written (``load_run`` reads it back)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -58,6 +58,11 @@ class RunResult(BaseModel):
     @property
     def report_path(self) -> Path:
         return self.paths.get("html") or self.paths["markdown"]
+
+    @property
+    def feedback(self) -> FeedbackSet | None:
+        """The items and ledger the run read (``report.feedback``)."""
+        return self.report.feedback
 
 
 def run(exports: str | os.PathLike | Sequence[str | os.PathLike], out_dir: str | os.PathLike, *,
