@@ -1,10 +1,9 @@
 """Checkpoints of a million rows: items, ledger entries and assignments as Parquet columns.
 
-Why not JSON for these three: at a million review rows the ingest checkpoint as JSON was
-550 MB; writing it held the whole text in memory (ingest peaked at 2.7 GB for 1.4 GB of items),
-and reading it back rebuilt every item with its own segments dict, origin and fields set, so a
-resumed run peaked at 6.8 GB and kept 3.6 KB per item instead of 1.4 KB (measured with
-``evals/bench_scale.py --run --resume``). In columns, each block of rows is written and read on
+Why not JSON for these three: at a million review rows writing the ingest checkpoint as JSON held
+the whole text in memory, and reading it back rebuilt every item with its own segments dict, origin
+and fields set, so a resumed run peaked far above a fresh one (evals/README.md, "Scale: 1M rows end
+to end"; ``evals/bench_scale.py --run --resume``). In columns, each block of rows is written and read on
 its own, and values that repeat (segments, dates, source, language, file names) are decoded once
 and shared between items, as ingest shares them.
 

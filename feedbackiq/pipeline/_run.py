@@ -212,7 +212,7 @@ class _Runner:
         k_embed = stage_key("embed", v=v, ingest=k_ingest, model=model_id, rows="distinct texts")
         vectors = self._embed(k_embed, fs, embedder)
         # The model is not needed again (later stages use the vectors); dropped, its weights and the
-        # runtime's buffers go with it: about 250 MB with the ONNX model after 20,000 texts.
+        # runtime's buffers go with it (evals/README.md, "Measurements behind the code").
         del embedder
 
         # Neither key holds the engine or the Ray address: where the rows are processed does not

@@ -1,8 +1,9 @@
 """Per-item columns for the theme breakdowns: read every item once, then count any theme with numpy.
 
-Why: a million-item set has about 700 themes and 1,500 sub-themes, and every item is in one theme
+Why: a million-item set has hundreds of themes and more sub-themes, and every item is in one theme
 and one sub-theme. Counting voices, segments, sources, sentiment, months and languages item by item
-in Python for each of them took 36 s at 1M items; here each item is read once into integer codes,
+in Python for each of them was slow (evals/README.md, "Scale: 1M rows end to end"); here each item is
+read once into integer codes,
 and a theme's breakdowns are ``np.unique``/``np.bincount`` over its rows. The output is exactly what
 the item-by-item count gives (same numbers, same key order: tested against it in
 tests/test_breakdowns.py).

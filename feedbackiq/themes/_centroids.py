@@ -11,7 +11,7 @@ __all__ = ["OTHER", "BLOCK_ROWS", "unique_rows", "nearest_centroid", "own_simila
 OTHER = -1
 
 # Rows per block when scoring many rows against the centroids: bounds the temporary (16k rows x 700
-# themes of similarities is 45 MB; 65k rows was 190 MB at 1M reviews) at no cost in speed.
+# themes of similarities is 45 MB) at no cost in speed (evals/README.md, "Scale: 1M rows end to end").
 BLOCK_ROWS = 16_384
 
 
@@ -20,8 +20,8 @@ def unique_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Returns ``first`` and ``inverse`` with ``X[first]`` equal to ``np.unique(X, axis=0)`` and
     ``X[first][inverse]`` equal to ``X``. ``np.unique(X, axis=0)`` sorts a structured copy of the
-    whole matrix (about three copies at peak: 0.7 GB for 154k x 384 float32); here the rows are
-    sorted by their first columns and only the index arrays and blocks of rows are copied.
+    whole matrix (about three copies at peak); here the rows are sorted by their first columns and
+    only the index arrays and blocks of rows are copied.
 
     >>> X = np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float32)
     >>> first, inverse = unique_rows(X)

@@ -24,11 +24,11 @@ Why each step:
   ``fit`` is given each row's language (``groups``), a theme mostly in one language and a theme
   mostly in another are merged when each is the other's most similar theme across languages
   and their centroids reach ``cross_group_merge``. Monolingual sets are unaffected.
-- Large sets: above ``max_fit_size`` distinct vectors all of the above is fitted on a sample and
-  the other rows are assigned by ``predict`` (nearest centroid corrected by a vote of the nearest
-  sampled texts, "other" below a cutoff learned from the cap), a pure function of a few fitted
-  arrays, so it can run on any batch of rows anywhere (``fit_sample_then_assign`` in ``feedbackiq.themes._sample``, which says how the sample is fitted;
-  quality against fitting everything is measured in evals/README.md).
+- Large sets: above ``max_fit_size`` distinct vectors all of the above is fitted on a sample
+  (chosen and sized by ``feedbackiq.themes._sample``) and the other rows are assigned by ``predict``
+  (nearest centroid corrected by a vote of the nearest sampled texts, "other" below a cutoff learned
+  from the cap), a pure function of a few fitted arrays, so it can run on any batch of rows anywhere
+  (:func:`fit_sample_then_assign`; evals/README.md, "Fitting on a sample").
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def auto_min_cluster_size(n: int) -> int:
     """Smallest theme size for ``n`` items: ``round(0.2 * sqrt(n))``, but at least 2% of the items
     up to 10 (BERTopic's fixed size), clipped to [5, 500].
 
-    The 2% floor matters between about 250 and 2,500 items, where ``0.2 * sqrt(n)`` alone (6 at
-    900 items) cut single needs into fragments of 8-10 near-identical requests (dstc11_insurance).
+    The 2% floor matters between about 250 and 2,500 items, where ``0.2 * sqrt(n)`` alone cut single
+    needs into fragments of near-identical requests (evals/README.md, "Measurements behind the code").
 
     >>> [auto_min_cluster_size(n) for n in (100, 300, 900, 3_000, 100_000, 1_000_000)]
     [5, 6, 10, 11, 63, 200]
@@ -102,14 +102,11 @@ class ThemeClusterer:
         cohesions (mean member-to-centroid cosine) plus this margin; ``None`` disables.
     cross_group_merge : float or None, default 0.55
         Centroid cosine from which two themes dominated by different ``groups`` (languages) that
-        are each other's nearest across groups are merged; ``None`` disables. On the bundled
-        bilingual samples every cross-language pair at or above 0.5 was the same planted need.
+        are each other's nearest across groups are merged; ``None`` disables (evals/README.md,
+        "One need, two languages: the cross-language merge").
     n_epochs : int, optional
         UMAP layout epochs. Default: 200 from 4,096 rows (``FAST_LAYOUT_ROWS`` in
-        ``feedbackiq.themes._reduce``), UMAP's own 500 below.
-        UMAP itself keeps 500 up to 10,000 rows; on the eval sets of 4,500-5,500 texts 200 epochs fit
-        2-2.5 times faster at the same NMI (-0.3 to 0), while the smaller sets lost up to 1.4 points
-        and take a few seconds anyway (evals/README.md, "UMAP epochs").
+        ``feedbackiq.themes._reduce``), UMAP's own 500 below (evals/README.md, "UMAP epochs").
     random_state : int, default 0
 
     Attributes
@@ -256,8 +253,8 @@ class ThemeClusterer:
         size = n_unique if self.max_fit_size is None else min(n_unique, self.max_fit_size)
         sample = representative_sample(per_vector, size, self.random_state)
         # Rows the fit does not see, to learn the "other" cutoff on: the sampled rows are nearer their
-        # own centroids than new rows are, so a cutoff learned on them put 5-5.5% of the eval union in
-        # "other" instead of the 4% cap.
+        # own centroids than new rows are, so a cutoff learned on them puts more than the cap in "other"
+        # (evals/README.md, "Measurements behind the code").
         unseen = np.setdiff1d(np.arange(n_unique), sample)
         calibration = np.random.default_rng([self.random_state, 1]).choice(
             unseen, size=min(len(unseen), max(1000, size // 4)), replace=False) if len(unseen) else unseen
@@ -306,10 +303,7 @@ class ThemeClusterer:
         are small for them (:func:`typical_theme_size` below twice ``n_neighbors`` sample vectors: the
         neighbourhoods reach across themes), fitted again with the neighbourhoods scaled to the sample's
         density (:func:`sample_neighbourhood`). Always scaling over-split sets whose themes are large in the
-        sample (smp2020 at half its texts, held-out seeds 3-5: 127 themes for 88 fitted on everything, -3.7
-        NMI; scaled only when needed: 101 themes, -1.8) and, on the 33.5k-text eval union, cost more at a
-        10,000 sample (-0.9 NMI, hwu64's rows -2.0; now -0.5 and -0.3); never scaling merged small themes
-        (hwu64 at half its texts: -6.7 NMI). evals/README.md, "Fitting on a sample".
+        sample, never scaling merged small themes (evals/README.md, "Fitting on a sample").
         ``fitted_neighbourhood_`` records the pair used.
         """
         scaled = sample_neighbourhood(self.n_neighbors, self.min_samples, share)

@@ -1,6 +1,7 @@
-"""Fitting on a sample: what ``ThemeClusterer.fit`` does above ``max_fit_size`` distinct vectors.
+"""The sample ``ThemeClusterer`` fits on above ``max_fit_size`` distinct vectors, and its neighbourhoods.
 
-Why each step:
+The fit itself is ``ThemeClusterer``'s (``fit``, ``fit_sample_then_assign`` in ``_cluster.py``); these are
+the pure functions it uses. Why each step:
 - A representative sample (:func:`representative_sample`): the texts standing for the most items
   (misplacing one costs many items) and a uniform random draw of the rest, so that the sample has
   the density of the distinct texts, which is what fitting on everything clusters.
@@ -14,7 +15,7 @@ Why each step:
   "other" below ``other_cutoff_``, learned on rows the fit did not see), a pure function of a few
   fitted arrays: any batch of rows, anywhere (a Ray ``map_batches``), gives the same labels.
 
-Quality against fitting everything is measured in evals/README.md ("Fitting on a sample").
+Quality against fitting everything: evals/README.md, "Fitting on a sample".
 """
 
 from __future__ import annotations
@@ -56,9 +57,8 @@ def sample_neighbourhood(n_neighbors: int, min_samples: int | None, share: float
     """UMAP ``n_neighbors`` and HDBSCAN ``min_samples`` for a sample holding ``share`` of the texts.
 
     A sample is the set at a lower density: the 15 nearest neighbours of a point in all texts are
-    about its ``15 * share`` nearest in the sample. Keeping 15 and 5 on a 47% sample of the eval
-    union found fewer themes (207 vs 212) and cost 1.3 NMI points; scaled: 237 themes, -0.1 NMI
-    (evals/README.md). Floors (5 and 2) keep UMAP and HDBSCAN meaningful on small shares.
+    about its ``15 * share`` nearest in the sample (evals/README.md, "Fitting on a sample"). Floors
+    (5 and 2) keep UMAP and HDBSCAN meaningful on small shares.
 
     Parameters
     ----------
