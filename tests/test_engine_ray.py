@@ -25,7 +25,7 @@ from feedbackiq.pipeline import RunConfig
 from feedbackiq.pipeline._config import ThemesConfig
 from feedbackiq.themes._centroids import nearest_centroid
 
-from conftest import SAMPLES
+from helpers import SAMPLES
 
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                reason="ray is not installed: pip install 'feedbackiq[ray]'")

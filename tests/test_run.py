@@ -1,12 +1,9 @@
 """`feedbackiq run` / `fiq.run`: one batch run, checkpoints, resume after a kill, config, manifest."""
 
 import json
-import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,8 +11,8 @@ import pytest
 
 import feedbackiq as fiq
 from feedbackiq.pipeline import JsonLogObserver, RunConfig, load_config, stage_key
-from feedbackiq.testing import OpenAIServer, Reply
-from tests.conftest import SAMPLES, assert_ledger_complete, reads_denied
+from feedbackiq.testing import OpenAIServer
+from helpers import SAMPLES, assert_ledger_complete, is_naming, naming_replies, reads_denied, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "datasets" / "features.yaml"
@@ -25,30 +22,6 @@ CARDS = ROOT / "datasets" / "cards.yaml"
 def statuses(result_or_manifest) -> dict[str, str]:
     m = getattr(result_or_manifest, "manifest", result_or_manifest)
     return {s.stage: s.status for s in m.stages}
-
-
-def naming_replies(body):
-    """A valid naming for whichever need or theme is asked about (cites its first evidence item verbatim);
-    anything else (persona drafts) gets an empty object, which fails validation and is dropped."""
-    user = body["messages"][-1]["content"]
-    if "<feedback_data>" not in user or not is_naming(body):
-        return Reply.json({})
-    first = json.loads(user.split("<feedback_data>\n")[1].split("\n")[0])
-    return Reply.json({"name": "Need " + first["id"], "need_statement": "Customers need this so that work goes on",
-                       "moscow": "should", "moscow_rationale": "heard often",
-                       "citations": [{"item_id": first["id"], "quote": first["text"][:8]}]}, delay=0.15)
-
-
-def is_naming(body) -> bool:
-    """A need's or a theme's naming request (by its reply schema)."""
-    fmt = json.dumps(body.get("response_format") or {}) + body["messages"][-1]["content"]
-    return "NeedNaming" in fmt or "ThemeNaming" in fmt
-
-
-def run_cli(args, env_extra=None, **kw):
-    env = {**os.environ, **(env_extra or {})}
-    return subprocess.Popen([sys.executable, "-m", "feedbackiq", *map(str, args)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
 def test_run_without_llm_writes_every_output_and_manifest(tmp_path):

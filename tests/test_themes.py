@@ -5,7 +5,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from conftest import truth_by_item
+from helpers import truth_by_item
 from typer.testing import CliRunner
 
 import feedbackiq as fiq
@@ -313,3 +313,18 @@ def test_importing_themes_loads_no_table_library():
     code = "import sys, feedbackiq.themes; print(sorted(m for m in ('pyarrow', 'pandas') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_assignment_texts_right_whether_or_not_assignments_follow_the_items(tmp_path):
+    import pandas as pd
+
+    from feedbackiq.types import Assignment, ThemeReport
+
+    items = [FeedbackItem(id=f"i{k}", text=f"text {k}", source=SourceKind.REVIEW) for k in range(3)]
+    rows = [Assignment(item_id=f"i{k}", theme_id=0, probability=0.5) for k in range(3)]
+    for assignments, in_order in ((rows, True), (rows[::-1], False)):
+        report = ThemeReport(assignments=assignments, feedback=FeedbackSet(items=items))
+        assert report.assignments_in_item_order() is in_order
+        df = pd.read_csv(write_theme_report(report, tmp_path)["assignments"], encoding="utf-8-sig")
+        assert dict(zip(df["item_id"], df["text"])) == {it.id: it.text for it in items}
+    assert ThemeReport(assignments=rows).assignments_in_item_order() is False

@@ -7,7 +7,7 @@ to end"; ``evals/bench_scale.py --run --resume``). In columns, each block of row
 its own, and values that repeat (segments, dates, source, language, file names) are decoded once
 and shared between items, as ingest shares them.
 
-Round trip: ``read(write(x)) == x`` for every field (``tests/test_checkpoint_columns.py``);
+Round trip: ``read(write(x)) == x`` for every field (``tests/test_pipeline_checkpoint.py``);
 ``metadata`` goes through JSON, as it did in the JSON checkpoint.
 """
 

@@ -6,7 +6,7 @@ in Python for each of them was slow (evals/README.md, "Scale: 1M rows end to end
 read once into integer codes,
 and a theme's breakdowns are ``np.unique``/``np.bincount`` over its rows. The output is exactly what
 the item-by-item count gives (same numbers, same key order: tested against it in
-tests/test_breakdowns.py).
+tests/test_themes_breakdowns.py).
 """
 
 from __future__ import annotations
