@@ -238,12 +238,16 @@ def llm_or_hint(model: str | None, base_url: str | None, max_calls: int | None =
 
 
 def check_llm_outcomes(outcomes: list, best_effort: bool, where: Path) -> None:
-    """Say what failed among a command's LLM calls; when every call failed, stop with exit status 3 unless best effort."""
+    """Say what failed among a command's LLM calls, what came from the offline path and which claims were dropped;
+    when every call failed, stop with exit status 3 unless best effort."""
     from feedbackiq.llm import check_all_failed
 
     for o in outcomes:
         if o is not None and (summary := o.summary()) is not None:
             err.print(f"[yellow]LLM: {escape(summary)}[/]", highlight=False, soft_wrap=True)
+        for line in (o.fallback_summary(), o.claims_summary()) if o is not None else ():
+            if line:   # what came from the offline path instead, and the claims kept and dropped
+                err.print(f"LLM: {escape(line)}", highlight=False, soft_wrap=True)
     check_all_failed(outcomes, where, best_effort=best_effort)
 
 
@@ -263,7 +267,7 @@ def name_with_llm(report, model: str | None, base_url: str | None, language: str
     err.print(f"LLM estimate before the run: {est['calls']} calls, ~{est['input_tokens'] + est['output_tokens']} tokens"
               + ("" if est["fits"] else " (over the budget: the cap stops the run cleanly)"), highlight=False)
     err.print(f"LLM {client.model}: {s['named']} needs named, {s['failed']} failed, {s['below_privacy_threshold']} below the "
-              f"privacy threshold, {s['dropped_citations']} citations dropped; {s['usage']['calls']} calls "
+              f"privacy threshold, {s['dropped_citations']} claims dropped; {s['usage']['calls']} calls "
               f"({s['usage']['cache_hits']} from cache, {s['usage']['cached_failures']} of them stored failures)",
               highlight=False)
     return named

@@ -163,17 +163,26 @@ def make_llm(server, tmp_path, **kw):
 
 
 def naming_replies(body):
-    """A valid naming for whichever need or theme is asked about (cites its first evidence item verbatim);
-    anything else (persona drafts) gets an empty object, which fails validation and is dropped."""
+    """A valid naming for whichever need or theme is asked about: named by its first keywords in English, its
+    statement resting on its first English evidence item (cited by handle, with a quote); anything else (persona
+    drafts) gets an empty object, which fails validation and is dropped."""
     from feedbackiq.testing import Reply
 
-    user = body["messages"][-1]["content"]
+    user = body["messages"][1]["content"]   # the prompt (a retry adds messages after it)
     if "<feedback_data>" not in user or not is_naming(body):
         return Reply.json({})
-    first = json.loads(user.split("<feedback_data>\n")[1].split("\n")[0])
-    return Reply.json({"name": "Need " + first["id"], "need_statement": "Customers need this so that work goes on",
-                       "moscow": "should", "moscow_rationale": "heard often",
-                       "citations": [{"item_id": first["id"], "quote": first["text"][:8]}]}, delay=0.15)
+    return Reply.json(scripted_naming(user), delay=0.15)
+
+
+def scripted_naming(user: str) -> dict:
+    """What a model gives for a naming prompt: a name from the group's English keywords, a statement on one of
+    its English items, cited by that item's handle."""
+    keywords = user.split("keywords: ", 1)[1].split("\n", 1)[0].split(", ")
+    records = [json.loads(line) for line in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines()]
+    first = next((r for r in records if r["text"].isascii()), records[0])
+    name = " ".join([k for k in keywords if k.isascii() and " " not in k][:3]).capitalize() or first["text"][:30]
+    return {"name": name, "need_statement": f"Customers need this fixed: {first['text']}", "refs": [first["ref"]],
+            "quotes": [" ".join(first["text"].split()[:3])]}
 
 
 def is_naming(body) -> bool:
@@ -187,3 +196,41 @@ def run_cli(args, env_extra=None, **kw):
     env = {**os.environ, **(env_extra or {})}
     return subprocess.Popen([sys.executable, "-m", "feedbackiq", *map(str, args)], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+# -- naming replies and reports for the LLM steps -------------------------------------------------
+
+BATTERY = ["Battery dies by lunch", "The battery drains in two hours", "Phone is dead before noon", "battery awful"]
+
+STATEMENT = "Field workers need a phone battery that lasts a shift so that they stay reachable"
+
+
+def naming(ref, quote=None, name="Longer battery life", statement=STATEMENT):
+    """A naming reply as the prompt asks for it: the statement rests on the evidence items under handle ``ref``."""
+    refs = ref if isinstance(ref, list) else [ref]
+    return {"name": name, "need_statement": statement, "refs": refs, "quotes": [quote] if quote else []}
+
+
+def first_record(body) -> dict:
+    """The first evidence record of a request's prompt."""
+    return json.loads(body["messages"][1]["content"].split("<feedback_data>\n")[1].split("\n")[0])
+
+
+def make_report(texts_by_theme: dict[int, list[str]], respondents_each: bool = True):
+    """A ThemeReport (with its items) of one theme per key of ``texts_by_theme``, each item its own respondent
+    unless ``respondents_each`` is False; the first three texts are a theme's quotes."""
+    from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Quote, SourceKind, Theme, ThemeReport
+
+    items, assignments, themes = [], [], []
+    for tid, texts in texts_by_theme.items():
+        ids = []
+        for j, text in enumerate(texts):
+            iid = f"t{tid}i{j}"
+            items.append(FeedbackItem(id=iid, text=text, source=SourceKind.REVIEW, respondent_id=f"r{tid}{j}" if respondents_each else "same",
+                                      language="zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"))
+            assignments.append(Assignment(item_id=iid, theme_id=tid, probability=0.9))
+            ids.append(iid)
+        themes.append(Theme(id=tid, name=f"kw{tid}", keywords=[f"kw{tid}"], size=len(texts),
+                            respondents=len(texts) if respondents_each else 1,
+                            quotes=[Quote(item_id=i, text=t, source=SourceKind.REVIEW) for i, t in zip(ids[:3], texts[:3])]))
+    return ThemeReport(themes=themes, assignments=assignments, n_items=len(items), feedback=FeedbackSet(items=items))

@@ -192,7 +192,7 @@ def test_score_command(scored, tmp_path):
     assert res.exit_code == 2 and "YYYY-MM-DD" in res.output
 
 
-def test_llm_confirms_or_rejects_matches_made_by_meaning(scored, tmp_path):
+def test_llm_confirms_matches_and_a_strong_match_it_doubts_stands(scored, tmp_path):
     from feedbackiq.llm import LLM
     from feedbackiq.testing import OpenAIServer, Reply
 
@@ -201,7 +201,7 @@ def test_llm_confirms_or_rejects_matches_made_by_meaning(scored, tmp_path):
     cards = fiq.load_cards(CARDS)
     launch = next(c for c in cards.cards if c.kind == "launch_cadence")
     # battery (the battery need is among the candidates), refunds (unmatched: never sent); camera
-    # (matched by meaning, then rejected by the LLM)
+    # (matched by meaning, strongly, then doubted by the LLM)
     launch.targets = [t for t in launch.targets if t.metric == "mention_share"]
     demand = next(c for c in cards.cards if c.kind == "demand_validation")
     demand.targets = [t for t in demand.targets if t.name.startswith("Camera")]
@@ -213,10 +213,10 @@ def test_llm_confirms_or_rejects_matches_made_by_meaning(scored, tmp_path):
         user = body["messages"][1]["content"]
         records = [json.loads(line) for line in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines()]
         sent.extend(records)
-        ids = [r["need_id"] for r in records]
-        if "battery" in user.split("\n")[0]:
-            return Reply.json({"needs": [i for i in ids if truth.get(i) == "battery"], "rationale": "these are about battery"})
-        return Reply.json({"needs": [], "rationale": "these are about night shots, not grainy photos"})
+        battery = "battery" in user.split("\n")[0]
+        return Reply.json({"needs": [{"need_id": r["need_id"], "about": battery and truth.get(r["need_id"]) == "battery",
+                                      "reason": "these are about battery" if battery else "night shots, not grainy photos"}
+                                     for r in records]})
 
     with OpenAIServer(reply) as srv:
         llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
@@ -224,14 +224,16 @@ def test_llm_confirms_or_rejects_matches_made_by_meaning(scored, tmp_path):
         assert len(srv.chat_requests) == 2
     battery = got["Battery complaints after launch <= 10% of reviews"]
     camera = got["Camera complaints are mostly low ratings"]
-    assert battery.match_method == "llm" and battery.needs and "LLM confirmed" in battery.note
-    assert {truth[m.need_id] for m in battery.needs} == {"battery"}
+    assert battery.match_method == "llm" and battery.needs and any("LLM confirmed" in x for x in battery.llm_changes)
+    assert {truth[m.need_id] for m in battery.needs} == {"battery"} and battery.without_llm is None
     # candidates are needs, never praise, each with a few quotes
     assert sent and not {r["need_id"] for r in sent} & {n.id for n in report.non_needs}
     assert all(1 <= len(r["quotes"]) <= 4 and set(r) == {"need_id", "keywords", "quotes"} for r in sent)
     assert battery.status == "fail"
     assert got["退款/退货 mentions after launch <= 3% of reviews"].status == "unmatched"
-    assert camera.status == "unmatched" and camera.candidates and "not grainy photos" in camera.note
+    # a strong match is not dropped: the LLM's doubt and its reason are shown beside the verdict
+    assert camera.status == "pass" and camera.needs and camera.without_llm is None
+    assert any("doubts" in x and "not grainy photos" in x for x in camera.llm_changes)
 
 
 def test_llm_reply_with_a_need_that_was_not_a_candidate_keeps_the_similarity_match(scored, tmp_path):
@@ -242,7 +244,8 @@ def test_llm_reply_with_a_need_that_was_not_a_candidate_keeps_the_similarity_mat
     cards = fiq.load_cards(CARDS)
     cards.cards = [cards.cards[0]]
     cards.cards[0].targets = cards.cards[0].targets[:1]
-    with OpenAIServer(lambda body: Reply.json({"needs": [9999], "rationale": "made up"})) as srv:
+    made_up = {"needs": [{"need_id": 9999, "about": True, "reason": "made up"}]}
+    with OpenAIServer(lambda body: Reply.json(made_up)) as srv:
         llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
         t = fiq.score_cards(cards, report, llm=llm).targets()[0]
         assert len(srv.chat_requests) == 2  # sent back once with the error

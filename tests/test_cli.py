@@ -51,10 +51,10 @@ def test_typed_errors_are_one_line_exit_2(tmp_path):
 def test_themes_with_llm_flag_names_needs(tmp_path, samples, monkeypatch):
     from feedbackiq.testing import OpenAIServer, Reply
 
+    from helpers import scripted_naming
+
     def reply(body):
-        first = json.loads(body["messages"][1]["content"].split("<feedback_data>\n")[1].split("\n")[0])
-        return Reply.json({"name": "Need " + first["id"], "need_statement": "Customers need this so that it works",
-                           "moscow": "should", "moscow_rationale": "common", "citations": [{"item_id": first["id"], "quote": first["text"][:5]}]})
+        return Reply.json(scripted_naming(body["messages"][1]["content"]))
 
     with OpenAIServer(reply) as srv:
         res = runner.invoke(app, ["themes", str(samples / "crm_notes.xlsx"), "--out", str(tmp_path), "--show", "0",
@@ -63,7 +63,7 @@ def test_themes_with_llm_flag_names_needs(tmp_path, samples, monkeypatch):
         assert len(srv.chat_requests) >= 1
     report = json.loads((tmp_path / "themes.json").read_text())
     named = [n for n in report["needs"] if n["label_source"] == "llm"]
-    assert named and all(n["name"].startswith("Need f") for n in named)
+    assert named and all(n["name"].split()[0].lower() in n["keywords"] for n in named)
     assert "needs named" in res.output
 
 

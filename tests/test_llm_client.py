@@ -178,7 +178,7 @@ def test_failed_validation_is_stored_and_a_rerun_makes_zero_calls(tmp_path):
     assert (b.last_reply, b.attempts, b.usage, str(b)) == (a.last_reply, a.attempts, a.usage, str(a))
     last = llm2.store().calls()[-1]
     assert last["cache_hit"] == 1 and last["error"].startswith("cached failure") and "failed validation" in last["error"]
-    assert llm2.usage()["errors"] >= 2
+    assert llm2.usage(all_runs=True)["errors"] >= 2 and llm2.usage()["errors"] == llm2.usage()["cached_failures"] == 1
 
 
 @pytest.mark.parametrize("fault, reason", [(Reply.http_error(500), "HTTP 500 after retries"),

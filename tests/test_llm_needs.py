@@ -107,10 +107,13 @@ def blocks(content: str) -> list[list[dict]]:
 
 
 def naming(body, name=None):
-    first = blocks(body["messages"][1]["content"])[0][0]
-    return Reply.json({"name": name or f"Need of {first['id']}", "need_statement": "Customers need this so that it works",
-                       "moscow": "should", "moscow_rationale": "heard often",
-                       "citations": [{"item_id": first["id"], "quote": first["text"][:9]}]})
+    """A naming a model could give: named after the first evidence item in the report's language, a statement
+    resting on it (cited by its handle, with a quote)."""
+    records = blocks(body["messages"][1]["content"])[0]
+    first = next((r for r in records if r["text"].isascii()), records[0])
+    return Reply.json({"name": name or " ".join(first["text"].split()[:7]),
+                       "need_statement": f"Customers need this fixed: {first['text']}",
+                       "refs": [first["ref"]], "quotes": [" ".join(first["text"].split()[:3])]})
 
 
 def keep_grouping(body):
@@ -140,11 +143,11 @@ def test_each_need_is_named_once_with_checked_citations_and_praise_is_never_sent
     support = need_of_key(report, "s0")
     wrong_once: set = set()
 
-    def name(body):   # the support need first cites a battery item: sent back once, then named
+    def name(body):   # the support need is first given a battery name: sent back once, then named
         first = blocks(body["messages"][1]["content"])[0][0]
-        if first["id"].startswith("s") and not wrong_once:
+        if "support" in first["text"] and not wrong_once:
             wrong_once.add(1)
-            return Reply.json({**json.loads(naming(body).content), "citations": [{"item_id": "b0-1", "quote": "battery"}]})
+            return naming(body, name="The battery drains in two hours")
         return naming(body)
 
     with OpenAIServer(script(name=name)) as srv:
@@ -156,10 +159,13 @@ def test_each_need_is_named_once_with_checked_citations_and_praise_is_never_sent
     assert [n.kind for n in out.non_needs] == ["praise"] and out.non_needs[0].label_source != "llm"
     assert "great app" not in body and "keep up the good work" not in body   # praise is not a need: never sent
     need_of_item = {a.item_id: a.need_id for a in out.assignments}
+    texts = {it.id: it.text for it in report.feedback.items}
     for n in real:
-        assert n.label_source == "llm" and n.name == f"Need of {n.need_citations[0].item_id}" and n.moscow == "should"
+        assert n.label_source == "llm" and texts[n.need_citations[0].item_id].startswith(n.name)
         assert all(need_of_item[c.item_id] == n.id for c in n.need_citations)   # cited from its own items
+    assert {n.moscow for n in real} <= {"must", "should", "could"} and len({n.moscow for n in real}) > 1
     assert out.need(support).need_citations[0].item_id.startswith("s")
+    assert "support" in out.need(support).name
     assert all(t.label_source != "llm" for t in out.themes)   # themes are not named by default
     o = out.llm_outcome
     assert (o.step, o.calls, o.succeeded) == ("need names", len(real), len(real))
@@ -173,7 +179,8 @@ def test_a_need_gets_evidence_from_several_themes_largest_first(synthetic, tmp_p
         prompts = [r["messages"][1]["content"] for r in srv.chat_requests]
     pricing = next(p for p in prompts if "per-seat" in p)
     evidence = blocks(pricing)[0]
-    assert {r["id"].split("-")[0] for r in evidence} == {"p0", "p1"}   # both sendable themes speak
+    theme_of_text = {SPEC[k][2].format(i=i): k for k in SPEC for i in range(12)}
+    assert {theme_of_text[r["text"]] for r in evidence} == {"p0", "p1"}   # both sendable themes speak
     assert pricing.count("Its themes") == 1 and " / " in pricing.split("Its themes")[1].splitlines()[0]
 
 
@@ -208,9 +215,11 @@ def test_both_levels_name_needs_and_themes(synthetic, tmp_path):
     with OpenAIServer(script()) as srv:
         out = name_themes(report, llm_for(srv, tmp_path), level="both")
         kinds = [schema_of(r) for r in srv.chat_requests]
-    sendable_themes = [t for t in report.themes if t.respondents >= 3]
+    praise = {n.id for n in report.non_needs}
+    sendable_themes = [t for t in report.themes if t.respondents >= 3 and t.need_id not in praise]   # praise is no need
     assert kinds.count("NeedNaming") == len(report.needs) and kinds.count("ThemeNaming") == len(sendable_themes)
-    assert all(t.label_source == "llm" for t in out.themes if t.respondents >= 3)
+    assert all(t.label_source == "llm" for t in sendable_themes for t in [out.theme(t.id)])
+    assert all(out.theme(t.id).label_source != "llm" for t in report.themes if t.need_id in praise)
     assert out.llm_stats["by_level"]["themes"]["below_privacy_threshold"] == 1
     with pytest.raises(fiq.ConfigError, match="level"):
         name_themes(report, llm_for(srv, tmp_path), level="topics")
@@ -226,7 +235,8 @@ def test_a_team_name_and_a_repeated_name_are_kept(synthetic, tmp_path):
     assert len(set(names)) == len(names)                     # names of a report never repeat
     assert out.need(team.id).name == "Support speed" and out.need(team.id).need_statement   # statement still written
     assert sum(n.name == "Same name" for n in out.needs) == 1
-    assert out.llm_stats["names_kept"] == len(out.needs) - 1
+    assert out.llm_stats["names_kept"] == len(out.needs) - 2         # the team's name is no fallback
+    assert out.llm_outcome.fallbacks == {"same name as another need": len(out.needs) - 2}
 
 
 # -- regrouping ---------------------------------------------------------------------------------------------------

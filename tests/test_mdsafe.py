@@ -49,8 +49,7 @@ def _replies(body):
         return Reply.json({})
     first = json.loads(user.split("<feedback_data>\n")[1].split("\n")[0])
     return Reply.json({"name": LLM_NAME, "need_statement": "Customers need <script>alert('need')</script> [x](javascript:y)",
-                       "moscow": "should", "moscow_rationale": "<img src=x onerror=alert('why')>",
-                       "citations": [{"item_id": first["id"], "quote": first["text"][:8]}]})
+                       "refs": [first["ref"]], "quotes": [first["text"][:8]]})
 
 
 def test_every_markdown_output_of_a_run_is_inert(tmp_path, monkeypatch):

@@ -155,3 +155,21 @@ def test_a_stage_the_budget_stopped_is_finished_by_a_resume_with_a_larger_budget
     assert stages["themes"] == "reused" and stages["names"] == "done"   # not the budget-stopped checkpoint
     assert done.report.llm_outcome.succeeded == done.report.llm_outcome.calls == names.calls + names.not_run
     assert len(srv.chat_requests) - paid >= names.not_run   # the two named before came from the cache
+
+
+def test_the_manifest_counts_this_runs_llm_calls_and_the_folders_total_apart(tmp_path, monkeypatch):
+    """A resumed run that made no call reported the folder's whole call log (76 calls) as its own."""
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    out = tmp_path / "run"
+    with OpenAIServer(naming_replies) as srv:
+        first = fiq.run(REVIEWS, out, config=config_for(srv)).manifest.llm
+        paid = len(srv.chat_requests)
+        again = fiq.run(REVIEWS, out, config=config_for(srv), resume=True).manifest.llm
+        assert len(srv.chat_requests) == paid
+    assert first["calls"] > 0 and first["input_tokens"] > 0
+    assert first["folder_total"]["calls"] == first["calls"]
+    assert again["calls"] == again["cache_hits"] == again["input_tokens"] == again["output_tokens"] == again["errors"] == 0
+    assert again["folder_total"]["calls"] == first["calls"]
+    assert again["folder_total"]["input_tokens"] == first["input_tokens"]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "LLM m: 0 calls in this run" in md and f"this folder's call log: {first['calls']} calls" in md

@@ -97,22 +97,29 @@ def test_word_shares():
     assert word_shares("", set(), set()) == (None, None)
 
 
-def _reply(variant, sales_note_ids=frozenset()):
+def _records(body) -> list[dict]:
+    user = body["messages"][1]["content"]
+    return [json.loads(x) for x in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines() if x]
+
+
+def _cite(rec, text):
+    return {"text": text, "refs": [rec["ref"]], "quotes": [" ".join(rec["text"].split()[:3])]}
+
+
+def _reply(variant):
     def reply(body):
-        user = body["messages"][1]["content"]
-        evidence = [json.loads(x) for x in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines() if x]
-        if not evidence:
-            return Reply.json({"headline": "Nothing voiced", "value_proposition": "No feedback from this segment yet."})
-        sales = [json.loads(x) for x in user.split("<feedback_data>\n")[2].split("\n</feedback_data>")[0].splitlines() if x]
+        records = _records(body)
+        evidence = [r for r in records if r["source"] != "sales_note"] or records
+        sales = [r for r in records if r["source"] == "sales_note"]
         first = evidence[0]
-        proof = [{"text": "Teams stop waiting on each other", "citations": [{"item_id": first["id"], "quote": first["text"][:10]}]}]
-        objections = [{"text": "Rollout fits your plants", "citations": [{"item_id": sales[0]["id"], "quote": sales[0]["text"][:8]}]}] if sales else []
+        proof = [_cite(first, "Teams stop waiting on each other")]
+        objections = [_cite(sales[0], "Rollout fits your plants")] if sales else []
         if variant == "invented":
-            proof.append({"text": "Saves 4321 dollars", "citations": [{"item_id": "made-up", "quote": "x"}]})
-            survey = next(e for e in evidence if e["id"] not in sales_note_ids)
-            objections.append({"text": "Answers the survey", "citations": [{"item_id": survey["id"], "quote": survey["text"][:5]}]})
-        return Reply.json({"headline": "Teams stop waiting on each other", "value_proposition": "Purchasing, production and "
-                           "warehouse teams see each other's status.", "proof_points": proof, "objection_handling": objections})
+            proof.append({"text": "Saves 4321 dollars", "refs": [999]})
+            objections.append(_cite(first, "Answers the survey"))
+        return Reply.json({"headline": "Teams stop waiting on each other",
+                           "value_proposition": _cite(first, "Purchasing, production and warehouse teams see each other's status."),
+                           "proof_points": proof, "objection_handling": objections})
     return reply
 
 
@@ -120,17 +127,33 @@ def _reply(variant, sales_note_ids=frozenset()):
 def test_llm_messages_are_grounded_and_measured(setup, tmp_path, variant):
     fs, rep, personas, feats = setup
     sales_ids = {it.id for it in fs.items if it.source.value == "sales_note"}
-    with OpenAIServer(_reply(variant, sales_ids)) as srv:
+    with OpenAIServer(_reply(variant)) as srv:
         llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001)
-        out = translate_features(feats[:1], personas, rep, llm, language="zh")[0]
-        assert all("简体中文" in r["messages"][0]["content"] for r in srv.chat_requests)
+        out = translate_features(feats[:1], personas, rep, llm, language="en")[0]
+        assert all("in English" in r["messages"][0]["content"] for r in srv.chat_requests)
+        assert len(srv.chat_requests) == sum(bool(m.relevant_needs) for m in out.messages)   # no retry
     big = next(m for m in out.messages if m.segment["company_size"] == "1000+")
-    assert big.source == "llm" and big.headline == "Teams stop waiting on each other"
+    assert big.source == "llm" and big.headline == "Teams stop waiting on each other" and big.value_proposition
     assert all(c.citations for c in big.proof_points)
     assert big.objection_handling and all(c.citations[0].item_id in sales_ids for c in big.objection_handling)
     assert big.claims_dropped == (2 if variant == "invented" else 0)  # invented proof + objection citing a survey answer
+    assert big.dropped == ({"unknown reference": 1, "wrong source": 1} if variant == "invented" else {})
     assert "Saves 4321 dollars" not in [c.text for c in big.proof_points]
     assert big.customer_word_share is not None and big.customer_word_share > big.technical_word_share
+
+
+def test_messages_in_another_language_than_asked_are_dropped(setup, tmp_path):
+    """Asked for Chinese, the model writes English (as real models did): every line is dropped for its language
+    after one retry, and the messages stay extractive, counted."""
+    fs, rep, personas, feats = setup
+    with OpenAIServer(_reply("ok")) as srv:
+        llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001)
+        out = translate_features(feats[:1], personas, rep, llm, language="zh")[0]
+        assert all("简体中文" in r["messages"][0]["content"] for r in srv.chat_requests)
+    sent = [m for m in out.messages if m.relevant_needs]
+    assert sent and all(m.source == "extractive" and "no supported proof point" in m.note for m in sent)
+    o = out.llm_outcome
+    assert o.fallbacks.get("no supported claim") == len(sent) and set(o.claims_dropped) == {"wrong language"}
 
 
 def test_features_file_errors(tmp_path):

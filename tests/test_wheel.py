@@ -41,9 +41,8 @@ SCRIPT = textwrap.dedent('''
                   quotes=[Quote(item_id="i1", text=texts[1], source=SourceKind.REVIEW)])
     report = ThemeReport(themes=[theme], assignments=[Assignment(item_id=i.id, theme_id=0, probability=0.9) for i in items],
                          n_items=4, n_respondents=4, feedback=FeedbackSet(items=items))
-    reply = {"name": "Longer battery life", "need_statement": "Field workers need a phone that lasts a shift so that they stay reachable",
-             "moscow": "must", "moscow_rationale": "Most frequent complaint",
-             "citations": [{"item_id": "i1", "quote": "drains in two hours"}]}
+    reply = {"name": "Longer battery life", "need_statement": "Field workers need a phone battery that lasts a shift so that they stay reachable",
+             "refs": [1], "quotes": ["drains in two hours"]}
     with OpenAIServer([Reply.json(reply)]) as srv:
         llm = fiq.LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=Path.cwd() / "cache")
         named = fiq.name_themes(report, llm)

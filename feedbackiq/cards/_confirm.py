@@ -1,10 +1,19 @@
-"""Optional LLM confirmation of target -> need matches made by meaning.
+"""Optional LLM confirmation of target -> need matches made by meaning: it may confirm or narrow, with reasons.
 
-For each target matched by similarity, or ambiguous, one call shows the LLM the need in the team's
-words and the nearest candidate needs (keywords and a few redacted quotes each, as data) and asks which
-of them are about it. Its answer replaces the similarity decision: the confirmed needs are the match
-(``match_method="llm"``; usually one, two when the feedback's grouping split the team's need), none
-confirmed makes the target unmatched. Replies naming a need that was not a candidate are sent back once.
+For each target matched by similarity, or ambiguous, one call shows the LLM the need in the team's words
+and the nearest candidate needs (keywords and a few redacted quotes each, as data) and asks, for each
+candidate, whether it is about that need and why. Its answer may change the match only this far:
+
+- **confirm** a matched need (the match stands);
+- **narrow** an ambiguous target to the tied candidates it names (each at or above the similarity threshold);
+- **add** a candidate at or above the threshold, with its reason;
+- **drop** a matched need, with its reason, only when the match is weak (below ``STRONG_MATCH``): a strong
+  match stands, and the LLM's doubt is shown beside it; a rejection without a reason changes nothing.
+
+It may not add a need below the similarity threshold (named, not added: said). Every change keeps the
+similarity match (``TargetMatch.before``), so the scorecard shows the verdict without the LLM beside the
+verdict with it, and every reason in ``TargetMatch.changes``. Replies naming a need that was not a
+candidate are sent back once.
 
 What is sent goes through the privacy gate of every prompt (:class:`feedbackiq.llm._outbound.Outbound`):
 a need voiced by fewer than ``min_respondents`` is never sent, nor are the quotes of its themes voiced
@@ -15,27 +24,36 @@ fails the similarity decision stands and the target's note says so.
 
 from __future__ import annotations
 
+import copy
 import logging
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from feedbackiq._errors import LLMError
+from feedbackiq.cards._match import MATCH_MIN_SIMILARITY, STRONG_MATCH, TargetMatch
 from feedbackiq.llm import LLM
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import tally
 from feedbackiq.llm._prompts import feedback_block
-from feedbackiq.types import CardTarget, LLMOutcome, Need, Quote, ThemeReport
+from feedbackiq.types import CardTarget, LLMOutcome, MatchedNeed, Need, Quote, ThemeReport
 
-__all__ = ["MatchConfirmation", "confirm_matches", "N_QUOTES"]
+__all__ = ["NeedVerdict", "MatchConfirmation", "confirm_matches", "decide", "N_QUOTES"]
 
 log = logging.getLogger("feedbackiq")
 
 N_QUOTES = 4  # quotes per candidate need: the need's own, then one from each of its largest themes
 
 
+class NeedVerdict(BaseModel):
+    """The LLM's word on one candidate need: about the team's need or not, and why."""
+
+    need_id: int
+    about: bool
+    reason: str
+
+
 class MatchConfirmation(BaseModel):
-    needs: list[int] = Field(default_factory=list, max_length=12)
-    rationale: str = Field(default="", max_length=500)
+    needs: list[NeedVerdict]
 
 
 def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeReport, llm: LLM, *,
@@ -59,7 +77,7 @@ def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeRepor
                    for c in sendable]
 
         def check(reply: MatchConfirmation) -> None:
-            unknown = [x for x in reply.needs if x not in sent_ids]
+            unknown = [x.need_id for x in reply.needs if x.need_id not in sent_ids]
             if unknown:
                 raise ValueError(f"need ids {unknown} are not among the candidates {sorted(sent_ids)}")
 
@@ -70,17 +88,8 @@ def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeRepor
     failed = {i for i, _ in failures}
     n_withheld = sum(1 for i, res in enumerate(results) if res is None and i not in failed)
     for (_, m), res in zip(jobs, results):
-        if res is None:
-            continue
-        reply, sendable = res
-        confirmed = [c for c in sendable if c.need_id in set(reply.needs)]
-        m.method = "llm"
-        if confirmed:
-            m.status, m.needs, m.candidates = "matched", confirmed, []
-            m.note = f"LLM confirmed: {reply.rationale}" if reply.rationale else None
-        else:
-            m.status, m.needs, m.candidates = "unmatched", [], sendable[:3]
-            m.note = f"the LLM found none of the {len(sendable)} nearest needs to be about this need: {reply.rationale}"
+        if res is not None:
+            decide(m, *res)
     for i, exc in failures:
         if not isinstance(exc, (LLMError, ValueError)):
             raise exc
@@ -88,6 +97,46 @@ def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeRepor
         m.note = f"LLM confirmation failed, the similarity match stands: {exc}"
         log.warning("card target %r: %s", jobs[i][0].label(), m.note)
     return tally("card matches", sum(r is not None for r in results), failures, withheld=n_withheld)
+
+
+def decide(m: TargetMatch, reply: MatchConfirmation, sendable: list[MatchedNeed]) -> None:
+    """Apply what the rules let the LLM change of one match (in place); every change and every doubt, with
+    its reason, goes to ``m.changes``, and a changed match keeps the similarity one in ``m.before``."""
+    said = {v.need_id: v for v in reply.needs}
+    current = {x.need_id: x for x in m.needs}
+    new = dict(current)
+    changes: list[str] = []
+    for c in sendable:
+        v = said.get(c.need_id)
+        if v is None:
+            continue
+        sim, why, label = c.similarity or 0.0, " ".join(v.reason.split()), f"#{c.need_id} {c.name!r}"
+        at = f"{label} ({sim:.2f})"
+        if v.about and c.need_id in current:
+            changes.append(f"confirmed {at}" + (f": {why}" if why else ""))
+        elif v.about and sim < MATCH_MIN_SIMILARITY:
+            changes.append(f"named {at} too: not added, below the similarity threshold {MATCH_MIN_SIMILARITY:.2f}")
+        elif v.about:
+            new[c.need_id] = c
+            changes.append(f"added {at}" + (f": {why}" if why else ""))
+        elif c.need_id in current and not why:
+            changes.append(f"rejected {at} without a reason: the match stands")
+        elif c.need_id in current and sim >= STRONG_MATCH:
+            changes.append(f"doubts {at}: {why}; a strong match (>= {STRONG_MATCH:.2f}) stands")
+        elif c.need_id in current:
+            del new[c.need_id]
+            changes.append(f"dropped {at}: {why}")
+    m.method, m.changes = "llm", [f"LLM {x}" for x in changes]
+    if new.keys() == current.keys():
+        return
+    m.before = copy.deepcopy(m)
+    m.before.method, m.before.changes = "similarity", []
+    if new:
+        m.status, m.candidates, m.note = "matched", [], None
+        m.needs = sorted(new.values(), key=lambda x: -(x.similarity or 0.0))
+    else:
+        m.status, m.needs, m.candidates = "unmatched", [], sendable[:3]
+        m.note = f"the LLM found none of the {len(sendable)} nearest needs to be about this need"
 
 
 def _quotes(need: Need, report: ThemeReport, outbound: Outbound) -> list[Quote]:

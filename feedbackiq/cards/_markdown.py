@@ -7,7 +7,7 @@ from pathlib import Path
 from feedbackiq._mdsafe import md_code, md_escape
 from feedbackiq.types import CardResult, CardScores, MatchedNeed, TargetResult
 
-__all__ = ["scorecard_to_markdown", "write_scorecard", "format_value"]
+__all__ = ["scorecard_to_markdown", "write_scorecard", "format_value", "without_llm"]
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "at_risk": "AT RISK", "unmatched": "UNMATCHED", "ambiguous": "AMBIGUOUS",
          "no_data": "NO DATA", "ready": "ready", "behind": "BEHIND", "upcoming": "upcoming"}
@@ -37,8 +37,20 @@ def _target_row(r: TargetResult) -> str:
         needs = "nearest: " + ", ".join(f"#{m.need_id} {md_escape(m.name)}"
                                         + ("" if m.similarity is None else f" ({m.similarity:.2f})") for m in r.candidates)
     sure = "" if r.confident is None else (" (sure)" if r.confident else " (not sure)")
+    verdict = f"**{_MARK[r.status]}**{sure}" + (f" ({without_llm(r)})" if r.without_llm else "")
     return (f"| {md_escape(r.target)} | {md_escape(r.metric)} | {format_value(r.metric, r.actual)} | {op} {format_value(r.metric, r.target_value)} | "
-            f"**{_MARK[r.status]}**{sure} | {'' if r.ratio is None else f'{r.ratio:.2f}'} | {ci} | {needs} |")
+            f"{verdict} | {'' if r.ratio is None else f'{r.ratio:.2f}'} | {ci} | {needs} |")
+
+
+def without_llm(r: TargetResult) -> str:
+    """The verdict on the similarity match, shown beside the verdict after the LLM's confirmation changed it
+    (``""`` when it did not): ``without the LLM: PASS 12.9%, #2``."""
+    w = r.without_llm
+    if w is None:
+        return ""
+    needs = ", ".join(f"#{m.need_id}" for m in w.needs)
+    return (f"without the LLM: {_MARK[w.status]}" + (f" {format_value(r.metric, w.actual)}" if w.actual is not None else "")
+            + (f", {needs}" if needs else ""))
 
 
 def _matched(m: MatchedNeed, by_theme: bool = False) -> str:
@@ -71,6 +83,7 @@ def _card(c: CardResult) -> list[str]:
                          f"evidence: {md_escape(r.moscow_evidence or '- (name needs with an LLM)')}{flag}")
         if r.note:
             extra.append(md_escape(r.note))
+        extra += [md_escape(x) for x in r.llm_changes]
         if extra or r.evidence:
             details.append(f"- **{md_escape(r.target)}**" + (": " + "; ".join(extra) if extra else ""))
             details += [f"  > {md_escape(q.text[:200])} ({q.source.value}, {md_code(q.item_id)})" for q in r.evidence]

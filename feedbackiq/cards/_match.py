@@ -36,10 +36,13 @@ from feedbackiq.themes._similarity import need_similarities
 from feedbackiq.types import CardTarget, MatchedNeed, Need, ThemeReport
 
 __all__ = ["TargetMatch", "match_targets", "needs_of_themes", "MATCH_MIN_SIMILARITY", "AMBIGUOUS_MARGIN", "TIE_MARGIN",
-           "N_CANDIDATES", "N_CONFIRM"]
+           "N_CANDIDATES", "N_CONFIRM", "STRONG_MATCH"]
 
 MATCH_MIN_SIMILARITY = 0.40
 AMBIGUOUS_MARGIN = 0.05
+# A match this far above the threshold (the ambiguous band's width) is strong: an LLM confirming matches
+# may doubt it, with its reason shown, but not drop it (cards/_confirm.py).
+STRONG_MATCH = MATCH_MIN_SIMILARITY + AMBIGUOUS_MARGIN
 TIE_MARGIN = 0.05
 N_CANDIDATES = 3
 N_CONFIRM = 4  # needs shown to an LLM confirming a match
@@ -54,6 +57,8 @@ class TargetMatch:
     candidates: list[MatchedNeed] = field(default_factory=list)
     note: str | None = None
     nearest: list[MatchedNeed] = field(default_factory=list)  # the top N_CONFIRM by similarity (for LLM confirmation)
+    before: "TargetMatch | None" = None   # the similarity match, when an LLM's confirmation changed it
+    changes: list[str] = field(default_factory=list)   # what the LLM's confirmation did or wanted to, with its reasons
 
 
 def match_targets(targets: list[CardTarget], report: ThemeReport, embedder: Embedder | None = None) -> list[TargetMatch]:

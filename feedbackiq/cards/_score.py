@@ -20,7 +20,7 @@ from feedbackiq.cards._unowned import find_unowned
 from feedbackiq.embed import Embedder
 from feedbackiq.themes._describe import rating_scales
 from feedbackiq.types import (Card, CardResult, CardScores, CardSet, CardTarget, FeatureTranslation, FeedbackItem,
-                              PersonaSet, PhaseStatus, Quote, SourceKind, TargetResult, ThemeReport)
+                              PersonaSet, PhaseStatus, Quote, SourceKind, TargetResult, TargetVerdict, ThemeReport)
 
 if TYPE_CHECKING:
     from feedbackiq.llm import LLM
@@ -95,6 +95,11 @@ def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | N
             res = readiness(card, t, personas, translations, report)
         else:
             res = _score_feedback_target(card, t, m, items, theme_of, scales, as_of, seed)
+            res.llm_changes = list(m.changes)
+            if m.before is not None:   # the LLM changed the match: the verdict without it, shown beside
+                wo = _score_feedback_target(card, t, m.before, items, theme_of, scales, as_of, seed)
+                res.without_llm = TargetVerdict(status=wo.status, actual=wo.actual, ci_low=wo.ci_low, ci_high=wo.ci_high,
+                                                needs=wo.needs)
         if t.moscow or res.needs:
             _moscow(res, t, report)
         results.setdefault(id(card), []).append(res)

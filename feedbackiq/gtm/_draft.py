@@ -1,55 +1,58 @@
-"""LLM-drafted persona traits, evidence-locked.
+"""LLM-drafted persona traits, claim by claim.
 
-The LLM writes words, never numbers or facts: the facts (sizes, shares, deal sums) are computed
-by code and passed in; any number in a claim that is not in those facts rejects the claim; every
-claim must cite items of this persona with exact quotes. A failing claim is sent back once, then
-dropped and counted; each persona reports the share of its claims that survived.
+The LLM writes words, never numbers or facts: the facts (sizes, shares, deal sums) are computed by code
+and passed in. The evidence is the persona's own items, shown under short handles; every claim (pain,
+goal, objection, buying trigger) cites handles, with optional quotes aligned to the items' own text, and
+is kept or dropped on its own (:func:`~feedbackiq.llm._evidence.judge_claim`: a known handle, a quote
+that is words of the cited item, no number found neither in the facts nor in the cited items;
+objections and buying triggers must cite sales notes; the run's output language). A reply is sent back
+once when fewer than half its claims survive or no pain or no goal does (:mod:`feedbackiq.llm._claims`);
+then whatever survives is kept, and a persona with no pain and no goal left keeps its extractive card
+(counted, with why, in the step's outcome). The label and the summary are checked for their language
+and their numbers; one that fails leaves the extractive one in place.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from feedbackiq._errors import LLMError, LLMOutputError
-from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, parse_json_reply
-from feedbackiq.llm._naming import check_citations
+from feedbackiq._errors import BudgetExceededError, LLMError
+from feedbackiq.llm import HOW_TO_CONFIGURE, LLM
+from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set,
+                                    judged_generate)
 from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import tally
-from feedbackiq.llm._prompts import feedback_block, language_instruction
+from feedbackiq.llm._outcome import failure_reason, tally
+from feedbackiq.llm._prompts import language_instruction, output_language
 from feedbackiq.types import Claim, FeedbackItem, Persona, PersonaSet, SourceKind, ThemeReport
 
-__all__ = ["PersonaDraft", "draft_persona_traits", "claim_problems"]
+__all__ = ["PersonaDraft", "draft_persona_traits", "fallback_reason"]
 
 log = logging.getLogger("feedbackiq")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 TRAITS = ("pains", "goals", "objections", "buying_triggers")
+SALES_TRAITS = ("objections", "buying_triggers")   # these rest on sales notes only
+REQUIRED_TRAITS = ("pains", "goals")
 EVIDENCE_ITEMS = 12
 SALES_ITEMS = 8
+NO_SUPPORTED_CLAIM = "no supported claim"
 
 
 class PersonaDraft(BaseModel):
-    label: str = Field(min_length=2, max_length=60)
-    summary: str = Field(min_length=5, max_length=300)
-    pains: list[Claim] = Field(default_factory=list, max_length=6)
-    goals: list[Claim] = Field(default_factory=list, max_length=6)
-    objections: list[Claim] = Field(default_factory=list, max_length=5)
-    buying_triggers: list[Claim] = Field(default_factory=list, max_length=5)
+    label: str
+    summary: str
+    pains: list[ClaimReply] = []
+    goals: list[ClaimReply] = []
+    objections: list[ClaimReply] = []
+    buying_triggers: list[ClaimReply] = []
 
 
-def claim_problems(claim: Claim, evidence: dict[str, str], facts_text: str, trait: str, sales_ids: set[str]) -> list[str]:
-    """Why a claim is not grounded: bad citations, sales traits citing non-sales items, invented numbers."""
-    problems = check_citations(claim.citations, evidence) if claim.citations else ["no citations"]
-    if trait in ("objections", "buying_triggers") and any(c.item_id not in sales_ids for c in claim.citations):
-        problems.append(f"{trait} must cite sales notes")
-    allowed = set(_NUMBER.findall(facts_text)) | {n for c in claim.citations for n in _NUMBER.findall(c.quote)}
-    invented = [n for n in _NUMBER.findall(claim.text) if n not in allowed]
-    if invented:
-        problems.append(f"numbers not in the facts or quotes: {', '.join(invented)}")
-    return problems
+def fallback_reason(exc: BaseException) -> str:
+    """Why an output came from the offline path after its call raised ``exc`` (a budget stop, a failed call)."""
+    if isinstance(exc, BudgetExceededError):
+        return "LLM budget reached"
+    return f"call failed: {failure_reason(exc)}"
 
 
 def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | None = None, *,
@@ -57,9 +60,11 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
     """Add LLM-drafted label, summary, pains, goals, objections and buying triggers to each persona.
 
     Without an LLM the extractive cards are returned unchanged and one line says how to configure one.
-    The evidence is the persona's own items on its top needs (its quotes first) and, as facts, those
-    needs' names and shares. ``min_respondents`` is the privacy threshold: nothing of a theme or a need
-    (and no persona) voiced by fewer respondents is sent. The result's ``llm_outcome`` counts the calls.
+    The evidence is the persona's own items on its top needs (its quotes first) and its sales notes; the
+    facts are those needs' names and shares. ``language``: ``"same"`` is the language of most of the
+    report's items. ``min_respondents`` is the privacy threshold: nothing of a theme or a need (and no
+    persona) voiced by fewer respondents is sent. The result's ``llm_outcome`` counts the calls, the
+    claims kept and dropped (by reason) and the personas left extractive (by why).
     """
     llm = llm or LLM.from_env()
     out = personas.model_copy(deep=True)
@@ -67,60 +72,74 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
         log.warning(HOW_TO_CONFIGURE)
         return out
     items = {it.id: it for it in (report.feedback.items if report.feedback else [])}
+    lang = output_language(language, [it.language for it in items.values()])
     outbound = Outbound(report, min_respondents)
-    jobs = [(p, _evidence(p, report, items, outbound)) for p in out.personas if outbound.persona_ok(p)]
+    jobs = [(p, *_evidence(p, report, items, outbound)) for p in out.personas if outbound.persona_ok(p)]
 
-    def one(job):
-        persona, (evidence, sales_ids, facts_text, langs) = job
-        variables = {
-            "facts": facts_text,
-            "evidence": feedback_block([{"id": i, "text": t} for i, t in evidence.items() if i not in sales_ids]),
-            "sales_evidence": feedback_block([{"id": i, "text": t} for i, t in evidence.items() if i in sales_ids]),
-            "language_instruction": language_instruction(language, langs),
-        }
+    def one(job) -> Judgement:
+        _, chosen, facts_text = job
+        evidence = evidence_set(chosen, outbound.text)
+        checker = ClaimChecker(evidence, lang, facts_text)
 
-        def check(draft: PersonaDraft) -> None:
-            problems = [f"{trait}[{k}]: {p}" for trait in TRAITS for k, c in enumerate(getattr(draft, trait))
-                        for p in claim_problems(c, evidence, facts_text, trait, sales_ids)]
-            if problems:
-                raise ValueError("; ".join(problems))
+        def judge(draft: PersonaDraft) -> Judgement:
+            j, kept = Judgement(), {}
+            for trait in TRAITS:
+                sources = [SourceKind.SALES_NOTE] if trait in SALES_TRAITS else None
+                kept[trait] = []
+                for k, claim in enumerate(getattr(draft, trait)):
+                    text, verdict = checker.claim(claim, sources=sources)
+                    if j.add(f"{trait}[{k}]", verdict):
+                        kept[trait].append(Claim(text=text, citations=verdict.citations))
+            for trait in REQUIRED_TRAITS:
+                j.require(trait, len(kept[trait]))
+            label, label_problem = checker.text(draft.label, MAX_NAME_CHARS)
+            summary, summary_problem = checker.text(draft.summary)
+            j.result = (kept, None if label_problem else label, None if summary_problem else summary)
+            return j
 
-        try:
-            return llm.generate("draft_persona", variables, PersonaDraft, check=check, validation_retries=1), evidence, sales_ids, facts_text
-        except LLMOutputError as exc:  # retried once: keep what is grounded, drop the rest
-            draft = PersonaDraft.model_validate(parse_json_reply(exc.last_reply))
-            return draft, evidence, sales_ids, facts_text
+        return judged_generate(llm, "draft_persona", {"facts": facts_text, "evidence": evidence.block(),
+                                                      "language_instruction": language_instruction(lang)},
+                               PersonaDraft, judge)[1]
 
     results, failures = llm.map(one, jobs)
-    for (persona, _), result in zip(jobs, results):
-        if result is None:
-            continue
-        draft, evidence, sales_ids, facts_text = result
-        made = kept = 0
-        for trait in TRAITS:
-            good = []
-            for claim in getattr(draft, trait):
-                made += 1
-                if not claim_problems(claim, evidence, facts_text, trait, sales_ids):
-                    good.append(claim)
-            kept += len(good)
-            setattr(persona, trait, good)
-        persona.label, persona.summary, persona.source = draft.label, draft.summary, "llm"
-        persona.claims_dropped = made - kept
-        persona.supported_share = round(kept / made, 4) if made else None
+    outcome = tally("persona drafts", sum(r is not None for r in results), failures, withheld=len(out.personas) - len(jobs))
+    outcome.outputs = len(out.personas)
+    if outcome.withheld:
+        outcome.fallbacks["privacy threshold"] = outcome.withheld
+    for (persona, *_), judgement in zip(jobs, results):
+        if judgement is not None:
+            _apply(persona, judgement, outcome.fallbacks)
+            judgement.count_into(outcome)
     for i, exc in failures:
         if not isinstance(exc, (LLMError, ValueError)):
             raise exc
+        why = fallback_reason(exc)
+        outcome.fallbacks[why] = outcome.fallbacks.get(why, 0) + 1
+        jobs[i][0].note = f"LLM draft not used ({why}): extractive card kept"
         log.warning("persona %s kept its extractive card: %s", jobs[i][0].label, exc)
-    out.llm_outcome = tally("persona drafts", sum(r is not None for r in results), failures,
-                            withheld=len(out.personas) - len(jobs))
+    out.llm_outcome = outcome
     return out
 
 
+def _apply(persona: Persona, judgement: Judgement, fallbacks: dict[str, int]) -> None:
+    """What survived of a draft on the persona; with no pain and no goal left, the extractive card stays."""
+    kept, label, summary = judgement.result
+    persona.claims_dropped, persona.dropped = judgement.made - judgement.kept, dict(judgement.dropped)
+    persona.supported_share = round(judgement.kept / judgement.made, 4) if judgement.made else None
+    if not any(kept[t] for t in REQUIRED_TRAITS):
+        fallbacks[NO_SUPPORTED_CLAIM] = fallbacks.get(NO_SUPPORTED_CLAIM, 0) + 1
+        persona.note = "the LLM's draft had no supported pain or goal: extractive card kept"
+        return
+    for trait in TRAITS:
+        setattr(persona, trait, kept[trait])
+    persona.label, persona.summary = label or persona.label, summary or persona.summary
+    persona.source = "llm"
+
+
 def _evidence(p: Persona, report: ThemeReport, items: dict[str, FeedbackItem],
-              outbound: Outbound) -> tuple[dict[str, str], set[str], str, list[str]]:
-    """The persona's own items (quotes first, then by top need) and the computed facts (with the top needs'
-    names) as text; nothing of a theme or a need below the privacy threshold."""
+              outbound: Outbound) -> tuple[list[FeedbackItem], str]:
+    """The persona's own items (quotes first, then by top need; then its sales notes) and the computed facts
+    (with the top needs' names) as text; nothing of a theme or a need below the privacy threshold."""
     need_of = {a.item_id: a.need_id for a in report.assignments}
     known = {n.id: n for n in report.needs}
     needs = [n for n in p.top_needs if n.need_id in known and outbound.need_ok(known[n.need_id])]
@@ -136,9 +155,8 @@ def _evidence(p: Persona, report: ThemeReport, items: dict[str, FeedbackItem],
     # persona is a segment, else the notes among its top needs.
     sales_pool = outbound.items(it for it in items.values() if segment_ok(it)) if p.segment else pool
     sales = [it for it in sales_pool if it.source == SourceKind.SALES_NOTE][:SALES_ITEMS]
-    evidence = {it.id: outbound.text(it.text) for it in chosen + sales}
     facts = {"respondents": p.respondents, "items": p.items, "segment": p.segment, "facts": p.facts,
              "deal_value": p.deal_value, "lost_deal_value": p.deals_lost_value,
              "top_needs": [{"need": outbound.need_name(known[n.need_id]), "share_here": f"{100 * n.share:.0f}%",
                             "share_overall": f"{100 * n.overall_share:.0f}%"} for n in needs]}
-    return evidence, {it.id for it in sales}, json.dumps(facts, ensure_ascii=False), [it.language for it in chosen]
+    return list({it.id: it for it in chosen + sales}.values()), json.dumps(facts, ensure_ascii=False)

@@ -17,6 +17,10 @@ def _words(words) -> str:
     return ", ".join(md_escape(w) for w in words)
 
 
+def _reasons(dropped: dict[str, int]) -> str:
+    return ", ".join(f"{n} {md_escape(why)}" for why, n in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def _cites(citations: list[Citation], quotes: bool = True) -> str:
     return ", ".join(md_code(x.item_id) + (f": \"{md_escape(x.quote)}\"" if quotes else "") for x in citations)
 
@@ -44,8 +48,11 @@ def _card(p: Persona) -> list[str]:
             lines += [f"- {md_escape(c.text)} ({_cites(c.citations)})" for c in claims]
     if p.source == "llm":
         share = f"{100 * p.supported_share:.0f}%" if p.supported_share is not None else "n/a"
+        why = f": {_reasons(p.dropped)}" if p.dropped else ""
         lines += ["", f"_Drafted by an LLM from the evidence above; {share} of its claims passed the evidence check "
-                      f"({p.claims_dropped} dropped)._"]
+                      f"({p.claims_dropped} dropped{why})._"]
+    elif p.note:
+        lines += ["", f"_Extractive card: {md_escape(p.note)}._"]
     if p.quotes:
         lines += ["", "In their words:", ""]
     lines += [f"> {md_escape(q.text)}  \n> — {q.source.value}, item {md_code(q.item_id)}\n" for q in p.quotes]
@@ -93,7 +100,13 @@ def translations_to_markdown(translations: list[FeatureTranslation], need_names:
         for m in ft.messages:
             lines += [f"### {md_escape(m.persona)}", ""]
             if m.headline:
-                lines += [f"**{md_escape(m.headline)}**", "", md_escape(m.value_proposition or ""), ""]
+                lines += [f"**{md_escape(m.headline)}**", ""]
+            if m.value_proposition:
+                lines += [md_escape(m.value_proposition), ""]
+            if m.note:
+                lines += [f"_No LLM message: {md_escape(m.note)}._", ""]
+            elif m.source == "llm" and m.claims_dropped:
+                lines += [f"_Lines of the LLM's message left out: {_reasons(m.dropped)}._", ""]
             needs = ", ".join(md_escape(names.get(n, f"need #{n}")) for n in m.relevant_needs) or "none voiced by this segment"
             lines.append(f"- Needs this feature answers, as this segment voices them: {needs}")
             lines.append("- Words they use: " + (_words(m.words_they_use) or "(too little feedback)"))

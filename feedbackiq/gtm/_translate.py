@@ -5,9 +5,15 @@ ids, or matched by meaning; never praise), ranked by how many of the segment's r
 each; the segment's distinctive words (log-odds vs everyone else); "jargon to avoid" (words of the
 technical description the segment never uses); proof quotes from the segment's own items in those
 needs (each need's central quotes first). An LLM, when configured, writes the headline, value
-proposition, proof points and objection handling, evidence-locked like personas. Every message
-reports how many of its content words come from the segment's own feedback vs the engineering
-description.
+proposition, proof points and objection handling. A segment that voices none of the feature's needs
+gets no call: its message says "no evidence in this segment". Each line of a message is judged on its
+own, as persona claims are (:mod:`feedbackiq.llm._claims`): the value proposition, proof points and
+objection handling cite the segment's items (objections: its sales notes); the headline uses none of
+the jargon to avoid, at least one of the segment's own words (when most of its feedback is in the
+output language), and no number that is not in the input. A reply is sent back once when fewer than
+half its lines survive or its headline or every proof point is dropped; a message with no proof point
+left stays extractive. Every message reports how many of its content words come from the segment's own
+feedback vs the engineering description.
 """
 
 from __future__ import annotations
@@ -16,22 +22,24 @@ import logging
 from collections import Counter, defaultdict
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from feedbackiq._errors import LLMError, LLMOutputError
-from feedbackiq.gtm._draft import claim_problems
+from feedbackiq._errors import LLMError
+from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM, fallback_reason
 from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import distinctive_words
-from feedbackiq.llm import HOW_TO_CONFIGURE, LLM, parse_json_reply
+from feedbackiq.llm import HOW_TO_CONFIGURE, LLM
+from feedbackiq.llm._claims import MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, judged_generate
+from feedbackiq.llm._evidence import ClaimVerdict
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import tally
-from feedbackiq.llm._prompts import feedback_block, language_instruction
+from feedbackiq.llm._prompts import language_instruction, output_language
 from feedbackiq.themes._describe import voice_of
 from feedbackiq.themes._keywords import tokenize
 from feedbackiq.themes._similarity import need_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
-__all__ = ["translate_features", "FeatureMessage", "word_shares", "match_needs"]
+__all__ = ["translate_features", "FeatureMessage", "word_shares", "match_needs", "headline_problem", "NO_EVIDENCE"]
 
 log = logging.getLogger("feedbackiq")
 # A feature answers the needs close in meaning to its description: within MATCH_BAND of the best match
@@ -42,13 +50,34 @@ log = logging.getLogger("feedbackiq")
 MATCH_MIN_SIMILARITY = 0.25
 MATCH_BAND = 0.3
 MATCH_TOP = 4
+NO_EVIDENCE = "no evidence in this segment"
+JARGON = "uses jargon to avoid"
+NOT_THEIR_WORDS = "none of the segment's own words"
+PROOF_ITEMS, SALES_ITEMS = 10, 6
 
 
 class FeatureMessage(BaseModel):
-    headline: str = Field(min_length=2, max_length=120)
-    value_proposition: str = Field(min_length=5, max_length=500)
-    proof_points: list[Claim] = Field(default_factory=list, max_length=4)
-    objection_handling: list[Claim] = Field(default_factory=list, max_length=3)
+    headline: str
+    value_proposition: ClaimReply
+    proof_points: list[ClaimReply] = []
+    objection_handling: list[ClaimReply] = []
+
+
+def headline_problem(headline: str, jargon: list[str], own_words: set[str] | None) -> str | None:
+    """Why a headline is not said in the segment's words (None: it is): it uses a word of the jargon to avoid,
+    or (``own_words`` given) none of the segment's own words.
+
+    >>> headline_problem("Real-time dashboard for inventory", ["dashboard", "real-time"], {"stock"})
+    'uses jargon to avoid'
+    >>> headline_problem("Stop paying for stock you cannot see", ["dashboard"], {"stock", "paying"}) is None
+    True
+    """
+    words = [w for w in tokenize(headline) if " " not in w]
+    if set(words) & set(jargon):
+        return JARGON
+    if own_words is not None and words and not set(words) & own_words:
+        return NOT_THEIR_WORDS
+    return None
 
 
 def word_shares(message: str, segment_vocab: set[str], technical_vocab: set[str]) -> tuple[float | None, float | None]:
@@ -92,6 +121,7 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
     voiced by fewer respondents is sent. Each translation's ``llm_outcome`` counts its calls.
     """
     items = list(report.feedback.items) if report.feedback else []
+    lang = output_language(language, [it.language for it in items])
     need_of = {a.item_id: a.need_id for a in report.assignments}
     theme_of = {a.item_id: a.theme_id for a in report.assignments}
     quoted = quoted_items(report)
@@ -124,7 +154,7 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
                                  words_they_use=words, jargon_to_avoid=jargon,
                                  proof_points=[Claim(text=it.text, citations=[]) for it in proof[:3]])
             messages.append((msg, persona, own, proof, sales, vocab, technical))
-        outcome = _write_with_llm(llm, feature, messages, language, outbound) if outbound is not None else None
+        outcome = _write_with_llm(llm, feature, messages, lang, outbound) if outbound is not None else None
         out.append(FeatureTranslation(feature=feature, messages=[m for m, *_ in messages], llm_outcome=outcome))
     return out
 
@@ -150,52 +180,81 @@ def _persona_items(personas: PersonaSet, items, report: ThemeReport) -> dict[int
 
 
 def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outbound: Outbound) -> LLMOutcome:
-    sendable = [m for m in messages if outbound.persona_ok(m[1])]
+    """Write each segment's message with ``llm`` (in place); a segment without evidence on the feature's
+    needs gets no call. Returns how the calls ended, the lines kept and dropped, and the messages left
+    extractive, by why."""
+    fallbacks: dict[str, int] = {}
+    jobs, withheld = [], 0
+    for msg, persona, own, proof, sales, vocab, technical in messages:
+        sendable = outbound.items(proof)[:PROOF_ITEMS]
+        why = (NO_EVIDENCE if not proof else "privacy threshold" if not (outbound.persona_ok(persona) and sendable)
+               else None)
+        if why is not None:
+            withheld += why != NO_EVIDENCE
+            msg.note = why if why == NO_EVIDENCE else "not sent to the LLM (privacy threshold)"
+            fallbacks[why] = fallbacks.get(why, 0) + 1
+            continue
+        chosen = list({it.id: it for it in sendable + outbound.items(sales)[:SALES_ITEMS]}.values())
+        jobs.append((msg, persona, own, chosen, vocab, technical))
 
-    def one(entry):
-        msg, persona, own, proof, sales, vocab, technical = entry
-        proof, sales = outbound.items(proof)[:10], outbound.items(sales)[:6]
-        evidence = {it.id: outbound.text(it.text) for it in proof + sales}
-        sales_ids = {it.id for it in sales}
+    def one(job) -> Judgement:
+        msg, persona, own, chosen, vocab, technical = job
+        evidence = evidence_set(chosen, outbound.text)
         segment = outbound.persona_label(persona)
         needs = "; ".join(filter(None, (outbound.need_name(outbound.report.need(n)) for n in msg.relevant_needs)))
-        facts = f"{feature.name}: {feature.description} | {segment} | {needs}"
-        words = outbound.terms(msg.words_they_use, [it.text for it in outbound.items(own)])
+        checker = ClaimChecker(evidence, language, f"{feature.name}: {feature.description} | {segment} | {needs}")
+        # The segment's own words count when most of its feedback is in the language the headline is written in.
+        own_words = vocab if 2 * sum(it.language == language for it in own) >= len(own) else None
         variables = {
             "feature": f"{feature.name}: {feature.description}", "segment": segment, "needs": needs or "(none)",
-            "words_they_use": ", ".join(words) or "(none)",
+            "words_they_use": ", ".join(outbound.terms(msg.words_they_use, [it.text for it in outbound.items(own)])) or "(none)",
             "jargon_to_avoid": ", ".join(msg.jargon_to_avoid) or "(none)",
-            "evidence": feedback_block([{"id": it.id, "text": evidence[it.id]} for it in proof]),
-            "sales_evidence": feedback_block([{"id": it.id, "text": evidence[it.id]} for it in sales]),
-            "language_instruction": language_instruction(language, [it.language for it in proof]),
+            "evidence": evidence.block(), "language_instruction": language_instruction(language),
         }
 
-        def problems(m: FeatureMessage) -> list[str]:
-            return [p for trait, claims in (("proof_points", m.proof_points), ("objections", m.objection_handling))
-                    for c in claims for p in claim_problems(c, evidence, facts, trait, sales_ids)]
+        def judge(m: FeatureMessage) -> Judgement:
+            j = Judgement()
+            headline, problem = checker.text(m.headline, MAX_NAME_CHARS)
+            problem = problem or headline_problem(headline, msg.jargon_to_avoid, own_words)
+            j.add("headline", ClaimVerdict(problem is None, problem, []))
+            j.require("headline", problem is None)
+            value, verdict = checker.claim(m.value_proposition)
+            j.add("value_proposition", verdict)
+            kept = {"proof_points": [], "objection_handling": []}
+            for part, sources in (("proof_points", None), ("objection_handling", [SourceKind.SALES_NOTE])):
+                for k, claim in enumerate(getattr(m, part)):
+                    text, v = checker.claim(claim, sources=sources)
+                    if j.add(f"{part}[{k}]", v):
+                        kept[part].append(Claim(text=text, citations=v.citations))
+            j.require("proof_points", len(kept["proof_points"]))
+            j.result = (None if problem else headline, value if verdict.kept else None, kept)
+            return j
 
-        def check(m: FeatureMessage) -> None:
-            found = problems(m)
-            if found:
-                raise ValueError("; ".join(found))
+        return judged_generate(llm, "translate_feature", variables, FeatureMessage, judge)[1]
 
-        try:
-            m = llm.generate("translate_feature", variables, FeatureMessage, check=check, validation_retries=1)
-        except LLMOutputError as exc:  # retried once: keep only the grounded claims
-            m = FeatureMessage.model_validate(parse_json_reply(exc.last_reply))
-        good_proof = [c for c in m.proof_points if not claim_problems(c, evidence, facts, "proof_points", sales_ids)]
-        good_obj = [c for c in m.objection_handling if not claim_problems(c, evidence, facts, "objections", sales_ids)]
-        msg.headline, msg.value_proposition, msg.source = m.headline, m.value_proposition, "llm"
-        msg.claims_dropped = len(m.proof_points) + len(m.objection_handling) - len(good_proof) - len(good_obj)
-        msg.proof_points, msg.objection_handling = good_proof, good_obj
-        text = " ".join([m.headline, m.value_proposition, *(c.text for c in good_proof)])
+    results, failures = llm.map(one, jobs)
+    outcome = tally("feature messages", sum(r is not None for r in results), failures, withheld=withheld)
+    outcome.outputs, outcome.fallbacks = len(messages), fallbacks
+    for job, judgement in zip(jobs, results):
+        if judgement is None:
+            continue
+        judgement.count_into(outcome)
+        msg, _, _, _, vocab, technical = job
+        headline, value, kept = judgement.result
+        msg.claims_dropped, msg.dropped = judgement.made - judgement.kept, dict(judgement.dropped)
+        if not kept["proof_points"]:
+            fallbacks[NO_SUPPORTED_CLAIM] = fallbacks.get(NO_SUPPORTED_CLAIM, 0) + 1
+            msg.note = "the LLM's message had no supported proof point: extractive draft kept"
+            continue
+        msg.headline, msg.value_proposition, msg.source = headline, value, "llm"
+        msg.proof_points, msg.objection_handling = kept["proof_points"], kept["objection_handling"]
+        text = " ".join(filter(None, [headline, value, *(c.text for c in kept["proof_points"])]))
         msg.customer_word_share, msg.technical_word_share = word_shares(text, vocab, technical)
-        return msg
-
-    results, failures = llm.map(one, sendable)
     for i, exc in failures:
         if not isinstance(exc, (LLMError, ValueError)):
             raise exc
-        log.warning("message for %s kept its extractive draft: %s", sendable[i][0].persona, exc)
-    return tally("feature messages", sum(r is not None for r in results), failures,
-                 withheld=len(messages) - len(sendable))
+        why = fallback_reason(exc)
+        fallbacks[why] = fallbacks.get(why, 0) + 1
+        jobs[i][0].note = f"LLM message not used ({why}): extractive draft kept"
+        log.warning("message for %s kept its extractive draft: %s", jobs[i][0].persona, exc)
+    return outcome

@@ -45,6 +45,7 @@ from pydantic import BaseModel, ValidationError
 
 from feedbackiq._errors import BudgetExceededError, LLMCallError, LLMError, LLMNotConfiguredError, LLMOutputError
 from feedbackiq.llm._budget import Budget
+from feedbackiq.llm._context import estimate_messages
 from feedbackiq.llm._prompts import Prompt, load_prompt
 from feedbackiq.llm._store import LLMStore, cache_key
 
@@ -64,6 +65,7 @@ DEFAULTS = {
     "local": {"timeout": 600.0, "max_concurrency": 1, "stream": True},
     "remote": {"timeout": 60.0, "max_concurrency": 4, "stream": False},
 }
+_USAGE_KEYS = ("calls", "cache_hits", "input_tokens", "output_tokens", "errors", "cached_failures")
 TIMEOUT_HINT = ("raise [llm] timeout in the config (feedbackiq run --llm-timeout SECONDS), then rerun with "
                 "--retry-failed (a failed call is stored and not sent again otherwise)")
 
@@ -208,6 +210,8 @@ class LLM:
         self._store: LLMStore | None = None
         self._lock = threading.Lock()
         self._store_lock = threading.Lock()  # map() threads all ask for the store on their first call
+        # The calls this object logged (one run's); the call log in the cache folder holds every run's.
+        self._mine = dict.fromkeys(_USAGE_KEYS, 0)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "LLM | None":
@@ -250,12 +254,26 @@ class LLM:
                                              timeout=self.timeout, max_retries=0)
         return self._client
 
-    def usage(self) -> dict[str, Any]:
+    def usage(self, *, all_runs: bool = False) -> dict[str, Any]:
+        """Calls, cache hits, tokens and errors of the calls this object made (a run's, as a run makes one
+        LLM), with the cost it spent; ``all_runs``: of the whole call log in its cache folder (every run
+        that used it), without a cost."""
+        if not all_runs:
+            with self._lock:
+                return {**self._mine, "cost": round(self.budget.cost, 6)}
         calls = self.store().calls()
         return {"calls": len(calls), "cache_hits": sum(c["cache_hit"] for c in calls),
                 "input_tokens": sum(c["input_tokens"] for c in calls), "output_tokens": sum(c["output_tokens"] for c in calls),
                 "errors": sum(1 for c in calls if c["error"]),
-                "cached_failures": sum(1 for c in calls if c["cache_hit"] and c["error"]), "cost": round(self.budget.cost, 6)}
+                "cached_failures": sum(1 for c in calls if c["cache_hit"] and c["error"])}
+
+    def prompt_tokens(self, prompt: Prompt | str, variables: dict[str, Any], output_model: type[BaseModel]) -> int:
+        """The input tokens one call of ``prompt`` would send, estimated before it is made: the system prompt
+        and the user message as rendered (with the reply's schema when this server takes it in the prompt),
+        counted as a tokenizer does (:func:`~feedbackiq.llm._context.estimate_tokens`: a token per Chinese
+        character, not four characters a token)."""
+        p = load_prompt(prompt) if isinstance(prompt, str) else prompt
+        return estimate_messages(self._with_schema(p.render(**variables), output_model.model_json_schema(), self.mode))
 
     # -- one structured call ----------------------------------------------------------------------
     def generate(self, prompt: Prompt | str, variables: dict[str, Any], output_model: type[T], *,
@@ -317,13 +335,26 @@ class LLM:
         raise LLMOutputError(message, last_reply=last_reply, attempts=attempts, usage=usage)
 
     def _log(self, prompt: str, version: str, usage: dict, t0: float, attempts: int, error: str | None) -> None:
+        self._count(usage["input_tokens"], usage["output_tokens"], cache_hit=False, error=error)
         self.store().log(prompt=prompt, version=version, model=self.model or "", input_tokens=usage["input_tokens"],
                          output_tokens=usage["output_tokens"], latency_ms=1000 * (time.perf_counter() - t0),
                          cache_hit=False, attempts=attempts, error=error)
 
     def _log_cached(self, prompt: str, version: str, error: str | None) -> None:
+        self._count(0, 0, cache_hit=True, error=error)
         self.store().log(prompt=prompt, version=version, model=self.model or "", input_tokens=0, output_tokens=0,
                          latency_ms=0.0, cache_hit=True, attempts=0, error=error)
+
+    def _count(self, input_tokens: int, output_tokens: int, *, cache_hit: bool, error: str | None) -> None:
+        """One logged call in this object's own counts (:meth:`usage`), as the call log counts it."""
+        with self._lock:
+            m = self._mine
+            m["calls"] += 1
+            m["cache_hits"] += cache_hit
+            m["input_tokens"] += input_tokens
+            m["output_tokens"] += output_tokens
+            m["errors"] += bool(error)
+            m["cached_failures"] += bool(cache_hit and error)
 
     def _chat(self, messages: list[dict[str, str]], output_model: type[BaseModel], schema: dict, usage: dict) -> str:
         """One completion, with transport retries and the structured-output fallback chain."""

@@ -20,7 +20,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from feedbackiq._errors import ConfigError
 
-__all__ = ["Prompt", "load_prompt", "prompts_dir", "feedback_block", "language_instruction"]
+__all__ = ["Prompt", "load_prompt", "prompts_dir", "feedback_block", "language_instruction", "output_language",
+           "OUTPUT_LANGUAGES"]
+
+OUTPUT_LANGUAGES = ("same", "en", "zh")
 
 
 def prompts_dir() -> Path:
@@ -86,13 +89,26 @@ def feedback_block(records: list[dict[str, Any]]) -> str:
     return "<feedback_data>\n" + "\n".join(lines) + "\n</feedback_data>"
 
 
+def output_language(language: str, feedback_languages: list[str] | None = None) -> str:
+    """``"en"`` or ``"zh"``: ``language`` itself, or for ``"same"`` the language of most of the feedback
+    (pass every item's language, not one group's: a report is written in one language, and its Chinese
+    needs get English names in a mostly English report). Items in other languages count for neither.
+
+    >>> output_language("same", ["zh", "en", "zh", "other"]), output_language("same", ["en", "zh"]), output_language("zh")
+    ('zh', 'en', 'zh')
+    """
+    if language not in OUTPUT_LANGUAGES:
+        raise ConfigError(f"output language must be 'en', 'zh' or 'same', got {language!r}")
+    if language != "same":
+        return language
+    langs = [x for x in feedback_languages or [] if x in ("en", "zh")]
+    return "zh" if langs and sum(1 for x in langs if x == "zh") > len(langs) / 2 else "en"
+
+
 def language_instruction(language: str, feedback_languages: list[str] | None = None) -> str:
-    """``en``, ``zh``, or ``same`` (the dominant language of the feedback)."""
-    if language == "same":
-        langs = feedback_languages or []
-        language = "zh" if langs and sum(1 for x in langs if x == "zh") > len(langs) / 2 else "en"
-    if language == "zh":
-        return "Write every text field in Simplified Chinese (简体中文)."
-    if language == "en":
-        return "Write every text field in English."
-    raise ConfigError(f"output language must be 'en', 'zh' or 'same', got {language!r}")
+    """``en``, ``zh``, or ``same`` (see :func:`output_language`): what every text field is written in;
+    quotes stay in the language the customer wrote."""
+    if output_language(language, feedback_languages) == "zh":
+        return ("Write every text field in Simplified Chinese (简体中文); quotes stay exactly as the customer wrote "
+                "them, in their own language.")
+    return "Write every text field in English; quotes stay exactly as the customer wrote them, in their own language."

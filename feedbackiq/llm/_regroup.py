@@ -54,7 +54,7 @@ class ProposedNeed(BaseModel):
     """One need of the proposal: the ids of its themes."""
 
     theme_ids: list[int] = Field(min_length=1)
-    label: str = Field(default="", max_length=120)
+    label: str = ""   # no max_length: a schema cap cuts text mid-sentence; the label is not shown
 
 
 class NeedRegrouping(BaseModel):

@@ -15,7 +15,7 @@ import numpy as np
 from feedbackiq.pipeline._config import RunConfig
 from feedbackiq.types import StageRecord
 
-__all__ = ["write_run_outputs", "run_markdown", "llm_warnings"]
+__all__ = ["write_run_outputs", "run_markdown", "llm_warnings", "llm_fallbacks", "claims_markdown"]
 
 
 def write_run_outputs(result: Any, vectors: np.ndarray, cfg: RunConfig, records: list[StageRecord]) -> dict[str, Path]:
@@ -79,7 +79,8 @@ def _write_html(result: Any, vectors: np.ndarray, cfg: RunConfig) -> Path:
     return write_html_report(
         result.run_dir / "report.html", report=report, personas=result.personas, translations=result.translations,
         scorecard=result.scores, coords=coords, manifest=result.manifest, title=cfg.output.title,
-        warnings=llm_warnings(result.llm_outcomes), currency=cfg.output.currency, rates=cfg.output.rates)
+        warnings=llm_warnings(result.llm_outcomes) + llm_fallbacks(result.llm_outcomes), currency=cfg.output.currency,
+        rates=cfg.output.rates)
 
 
 def llm_warnings(outcomes: list) -> list[str]:
@@ -94,6 +95,28 @@ def llm_warnings(outcomes: list) -> list[str]:
                      "messages are extractive.")
     if any(o.failed for o in outcomes):
         lines.append("Failed calls are stored and not paid for again by a rerun; --retry-failed sends them again.")
+    return lines
+
+
+def llm_fallbacks(outcomes: list) -> list[str]:
+    """One line per LLM step some of whose outputs (names, personas, messages) came from the offline path, and why."""
+    return [s for o in outcomes if (s := o.fallback_summary())]
+
+
+def claims_markdown(outcomes: list) -> list[str]:
+    """The appendix's lines on the LLM's claims: per step, kept of made and the drops by reason; the offline
+    outputs by why."""
+    from feedbackiq._mdsafe import md_escape
+    from feedbackiq.types import LLMOutcome
+
+    steps = [o for o in outcomes if o.claims or o.fallbacks]
+    if not steps:
+        return []
+    lines = ["- LLM claims, each kept or dropped on its own evidence (a claim: a name, a need statement, a pain, a "
+             "message line):"]
+    for o in [*steps, *([LLMOutcome.merge("all LLM steps", steps)] if len(steps) > 1 else [])]:
+        parts = [md_escape(x) for x in (o.claims_summary(), o.fallback_summary()) if x]
+        lines.append("  - " + "; ".join(parts))
     return lines
 
 
@@ -112,6 +135,9 @@ def run_markdown(result: Any, title: str, cfg: RunConfig | None = None) -> str:
     warnings = llm_warnings(getattr(result, "llm_outcomes", []))
     if warnings:   # reasons quote the server's error messages: escaped like any other outside text
         lines += ["> **LLM calls that failed**", ">", *(f"> - {md_escape(w)}" for w in warnings), ""]
+    fallbacks = llm_fallbacks(getattr(result, "llm_outcomes", []))
+    if fallbacks:
+        lines += ["> **Written by the offline path instead of the LLM**", ">", *(f"> - {md_escape(w)}" for w in fallbacks), ""]
     lines += [summary_markdown(report, result.scores, currency=out.currency if out else None,
                                rates=out.rates if out else None), ""]
     if result.scores is not None:
@@ -130,9 +156,13 @@ def run_markdown(result: Any, title: str, cfg: RunConfig | None = None) -> str:
               + ", ".join(f"{md_escape(k)} {md_escape(v)}" for k, v in report.model_ids.items())]
     llm = m.llm
     if llm.get("configured"):
-        lines.append(f"- LLM {md_escape(llm['model'])}: {llm['calls']} calls ({llm['cache_hits']} from cache), "
+        total = llm.get("folder_total") or {}
+        lines.append(f"- LLM {md_escape(llm['model'])}: {llm['calls']} calls in this run ({llm['cache_hits']} from cache), "
                      f"{llm['input_tokens'] + llm['output_tokens']} tokens"
-                     + (f", cost {llm['cost']:.4f}" if llm.get("cost") is not None else ""))
+                     + (f", cost {llm['cost']:.4f}" if llm.get("cost") is not None else "")
+                     + (f"; this folder's call log: {total['calls']} calls, {total['input_tokens'] + total['output_tokens']}"
+                        " tokens over every run" if total else ""))
+        lines += claims_markdown(getattr(result, "llm_outcomes", []))
     else:
         lines.append("- no LLM: theme names are built from keywords; personas and messages are extractive")
     for f in m.inputs:

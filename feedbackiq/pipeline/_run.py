@@ -36,7 +36,7 @@ from feedbackiq.pipeline import _stages as st
 from feedbackiq.types import (FeatureTranslation, FeedbackSet, InputFile, LLMOutcome, PersonaSet, RunManifest, StageRecord,
                               ThemeReport)
 
-__all__ = ["run", "RunResult"]
+__all__ = ["run", "RunResult", "claims_totals"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -177,8 +177,9 @@ class _Runner:
         if outcome is None:
             return None
         self.outcomes[name] = outcome
-        if (summary := outcome.summary()) is not None:
-            self.obs.message(f"{name}: {summary}")
+        for line in (outcome.summary(), outcome.fallback_summary(), outcome.claims_summary()):
+            if line is not None:
+                self.obs.message(line if line.startswith(outcome.step) else f"{name}: {line}")
         return outcome
 
     def skip(self, name: str, why: str) -> None:
@@ -271,6 +272,7 @@ class _Runner:
         self.manifest.llm = _llm_usage(llm, cfg)
         if llm is not None:
             self.manifest.llm["outcomes"] = [o.model_dump() for o in self.outcomes.values()]
+            self.manifest.claims = claims_totals(list(self.outcomes.values()))
         result = RunResult(run_dir=self.run_dir, report=report, personas=personas, translations=translations,
                            scores=scores, manifest=self.manifest, llm_outcomes=list(self.outcomes.values()))
         from feedbackiq.pipeline._outputs import write_run_outputs
@@ -323,6 +325,16 @@ class _Translations(BaseModel):
     items: list[FeatureTranslation]
 
 
+def claims_totals(outcomes: list[LLMOutcome]) -> dict[str, Any]:
+    """The LLM's claims (made, kept, dropped by reason) and the outputs from the offline path (by why), per step
+    and in total: what the manifest records."""
+    def counts(o: LLMOutcome) -> dict[str, Any]:
+        return {"claims": o.claims, "claims_kept": o.claims_kept, "claims_dropped": dict(o.claims_dropped),
+                "outputs": o.outputs, "fallbacks": dict(o.fallbacks)}
+
+    return {"by_step": {o.step: counts(o) for o in outcomes}, "total": counts(LLMOutcome.merge("all LLM steps", outcomes))}
+
+
 def _input_hashes(exports: Any) -> list[tuple[Path, str]]:
     """Each input file with its sha256 (for the ingest key and the manifest). A file found in a folder
     that may not be read hashes to "" here: ingest skips it with a ledger line; a named one is an error."""
@@ -373,7 +385,9 @@ def _llm_usage(llm: Any, cfg: RunConfig) -> dict[str, Any]:
         cost = round(u["input_tokens"] / 1000 * (cfg.llm.cost_per_1k_input or 0)
                      + u["output_tokens"] / 1000 * (cfg.llm.cost_per_1k_output or 0), 6)
     sizing = llm.settings() if hasattr(llm, "settings") else {}
-    return {"configured": True, "model": llm.model, **u, "cost": cost, **({"settings": sizing} if sizing else {})}
+    # This run's calls; the call log in the run folder holds every run's (a resume that made no call: 0 here).
+    return {"configured": True, "model": llm.model, **u, "cost": cost, "folder_total": llm.usage(all_runs=True),
+            **({"settings": sizing} if sizing else {})}
 
 
 def _python() -> str:

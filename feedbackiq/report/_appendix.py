@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
+from feedbackiq.report._claims import claims_block
 from feedbackiq.report._html import DASH, esc, num, pct, section
-from feedbackiq.types import ThemeReport
+from feedbackiq.types import LLMOutcome, ThemeReport
 
 __all__ = ["appendix_section"]
 
@@ -75,7 +77,8 @@ def _names_fact(report: ThemeReport) -> str:
     return f"offline (no LLM in this run): {offline}"
 
 
-def appendix_section(report: ThemeReport, manifest: dict | None) -> str:
+def appendix_section(report: ThemeReport, manifest: dict | None, outcomes: Sequence[LLMOutcome | None] = ()) -> str:
+    """What the report was made from; ``outcomes``: the LLM steps' (their claims and fallbacks are tabled)."""
     items = report.feedback.items if report.feedback else []
     sources = Counter(it.source.value for it in items)
     languages = Counter(it.language for it in items)
@@ -92,7 +95,7 @@ def appendix_section(report: ThemeReport, manifest: dict | None) -> str:
         ("Names", _names_fact(report)),
     ]
     body = ('<table class="kv">' + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in facts)
-            + f"</table>{_files_table(report)}{_manifest(manifest)}")
+            + f"</table>{_files_table(report)}{claims_block(outcomes)}{_manifest(manifest)}")
     return section("appendix", "Appendix: what this report was made from",
                    "A respondent is one survey respondent, one reviewer or one sales account; needs are counted in "
                    "respondents, so one loud customer counts once. The manifest records versions, settings, input "

@@ -29,7 +29,7 @@ from feedbackiq.report._quotes import quotes_section
 from feedbackiq.report._scorecard import scorecard_section, unowned_section
 from feedbackiq.report._story import story_section
 from feedbackiq.report._trends import impact_section, release_markers, trends_section
-from feedbackiq.types import CardScores, FeatureTranslation, PersonaSet, RunManifest, ThemeReport
+from feedbackiq.types import CardScores, FeatureTranslation, LLMOutcome, PersonaSet, RunManifest, ThemeReport
 
 __all__ = ["render_html", "write_html_report"]
 
@@ -112,7 +112,7 @@ def render_html(report: ThemeReport, *, personas: PersonaSet | None = None,
         "personas": personas_section(personas, ctx.report) if personas is not None else None,
         "features": translations_section(translations, ctx.report) if translations is not None else None,
         "quotes": quotes_section(ctx),
-        "appendix": appendix_section(ctx.report, manifest),
+        "appendix": appendix_section(ctx.report, manifest, _outcomes(report, personas, translations)),
     }
     sections = []
     for anchor, html in built.items():
@@ -138,6 +138,14 @@ def render_html(report: ThemeReport, *, personas: PersonaSet | None = None,
             f"<main>{_warnings(warnings)}{''.join(sections)}</main>"
             f'<script type="application/json" id="report-data">{ctx.bind.payload()}</script>'
             f"<script>{script}</script></body></html>\n")
+
+
+def _outcomes(report: ThemeReport, personas: PersonaSet | None,
+              translations: list[FeatureTranslation] | None) -> list[LLMOutcome | None]:
+    """The LLM steps' outcomes the report's inputs carry: names, persona drafts, feature messages."""
+    messages = [t.llm_outcome for t in translations or [] if t.llm_outcome is not None]
+    return [report.llm_outcome, personas.llm_outcome if personas is not None else None,
+            LLMOutcome.merge("feature messages", messages) if messages else None]
 
 
 def _warnings(lines: list[str] | None) -> str:

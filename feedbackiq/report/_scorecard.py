@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from feedbackiq.cards import format_value
+from feedbackiq.cards import format_value, without_llm
 from feedbackiq.report._html import DASH, esc, num, pct, section, sort_value
 from feedbackiq.types import CardResult, CardScores, MatchedNeed, TargetResult, ThemeReport
 
@@ -97,7 +97,8 @@ def _target_row(r: TargetResult, with_baseline: bool) -> str:
             f'<td class="n" data-label="Target">{esc(_DIRECTIONS.get(r.direction, r.direction))} '
             f'{esc(format_value(r.metric, r.target_value))}</td>'
             f'<td data-label="Verdict">{_badge(r.status)} <span class="sure sure-{"yes" if sure == "sure" else "no"}">'
-            f'{esc(sure)}</span></td><td class="n" data-label="95% interval">{esc(ci)}</td>{baseline}'
+            f'{esc(sure)}</span>{f"<div class=muted>{esc(without_llm(r))}</div>" if r.without_llm else ""}</td>'
+            f'<td class="n" data-label="95% interval">{esc(ci)}</td>{baseline}'
             f'<td data-label="Need">{_needs(r)}</td></tr>')
 
 
@@ -110,6 +111,7 @@ def _details(r: TargetResult) -> str:
                      + (" (they disagree)" if r.moscow_disagrees else ""))
     if r.note:
         extra.append(r.note)
+    extra += r.llm_changes   # what the LLM's confirmation of the match did or wanted to, with its reasons
     quotes = "".join(f'<blockquote class="quote small"><p>{esc(q.text)}</p><footer>{esc(q.source.value)} · '
                      f"<code>{esc(q.item_id)}</code></footer></blockquote>" for q in r.evidence)
     if not extra and not quotes:

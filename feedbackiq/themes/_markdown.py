@@ -42,8 +42,7 @@ def _evidence(t: Theme | Need) -> list[str]:
 
 def _theme_section(t: Theme, level: str = "####") -> list[str]:
     lines = [f"{level} Theme {t.id}. {md_escape(t.name)}", ""]
-    if t.need_statement:
-        lines += [f"**Need:** {md_escape(t.need_statement)}", ""]
+    lines += _llm_lines(t)
     lines += [_facts(t), *_evidence(t)]
     if t.subthemes:
         lines.append("Sub-themes: " + "; ".join(f"{md_escape(s.name)} ({s.size})" for s in t.subthemes))
@@ -51,11 +50,23 @@ def _theme_section(t: Theme, level: str = "####") -> list[str]:
     return lines
 
 
+def _llm_lines(g: Theme | Need) -> list[str]:
+    """The need statement, the MoSCoW hint and why the group kept its offline name (when it did)."""
+    lines = []
+    if g.need_statement:
+        lines += [f"**Need:** {md_escape(g.need_statement)}", ""]
+    if g.moscow:
+        lines += [f"_Priority hint (from the evidence): {md_escape(g.moscow)}"
+                  + (f", {md_escape(g.moscow_rationale)}" if g.moscow_rationale else "") + "._", ""]
+    if g.label_note:
+        lines += [f"_Name: {md_escape(g.label_note)}._", ""]
+    return lines
+
+
 def _need_section(n: Need, themes: dict[int, Theme]) -> list[str]:
     label = "Need" if n.kind == "need" else "Not a need (praise and small talk)"
     lines = [f"### {label} {n.id}. {md_escape(n.name)}", ""]
-    if n.need_statement:
-        lines += [f"**Need:** {md_escape(n.need_statement)}", ""]
+    lines += _llm_lines(n)
     members = [themes[i] for i in n.theme_ids if i in themes]
     lines += [_facts(n) + f", {len(members)} themes", *_evidence(n)]
     for t in members:
@@ -79,6 +90,10 @@ def report_to_markdown(report: ThemeReport, max_themes: int | None = None) -> st
     ]
     if report.note:
         lines += [f"**{md_escape(report.note)}**", ""]
+    outcome = report.llm_outcome
+    for line in (outcome.fallback_summary(), outcome.claims_summary()) if outcome is not None else ():
+        if line:   # how many names the LLM did not write, and why; its claims kept and dropped
+            lines += [f"**{md_escape(line)}**", ""]
     shown = report.needs[:max_themes] if max_themes else report.needs
     if shown:
         lines += ["| # | need | respondents | share | items | themes | rating | deal value |",

@@ -28,6 +28,7 @@ __all__ = [
     "PhaseStatus",
     "SHARE_METRICS",
     "TargetResult",
+    "TargetVerdict",
     "UnownedNeed",
 ]
 
@@ -213,6 +214,16 @@ class MatchedNeed(_Model):
     theme_ids: list[int] = Field(default_factory=list)  # the themes whose items count (all of the need's, or those listed)
 
 
+class TargetVerdict(_Model):
+    """A target's verdict on another match: the similarity match, when the LLM's confirmation changed it."""
+
+    status: TargetStatus
+    actual: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    needs: list[MatchedNeed] = Field(default_factory=list)
+
+
 class TargetResult(_Model):
     """One target scored: the evidence's value, the target, and how sure we are."""
 
@@ -239,6 +250,10 @@ class TargetResult(_Model):
     moscow_disagrees: bool = False
     phase: str | None = None
     note: str | None = None               # why there is no value, what was excluded
+    # The LLM's confirmation of a match made by meaning: what it changed or wanted to, with its reasons,
+    # and the verdict without it when it changed the match (shown beside the verdict).
+    llm_changes: list[str] = Field(default_factory=list)
+    without_llm: TargetVerdict | None = None
 
 
 class PhaseStatus(_Model):

@@ -56,7 +56,9 @@ class Persona(_Model):
     objections: list[Claim] = Field(default_factory=list)      # evidence: sales notes
     buying_triggers: list[Claim] = Field(default_factory=list)  # evidence: sales notes
     claims_dropped: int = 0
+    dropped: dict[str, int] = Field(default_factory=dict)   # the dropped claims by reason (no citation, wrong source ...)
     supported_share: float | None = None  # kept claims / claims the LLM made
+    note: str | None = None               # why the card stayed extractive (LLM call failed, no supported claim ...)
 
 
 class PersonaSet(_Model):
@@ -95,7 +97,9 @@ class SegmentMessage(_Model):
     customer_word_share: float | None = None   # message content words found in the segment's own feedback
     technical_word_share: float | None = None  # ... found in the feature's technical description
     claims_dropped: int = 0
+    dropped: dict[str, int] = Field(default_factory=dict)   # the dropped claims by reason
     source: Literal["extractive", "llm"] = "extractive"
+    note: str | None = None               # why no LLM message: "no evidence in this segment", a failed call ...
 
 
 class FeatureTranslation(_Model):

@@ -49,6 +49,10 @@ class RunManifest(_Model):
     items: int = 0
     model_ids: dict[str, str] = Field(default_factory=dict)
     prompt_versions: dict[str, str] = Field(default_factory=dict)
-    llm: dict[str, Any] = Field(default_factory=dict)   # model, calls, cache_hits, tokens, cost
+    # This run's model, calls, cache_hits, tokens, errors, cost; folder_total: the call log of every run in the folder.
+    llm: dict[str, Any] = Field(default_factory=dict)
+    # The LLM's claims and the outputs that came from the offline path: per step and in total
+    # ({"by_step": {step: {...}}, "total": {...}}, each with claims, claims_kept, claims_dropped, outputs, fallbacks).
+    claims: dict[str, Any] = Field(default_factory=dict)
     stages: list[StageRecord] = Field(default_factory=list)
     outputs: dict[str, str] = Field(default_factory=dict)  # name -> path relative to the run folder

@@ -63,10 +63,10 @@ class _Group(_Model):
     deal_value: float | None = None       # sum over sales notes with amounts
     # Filled by the LLM step; None until then.
     need_statement: str | None = None
-    moscow: str | None = None
+    moscow: str | None = None             # a hint spread by the evidence (share, negative share, deal value), not the LLM's
     moscow_rationale: str | None = None
     need_citations: list[Citation] = Field(default_factory=list)
-    dropped_citations: int = 0            # citations the LLM gave that failed the check
+    dropped_citations: int = 0            # the LLM's claims (name, need statement) that failed their check
     label_source: Literal["keywords", "quote", "llm", "override"] = "keywords"
     label_note: str | None = None         # why a group kept its offline name (privacy threshold, failed check ...)
 

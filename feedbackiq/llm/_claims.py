@@ -1,0 +1,257 @@
+"""Claims a model makes, each kept or dropped on its own evidence; a reply is sent back only when too little survives.
+
+Every LLM step (need and theme names, persona drafts, feature messages) asks for claims that carry the
+handles of the evidence items they rest on (``refs``: required in the reply schema, so a server that
+follows the schema never leaves it out) and optional quotes. Each claim is judged alone
+(:func:`feedbackiq.llm._evidence.judge_claim`, then the language of the run): one bad claim is dropped,
+with its reason, and the rest of the reply stands.
+
+**When a reply is sent back.** A reply is sent back once, with what was dropped and why, when fewer
+than ``RETRY_SHARE`` (half) of its claims survive, or when a part the output cannot do without has no
+claim left (a name; a persona's pains or goals; a message's headline and proof points). After that one
+retry, whatever survives is kept, and an output with nothing left of a required part comes from the
+offline path (and is counted, with why, in the step's :class:`~feedbackiq.types.LLMOutcome`).
+
+**Lengths.** The reply schemas carry no ``max_length``: a server that enforces one in its grammar cuts
+text mid-sentence ("...satisfaction with a."). Texts are trimmed here, at a sentence end (:func:`trim`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError, model_validator
+
+from feedbackiq._errors import LLMOutputError
+from feedbackiq.llm._client import LLM, parse_json_reply
+from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet, judge_claim
+from feedbackiq.types import FeedbackItem, LLMOutcome, SourceKind
+
+__all__ = ["ClaimReply", "CitedReply", "lenient_claim", "Judgement", "ClaimChecker", "judged_generate", "evidence_set", "in_language",
+           "cjk_share", "trim", "trim_name", "RETRY_SHARE", "MAX_CLAIM_CHARS", "MAX_NAME_CHARS", "CHINESE_SHARE"]
+
+RETRY_SHARE = 0.5        # a reply keeping fewer than this share of its claims is sent back (once)
+MAX_CLAIM_CHARS = 300    # a claim, a need statement, a summary or a value proposition
+MAX_NAME_CHARS = 60      # a name, a persona label, a headline
+CHINESE_SHARE = 0.3      # of a text's letters that are CJK ideographs: Chinese at or above it (as ingest tags items)
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？]")
+_DIGITS = re.compile(r"\d+")
+T = TypeVar("T", bound=BaseModel)
+
+
+def lenient_claim(data: Any) -> Any:
+    """A claim as models write it: ``refs`` may be missing (judged: no citation, not a reason to reject
+    the reply), one number, or a string of them (``"[3], [7]"``); ``quotes`` one string."""
+    if isinstance(data, str):
+        return {"text": data, "refs": []}
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    refs = data.get("refs")
+    if refs is None:
+        refs = []
+    elif isinstance(refs, str):
+        refs = [int(x) for x in _DIGITS.findall(refs)]
+    elif not isinstance(refs, list):
+        refs = [refs]
+    quotes = data.get("quotes")
+    data["refs"], data["quotes"] = refs, [quotes] if isinstance(quotes, str) else (quotes or [])
+    return data
+
+
+class CitedReply(BaseModel):
+    """A reply (or a part of one) that rests on evidence: subclasses declare ``refs`` (the handles it rests
+    on, required) and ``quotes`` (a quote per handle, optional) after their own fields, read leniently."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _models_write(cls, data: Any) -> Any:
+        return lenient_claim(data)
+
+
+class ClaimReply(CitedReply):
+    """One claim as a model writes it: ``{"text": ..., "refs": [3, 7], "quotes": ["...", null]}``."""
+
+    text: str
+    refs: list[int | str]
+    quotes: list[str | None] = []
+
+
+def cjk_share(text: str) -> float | None:
+    """Share of a text's letters that are CJK ideographs (None: no letters)."""
+    cjk = len(_CJK.findall(text))
+    letters = sum(1 for ch in text if ch.isalpha())
+    return cjk / letters if letters else None
+
+
+def in_language(text: str, language: str) -> bool:
+    """Whether ``text`` reads as ``language`` ("en" or "zh"), by its share of CJK ideographs: Chinese with an
+    English product term ("App 闪退") is Chinese, an English name with a Chinese word in it is English.
+
+    >>> in_language("Voice recognition for dialects", "en"), in_language("方言语音识别", "en"), in_language("App 老是闪退", "zh")
+    (True, False, True)
+    """
+    share = cjk_share(text)
+    if share is None:
+        return True
+    return share >= CHINESE_SHARE if language == "zh" else share < CHINESE_SHARE
+
+
+def trim(text: str, max_chars: int = MAX_CLAIM_CHARS) -> str:
+    """``text`` on one line, cut after its last sentence that ends within ``max_chars``; with no sentence end
+    there, at the last word, marked with an ellipsis.
+
+    >>> trim("Teams wait on each other. Orders slip by days and nobody knows why.", 40)
+    'Teams wait on each other.'
+    >>> trim("Teams keep waiting on each other because nobody sees the order flow", 40)
+    'Teams keep waiting on each other…'
+    """
+    text = " ".join(str(text).split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    ends = [m.end() for m in _SENTENCE_END.finditer(cut)]
+    if ends:
+        return cut[:ends[-1]].strip()
+    space = cut.rfind(" ")
+    return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:-、，") + "…"
+
+
+def trim_name(name: str, max_chars: int = MAX_NAME_CHARS) -> str:
+    """A name as a heading shows it: one line, no quotes or full stop around it, at most ``max_chars``.
+
+    >>> trim_name('"Battery life."'), trim_name("更长的续航。")
+    ('Battery life', '更长的续航')
+    """
+    name = " ".join(str(name).split()).strip(" \"'“”‘’「」《》*#")
+    name = name.rstrip("。.!！;；,，:：")
+    return trim(name, max_chars).rstrip("…").rstrip() if len(name) > max_chars else name
+
+
+@dataclass
+class Judgement:
+    """What survived of one reply: claims made and kept, drops by reason, and what to tell the model."""
+
+    made: int = 0
+    kept: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    result: Any = None    # what the step made of the reply (its kept claims), for the caller
+
+    def add(self, where: str, verdict: ClaimVerdict) -> bool:
+        """Count one claim (``where``: e.g. ``"pains[2]"``); True when it is kept."""
+        self.made += 1
+        if verdict.kept:
+            self.kept += 1
+        else:
+            self.dropped[verdict.reason or "dropped"] += 1
+            self.problems.append(f"{where}: {verdict.reason}")
+        return verdict.kept
+
+    def require(self, part: str, kept: int) -> None:
+        """A part the output cannot do without: none of it kept sends the reply back."""
+        if not kept:
+            self.missing.append(part)
+
+    @property
+    def enough(self) -> bool:
+        return self.made > 0 and self.kept >= RETRY_SHARE * self.made and not self.missing
+
+    def message(self) -> str:
+        """The retry message: what was dropped and why, and what is missing."""
+        parts = [f"{self.made - self.kept} of {self.made} claims were dropped: " + "; ".join(self.problems)]
+        if self.missing:
+            parts.append("nothing was kept of: " + ", ".join(self.missing))
+        return ". ".join(parts) + (". Cite evidence by its ref number in \"refs\"; a quote must be words of that item.")
+
+    def count_into(self, outcome: LLMOutcome) -> None:
+        outcome.claims += self.made
+        outcome.claims_kept += self.kept
+        for why, n in self.dropped.items():
+            outcome.claims_dropped[why] = outcome.claims_dropped.get(why, 0) + n
+
+
+class ClaimChecker:
+    """Judges the claims of one reply against one evidence set, in the run's output language.
+
+    Parameters
+    ----------
+    evidence : EvidenceSet
+        What the model was shown, under its handles.
+    language : {"en", "zh"}
+        The run's output language (:func:`feedbackiq.llm._prompts.output_language`).
+    facts : str
+        Computed facts the claims may take numbers from.
+    """
+
+    def __init__(self, evidence: EvidenceSet, language: str, facts: str = "") -> None:
+        self.evidence, self.language, self.facts = evidence, language, facts
+        self._numbers = set(_numbers(facts)) | {n for t in evidence.texts.values() for n in _numbers(t)}
+
+    def claim(self, claim: Any, text: str | None = None, *, sources: Sequence[SourceKind] | None = None,
+              max_chars: int = MAX_CLAIM_CHARS) -> tuple[str, ClaimVerdict]:
+        """The claim's text (trimmed; ``text`` instead of ``claim.text``) and its verdict: its citations (``claim.refs``,
+        ``claim.quotes``), numbers and language."""
+        text = trim(text if text is not None else getattr(claim, "text", ""), max_chars)
+        if not text:
+            return text, ClaimVerdict(False, "empty", [])
+        verdict = judge_claim(text, claim.refs, claim.quotes, self.evidence, sources=sources, facts=self.facts)
+        if verdict.kept and not in_language(text, self.language):
+            verdict = ClaimVerdict(False, "wrong language", [])
+        return text, verdict
+
+    def text(self, text: str, max_chars: int = MAX_CLAIM_CHARS) -> tuple[str, str | None]:
+        """An uncited text (a label, a summary, a headline): trimmed, and why it is not usable (None: it is):
+        empty, in the wrong language, or with a number found neither in the facts nor in the evidence."""
+        text = trim(text, max_chars)
+        if not text:
+            return text, "empty"
+        if not in_language(text, self.language):
+            return text, "wrong language"
+        if any(n not in self._numbers for n in _numbers(text)):
+            return text, "invented number"
+        return text, None
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d+(?:[.,]\d+)*", text)
+
+
+def judged_generate(llm: LLM, prompt: str, variables: dict[str, Any], reply_model: type[T],
+                    judge: Callable[[T], Judgement]) -> tuple[T, Judgement]:
+    """One call whose reply is judged claim by claim: sent back once when too little survives
+    (:attr:`Judgement.enough`), then whatever survives of the last reply is kept.
+
+    Raises the client's error when the call fails, or when no reply parsed into ``reply_model``.
+    """
+    def check(reply: T) -> None:
+        judgement = judge(reply)
+        if not judgement.enough:
+            raise ValueError(judgement.message())
+
+    try:
+        reply = llm.generate(prompt, variables, reply_model, check=check, validation_retries=1)
+    except LLMOutputError as exc:
+        try:
+            reply = reply_model.model_validate(parse_json_reply(exc.last_reply))
+        except (ValidationError, ValueError):
+            raise exc from None
+    return reply, judge(reply)
+
+
+def evidence_set(items: Iterable[FeedbackItem], text: Callable[[str], str]) -> EvidenceSet:
+    """The evidence a prompt shows, under handles 1..n, each item as ``text`` (the privacy gate's redaction)
+    makes it: what the model sees is what its quotes are aligned to and what a reader is shown.
+
+    The one place a step's evidence becomes an :class:`EvidenceSet`: trimming it to a small model's context
+    (``feedbackiq.llm._context.fit_items``, best items first) belongs here, before the set is built.
+    """
+    items = list(items)
+    return EvidenceSet(items, texts={it.id: text(it.text) for it in items})
