@@ -39,7 +39,7 @@ LayoutOpt = Annotated[Optional[str], typer.Option(help="survey_wide | review | s
 LlmOpt = Annotated[Optional[str], typer.Option("--llm", help="LLM model for the LLM-written parts (default: $FEEDBACKIQ_LLM_MODEL).")]
 LlmUrlOpt = Annotated[Optional[str], typer.Option(help="OpenAI-compatible base URL (default: $OPENAI_BASE_URL), e.g. http://localhost:11434/v1 for Ollama.")]
 LangOpt = Annotated[str, typer.Option(help="Language of LLM output: same | en | zh.")]
-ByOpt = Annotated[Optional[str], typer.Option(help="Segment column, 'segment' to pick one, or 'none' to group respondents by the needs they voice.")]
+ByOpt = Annotated[Optional[str], typer.Option(help="Segment column, 'segment' to pick one, 'none' to group respondents by the needs they voice, or 'auto': by needs when that finds distinct groups, else by segment.")]
 EngineOpt = Annotated[Optional[str], typer.Option(help="local | ray: embed (and assign) on a Ray cluster, pip install 'feedbackiq[ray]' (default: config, local).")]
 RayAddressOpt = Annotated[Optional[str], typer.Option(help="With --engine ray: the cluster, e.g. ray://head:10001 (default: $RAY_ADDRESS, else a local Ray).")]
 MapOpt = Annotated[Optional[list[str]], typer.Option("--map", help="Column override ROLE=COLUMN, e.g. --map text=comment (repeatable; segments=a,b).")]
@@ -114,7 +114,7 @@ def run_cmd(
     max_llm_calls: Annotated[Optional[int], typer.Option(help="Hard cap on LLM calls (default: config).")] = None,
     llm_timeout: Annotated[Optional[float], typer.Option(help="Seconds the LLM server may stay silent before a call times out (streamed: per token). Default: config; 600 for a base URL on this machine (a slow local model), else 60.")] = None,
     llm_concurrency: Annotated[Optional[int], typer.Option(help="LLM calls in flight. Default: config; 1 for a base URL on this machine, else 4.")] = None,
-    by: Annotated[Optional[str], typer.Option(help="Segment column for personas (default: config, 'segment').")] = None,
+    by: Annotated[Optional[str], typer.Option(help="Personas by: 'auto' (by the needs they voice when that finds distinct groups, else by segment), a segment column, 'segment' or 'none' (default: config, 'auto').")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: config, 0).")] = None,
     engine: EngineOpt = None,
     ray_address: RayAddressOpt = None,
@@ -329,6 +329,8 @@ def personas(
         if client is not None:
             result = draft_persona_traits(result, report, client, language=language)
         paths = write_personas(result, run_dir)
+    if result.note:
+        out.print(f"personas {escape(result.note)}", highlight=False)
     for p in result.personas:
         out.print(f"- {p.label}: {p.summary}", highlight=False)
     out.print(f"personas: {paths['markdown']} (one document per persona in {run_dir / 'personas'}, and personas.json)")
@@ -354,7 +356,7 @@ def translate(
     with run_dir_lock(run_dir, create=False):
         report = load_run_report(run_dir)
         feats = load_features(features)
-        personas_ = draft_personas(report, by=parse_by(by))
+        personas_ = draft_personas(report, by=parse_by(by)).by_segment()   # messages are per segment
         client = llm_or_hint(llm, llm_base_url, retry_failed=retry_failed)
         result = translate_features(feats, personas_, report, client, language=language, use_llm=client is not None)
         paths = write_translations(result, run_dir, {n.id: n.name for n in report.needs})

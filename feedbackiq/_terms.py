@@ -18,8 +18,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from importlib import resources
 
-__all__ = ["TermMatcher", "has_cjk"]
+__all__ = ["TermMatcher", "has_cjk", "lexicon"]
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A word boundary that treats Chinese characters as spaces: in mixed text ("权限permission") the
@@ -117,3 +118,10 @@ def _maybe(term: str, lowered: str) -> bool:
 def _contains_run(tokens: list[str], run: list[str]) -> bool:
     n = len(run)
     return n > 0 and any(tokens[i:i + n] == run for i in range(len(tokens) - n + 1))
+
+
+@functools.cache
+def lexicon(name: str) -> TermMatcher:
+    """A word list of ``feedbackiq/_data`` (one term a line, ``#`` comments) as a :class:`TermMatcher`."""
+    text = resources.files("feedbackiq").joinpath("_data", name).read_text(encoding="utf-8")
+    return TermMatcher(t.strip() for t in text.splitlines() if t.strip() and not t.lstrip().startswith("#"))

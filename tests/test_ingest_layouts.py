@@ -50,7 +50,8 @@ def test_surveymonkey_gbk_two_row_header(samples):
     assert all(i.language == "zh" for i in fs.items)
     # the checkbox question spans merged header cells: kept as metadata, named "question - option"
     assert any(k.startswith("您使用哪些模块？ - ") for i in fs.items for k in i.metadata)
-    assert set(fs.items[0].segments) == {"公司规模", "行业", "套餐"}
+    # 公司规模 / 行业 / 套餐 are the English exports' segments (tests/test_ingest_segments.py)
+    assert set(fs.items[0].segments) == {"company_size", "industry", "plan"}
     assert_ledger_complete(fs)
 
 
@@ -86,7 +87,7 @@ def test_plain_wide_survey_with_chinese_headers(tmp_path):
     assert fs.ledger.files[0].layout == "survey_wide"
     assert [(i.respondent_id, i.question) for i in fs.items] == [
         ("u1", "您最不满意的地方是什么"), ("u1", "您有什么建议"), ("u2", "您最不满意的地方是什么")]
-    assert fs.items[0].segments == {"行业": "电商"}
+    assert fs.items[0].segments == {"industry": "e-commerce"}
     reasons = fs.ledger.skip_reasons()
     assert reasons == {"non_answer": 1, "empty": 2}
     assert_ledger_complete(fs)

@@ -348,3 +348,30 @@ def test_a_run_counts_claims_and_fallbacks_and_says_so(tmp_path):
     assert "need names" in claims and "wrong language" in claims
     themes_md = (out / "themes.md").read_text(encoding="utf-8")
     assert "need names: 1 of" in themes_md.split("###")[0] and "dropped (wrong language)" in themes_md
+
+
+# -- a small model's context ------------------------------------------------------------------------------------
+def test_evidence_is_cut_to_what_a_small_context_leaves_and_quotes_still_align(tmp_path):
+    from feedbackiq.llm._claims import EVIDENCE_MAX_CHARS
+    from feedbackiq.llm._context import REPLY_TOKENS, estimate_messages
+
+    long_texts = [f"Battery dies by lunch on day {n}. " + "The phone gets hot and the charge is gone by noon. " * 40
+                  for n in range(12)]
+    sent = {}
+    for context in (2048, 32768):
+        reply = naming(1, "Battery dies by lunch on day", name="Battery that lasts a shift",
+                       statement="Field workers need a battery that lasts past lunch")
+        with OpenAIServer([Reply.json(reply)]) as srv:
+            llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path / str(context), backoff=0.001,
+                      max_concurrency=1, context_tokens=context)
+            out = name_themes(make_report({0: long_texts}), llm)
+            body = srv.chat_requests[0]
+        records = [json.loads(line) for line in body["messages"][1]["content"].split("<feedback_data>\n")[1]
+                   .split("</feedback_data>")[0].splitlines() if line.startswith("{")]
+        sent[context] = (records, estimate_messages(body["messages"]))
+        assert out.themes[0].label_source == "llm"                      # the handle still resolves, the quote aligns
+        assert out.themes[0].need_citations[0].quote.startswith("Battery dies by lunch on day")
+    small, large = sent[2048], sent[32768]
+    assert 1 <= len(small[0]) < len(large[0]) and all(len(r["text"]) <= EVIDENCE_MAX_CHARS for r in small[0])
+    assert small[1] <= 1.05 * (2048 - REPLY_TOKENS)                    # the prompt fits beside the reply
+    assert any(len(r["text"]) > EVIDENCE_MAX_CHARS for r in large[0])  # a large context shows items whole

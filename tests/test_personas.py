@@ -5,7 +5,9 @@ from helpers import majority_truth_by_need, truth_by_item
 
 import feedbackiq as fiq
 from feedbackiq import EmptyInputError, InputError
+from feedbackiq._terms import TermMatcher, has_cjk, lexicon
 from feedbackiq.gtm import distinctive_words
+from feedbackiq.gtm import _personas as personas_module
 from feedbackiq.themes._describe import voice_of
 from feedbackiq.types import ThemeReport
 
@@ -134,8 +136,108 @@ def test_cli_personas_after_themes(tmp_path, samples):
     res = runner.invoke(app, ["personas", str(tmp_path), "--by", "company_size"])
     assert res.exit_code == 0, res.output
     md = (tmp_path / "personas.md").read_text(encoding="utf-8")
-    assert md.startswith("# Personas") and "## company_size: 1000+" in md and "In their words:" in md
+    assert md.startswith("# Personas") and "## Enterprise " in md and "(1000+ employees" in md and "In their words:" in md
+    assert "company_size: 1000+" not in md   # titled by who they are, not by the bucket
     assert fiq.types.PersonaSet.model_validate_json((tmp_path / "personas.json").read_text()).by == "company_size"
     docs = sorted((tmp_path / "personas").glob("*.md"))  # one readable document per persona
-    assert len(docs) == md.count("\n## ") and any(d.name.endswith("company_size-1000.md") for d in docs)
-    assert docs[0].read_text(encoding="utf-8").startswith("# company_size: ")
+    assert len(docs) == md.count("\n## ") and any("1000-employees" in d.name for d in docs)
+    assert docs[0].read_text(encoding="utf-8").startswith("# ")
+
+
+SIZE_WORDS = {"1000+": "Enterprise", "201-1000": "Large", "51-200": "Mid-market", "11-50": "Small", "1-10": "Micro"}
+
+
+def test_segment_personas_are_titled_by_who_they_are(sample_report):
+    """"Enterprise manufacturing and logistics companies (1000+ employees, Enterprise plan)", not
+    "company_size: 1000+": the size band's word, the industries most of them are in, their plan."""
+    _, rep = sample_report
+    ps = fiq.draft_personas(rep, by="company_size")
+    for p in ps.personas:
+        size = p.segment["company_size"]
+        assert p.label.startswith(SIZE_WORDS[size] + " ") and f"({size} employees" in p.label, p.label
+        assert "company_size" not in p.label
+        industries = [v for v, n in p.facts["industry"].items() if n >= 0.2 * p.respondents]
+        assert any(v in p.label for v in industries), (p.label, p.facts["industry"])
+    assert len({p.label for p in ps.personas}) == len(ps.personas)
+    by_industry = fiq.draft_personas(rep, by="industry")
+    assert any(p.label.startswith("Enterprise manufacturers (201-1000, 1000+ employees") for p in by_industry.personas), \
+        [p.label for p in by_industry.personas]
+
+
+def test_auto_groups_by_need_profile_when_the_groups_are_distinct(sample_report, monkeypatch, caplog):
+    """``by="auto"`` (the default of `feedbackiq run`): personas by need profile when each group's lead need
+    has lift >= 2 and share >= 40% (and no two share one), keeping the personas by segment beside them;
+    otherwise personas by segment, and the set says why."""
+    _, rep = sample_report
+    ps = fiq.draft_personas(rep, by="auto")
+    assert ps.mode == "data_driven" and ps.note and "distinct" in ps.note
+    assert personas_module.why_not_distinct(ps.personas) is None
+    leads = [p.top_needs[0] for p in ps.personas]
+    assert all(n.lift >= 2 and n.share >= 0.4 for n in leads) and len({n.need_id for n in leads}) == len(leads)
+    segments = ps.by_segment()
+    assert segments.mode == "segment" and segments.by == "company_size" and len(segments.personas) == 5
+    assert fiq.types.PersonaSet.model_validate_json(ps.model_dump_json()) == ps
+    md = fiq.gtm.personas_to_markdown(ps)
+    assert "Why this grouping" in md and "## The same customers by `company_size`" in md
+
+    monkeypatch.setattr(personas_module, "DISTINCT_LIFT", 100.0)   # no group can be that distinct
+    with caplog.at_level("WARNING", logger="feedbackiq"):
+        fallback = fiq.draft_personas(rep, by="auto")
+    assert fallback.mode == "segment" and fallback.by == "company_size"
+    assert "lift" in fallback.note and fallback.note.startswith("by company_size")
+    assert any("personas: by company_size" in r.getMessage() for r in caplog.records)
+
+
+def test_objections_and_triggers_are_cited_sentences_of_the_personas_sales_notes(sample_report):
+    """Without an LLM, each persona's objections and buying triggers are sentences of its own sales notes that
+    raise one (by the en + zh lexicons; a lost deal's problem is an objection), each citing the note verbatim."""
+    fs, rep = sample_report
+    by_id = fs.by_id()
+    ps = fiq.draft_personas(rep, by="company_size")
+    objections = triggers = 0
+    for p in ps.personas:
+        own = {it.id for it in fs.items if it.segments.get("company_size") == p.segment["company_size"]}
+        for kind, claims in (("objection", p.objections), ("trigger", p.buying_triggers)):
+            for c in claims:
+                (cite,) = c.citations
+                note = by_id[cite.item_id]
+                assert cite.item_id in own and note.source.value == "sales_note", (p.label, c)
+                assert cite.quote in note.text and c.text in cite.quote, c
+                assert not c.text.lower().startswith(("prospect says", "qbr note", "champion mentioned", "拜访记录"))
+                if kind == "trigger":
+                    assert lexicon("trigger_terms.txt").search(c.text), c.text
+                else:
+                    assert lexicon("objection_terms.txt").search(c.text) or note.deal_stage == "lost", c.text
+        objections += len(p.objections)
+        triggers += len(p.buying_triggers)
+        assert len({c.text for c in p.objections + p.buying_triggers}) == len(p.objections) + len(p.buying_triggers)
+    assert objections >= 5 and triggers >= 5
+    md = fiq.gtm.personas_to_markdown(ps)
+    assert "Objections (sentences of their sales notes)" in md and "Buying triggers (sentences of their sales notes)" in md
+
+
+def test_persona_words_are_their_own_without_numbers_or_filler(sample_report):
+    fs, rep = sample_report
+    filler = {"five", "already", "thin already", "team five", "prospect", "says", "mentioned", "qbr", "demo"}
+    for by in ("company_size", None):
+        for p in fiq.draft_personas(rep, by=by).personas:
+            assert p.preferred_words, p.label
+            texts = [q.text for q in p.quotes]
+            if p.segment:
+                texts = [it.text for it in fs.items if it.segments.get("company_size") == p.segment["company_size"]]
+            for w in p.preferred_words:
+                assert not any(ch.isdigit() for ch in w) and w not in filler and not set(w.split()) & filler, w
+                if p.segment:
+                    assert any((w in t) if has_cjk(w) else TermMatcher([w]).search(t) for t in texts), (p.label, w)
+
+
+def test_need_profiles_ask_for_no_more_groups_than_distinct_profiles(samples):
+    """Reviews voice one need each: there are only as many distinct profiles as needs, and clustering them
+    into more groups than that is not tried (scikit-learn would warn on every `run` of such an export)."""
+    import warnings
+
+    rep = fiq.find_themes(fiq.read_feedback(samples / "app_reviews.csv"), seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ps = fiq.draft_personas(rep, by=None)
+    assert ps.mode == "data_driven" and 2 <= len(ps.personas) <= len(rep.needs)

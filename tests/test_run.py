@@ -31,6 +31,12 @@ def test_run_without_llm_writes_every_output_and_manifest(tmp_path):
     assert st == {"ingest": "done", "embed": "done", "themes": "done", "names": "skipped", "personas": "done",
                   "translate": "done", "cards": "done"}
     assert {c.status for c in result.scores.cards} <= {"pass", "fail", "at_risk"} and result.scores.unowned
+    # personas by the needs they voice (distinct groups on the samples); messages and readiness stay per segment
+    assert result.personas.mode == "data_driven" and "distinct" in result.personas.note
+    sizes = {"1-10", "11-50", "51-200", "201-1000", "1000+"}
+    assert {m.segment.get("company_size") for m in result.translations[0].messages} == sizes
+    drafted = next(t for t in result.scores.targets() if t.metric == "personas_drafted")
+    assert drafted.status == "pass", drafted.note
     for name in ("report.md", "manifest.json", "themes.json", "themes.parquet", "assignments.parquet",
                  "assignments.csv", "personas.md", "translations.md", "ledger.csv", "scorecard.md", "scorecard.json"):
         assert (out / name).exists(), name

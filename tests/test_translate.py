@@ -39,8 +39,10 @@ def test_classic_supply_chain_example_is_supported_by_the_data(setup):
         # the evidence: the themes of that need this segment voices, its own way of saying it first
         assert m.relevant_themes and framing[m.relevant_themes[0]] == want, size
         assert set(m.relevant_themes) <= {t for n in m.relevant_needs for t in rep.need(n).theme_ids}
-    assert {"production", "purchasing"} & set(by_size["1000+"].words_they_use)
-    assert {"stock", "shipping", "costs", "money", "inventory"} & set(by_size["1-10"].words_they_use)
+    words = {size: {w for phrase in m.words_they_use for w in phrase.split()} for size, m in by_size.items()}
+    assert {"production", "purchasing"} & words["1000+"]
+    assert {"stock", "shipping", "costs", "money", "inventory"} & words["1-10"]
+    assert not {"stock", "money", "costs", "margin"} & words["1000+"]   # each in its own words, not the other's
     # engineering words nobody in the segment uses are flagged
     assert "dashboard" in by_size["1-10"].jargon_to_avoid and "eta" in by_size["1000+"].jargon_to_avoid
     assert by_size["1000+"].proof_points and by_size["1-10"].proof_points
@@ -57,9 +59,9 @@ def test_each_segment_message_rests_on_its_own_evidence(setup):
                        ("11-50", "supply_cost")):
         m = next(m for m in supply.messages if m.segment["company_size"] == size)
         own = [it for it in fs.items if it.segments.get("company_size") == size and need_of[it.id] == m.relevant_needs[0]]
-        proof = {c.text for c in m.proof_points}
-        assert len(proof) == 3 and proof <= {it.text for it in own}, size
-        voiced = [framing[it.id] for it in own if it.text in proof and framing.get(it.id)]
+        proof = {c.citations[0].item_id for c in m.proof_points}   # each proof quote cites its item
+        assert len(proof) == 3 and proof <= {it.id for it in own}, size
+        voiced = [framing[it.id] for it in own if it.id in proof and framing.get(it.id)]
         assert voiced and all(f == want for f in voiced), (size, voiced)
 
 
@@ -185,6 +187,60 @@ def test_cli_translate(tmp_path, samples, monkeypatch):
     res = runner.invoke(app, ["translate", str(tmp_path), "--features", str(FEATURES), "--by", "company_size"])
     assert res.exit_code == 0, res.output
     md = (tmp_path / "translations.md").read_text(encoding="utf-8")
-    assert "## Supply-chain visibility" in md and "### company_size: 1-10" in md and "Jargon to avoid" in md
+    assert "## Supply-chain visibility" in md and "### Micro " in md and "(1-10 employees" in md and "Jargon to avoid" in md
+    # with data-driven personas ("auto"), messages stay per segment
+    res = runner.invoke(app, ["translate", str(tmp_path), "--features", str(FEATURES), "--by", "auto"])
+    assert res.exit_code == 0 and "x 5 segments" in " ".join(res.output.split()), res.output
     doc = (tmp_path / "features" / "01-supply-chain-visibility.md").read_text(encoding="utf-8")
     assert doc.startswith("# Supply-chain visibility") and doc.count("\n### ") >= 2
+
+
+def _own_items(fs, message):
+    return [it for it in fs.items if all(it.segments.get(k) == v for k, v in message.segment.items())]
+
+
+def test_jargon_to_avoid_is_never_a_word_the_segment_uses(setup):
+    """No segment's "jargon to avoid" holds a word of that segment's own feedback (whole words, any inflection:
+    a segment that writes "permissions" uses "permission")."""
+    from feedbackiq._terms import TermMatcher
+
+    fs, rep, personas, feats = setup
+    checked = 0
+    for ft in translate_features(feats, personas, rep, use_llm=False):
+        for m in ft.messages:
+            own = [it.text for it in _own_items(fs, m)]
+            assert own, m.persona
+            for word in m.jargon_to_avoid:
+                matcher = TermMatcher([word])
+                said = next((t for t in own if matcher.search(t)), None)
+                assert said is None, (ft.feature.name, m.persona, word, said)
+                checked += 1
+    assert checked >= 20   # the check ran on real lists
+
+
+def test_words_they_use_come_from_the_features_need_in_that_segment(setup):
+    """A segment's words for a feature are mined from its feedback on that feature's needs (against the other
+    segments'), so they differ from feature to feature, every one is said in that feedback, and none is a
+    number or filler ("five", "team five", "thin already")."""
+    from feedbackiq._terms import TermMatcher, has_cjk
+
+    fs, rep, personas, feats = setup
+    need_of = {a.item_id: a.need_id for a in rep.assignments}
+    filler = {"five", "already", "thin already", "team five", "prospect", "says", "mentioned", "qbr", "demo", "feedback"}
+    lists = {}
+    for ft in translate_features(feats, personas, rep, use_llm=False):
+        for m in ft.messages:
+            if not m.relevant_needs:
+                assert not m.words_they_use, (ft.feature.name, m.persona)   # nothing said about it: no words
+                continue
+            texts = [it.text for it in _own_items(fs, m) if need_of[it.id] in m.relevant_needs]
+            assert m.words_they_use, (ft.feature.name, m.persona)
+            for w in m.words_they_use:
+                assert not any(ch.isdigit() for ch in w) and w not in filler and not set(w.split()) & filler, w
+                if has_cjk(w):
+                    assert any(w in t for t in texts), (ft.feature.name, m.persona, w)
+                else:
+                    assert any(TermMatcher([w]).search(t) for t in texts), (ft.feature.name, m.persona, w)
+            lists.setdefault(m.persona, []).append(tuple(m.words_they_use))
+    several = {p: ls for p, ls in lists.items() if len(ls) >= 2}
+    assert several and all(len(set(ls)) == len(ls) for ls in several.values()), several

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
-from feedbackiq._terms import TermMatcher
+from feedbackiq._terms import TermMatcher, lexicon
 from feedbackiq.themes._describe import sentiment_of, voice_of
 from feedbackiq.types import FeedbackItem, SourceKind, TargetResult
 
@@ -77,12 +75,10 @@ def bootstrap_sum(values, *, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int =
     return float(np.percentile(sums, tail)), float(np.percentile(sums, 100 - tail))
 
 
-@lru_cache(maxsize=1)
 def churn_terms() -> TermMatcher:
     """The churn/renewal-risk terms in ``feedbackiq/_data/churn_terms.txt``, matched as whole words
     (English, with inflections) or whole jieba tokens (Chinese)."""
-    text = resources.files("feedbackiq").joinpath("_data/churn_terms.txt").read_text(encoding="utf-8")
-    return TermMatcher(t.strip() for t in text.splitlines() if t.strip() and not t.startswith("#"))
+    return lexicon("churn_terms.txt")
 
 
 def measure(metric: str, population: list[FeedbackItem], matched: set[str], rating_scales: dict[str, float],

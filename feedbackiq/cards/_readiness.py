@@ -29,7 +29,8 @@ def readiness(card: Card, t: CardTarget, personas: PersonaSet | None,
         if personas is None:
             res.note = "no personas given (personas.json from `feedbackiq personas`)"
             return res
-        have = [s for s in segs if any(p.segment.get(s[0]) == s[1] for p in personas.personas)]
+        drafted = [*personas.personas, *personas.segment_personas]   # data-driven personas keep the segment ones
+        have = [s for s in segs if any(p.segment.get(s[0]) == s[1] for p in drafted)]
         res.actual, res.n = len(have) / len(segs), len(segs)
         missing = [f"{c}={v}" for c, v in segs if (c, v) not in have]
         res.note = f"no persona for {', '.join(missing)}" if missing else None

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from feedbackiq._errors import BudgetExceededError, LLMError
 from feedbackiq.llm import HOW_TO_CONFIGURE, LLM
-from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set,
+from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
                                     judged_generate)
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import failure_reason, tally
@@ -78,7 +78,9 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
 
     def one(job) -> Judgement:
         _, chosen, facts_text = job
-        evidence = evidence_set(chosen, outbound.text)
+        evidence, variables = fit_evidence(llm, "draft_persona", {
+            "facts": facts_text, "evidence": "", "language_instruction": language_instruction(lang)},
+            PersonaDraft, evidence_set(chosen, outbound.text))
         checker = ClaimChecker(evidence, lang, facts_text)
 
         def judge(draft: PersonaDraft) -> Judgement:
@@ -97,9 +99,7 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
             j.result = (kept, None if label_problem else label, None if summary_problem else summary)
             return j
 
-        return judged_generate(llm, "draft_persona", {"facts": facts_text, "evidence": evidence.block(),
-                                                      "language_instruction": language_instruction(lang)},
-                               PersonaDraft, judge)[1]
+        return judged_generate(llm, "draft_persona", variables, PersonaDraft, judge)[1]
 
     results, failures = llm.map(one, jobs)
     outcome = tally("persona drafts", sum(r is not None for r in results), failures, withheld=len(out.personas) - len(jobs))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from feedbackiq._mdsafe import md_code, md_escape
-from feedbackiq.types import Citation, FeatureTranslation, Persona, PersonaSet
+from feedbackiq.types import Citation, Claim, FeatureTranslation, Persona, PersonaSet
 
-__all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations", "slug", "NO_NEEDS"]
+__all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations", "slug", "NO_NEEDS",
+           "TEMPLATE_NOTE"]
 
 # A persona without a need (the set has none, or this group voices none): said, not an empty table.
 NO_NEEDS = "No need is voiced by this group (a need takes several items voicing it; praise is not a need)."
@@ -25,8 +26,8 @@ def _cites(citations: list[Citation], quotes: bool = True) -> str:
     return ", ".join(md_code(x.item_id) + (f": \"{md_escape(x.quote)}\"" if quotes else "") for x in citations)
 
 
-def _card(p: Persona) -> list[str]:
-    lines = [f"## {md_escape(p.label)}", "", md_escape(p.summary), "",
+def _card(p: Persona, level: int = 2) -> list[str]:
+    lines = [f"{'#' * level} {md_escape(p.label)}", "", md_escape(p.summary), "",
              f"- Evidence: {p.respondents} respondents/accounts, {p.items} feedback items; confidence **{p.confidence}**"]
     if p.deal_value:
         lost = f" ({p.deals_lost_value:,.0f} in lost deals)" if p.deals_lost_value else ""
@@ -41,8 +42,9 @@ def _card(p: Persona) -> list[str]:
         lines += ["", "| need | voiced here | overall | lift |", "|---|---:|---:|---:|"]
     lines += [f"| {md_escape(n.need_name)} (need #{n.need_id}) | {100 * n.share:.0f}% ({n.respondents}) | {100 * n.overall_share:.0f}% | "
               f"{n.lift:.1f}x |" for n in p.top_needs]
-    for title, claims in (("Pains", p.pains), ("Goals", p.goals), ("Objections (from sales notes)", p.objections),
-                          ("Buying triggers (from sales notes)", p.buying_triggers)):
+    sales = "from sales notes" if p.source == "llm" else "sentences of their sales notes"
+    for title, claims in (("Pains", p.pains), ("Goals", p.goals), (f"Objections ({sales})", p.objections),
+                          (f"Buying triggers ({sales})", p.buying_triggers)):
         if claims:
             lines += ["", f"**{title}**", ""]
             lines += [f"- {md_escape(c.text)} ({_cites(c.citations)})" for c in claims]
@@ -63,8 +65,16 @@ def personas_to_markdown(personas: PersonaSet) -> str:
     how = f"one persona per value of {md_code(personas.by)}" if personas.by else "respondents clustered by the needs they voice"
     lines = ["# Personas", "", f"Drafted from customer feedback ({how}). Every number is computed from the data; "
              "quotes are verbatim.", ""]
+    if personas.note:
+        lines += [f"_Why this grouping: {md_escape(personas.note)}._", ""]
     for p in personas.personas:
         lines += _card(p)
+    segments = personas.by_segment()
+    if segments is not personas:
+        lines += [f"## The same customers by {md_code(segments.by)}", "",
+                  "Feature messages and launch-readiness targets are per segment: these are their personas.", ""]
+        for p in segments.personas:
+            lines += _card(p, level=3)
     return "\n".join(lines)
 
 
@@ -90,6 +100,15 @@ def write_personas(personas: PersonaSet, out_dir: str | Path) -> dict[str, Path]
     return paths
 
 
+TEMPLATE_NOTE = ("Template, not LLM-written (no LLM configured, or its draft failed): this segment's top pain "
+                 "phrase and the feature's benefit; edit before use.")
+
+
+def _gloss(c: Claim) -> str:
+    """A claim's gloss, marked as a translation."""
+    return f" — _“{md_escape(c.gloss)}” (translation by an LLM)_" if c.gloss else ""
+
+
 def translations_to_markdown(translations: list[FeatureTranslation], need_names: dict[int, str] | None = None) -> str:
     """One section per feature, one subsection per segment: the message, the needs it answers there (named
     from ``need_names``, need id -> name) and the words to use and avoid."""
@@ -103,10 +122,15 @@ def translations_to_markdown(translations: list[FeatureTranslation], need_names:
                 lines += [f"**{md_escape(m.headline)}**", ""]
             if m.value_proposition:
                 lines += [md_escape(m.value_proposition), ""]
+            if m.headline and m.source == "template":
+                lines += [f"_{TEMPLATE_NOTE}_", ""]
             if m.note:
                 lines += [f"_No LLM message: {md_escape(m.note)}._", ""]
             elif m.source == "llm" and m.claims_dropped:
                 lines += [f"_Lines of the LLM's message left out: {_reasons(m.dropped)}._", ""]
+            if m.pain:
+                lines.append(f"- Their top pain, in their words: “{md_escape(m.pain.text)}” "
+                             f"({_cites(m.pain.citations, quotes=False)}){_gloss(m.pain)}")
             needs = ", ".join(md_escape(names.get(n, f"need #{n}")) for n in m.relevant_needs) or "none voiced by this segment"
             lines.append(f"- Needs this feature answers, as this segment voices them: {needs}")
             lines.append("- Words they use: " + (_words(m.words_they_use) or "(too little feedback)"))
@@ -118,10 +142,10 @@ def translations_to_markdown(translations: list[FeatureTranslation], need_names:
                 lines += ["", "Proof points:"]
                 for c in m.proof_points:
                     cites = _cites(c.citations, quotes=False)
-                    lines.append(f"- {md_escape(c.text)}" + (f" ({cites})" if cites else ""))
+                    lines.append(f"- {md_escape(c.text)}" + (f" ({cites})" if cites else "") + _gloss(c))
             if m.objection_handling:
                 lines += ["", "Objection handling (from sales notes):"]
-                lines += [f"- {md_escape(c.text)} ({_cites(c.citations, quotes=False)})" for c in m.objection_handling]
+                lines += [f"- {md_escape(c.text)} ({_cites(c.citations, quotes=False)}){_gloss(c)}" for c in m.objection_handling]
             lines.append("")
     return "\n".join(lines)
 

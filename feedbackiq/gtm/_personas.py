@@ -2,10 +2,16 @@
 
 This is the extractive part (no LLM): every number is computed here. A persona's needs are the
 report's needs (``ThemeReport.needs``); praise and small talk (``non_needs``) and the "other" bucket
-are never a need of anyone. Two modes:
-- by a segment column (company size, industry, plan ...): one persona per value;
-- data-driven, when there is no usable segment column: respondents/accounts are clustered by
-  their need profile (which needs they voice), one persona per cluster.
+are never a need of anyone. Modes:
+- by a segment column (company size, industry, plan ...): one persona per value, titled by who it is
+  (``_titles``: "Enterprise manufacturers (1000+ employees, Enterprise plan)");
+- data-driven: respondents/accounts clustered by their need profile (which needs they voice), one
+  persona per cluster, titled by who they are and their lead need;
+- ``"auto"`` (the default of ``feedbackiq run``): data-driven when the clusters are distinct groups
+  (:func:`why_not_distinct`: each persona's lead need has lift >= 2 and share >= 40%, and no two lead
+  with the same need), else by segment, and the set's ``note`` says why.
+Each persona carries its words (``_vocab.top_phrases`` of its feedback on needs against everyone
+else's) and, from its sales notes, objections and buying triggers (``_sales``, cited sentences).
 
 Voices (respondents/accounts) are held as arrays, not an object each: a million reviews are a
 million voices, and an object with a set and a list per voice was 500 MB at that size.
@@ -20,11 +26,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from feedbackiq._errors import EmptyInputError, InputError
-from feedbackiq.gtm._vocab import distinctive_words_from_counts
-from feedbackiq.themes._keywords import tokenize
+from feedbackiq.gtm._sales import sales_claims
+from feedbackiq.gtm._titles import persona_title
+from feedbackiq.gtm._vocab import phrases, top_phrases
 from feedbackiq.types import FeedbackItem, Persona, PersonaNeed, PersonaSet, Quote, SourceKind, ThemeReport
 
-__all__ = ["draft_personas", "CONFIDENCE_LEVELS", "quoted_items"]
+__all__ = ["draft_personas", "CONFIDENCE_LEVELS", "quoted_items", "why_not_distinct", "DISTINCT_LIFT", "DISTINCT_SHARE"]
 
 log = logging.getLogger("feedbackiq")
 CONFIDENCE_LEVELS = {"high": 30, "medium": 10}  # respondents needed for each level
@@ -32,6 +39,11 @@ CONFIDENCE_LEVELS = {"high": 30, "medium": 10}  # respondents needed for each le
 # (weighted by how many voices share each) and scores k on a seeded sample of voices: a dense
 # voices x needs matrix and an all-pairs silhouette do not fit at a million reviews.
 PROFILE_SAMPLE = 10_000
+# Groups by need profile are people, not noise, when each is led by a need most of it voices and few
+# others do: the lead need's lift and its share in the group.
+DISTINCT_LIFT = 2.0
+DISTINCT_SHARE = 0.4
+_PREFERRED = ("company_size", "industry", "plan")
 
 
 class _Voices:
@@ -74,7 +86,10 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
     by : str or None, default "segment"
         A segment column (e.g. ``"company_size"``); ``"segment"`` picks the column that covers
         most respondents with 2..``max_personas`` values; ``None`` (or no usable column) clusters
-        respondents by their need profile (the needs each voices) instead.
+        respondents by their need profile (the needs each voices) instead; ``"auto"`` clusters by need
+        profile when that finds distinct groups (:func:`why_not_distinct`), else goes by segment, and
+        says why in the set's ``note``. Data-driven personas chosen by ``"auto"`` keep the segment
+        personas beside them (``segment_personas``: messages and launch-readiness cards are per segment).
     min_respondents : int, default 5
         Smaller groups get no persona (too little evidence).
     top_needs : int, default 5
@@ -84,33 +99,128 @@ def draft_personas(report: ThemeReport, by: str | None = "segment", *, min_respo
     Examples
     --------
     >>> personas = fiq.draft_personas(report, by="company_size")    # doctest: +SKIP
-    >>> personas.personas[0].top_needs[0].lift                       # doctest: +SKIP
+    >>> personas.personas[0].label, personas.personas[0].top_needs[0].lift    # doctest: +SKIP
+    ('Enterprise manufacturers (1000+ employees, Enterprise plan)', 3.5)
     """
     if report.feedback is None or not report.feedback.items:
         raise EmptyInputError("the report carries no feedback items; run find_themes on a FeedbackSet first")
-    items = report.feedback.items
     if report.themes and not report.needs and not report.non_needs:
         log.warning("the theme report has no needs (written by an older feedbackiq?): personas get no top needs; "
                     "run `feedbackiq themes` again")
-    need = _need_per_item(report)
-    voices = _Voices(items, need)
-    column = _choose_column(voices, by, min_respondents, max_personas)
-    if column is not None:
-        groups: dict[str, list[int]] = defaultdict(list)
-        for v, seg in enumerate(voices.segments):
-            if column in seg:
-                groups[seg[column]].append(v)
-        keyed = sorted(((k, vs) for k, vs in groups.items() if len(vs) >= min_respondents), key=lambda kv: -len(kv[1]))
-        mode = "segment"
-    else:
-        keyed = _profile_clusters(voices, report, min_respondents, max_personas, seed)
-        mode = "data_driven"
-    words = _Words(items)
-    names = {n.id: n.name for n in report.needs}
-    quoted = quoted_items(report)
-    personas = [_persona(i, column, key, np.asarray(members, dtype=np.int64), voices, items, need, words, names,
-                         quoted, top_needs) for i, (key, members) in enumerate(keyed)]
-    return PersonaSet(mode=mode, by=column, personas=personas, input_hash=report.input_hash)
+    drafter = _Drafter(report, min_respondents, max_personas, top_needs, seed)
+    if by != "auto":
+        return drafter.draft(drafter.column(by))
+    column = drafter.column("segment")
+    profiles = drafter.draft(None)
+    reason = why_not_distinct(profiles.personas)
+    if reason is None:
+        profiles.note = (f"{len(profiles.personas)} distinct groups by the needs they voice: each led by a need with "
+                         f"lift >= {DISTINCT_LIFT:g} and share >= {100 * DISTINCT_SHARE:.0f}%")
+        if column is not None:
+            profiles.segment_personas = drafter.draft(column).personas
+        return profiles
+    if column is None:
+        profiles.note = f"by the needs they voice, though {reason}: no segment column to group by instead"
+        log.warning("personas: %s", profiles.note)
+        return profiles
+    out = drafter.draft(column)
+    out.note = f"by {column}: grouped by the needs they voice, {reason}"
+    log.warning("personas: %s", out.note)
+    return out
+
+
+def why_not_distinct(personas: Sequence[Persona]) -> str | None:
+    """Why personas by need profile are not distinct groups (None: they are). Distinct: two or more, each
+    led by a need with lift >= ``DISTINCT_LIFT`` and share >= ``DISTINCT_SHARE``, no two by the same need."""
+    if len(personas) < 2:
+        return "fewer than two groups are large enough"
+    leads: dict[int, str] = {}
+    for p in personas:
+        if not p.top_needs:
+            return f"{p.label} voices no need"
+        lead = p.top_needs[0]
+        if lead.lift < DISTINCT_LIFT or lead.share < DISTINCT_SHARE:
+            return (f"a group's lead need ({lead.need_name}) has lift {lead.lift:.1f} and share {100 * lead.share:.0f}% "
+                    f"(distinct: lift >= {DISTINCT_LIFT:g} and share >= {100 * DISTINCT_SHARE:.0f}%)")
+        if lead.need_id in leads:
+            return f"two groups lead with the same need ({lead.need_name})"
+        leads[lead.need_id] = p.label
+    return None
+
+
+class _Drafter:
+    """Everything the personas of one report are drafted from, computed once for every mode."""
+
+    def __init__(self, report: ThemeReport, min_respondents: int, max_personas: int, top_needs: int, seed: int) -> None:
+        self.report, self.items = report, report.feedback.items
+        self.min_respondents, self.max_personas, self.top_needs, self.seed = min_respondents, max_personas, top_needs, seed
+        self.need = _need_per_item(report)
+        self.voices = _Voices(self.items, self.need)
+        self.words = _Words(self.items, self.need)
+        self.names = {n.id: n.name for n in report.needs}
+        self.quoted = quoted_items(report)
+        self.need_of = {it.id: int(n) for it, n in zip(self.items, self.need.tolist()) if n >= 0}
+
+    def column(self, by: str | None) -> str | None:
+        return _choose_column(self.voices, by, self.min_respondents, self.max_personas)
+
+    def draft(self, column: str | None) -> PersonaSet:
+        if column is not None:
+            groups: dict[str, list[int]] = defaultdict(list)
+            for v, seg in enumerate(self.voices.segments):
+                if column in seg:
+                    groups[seg[column]].append(v)
+            keyed = sorted(((k, vs) for k, vs in groups.items() if len(vs) >= self.min_respondents),
+                           key=lambda kv: -len(kv[1]))
+        else:
+            keyed = _profile_clusters(self.voices, self.report, self.min_respondents, self.max_personas, self.seed)
+        personas = [self._persona(i, column, key, np.asarray(members, dtype=np.int64))
+                    for i, (key, members) in enumerate(keyed)]
+        return PersonaSet(mode="segment" if column else "data_driven", by=column, personas=personas,
+                          input_hash=self.report.input_hash)
+
+    def _persona(self, i: int, column: str | None, key: str, members: np.ndarray) -> Persona:
+        voices, items, need = self.voices, self.items, self.need
+        n_voices = voices.n
+        member = np.zeros(n_voices, dtype=bool)
+        member[members] = True
+        mine = member[voices.pair_voice]
+        found, counts = np.unique(voices.pair_need[mine], return_counts=True)
+        needs = []
+        for t, c in zip(found.tolist(), counts.tolist()):
+            share, overall = c / len(members), voices.voices_per_need.get(t, 0) / n_voices
+            needs.append(PersonaNeed(need_id=t, need_name=self.names.get(t, str(t)), respondents=c, share=round(share, 4),
+                                     overall_share=round(overall, 4), lift=round(share / overall, 3) if overall else 0.0))
+        # Distinctive AND substantial: a need voiced by 2 of 40 at 5x lift matters less than 15 of 40 at 2x.
+        needs.sort(key=lambda n: (-(n.share * n.lift), n.need_id))
+        needs = needs[:self.top_needs]
+        # The persona's items, voice by voice (members in order), each voice's items in input order.
+        idx = np.where(member[voices.of_item])[0]
+        order = idx[np.argsort(voices.of_item[idx], kind="stable")]
+        quotes = _quotes(items, order, needs, self.quoted, need)
+        facts: dict[str, Counter] = defaultdict(Counter)
+        for v in members.tolist():
+            for col, val in voices.segments[v].items():
+                if col != column:
+                    facts[col][val] += 1
+        persona_items = [items[j] for j in order.tolist()]
+        objections, triggers = sales_claims(persona_items, self.need_of, [n.need_id for n in needs])
+        deals = [it.deal_value for it in persona_items if it.deal_value is not None and it.source == SourceKind.SALES_NOTE]
+        lost = [it.deal_value for it in persona_items if it.deal_value is not None and it.deal_stage == "lost"]
+        n = len(members)
+        confidence = "high" if n >= CONFIDENCE_LEVELS["high"] else "medium" if n >= CONFIDENCE_LEVELS["medium"] else "low"
+        top = needs[0] if needs else None
+        label = persona_title({column: key} if column else {}, facts, n)
+        if not column:   # who they are, by the need that sets them apart
+            label = f"{label}: {top.need_name if top else 'mixed needs'}"
+        summary = (f"{n} respondents/accounts ({100 * n / n_voices:.0f}% of all)"
+                   + (f"; most distinctive need: {top.need_name} ({100 * top.share:.0f}% here vs "
+                      f"{100 * top.overall_share:.0f}% overall)" if top else ""))
+        return Persona(id=i, label=label, summary=summary, segment={column: key} if column else {},
+                       facts={c: dict(v.most_common()) for c, v in facts.items()}, respondents=n, items=len(order),
+                       deal_value=float(sum(deals)) if deals else None, deals_lost_value=float(sum(lost)) if lost else None,
+                       top_needs=needs, quotes=quotes, preferred_words=self.words.distinctive(order), confidence=confidence,
+                       objections=objections, buying_triggers=triggers)
 
 
 def _need_per_item(report: ThemeReport) -> np.ndarray:
@@ -136,14 +246,24 @@ def quoted_items(report: ThemeReport) -> dict[int, list[str]]:
 
 
 class _Words:
-    """Token counts of a group of items and of the rest, each distinct text tokenised once."""
+    """Phrase counts (``_vocab.phrases``) of a group's items in needs and of everyone else's in needs, with
+    every item's as the prior; each distinct text is read once."""
 
-    def __init__(self, items: Sequence[FeedbackItem]) -> None:
+    def __init__(self, items: Sequence[FeedbackItem], need: np.ndarray) -> None:
         row: dict[str, int] = {}
         self.text_of = np.fromiter((row.setdefault(it.text, len(row)) for it in items), dtype=np.int64, count=len(items))
-        shared: dict[str, str] = {}   # one string per distinct token, not one per occurrence
-        self.tokens = [[shared.setdefault(tok, tok) for tok in tokenize(t)] for t in row]
-        self.total = self._count(np.arange(len(self.tokens)), np.bincount(self.text_of, minlength=len(self.tokens)))
+        self.in_need = need >= 0
+        shared: dict[str, str] = {}   # one string per distinct phrase, not one per occurrence
+        self.tokens = [[shared.setdefault(tok, tok) for tok in phrases(t)] for t in row]
+        weight = np.bincount(self.text_of, minlength=len(self.tokens))
+        self.prior = self._count(np.arange(len(self.tokens)), weight)
+        self.total = self._count(*self._texts(np.where(self.in_need)[0]))
+
+    def _texts(self, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct texts of these items in the order they first appear, and each text's count."""
+        texts = self.text_of[items]
+        _, first = np.unique(texts, return_index=True)
+        return texts[np.sort(first)], np.bincount(texts, minlength=len(self.tokens))
 
     def _count(self, texts: np.ndarray, weight: np.ndarray) -> Counter:
         out: Counter = Counter()
@@ -154,13 +274,10 @@ class _Words:
         return out
 
     def distinctive(self, ordered_items: np.ndarray, top_n: int = 10) -> list[str]:
-        """Words of these items (in this order: ties keep the order words first appear in) vs all others."""
-        texts = self.text_of[ordered_items]
-        _, first = np.unique(texts, return_index=True)
-        in_order = texts[np.sort(first)]
-        group = self._count(in_order, np.bincount(texts, minlength=len(self.tokens)))
-        rest = self.total - group
-        return [w for w, _ in distinctive_words_from_counts(group, rest, top_n=top_n)]
+        """Words of these items on needs (in this order: ties keep the order words first appear in) vs
+        everyone else's on needs."""
+        group = self._count(*self._texts(ordered_items[self.in_need[ordered_items]]))
+        return top_phrases(group, self.total - group, self.prior, top_n=top_n, min_count=2)
 
 
 def _choose_column(voices: _Voices, by: str | None, min_respondents: int, max_personas: int) -> str | None:
@@ -183,8 +300,9 @@ def _choose_column(voices: _Voices, by: str | None, min_respondents: int, max_pe
     for col, n in columns.items():
         big = [v for v, c in values[col].items() if c >= min_respondents]
         if 2 <= len(big) <= max_personas:
-            usable.append((n, col))
-    return max(usable)[1] if usable else None
+            usable.append((n, -_PREFERRED.index(col) if col in _PREFERRED else -len(_PREFERRED), col))
+    # the column covering most respondents; of equals, company size (who they are), then industry, then plan
+    return max(usable)[2] if usable else None
 
 
 def _profile_clusters(voices: _Voices, report: ThemeReport, min_respondents: int, max_personas: int,
@@ -207,7 +325,9 @@ def _profile_clusters(voices: _Voices, report: ThemeReport, min_respondents: int
         X, of_voice, weight = _distinct_rows(M)
         scored = np.random.default_rng(seed).choice(len(ids), PROFILE_SAMPLE, replace=False)
     best = None
-    for k in range(2, min(max_personas, len(ids) // min_respondents, len(X)) + 1):
+    # never more groups than distinct profiles (k-means would only repeat a centre)
+    distinct = len(X) if weight is not None else len(np.unique(X, axis=0))
+    for k in range(2, min(max_personas, len(ids) // min_respondents, distinct) + 1):
         found = KMeans(n_clusters=k, n_init=5, random_state=seed).fit_predict(X, sample_weight=weight)
         labels = found[of_voice]
         if scored is None:
@@ -232,47 +352,6 @@ def _distinct_rows(M) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     of_row = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
     first = np.unique(of_row, return_index=True)[1]
     return M[first].toarray(), of_row, np.bincount(of_row).astype(np.float64)
-
-
-def _persona(i, column, key, members: np.ndarray, voices: _Voices, items, need: np.ndarray, words: _Words, names,
-             quoted: dict[int, list[str]], top_n) -> Persona:
-    n_voices = voices.n
-    member = np.zeros(n_voices, dtype=bool)
-    member[members] = True
-    mine = member[voices.pair_voice]
-    found, counts = np.unique(voices.pair_need[mine], return_counts=True)
-    needs = []
-    for t, c in zip(found.tolist(), counts.tolist()):
-        share, overall = c / len(members), voices.voices_per_need.get(t, 0) / n_voices
-        needs.append(PersonaNeed(need_id=t, need_name=names.get(t, str(t)), respondents=c, share=round(share, 4),
-                                 overall_share=round(overall, 4), lift=round(share / overall, 3) if overall else 0.0))
-    # Distinctive AND substantial: a need voiced by 2 of 40 at 5x lift matters less than 15 of 40 at 2x.
-    needs.sort(key=lambda n: (-(n.share * n.lift), n.need_id))
-    needs = needs[:top_n]
-    # The persona's items, voice by voice (members in order), each voice's items in input order.
-    idx = np.where(member[voices.of_item])[0]
-    order = idx[np.argsort(voices.of_item[idx], kind="stable")]
-    quotes = _quotes(items, order, needs, quoted, need)
-    preferred = words.distinctive(order)
-    facts: dict[str, Counter] = defaultdict(Counter)
-    for v in members.tolist():
-        for col, val in voices.segments[v].items():
-            if col != column:
-                facts[col][val] += 1
-    persona_items = [items[j] for j in order.tolist()]
-    deals = [it.deal_value for it in persona_items if it.deal_value is not None and it.source == SourceKind.SALES_NOTE]
-    lost = [it.deal_value for it in persona_items if it.deal_value is not None and it.deal_stage == "lost"]
-    n = len(members)
-    confidence = "high" if n >= CONFIDENCE_LEVELS["high"] else "medium" if n >= CONFIDENCE_LEVELS["medium"] else "low"
-    label = f"{column}: {key}" if column else f"Persona {i + 1}: {needs[0].need_name if needs else 'mixed needs'}"
-    top = needs[0] if needs else None
-    summary = (f"{n} respondents/accounts ({100 * n / n_voices:.0f}% of all)"
-               + (f"; most distinctive need: {top.need_name} ({100 * top.share:.0f}% here vs "
-                  f"{100 * top.overall_share:.0f}% overall)" if top else ""))
-    return Persona(id=i, label=label, summary=summary, segment={column: key} if column else {},
-                   facts={c: dict(v.most_common()) for c, v in facts.items()}, respondents=n, items=len(order),
-                   deal_value=float(sum(deals)) if deals else None, deals_lost_value=float(sum(lost)) if lost else None,
-                   top_needs=needs, quotes=quotes, preferred_words=preferred, confidence=confidence)
 
 
 def _quotes(items, order: np.ndarray, needs: list[PersonaNeed], quoted: dict[int, list[str]], need_of: np.ndarray,

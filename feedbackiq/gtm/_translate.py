@@ -2,18 +2,20 @@
 
 Computed by code for every feature x segment: the needs the feature answers (explicit need or theme
 ids, or matched by meaning; never praise), ranked by how many of the segment's respondents voice
-each; the segment's distinctive words (log-odds vs everyone else); "jargon to avoid" (words of the
-technical description the segment never uses); proof quotes from the segment's own items in those
-needs (each need's central quotes first). An LLM, when configured, writes the headline, value
-proposition, proof points and objection handling. A segment that voices none of the feature's needs
-gets no call: its message says "no evidence in this segment". Each line of a message is judged on its
-own, as persona claims are (:mod:`feedbackiq.llm._claims`): the value proposition, proof points and
-objection handling cite the segment's items (objections: its sales notes); the headline uses none of
-the jargon to avoid, at least one of the segment's own words (when most of its feedback is in the
-output language), and no number that is not in the input. A reply is sent back once when fewer than
-half its lines survive or its headline or every proof point is dropped; a message with no proof point
-left stays extractive. Every message reports how many of its content words come from the segment's own
-feedback vs the engineering description.
+each; the segment's words for it (log-odds of its feedback on those needs against the other segments',
+with an informative prior: ``_vocab.words_they_use``); "jargon to avoid" (words of the technical
+description the segment's own feedback never uses, as whole words with their inflections); proof quotes
+from the segment's own items in those needs (each need's central quotes first). An LLM, when configured,
+writes the headline, value proposition, proof points and objection handling. A segment that voices none
+of the feature's needs gets no call: its message says "no evidence in this segment". Each line of a
+message is judged on its own, as persona claims are (:mod:`feedbackiq.llm._claims`): the value
+proposition, proof points and objection handling cite the segment's items (objections: its sales
+notes); the headline uses none of the jargon to avoid, at least one of the segment's own words (when
+most of its feedback is in the output language), and no number that is not in the input. A reply is
+sent back once when fewer than half its lines survive or its headline or every proof point is dropped;
+a message with no proof point left stays extractive, and its headline and value proposition come from a
+labelled template (:mod:`feedbackiq.gtm._message`). Every message reports how many of its content words
+come from the segment's own feedback vs the engineering description.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from pydantic import BaseModel
 
 from feedbackiq._errors import LLMError
 from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM, fallback_reason
+from feedbackiq.gtm._message import document_language, finish_messages, proof_claims
 from feedbackiq.gtm._personas import quoted_items
-from feedbackiq.gtm._vocab import distinctive_words
+from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
 from feedbackiq.llm import HOW_TO_CONFIGURE, LLM
-from feedbackiq.llm._claims import MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, judged_generate
+from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
+                                    judged_generate)
 from feedbackiq.llm._evidence import ClaimVerdict
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import tally
@@ -126,11 +130,14 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
     theme_of = {a.item_id: a.theme_id for a in report.assignments}
     quoted = quoted_items(report)
     tokens = {it.id: tokenize(it.text) for it in items}
+    said = {it.id: phrases(it.text) for it in items}
+    background = Counter(w for ws in said.values() for w in ws)
     members = _persona_items(personas, items, report)
     llm = (llm or LLM.from_env()) if use_llm else None
     if use_llm and llm is None:
         log.warning(HOW_TO_CONFIGURE)
     outbound = Outbound(report, min_respondents) if llm is not None else None
+    doc_language, glossed = document_language(language, items), {}
     out = []
     for feature in features:
         needs = match_needs(feature, report)
@@ -143,20 +150,32 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
             share = Counter(n for _, n in {(voice_of(it), need_of.get(it.id)) for it in own})
             ranked = sorted((n for n in needs if share.get(n, 0) > 0), key=lambda n: -share[n])
             vocab = {w for it in own for w in tokens[it.id] if " " not in w}
-            words = [w for w, _ in distinctive_words([tokens[i] for i in own_ids],
-                                                     [tokens[it.id] for it in items if it.id not in own_ids], top_n=12)]
-            jargon = sorted(w for w in technical if w not in vocab)
+            words = _words_for(own_ids, needs, items, need_of, said, background)
+            jargon = jargon_to_avoid(f"{feature.name} {feature.description}", (it.text for it in own))
             proof = [it for n in ranked for it in _central_first([it for it in own if need_of.get(it.id) == n], quoted[n])]
             sales = [it for it in own if it.source == SourceKind.SALES_NOTE and need_of.get(it.id) in ranked]
             voiced = [t for t, _ in Counter(theme_of[it.id] for it in proof).most_common()]
             msg = SegmentMessage(persona=persona.label, segment=persona.segment, relevant_needs=ranked,
                                  relevant_themes=[t for n in ranked for t in voiced if t in report.need(n).theme_ids],
                                  words_they_use=words, jargon_to_avoid=jargon,
-                                 proof_points=[Claim(text=it.text, citations=[]) for it in proof[:3]])
+                                 proof_points=proof_claims(proof[:3]))
             messages.append((msg, persona, own, proof, sales, vocab, technical))
         outcome = _write_with_llm(llm, feature, messages, lang, outbound) if outbound is not None else None
+        more = finish_messages(feature, [(m, proof) for m, _, _, proof, *_ in messages], doc_language, llm, outbound, glossed)
+        outcome = LLMOutcome.merge("feature messages", [outcome, more]) if more is not None else outcome
         out.append(FeatureTranslation(feature=feature, messages=[m for m, *_ in messages], llm_outcome=outcome))
     return out
+
+
+def _words_for(own_ids: set[str], needs: list[int], items, need_of: dict[str, int | None], said: dict[str, list[str]],
+               background: Counter) -> list[str]:
+    """The segment's words for a feature: its feedback on the feature's needs against the other segments'
+    on them, with all the feedback as the prior (none when the segment does not voice those needs)."""
+    about = [it.id for it in items if need_of.get(it.id) in needs]
+    group = [said[i] for i in about if i in own_ids]
+    rest = [said[i] for i in about if i not in own_ids]
+    # a handful of texts: a word said once is already theirs; more, and it must be said twice
+    return words_they_use(group, rest, background, top_n=10, min_count=1 if len(group) < 10 else 2) if group else []
 
 
 def _central_first(items: list, central: list[str]) -> list:
@@ -199,18 +218,17 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
 
     def one(job) -> Judgement:
         msg, persona, own, chosen, vocab, technical = job
-        evidence = evidence_set(chosen, outbound.text)
         segment = outbound.persona_label(persona)
         needs = "; ".join(filter(None, (outbound.need_name(outbound.report.need(n)) for n in msg.relevant_needs)))
-        checker = ClaimChecker(evidence, language, f"{feature.name}: {feature.description} | {segment} | {needs}")
         # The segment's own words count when most of its feedback is in the language the headline is written in.
         own_words = vocab if 2 * sum(it.language == language for it in own) >= len(own) else None
-        variables = {
+        evidence, variables = fit_evidence(llm, "translate_feature", {
             "feature": f"{feature.name}: {feature.description}", "segment": segment, "needs": needs or "(none)",
             "words_they_use": ", ".join(outbound.terms(msg.words_they_use, [it.text for it in outbound.items(own)])) or "(none)",
             "jargon_to_avoid": ", ".join(msg.jargon_to_avoid) or "(none)",
-            "evidence": evidence.block(), "language_instruction": language_instruction(language),
-        }
+            "evidence": "", "language_instruction": language_instruction(language),
+        }, FeatureMessage, evidence_set(chosen, outbound.text))
+        checker = ClaimChecker(evidence, language, f"{feature.name}: {feature.description} | {segment} | {needs}")
 
         def judge(m: FeatureMessage) -> Judgement:
             j = Judgement()

@@ -21,6 +21,7 @@ from feedbackiq.ingest._build import RowBuilder
 from feedbackiq.ingest._columns import ColumnPlan, plan_columns
 from feedbackiq.ingest._decode import FORMATS, detect_encoding, sniff_format
 from feedbackiq.ingest._headers import HeaderInfo, resolve_header
+from feedbackiq.ingest._segments import harmonise_segments
 from feedbackiq.ingest._tables import RawTable, _BadRecord, open_table, peek_rows
 from feedbackiq.types import FeedbackItem, FeedbackSet, FileRecord, Ledger, SkippedFile, SourceKind
 
@@ -49,6 +50,8 @@ def read_feedback(
     layout: str | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    segment_names: dict[str, str] | None = None,
+    segment_values: dict[str, dict[str, str]] | None = None,
     **mapping: Any,
 ) -> FeedbackSet:
     """Read survey, review and CRM exports into one :class:`~feedbackiq.FeedbackSet`.
@@ -73,6 +76,13 @@ def read_feedback(
         Column overrides by role: ``text`` (a column, or a list of question columns),
         ``title``, ``id``, ``respondent_id``, ``created_at``, ``rating``, ``deal_value``,
         ``deal_stage``, ``segments`` (list).
+    segment_names : dict, optional
+        Column header -> segment name, for segment columns whose header is no known synonym (known:
+        ``公司规模``/``Company Size`` -> ``company_size``, ``行业`` -> ``industry``, ``套餐``/``tier`` -> ``plan`` ...).
+        A header listed here is read as a segment column wherever a file has it.
+    segment_values : dict, optional
+        Segment name -> {value as written: value to count it as}, e.g. ``{"plan": {"旗舰版": "Enterprise"}}``;
+        applied before the built-in matching (company-size bands, Chinese industries and plans, spelling).
 
     Returns
     -------
@@ -98,9 +108,10 @@ def read_feedback(
     ledger = Ledger()
     seen: dict[tuple, str] = {}
     used_ids: set[str] = set()
+    segment_columns: set[str] = set()
     for path, named in inputs:
         try:
-            opened = _open(path, named, kind, layout, encoding, sheet, mapping)
+            opened = _open(path, named, kind, layout, encoding, sheet, mapping, segment_names)
         except IngestError as exc:
             if named or not isinstance(exc, _NOT_AN_EXPORT):
                 raise
@@ -108,10 +119,15 @@ def read_feedback(
             ledger.skipped_files.append(SkippedFile(path=str(path), reason=reason))
             log.warning("skipped %s (found in a folder, not read as feedback): %s", path, reason)
             continue
+        segment_columns.update(opened[-1].segments)
         _read_rows(*opened, items, ledger, seen, used_ids)
     if not ledger.files:   # every input was a folder, and nothing in them could be read
         raise IngestError("no file could be read as feedback: " + "; ".join(
             f"{s.path}: {s.reason}" for s in ledger.skipped_files))
+    unused = [h for h in segment_names or {} if h not in segment_columns]
+    if unused:
+        log.warning("segment_names: no file read has a segment column %s", ", ".join(map(repr, unused)))
+    ledger.segment_values, ledger.segment_conflicts = harmonise_segments(items, segment_values)
     return FeedbackSet.model_construct(items=items, ledger=ledger)
 
 
@@ -122,7 +138,7 @@ def skipped_reason(exc: IngestError) -> str:
 
 
 def _open(path: Path, named: bool, kind, layout, encoding, sheet,
-          mapping) -> tuple[Path, str, str | None, RawTable, HeaderInfo, ColumnPlan]:
+          mapping, segment_names=None) -> tuple[Path, str, str | None, RawTable, HeaderInfo, ColumnPlan]:
     """Everything up to the first row: any error here leaves nothing half read."""
     if not path.exists():
         raise IngestError("file not found", file=str(path))
@@ -146,7 +162,8 @@ def _open(path: Path, named: bool, kind, layout, encoding, sheet,
         raise IngestError(f"no row could be read; the first: {rows[0][1][0]}", file=str(path), row=rows[0][0])
     if not sample:
         raise EmptyFileError("the file has a header but no data rows", file=str(path))
-    plan = plan_columns(path, info.header, sample, source=kind, layout=layout, style=info.style, mapping=mapping)
+    plan = plan_columns(path, info.header, sample, source=kind, layout=layout, style=info.style, mapping=mapping,
+                        segment_names=segment_names)
     return path, fmt, enc, table, info, plan
 
 

@@ -163,7 +163,8 @@ class RowBuilder:
             return as_str(get(col)).strip()
 
         respondent = cell(p.respondent_id) or None
-        segments = self._shared_segments({s: v for s in p.segments if (v := cell(s))})
+        names = p.segment_names
+        segments = self._shared_segments({names.get(s, s): v for s in p.segments if (v := cell(s))})
         metadata: dict[str, Any] = {m: v for m in p.metadata if (v := cell(m))}
         if source_id := cell(p.id):
             metadata["source_id"] = source_id

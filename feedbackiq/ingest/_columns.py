@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from feedbackiq._errors import ColumnError, InputError
+from feedbackiq.ingest._segments import SEGMENT_HEADERS, norm_header, segment_name
 from feedbackiq.ingest._values import as_str
 from feedbackiq.types import SourceKind
 
@@ -39,9 +40,7 @@ _ALIASES: dict[str, set[str]] = {
     "deal_value": {"dealamount", "amount", "dealvalue", "arr", "acv", "mrr", "revenue", "contractvalue", "opportunityamount",
                    "dealsize", "金额", "合同额", "合同金额", "成交额", "商机金额", "预计金额"},
     "deal_stage": {"stage", "dealstage", "outcome", "opportunitystage", "winloss", "阶段", "商机阶段", "结果", "赢单丢单"},
-    "segments": {"companysize", "size", "employees", "employeecount", "industry", "vertical", "plan", "tier", "region",
-                 "segment", "country", "market", "persona", "role", "jobrole", "department", "customertype",
-                 "公司规模", "规模", "企业规模", "行业", "套餐", "付费版本", "地区", "区域", "客户类型", "部门", "职位", "角色", "省份"},
+    "segments": set().union(*SEGMENT_HEADERS.values()),
     "metadata": {"appversion", "version", "locale", "language", "platform", "device", "os", "channel", "source",
                  "版本", "应用版本", "语言", "平台", "设备", "渠道"},
 }
@@ -54,8 +53,7 @@ _CONTAINS = {"text": ("comment", "feedback", "review", "评论", "反馈", "意�
 _NUMERIC = re.compile(r"[\d.,:/\-\s$¥%]+")   # numbers, amounts, dates, times: no words in it
 
 
-def _norm(h: str) -> str:
-    return re.sub(r"[\s_\-.()（）:：/]+", "", h.lower())
+_norm = norm_header
 
 
 @dataclass
@@ -72,13 +70,15 @@ class ColumnPlan:
     deal_stage: str | None = None
     segments: list[str] = field(default_factory=list)
     metadata: list[str] = field(default_factory=list)
+    segment_names: dict[str, str] = field(default_factory=dict)   # segment column -> the segment it is
 
     def roles(self) -> dict[str, str]:
         out = {k: v for k, v in vars(self).items() if isinstance(v, str) and k not in ("layout",)}
         out.pop("source", None)
         out["text"] = ", ".join(self.text)
-        if self.segments:
-            out["segments"] = ", ".join(self.segments)
+        if self.segments:   # "公司规模 -> company_size" where a column is read as a segment of another name
+            out["segments"] = ", ".join(s if self.segment_names.get(s, s) == s else f"{s} -> {self.segment_names[s]}"
+                                        for s in self.segments)
         return out
 
 
@@ -91,8 +91,13 @@ def plan_columns(
     layout: str | None,
     style: str,
     mapping: dict[str, Any],
+    segment_names: dict[str, str] | None = None,
 ) -> ColumnPlan:
-    """Decide the role of every column; ``mapping`` (role -> header(s)) wins over detection."""
+    """Decide the role of every column; ``mapping`` (role -> header(s)) wins over detection.
+
+    ``segment_names`` (header -> segment name) names segment columns explicitly; a header it lists is a
+    segment column of this file when the file has it and no other role took it.
+    """
     unknown = set(mapping) - set(ROLES)
     if unknown:
         raise InputError(f"unknown column role(s) {sorted(unknown)}; known roles: {', '.join(ROLES)}")
@@ -131,6 +136,8 @@ def plan_columns(
     respondent = one("respondent_id", by_role["respondent_id"] or ([account] if account else []))
     segments = list(mapping["segments"]) if "segments" in mapping else _segment_columns(by_role["segments"], columns)
     taken = {c for c in (rating, deal_value, deal_stage, created, title, id_col, respondent, account) if c}
+    segments += [h for h in (segment_names or {}) if h in header and h not in segments and h not in taken
+                 and "segments" not in mapping]
     taken |= set(segments) | set(by_role["metadata"])
 
     if source is None:
@@ -154,11 +161,12 @@ def plan_columns(
         respondent = id_col  # a survey response id identifies the respondent
     used = taken | set(text) | {respondent}
     # Everything else the export carries is kept as metadata: nothing is dropped silently.
-    metadata = [h for h in by_role["metadata"] if h not in text]
+    metadata = [h for h in by_role["metadata"] if h not in text and h not in segments]
     metadata += [h for h in by_role["account"] if h != respondent]
     metadata += [h for h in header if h not in used and h not in metadata and _norm(h) not in _IGNORE]
+    segments = [s for s in segments if s not in text]
     return ColumnPlan(source, layout, text, title, id_col, respondent, created, rating, deal_value, deal_stage,
-                      [s for s in segments if s not in text], metadata)
+                      segments, metadata, _segment_names(segments, segment_names))
 
 
 def _guess_source(style, rating, title, deal_value, deal_stage, account, meta) -> SourceKind:
@@ -232,6 +240,15 @@ def _segment_columns(named: list[str], columns: dict[str, list[str]]) -> list[st
         vals = [v for v in columns[h] if v.strip()]
         if vals and len(set(vals)) <= max(20, len(vals) // 5):
             out.append(h)
+    return out
+
+
+def _segment_names(segments: list[str], explicit: dict[str, str] | None) -> dict[str, str]:
+    """Each segment column's segment name; a second column of one file with a name already taken keeps its header."""
+    out: dict[str, str] = {}
+    for h in segments:
+        name = segment_name(h, explicit)
+        out[h] = name if name not in out.values() else h
     return out
 
 

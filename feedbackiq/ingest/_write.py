@@ -18,7 +18,8 @@ BLOCK_ROWS = 50_000   # items (and ledger entries) serialised at a time
 
 def write_feedback(fs: FeedbackSet, out_dir: str | Path) -> dict[str, Path]:
     """Write ``feedback.json`` (exact round trip), ``items.csv``, ``ledger.csv`` and ``ledger_summary.json``
-    (files read with their row counts, and files found in a folder that were skipped, with why).
+    (files read with their row counts, files found in a folder that were skipped, with why, segment values
+    counted as another spelling, and respondents whose rows disagreed on a segment value).
 
     CSV cells that a spreadsheet would run as formulas are escaped; the JSON keeps
     every text verbatim.
@@ -42,6 +43,8 @@ def write_feedback(fs: FeedbackSet, out_dir: str | Path) -> dict[str, Path]:
         "row_counts": fs.ledger.row_counts(),
         "skipped_files": [f.model_dump(mode="json") for f in fs.ledger.skipped_files],
         "skip_reasons": dict(fs.ledger.skip_reasons()),
+        "segment_values": [m.model_dump(mode="json") for m in fs.ledger.segment_values],
+        "segment_conflicts": [c.model_dump(mode="json") for c in fs.ledger.segment_conflicts],
         "items": len(fs.items),
     }
     paths["ledger_summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")

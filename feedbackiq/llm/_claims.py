@@ -28,15 +28,17 @@ from pydantic import BaseModel, ValidationError, model_validator
 
 from feedbackiq._errors import LLMOutputError
 from feedbackiq.llm._client import LLM, parse_json_reply
+from feedbackiq.llm._context import REPLY_TOKENS, fit_items
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet, judge_claim
 from feedbackiq.types import FeedbackItem, LLMOutcome, SourceKind
 
-__all__ = ["ClaimReply", "CitedReply", "lenient_claim", "Judgement", "ClaimChecker", "judged_generate", "evidence_set", "in_language",
+__all__ = ["ClaimReply", "CitedReply", "lenient_claim", "Judgement", "ClaimChecker", "judged_generate", "evidence_set", "fit_evidence", "in_language",
            "cjk_share", "trim", "trim_name", "RETRY_SHARE", "MAX_CLAIM_CHARS", "MAX_NAME_CHARS", "CHINESE_SHARE"]
 
 RETRY_SHARE = 0.5        # a reply keeping fewer than this share of its claims is sent back (once)
 MAX_CLAIM_CHARS = 300    # a claim, a need statement, a summary or a value proposition
 MAX_NAME_CHARS = 60      # a name, a persona label, a headline
+EVIDENCE_MAX_CHARS = 600  # an item shown to a model whose context is too small for all of them: cut to a prefix
 CHINESE_SHARE = 0.3      # of a text's letters that are CJK ideographs: Chinese at or above it (as ingest tags items)
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -250,8 +252,23 @@ def evidence_set(items: Iterable[FeedbackItem], text: Callable[[str], str]) -> E
     """The evidence a prompt shows, under handles 1..n, each item as ``text`` (the privacy gate's redaction)
     makes it: what the model sees is what its quotes are aligned to and what a reader is shown.
 
-    The one place a step's evidence becomes an :class:`EvidenceSet`: trimming it to a small model's context
-    (``feedbackiq.llm._context.fit_items``, best items first) belongs here, before the set is built.
+    Trimmed to a small model's context by :func:`fit_evidence` once the rest of the prompt is known.
     """
     items = list(items)
     return EvidenceSet(items, texts={it.id: text(it.text) for it in items})
+
+
+def fit_evidence(llm: LLM, prompt: str, variables: dict[str, Any], reply_model: type[BaseModel],
+                 evidence: EvidenceSet, *, with_source: bool = True) -> tuple[EvidenceSet, dict[str, Any]]:
+    """``evidence`` cut to what ``llm.context_tokens`` leaves after the rest of the prompt and the reply, and
+    a copy of ``variables`` with its block as ``evidence``.
+
+    Items are kept best first (the order given); when they do not all fit, long ones are shown as a prefix
+    of ``EVIDENCE_MAX_CHARS`` (a prefix of what the model sees, so quotes still align) and the rest that do
+    not fit are left out. When everything fits, the evidence is returned as it is.
+    """
+    budget = max(0, llm.context_tokens - REPLY_TOKENS - llm.prompt_tokens(prompt, {**variables, "evidence": ""}, reply_model))
+    kept, _ = fit_items(evidence.items, budget, texts=evidence.texts)
+    if len(kept) < len(evidence.items):
+        evidence = EvidenceSet(*fit_items(evidence.items, budget, texts=evidence.texts, max_chars=EVIDENCE_MAX_CHARS))
+    return evidence, {**variables, "evidence": evidence.block(with_source=with_source)}

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from feedbackiq._errors import BudgetExceededError, ConfigError, LLMError
-from feedbackiq.llm._claims import (CitedReply, ClaimChecker, Judgement, evidence_set, in_language, judged_generate,
+from feedbackiq.llm._claims import (CitedReply, ClaimChecker, Judgement, evidence_set, fit_evidence, in_language, judged_generate,
                                     trim_name)
 from feedbackiq.llm._client import HOW_TO_CONFIGURE, LLM
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet
@@ -141,6 +141,9 @@ def name_themes(report: ThemeReport, llm: LLM | None = None, *, language: str = 
     if "needs" in levels:
         withheld["needs"], outputs["needs"] = _need_jobs(out, outbound, lang, jobs)
 
+    for job in jobs:
+        job.evidence, job.variables = fit_evidence(llm, job.prompt, job.variables, job.reply, job.evidence,
+                                                   with_source=False)
     # Before any call: what the run will take, against the budget.
     input_tokens = sum(llm.prompt_tokens(j.prompt, j.variables, j.reply) for j in jobs)
     estimate = llm.budget.estimate(len(jobs), input_tokens // max(len(jobs), 1), _REPLY_TOKENS)

@@ -29,6 +29,10 @@ class IngestConfig(_Section):
     encoding: str | None = None      # default: detect (UTF-8, UTF-8-BOM, GBK/GB18030)
     sheet: str | None = None         # XLSX sheet (default: the first)
     columns: dict[str, str | list[str]] = Field(default_factory=dict)  # role -> column header(s)
+    # Segment columns and values across languages, beyond the built-in synonyms: header -> segment name,
+    # and segment name -> {value as written: value to count it as}.
+    segment_names: dict[str, str] = Field(default_factory=dict)
+    segment_values: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
 class ThemesConfig(_Section):
@@ -110,7 +114,9 @@ class OutputConfig(_Section):
 
 
 class PersonasConfig(_Section):
-    by: str | None = "segment"       # a segment column, "segment" to pick one, or "none" (data-driven)
+    # "auto": by the needs they voice when that finds distinct groups (gtm.why_not_distinct), else by segment;
+    # a segment column; "segment" to pick one; or "none" (by the needs they voice)
+    by: str | None = "auto"
     min_respondents: int = Field(default=5, ge=1)
 
 
@@ -188,6 +194,10 @@ EXAMPLE_CONFIG = """\
 [ingest.columns]             # role = "column header" when detection is not enough
 # text = "Comment"
 # segments = ["plan", "region"]
+[ingest.segment_names]       # column header = segment name, beyond the built-in synonyms (公司规模, 行业, 套餐, Tier ...)
+# "客户等级" = "plan"
+[ingest.segment_values.plan] # value as written = value to count it as (built in: size bands, Chinese industries and plans)
+# "旗舰版" = "Enterprise"
 
 [themes]
 seed = 0
@@ -220,7 +230,7 @@ privacy_threshold = 3
 # rates = { CNY = 0.14 }     # one CNY in USD; amounts in a currency without a rate are shown apart, never added in
 
 [personas]
-by = "segment"
+by = "auto"                  # auto: by the needs they voice when the groups are distinct, else by segment | company_size | segment | none
 
 [files]
 # features = "features.yaml"

@@ -259,8 +259,10 @@ class _Runner:
         if cfg.files.features is not None:
             if llm is not None:
                 prompts["translate_feature"] = load_prompt("translate_feature").version
+                prompts["gloss_quotes"] = load_prompt("gloss_quotes").version
             k_translate = stage_key("translate", v=v, personas=k_personas, features=file_sha256(cfg.files.features),
-                                    llm=llm_id, prompt=prompts.get("translate_feature"), language=cfg.output.language)
+                                    llm=llm_id, prompt=prompts.get("translate_feature"), language=cfg.output.language,
+                                    gloss=prompts.get("gloss_quotes"))
             translations = self.stage("translate", k_translate, _Translations, lambda: _Translations(
                 items=st.translate_stage(report, personas, cfg.files.features, llm, cfg.output)), llm=llm is not None).items
         else:

@@ -34,7 +34,7 @@ def ingest_stage(exports: str | os.PathLike | Sequence[str | os.PathLike], cfg: 
 
     ing = cfg.ingest
     return read_feedback(exports, ing.source, layout=ing.layout, encoding=ing.encoding, sheet=ing.sheet,
-                         **ing.columns)
+                         segment_names=ing.segment_names, segment_values=ing.segment_values, **ing.columns)
 
 
 def make_embedder(name: str, feedback_set: FeedbackSet) -> Embedder:
@@ -164,8 +164,9 @@ def translate_stage(report: ThemeReport, personas: PersonaSet, features_path: Pa
     from feedbackiq.gtm import load_features, translate_features
 
     features = load_features(features_path)
-    return translate_features(features, personas, report, llm, language=out.language, use_llm=llm is not None,
-                              min_respondents=out.privacy_threshold)
+    # messages are per segment: data-driven personas keep the segment personas beside them for this
+    return translate_features(features, personas.by_segment(), report, llm, language=out.language,
+                              use_llm=llm is not None, min_respondents=out.privacy_threshold)
 
 
 def cards_stage(report: ThemeReport, personas: PersonaSet | None, translations: list[FeatureTranslation] | None,

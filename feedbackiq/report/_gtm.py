@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from feedbackiq._lang import detect_language
-from feedbackiq.gtm import NO_NEEDS
+from feedbackiq.gtm import NO_NEEDS, TEMPLATE_NOTE
 from feedbackiq.report._html import DASH, chips, esc, lang_attr, num, pct, section
 from feedbackiq.types import Claim, FeatureTranslation, Persona, PersonaSet, Quote, SegmentMessage, ThemeReport
 
@@ -16,13 +16,26 @@ def _quotes(quotes: list[Quote], languages: dict[str, str]) -> str:
                    f"<code>{esc(q.item_id)}</code></footer></blockquote>" for q in quotes)
 
 
+def _gloss(c: Claim) -> str:
+    """A claim's gloss, marked as a translation."""
+    if not c.gloss:
+        return ""
+    return (f'<div class="gloss"{lang_attr(detect_language(c.gloss))}>“{esc(c.gloss)}” '
+            '<span class="muted">(translation by an LLM)</span></div>')
+
+
+def _cite(c: Claim, languages: dict[str, str]) -> str:
+    """The claim's citations: the quote and item id, or the id alone when the claim is the quote itself."""
+    return "".join(f'<div class="cite"{lang_attr(languages.get(x.item_id))}>'
+                   + (f"“{esc(x.quote)}” " if x.quote != c.text else "") + f"<code>{esc(x.item_id)}</code></div>"
+                   for x in c.citations)
+
+
 def _claims(title: str, claims: list[Claim], languages: dict[str, str]) -> str:
     if not claims:
         return ""
-    items = "".join(
-        f"<li{lang_attr(detect_language(c.text))}>{esc(c.text)}" + "".join(f'<div class="cite"{lang_attr(languages.get(x.item_id))}>“{esc(x.quote)}” '
-                                       f"<code>{esc(x.item_id)}</code></div>" for x in c.citations) + "</li>"
-        for c in claims)
+    items = "".join(f"<li{lang_attr(detect_language(c.text))}>{esc(c.text)}{_cite(c, languages)}{_gloss(c)}</li>"
+                    for c in claims)
     return f'<h4>{esc(title)}</h4><ul class="claims">{items}</ul>'
 
 
@@ -95,6 +108,11 @@ def _message(m: SegmentMessage, report: ThemeReport, languages: dict[str, str]) 
     parts = [f'<div class="message"><h4>{esc(m.persona)}</h4>']
     if m.headline:
         parts.append(f'<p class="headline">{esc(m.headline)}</p><p>{esc(m.value_proposition or "")}</p>')
+        if m.source == "template":
+            parts.append(f'<p class="muted">{esc(TEMPLATE_NOTE)}</p>')
+    if m.pain:
+        parts.append(f'<div class="pain"><b>Their top pain, in their words:</b> <span{lang_attr(detect_language(m.pain.text))}>'
+                     f"“{esc(m.pain.text)}”</span>{_cite(m.pain, languages)}{_gloss(m.pain)}</div>")
     parts.append(f'<p><b>Needs it answers here:</b> {needs or "none voiced by this segment"}</p>'
                  f'<p><b>Words they use:</b></p><div class="chips">{chips(m.words_they_use)}</div>'
                  f'<p><b>Jargon to avoid:</b></p><div class="chips">{chips(m.jargon_to_avoid, "chip avoid")}</div>')

@@ -30,6 +30,8 @@ class Claim(_Model):
 
     text: str
     citations: list[Citation] = Field(default_factory=list)
+    # A short translation of ``text`` into the document's language, written by an LLM (shown marked as one).
+    gloss: str | None = None
 
 
 class Persona(_Model):
@@ -62,13 +64,27 @@ class Persona(_Model):
 
 
 class PersonaSet(_Model):
-    """Personas drafted from one ThemeReport."""
+    """Personas drafted from one ThemeReport.
+
+    ``note`` says why this mode was chosen (``by="auto"``). Data-driven personas chosen that way keep
+    the personas by segment beside them in ``segment_personas``: messages and launch-readiness targets
+    are per segment (:meth:`by_segment`).
+    """
 
     mode: Literal["segment", "data_driven"]
     by: str | None = None
     personas: list[Persona] = Field(default_factory=list)
     input_hash: str = ""
     llm_outcome: LLMOutcome | None = None  # how the persona-drafting calls ended (None: no LLM)
+    note: str | None = None
+    segment_personas: list[Persona] = Field(default_factory=list)
+
+    def by_segment(self) -> "PersonaSet":
+        """The personas by segment: this set, or the segment personas drafted beside data-driven ones."""
+        if self.mode == "segment" or not self.segment_personas:
+            return self
+        column = next(iter(self.segment_personas[0].segment), None)
+        return PersonaSet(mode="segment", by=column, personas=self.segment_personas, input_hash=self.input_hash)
 
 
 class Feature(_Model):
@@ -76,6 +92,8 @@ class Feature(_Model):
 
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
+    # What it does for the customer, in one sentence (the offline message template's value proposition).
+    benefit: str | None = None
     needs: list[int] = Field(default_factory=list)   # need ids it answers
     themes: list[int] = Field(default_factory=list)  # theme ids it answers (each stands for its need)
     # With neither, the feature is matched to needs by meaning.
@@ -92,13 +110,16 @@ class SegmentMessage(_Model):
     jargon_to_avoid: list[str] = Field(default_factory=list)   # description words this segment never uses
     headline: str | None = None
     value_proposition: str | None = None
+    # The segment's top pain phrase for this feature: a clause of its own feedback on the feature's needs.
+    pain: Claim | None = None
     proof_points: list[Claim] = Field(default_factory=list)
     objection_handling: list[Claim] = Field(default_factory=list)
     customer_word_share: float | None = None   # message content words found in the segment's own feedback
     technical_word_share: float | None = None  # ... found in the feature's technical description
     claims_dropped: int = 0
     dropped: dict[str, int] = Field(default_factory=dict)   # the dropped claims by reason
-    source: Literal["extractive", "llm"] = "extractive"
+    # "template": headline and value proposition filled in offline from ``pain`` and the feature's benefit
+    source: Literal["extractive", "template", "llm"] = "extractive"
     note: str | None = None               # why no LLM message: "no evidence in this segment", a failed call ...
 
 

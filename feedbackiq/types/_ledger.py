@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 from feedbackiq.types._base import SkipReason, SourceKind, _Model, construct_trusted
 
-__all__ = ["FileRecord", "Ledger", "LedgerEntries", "LedgerEntry", "SkippedFile"]
+__all__ = ["FileRecord", "Ledger", "LedgerEntries", "LedgerEntry", "SegmentConflict", "SegmentValueMap", "SkippedFile"]
 
 
 class LedgerEntry(_Model):
@@ -223,17 +223,46 @@ class SkippedFile(_Model):
     reason: str
 
 
+class SegmentValueMap(_Model):
+    """A segment value counted as another spelling of the same value (``制造业`` as ``manufacturing``)."""
+
+    column: str
+    written: str
+    counted_as: str
+    items: int
+
+
+class SegmentConflict(_Model):
+    """A respondent or account whose rows carry different values of one segment column: it counts once,
+    under ``chosen`` (by ``rule``); ``rows`` says how many of its rows carry each value."""
+
+    respondent_id: str
+    column: str
+    rows: dict[str, int]
+    chosen: str
+    rule: str
+
+    def text(self) -> str:
+        """``ACC-1004 company_size: 1000+ (2 rows), 201-1000 (1 row) -> 1000+``."""
+        rows = ", ".join(f"{v} ({n} row{'s' if n != 1 else ''})" for v, n in self.rows.items())
+        return f"{self.respondent_id} {self.column}: {rows} -> {self.chosen}"
+
+
 class Ledger(_Model):
     """Accounts for every input row: used (as one or more items) or skipped with a reason.
 
     For each file, ``rows_used + rows_skipped == rows`` holds exactly; a row is used
     when at least one of its cells became an item. Files found in a folder that were
-    not read at all are in ``skipped_files``, each with its reason.
+    not read at all are in ``skipped_files``, each with its reason. Segment values counted as another
+    spelling of one value are in ``segment_values``; respondents whose rows disagree on a segment value,
+    and the one value each counts under, in ``segment_conflicts``.
     """
 
     files: list[FileRecord] = Field(default_factory=list)
     entries: LedgerEntries = Field(default_factory=LedgerEntries)
     skipped_files: list[SkippedFile] = Field(default_factory=list)
+    segment_values: list[SegmentValueMap] = Field(default_factory=list)
+    segment_conflicts: list[SegmentConflict] = Field(default_factory=list)
 
     def row_counts(self) -> dict[str, dict[str, int]]:
         """Per file: ``rows``, ``rows_used``, ``rows_skipped`` and ``items``."""

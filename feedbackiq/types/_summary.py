@@ -37,6 +37,15 @@ def feedback_set_summary(fs: "FeedbackSet") -> str:
     segs = fs.segment_columns()
     if segs:
         lines.append("  segment columns: " + ", ".join(segs))
+    mapped = fs.ledger.segment_values
+    if mapped:
+        lines.append(f"  segment values counted as another spelling: {len(mapped)} (e.g. "
+                     + ", ".join(f"{m.written} -> {m.counted_as}" for m in mapped[:3]) + "; ledger.segment_values)")
+    conflicts = fs.ledger.segment_conflicts
+    if conflicts:
+        lines.append(f"  conflicting segment values: {len({c.respondent_id for c in conflicts})} respondents/accounts, "
+                     f"each counted once under {conflicts[0].rule} (e.g. {conflicts[0].text()}; "
+                     "ledger.segment_conflicts)")
     reasons = fs.ledger.skip_reasons()
     if reasons:
         lines.append("  skipped: " + ", ".join(f"{k} {v}" for k, v in reasons.most_common()))
