@@ -73,3 +73,24 @@ def test_redacted_text_is_what_the_model_saw_and_what_is_cited():
     ev = EvidenceSet([item], texts={"a": "Call me at [PHONE_1], support never answers"})
     v = judge_claim("Support never answers", [1], ["support never answers"], ev)
     assert v.kept and "415" not in ev.block() and v.citations[0].quote == "support never answers"
+
+
+def test_loose_citations_keep_the_claim_on_the_ones_that_hold():
+    """As real models cite: several handles with their quotes in another order, a handle too many, a quote of an
+    item shown but not cited, a sales note cited beside a survey answer for an objection."""
+    items = [FeedbackItem(id="s1", text="The sheet permissions screen is confusing & too coarse", source=SourceKind.SURVEY),
+             FeedbackItem(id="n1", text="Champion mentioned Sheet permissions are too coarse, for our finance team.",
+                          source=SourceKind.SALES_NOTE),
+             FeedbackItem(id="s2", text="Tutorials don't match the current screens", source=SourceKind.SURVEY)]
+    ev = EvidenceSet(items)
+    v = judge_claim("Permissions are too coarse", [2, 1], ["permissions screen is confusing",
+                                                          "Sheet permissions are too coarse, for our finance team."], ev)
+    assert v.kept and {c.item_id for c in v.citations} == {"s1", "n1"}
+    v = judge_claim("Permissions are too coarse", [1, 9], ["screen is confusing & too coarse"], ev)
+    assert v.kept and [c.item_id for c in v.citations] == ["s1"]
+    v = judge_claim("Permissions are too coarse", [3], ["permissions are too coarse, for our finance team"], ev)
+    assert v.kept and [c.item_id for c in v.citations] == ["n1"]          # the item quoted, not the one cited
+    v = judge_claim("Finance objects to coarse permissions", [1, 2], [None], ev, sources=[SourceKind.SALES_NOTE])
+    assert v.kept and [c.item_id for c in v.citations] == ["n1"]          # the survey answer is no objection
+    assert not judge_claim("x", [1, 3], ["a quote nobody wrote at all"], ev).kept
+    assert judge_claim("x", [8, 9], [None], ev).reason == "unknown reference"

@@ -153,7 +153,9 @@ def judge_claim(text: str, refs: Sequence[int | str], quotes: Sequence[str | Non
     refs : sequence of int or str
         The handles it cites.
     quotes : sequence of str or None
-        A quote per handle (None: the model gave none; the cited item's text is shown whole).
+        The model's quotes, in any order (none given: each cited item's text is shown whole). A quote
+        is aligned to a cited item, else to another item the model was shown (of the right source).
+        The claim keeps the citations that hold and is dropped only when none does.
     evidence : EvidenceSet
     sources : sequence of SourceKind, optional
         The source kinds the cited items must be (objections and triggers: sales notes).
@@ -170,26 +172,39 @@ def judge_claim(text: str, refs: Sequence[int | str], quotes: Sequence[str | Non
     'invented number'
     >>> judge_claim("Support is slow", [1], [None], ev, sources=[SourceKind.SALES_NOTE]).reason
     'wrong source'
+    >>> judge_claim("Support is slow", [7, 1], ["...takes 3 days"], ev).citations[0].quote   # one handle too many
+    'takes 3 days'
     """
     if not refs:
         return ClaimVerdict(False, "no citation", [])
-    citations: list[Citation] = []
-    cited_text: list[str] = []
-    for ref, quote in zip(refs, list(quotes) + [None] * (len(refs) - len(quotes))):
-        item = evidence.resolve(ref)
-        if item is None:
-            return ClaimVerdict(False, "unknown reference", [])
-        if sources is not None and item.source not in sources:
+    # Models cite loosely: several handles with quotes in another order, one handle too many, a quote of an
+    # item they saw but did not cite. Each citation is verified on its own and the claim stands on those that
+    # hold; it is dropped only when none does.
+    cited = list({it.id: it for it in map(evidence.resolve, refs) if it is not None}.values())
+    if not cited:
+        return ClaimVerdict(False, "unknown reference", [])
+    if sources is not None:
+        cited = [it for it in cited if it.source in sources]
+        if not cited:
             return ClaimVerdict(False, "wrong source", [])
-        shown = evidence.texts[item.id]
-        if quote:
-            span = align_quote(quote, shown)
-            if span is None:
-                return ClaimVerdict(False, "quote not in the cited item", [])
-            shown = shown[span[0]:span[1]]
-        citations.append(Citation(item_id=item.id, quote=shown))
-        cited_text.append(evidence.texts[item.id])
-    allowed = set(_NUMBER.findall(facts)) | {n for t in cited_text for n in _NUMBER.findall(t)}
+    quotes = [q for q in quotes if q]
+    citations: dict[str, Citation] = {}
+    if quotes:
+        # the cited items first, then the rest of what the model was shown (of the right source)
+        ids = {it.id for it in cited}
+        candidates = cited + [it for it in evidence.items if it.id not in ids and (sources is None or it.source in sources)]
+        for quote in quotes:
+            for item in candidates:
+                span = align_quote(quote, evidence.texts[item.id])
+                if span is not None:
+                    if item.id not in citations:
+                        citations[item.id] = Citation(item_id=item.id, quote=evidence.texts[item.id][span[0]:span[1]])
+                    break
+        if not citations:
+            return ClaimVerdict(False, "quote not in the cited item", [])
+    else:
+        citations = {it.id: Citation(item_id=it.id, quote=evidence.texts[it.id]) for it in cited}
+    allowed = set(_NUMBER.findall(facts)) | {n for i in citations for n in _NUMBER.findall(evidence.texts[i])}
     if any(n not in allowed for n in _NUMBER.findall(text)):
         return ClaimVerdict(False, "invented number", [])
-    return ClaimVerdict(True, None, citations)
+    return ClaimVerdict(True, None, list(citations.values()))
