@@ -13,8 +13,9 @@ Only what differs from one run to the next of the same code is normalised before
   table and the seconds cell of each row of the stage table.
 
 No output holds a run-specific path (inputs are named relative to the working directory, the same in both
-trees), so none is normalised. Both runs use ``PYTHONHASHSEED=0``: without it the order of equally frequent
-words in a segment's "Words they use" changes from one run to the next of the same code.
+trees), so none is normalised. Both runs use ``PYTHONHASHSEED=0``, so that no difference in the order of a
+set of strings between two processes can pass for a change (the order of equally frequent words in a
+segment's "Words they use" once did).
 """
 
 from __future__ import annotations
