@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser demo test test-perturbed test-slow evals bench clean local-llm local-llm-start local-llm-stop local-llm-status eval-llm
+.PHONY: setup browser demo test test-perturbed test-slow test-reference evals bench clean local-llm local-llm-start local-llm-stop local-llm-status eval-llm
 
 setup: $(STAMP) browser
 
@@ -47,13 +47,16 @@ demo: setup
 # pytest exits 5 when it collected no tests: that is neither a pass nor an
 # ordinary failure, so say so plainly and fail (CI must never go green on nothing).
 # Once set-up has put chromium in place, the browser test must run (fail, not skip).
+# First the import contracts (.importlinter: the layers, no reaching into another package's private
+# modules, no import cycles inside a package), then the suite.
 # The suite runs twice: as is, then with perturbed numerics (every embedding moved by seeded noise
 # of 1e-5, one BLAS/OpenMP/numba thread), as on another CPU; a test that holds only with this
 # machine's exact floats fails here first (tests/perturb/sitecustomize.py).
 PERTURBED := FEEDBACKIQ_TEST_PERTURB=1e-5 FEEDBACKIQ_TEST_PERTURB_SEED=$${FEEDBACKIQ_TEST_PERTURB_SEED:-1} \
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1 PYTHONPATH=tests/perturb
 test: setup
-	@if [ -x /usr/bin/chromium ]; then export FEEDBACKIQ_REQUIRE_BROWSER=$${FEEDBACKIQ_REQUIRE_BROWSER:-1}; fi; \
+	@$(BIN)/lint-imports --no-cache || exit $$?; \
+	if [ -x /usr/bin/chromium ]; then export FEEDBACKIQ_REQUIRE_BROWSER=$${FEEDBACKIQ_REQUIRE_BROWSER:-1}; fi; \
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: nothing was tested (exit 5)"; fi; \
 	[ $$rc -eq 0 ] || exit $$rc; \
@@ -71,6 +74,11 @@ test-perturbed: setup
 test-slow: setup
 	$(BIN)/python -m pip install --quiet -e '.[test,fast,ray]'
 	$(BIN)/python -m pytest -m slow
+
+# A refactor changes no output: the samples' run at git revision REV (default: the merge-base with main)
+# and in this working tree write the same bytes, timestamps and timings aside (tests/test_run_reference.py).
+test-reference: setup
+	FEEDBACKIQ_REFERENCE_REV=$(REV) $(BIN)/python -m pytest -m slow tests/test_run_reference.py
 
 evals: setup
 	$(BIN)/python evals/run_themes.py

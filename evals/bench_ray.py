@@ -31,7 +31,7 @@ def main() -> None:
 
     from feedbackiq.embed import make_embedder
     from feedbackiq.engine import ray_embed, ray_map_rows
-    from feedbackiq.themes._cluster import nearest_centroid
+    from feedbackiq.themes._centroids import nearest_centroid
 
     texts = pd.read_csv(f"/work/shared/datasets/{args.dataset}/test.csv")["text"].astype(str).tolist()[: args.n]
     t = time.perf_counter()

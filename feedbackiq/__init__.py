@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "read_feedback": "feedbackiq.ingest",
     "write_feedback": "feedbackiq.ingest",
+    "load_feedback": "feedbackiq.ingest",
     "Embedder": "feedbackiq.embed",
     "find_themes": "feedbackiq.themes",
     "ThemeClusterer": "feedbackiq.themes",
@@ -40,6 +41,7 @@ _LAZY: dict[str, str] = {
     "Redactor": "feedbackiq._redact",
     "redact": "feedbackiq._redact",
     "run": "feedbackiq.pipeline",
+    "load_run": "feedbackiq.pipeline",
     "RunConfig": "feedbackiq.pipeline",
     "load_config": "feedbackiq.pipeline",
 }

@@ -240,7 +240,7 @@ def llm_or_hint(model: str | None, base_url: str | None, max_calls: int | None =
 def check_llm_outcomes(outcomes: list, best_effort: bool, where: Path) -> None:
     """Say what failed among a command's LLM calls, what came from the offline path and which claims were dropped;
     when every call failed, stop with exit status 3 unless best effort."""
-    from feedbackiq.llm._outcome import check_all_failed
+    from feedbackiq.llm import check_all_failed
 
     for o in outcomes:
         if o is not None and (summary := o.summary()) is not None:
@@ -254,7 +254,7 @@ def check_llm_outcomes(outcomes: list, best_effort: bool, where: Path) -> None:
 def name_with_llm(report, model: str | None, base_url: str | None, language: str, max_calls: int | None,
                   retry_failed: bool = False, regroup: bool = False):
     """Name needs with an LLM when one is configured (after its regrouping of the themes, with ``regroup``)."""
-    from feedbackiq.llm._regroup import regroup_and_name
+    from feedbackiq.llm import regroup_and_name
 
     client = llm_or_hint(model, base_url, max_calls, retry_failed)
     if client is None:
@@ -271,39 +271,6 @@ def name_with_llm(report, model: str | None, base_url: str | None, language: str
               f"({s['usage']['cache_hits']} from cache, {s['usage']['cached_failures']} of them stored failures)",
               highlight=False)
     return named
-
-
-def load_run_report(run_dir: Path):
-    """The ThemeReport a `feedbackiq themes` or `feedbackiq run` wrote into ``run_dir``, with its items.
-
-    The items come from the run's ingest checkpoint when it holds the ones the themes were found in
-    (same input hash): Parquet columns read back as compact as ingest made them, where parsing
-    feedback.json builds every item anew (several GB at a million rows). Else from feedback.json.
-    """
-    from feedbackiq._errors import CheckpointError
-    from feedbackiq.types import ThemeReport
-
-    path = run_dir / "themes.json"
-    if not path.exists():
-        raise CheckpointError(f"{path} not found: run `feedbackiq themes FILE... --out {run_dir}` first")
-    report = ThemeReport.model_validate_json(path.read_bytes())
-    if report.feedback is None:
-        report.feedback = _checkpointed_feedback(run_dir, report.input_hash)
-    return report if report.feedback is not None else ThemeReport.from_json(path)
-
-
-def _checkpointed_feedback(run_dir: Path, wanted_hash: str):
-    """The newest ingest checkpoint of ``run_dir`` whose items hash to ``wanted_hash``, or None."""
-    from feedbackiq.pipeline import CheckpointStore
-    from feedbackiq.themes._api import input_hash
-    from feedbackiq.types import FeedbackSet
-
-    store = CheckpointStore(run_dir)
-    for key in store.saved_keys("ingest"):
-        fs = store.load_model("ingest", key, FeedbackSet)
-        if fs is not None and input_hash(fs.items) == wanted_hash:
-            return fs
-    return None
 
 
 def parse_by(by: str | None) -> str | None:
@@ -353,7 +320,7 @@ def personas(
 ) -> None:
     """Draft persona cards (computed facts, distinctive needs, verbatim quotes; pains, goals, objections with an LLM)."""
     from feedbackiq.gtm import draft_persona_traits, draft_personas, write_personas
-    from feedbackiq.pipeline import run_dir_lock
+    from feedbackiq.pipeline import load_run_report, run_dir_lock
 
     with run_dir_lock(run_dir, create=False):
         report = load_run_report(run_dir)
@@ -384,7 +351,7 @@ def translate(
 ) -> None:
     """Say each feature in each segment's own words, with proof quotes, words to use and jargon to avoid."""
     from feedbackiq.gtm import draft_personas, load_features, translate_features, write_translations
-    from feedbackiq.pipeline import run_dir_lock
+    from feedbackiq.pipeline import load_run_report, run_dir_lock
 
     with run_dir_lock(run_dir, create=False):
         report = load_run_report(run_dir)
@@ -413,7 +380,7 @@ def score(
 
     With an LLM, matches made by meaning are confirmed by it (one call per such target)."""
     from feedbackiq.cards import load_cards, score_cards, write_scorecard
-    from feedbackiq.pipeline import run_dir_lock
+    from feedbackiq.pipeline import load_gtm_outputs, load_run_report, run_dir_lock
 
     with run_dir_lock(run_dir, create=False):
         report = load_run_report(run_dir)
@@ -426,19 +393,6 @@ def score(
     print_scores(scores)
     out.print(f"scorecard: {paths['markdown']} (also scorecard.json)")
     check_llm_outcomes([scores.llm_outcome], best_effort, run_dir)
-
-
-def load_gtm_outputs(run_dir: Path):
-    """personas.json and translations.json from `feedbackiq personas` / `translate`, when the run has them."""
-    import json
-
-    from feedbackiq.types import FeatureTranslation, PersonaSet
-
-    personas_path, translations_path = run_dir / "personas.json", run_dir / "translations.json"
-    personas_ = PersonaSet.model_validate_json(personas_path.read_text(encoding="utf-8")) if personas_path.exists() else None
-    translations = ([FeatureTranslation.model_validate(x) for x in json.loads(translations_path.read_text(encoding="utf-8"))]
-                    if translations_path.exists() else None)
-    return personas_, translations
 
 
 def parse_date(value: str | None, option: str):
@@ -457,7 +411,7 @@ def parse_date(value: str | None, option: str):
 def print_scores(scores) -> None:
     from rich.table import Table
 
-    from feedbackiq.cards._markdown import format_value
+    from feedbackiq.cards import format_value
 
     table = Table(title=f"KPI cards as of {scores.as_of}")
     for col, justify in (("card", "left"), ("target", "left"), ("actual", "right"), ("target", "right"), ("status", "left")):

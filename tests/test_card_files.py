@@ -5,7 +5,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 import feedbackiq as fiq
 from feedbackiq import CardError, ConfigError, InputError

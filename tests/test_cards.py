@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, majority_truth_by_need
+from helpers import ROOT, majority_truth_by_need
 from typer.testing import CliRunner
 
 import feedbackiq as fiq

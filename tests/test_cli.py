@@ -51,7 +51,7 @@ def test_typed_errors_are_one_line_exit_2(tmp_path):
 def test_themes_with_llm_flag_names_needs(tmp_path, samples, monkeypatch):
     from feedbackiq.testing import OpenAIServer, Reply
 
-    from tests.test_run import scripted_naming
+    from helpers import scripted_naming
 
     def reply(body):
         return Reply.json(scripted_naming(body["messages"][1]["content"]))

@@ -23,9 +23,9 @@ from feedbackiq.engine import ENGINES, MODELS, RayEmbedder, embedder_name, ray_e
 from feedbackiq.engine._ray import _gather
 from feedbackiq.pipeline import RunConfig
 from feedbackiq.pipeline._config import ThemesConfig
-from feedbackiq.themes._cluster import nearest_centroid
+from feedbackiq.themes._centroids import nearest_centroid
 
-from conftest import SAMPLES
+from helpers import SAMPLES
 
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                reason="ray is not installed: pip install 'feedbackiq[ray]'")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import assert_ledger_complete, reads_denied
+from helpers import assert_ledger_complete, reads_denied
 
 import feedbackiq as fiq
 from feedbackiq import (

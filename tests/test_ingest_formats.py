@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import assert_ledger_complete
+from helpers import assert_ledger_complete
 
 import feedbackiq as fiq
 

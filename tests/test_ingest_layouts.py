@@ -4,7 +4,7 @@ import csv
 
 import openpyxl
 import pytest
-from conftest import assert_ledger_complete
+from helpers import assert_ledger_complete
 
 import feedbackiq as fiq
 from feedbackiq import ColumnError, SkipReason, SourceKind

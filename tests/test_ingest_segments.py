@@ -6,7 +6,7 @@ import logging
 from collections import defaultdict
 
 import pytest
-from conftest import assert_ledger_complete
+from helpers import assert_ledger_complete
 
 import feedbackiq as fiq
 from feedbackiq.ingest._segments import size_band

@@ -8,7 +8,7 @@ import json
 import math
 
 import pytest
-from conftest import ROOT
+from helpers import BATTERY, ROOT, first_record, make_report, naming, scripted_naming
 from typer.testing import CliRunner
 
 import feedbackiq as fiq
@@ -20,8 +20,6 @@ from feedbackiq.llm import LLM, load_prompt, name_themes
 from feedbackiq.llm._meaning import prompt_examples
 from feedbackiq.testing import OpenAIServer, Reply
 from feedbackiq.types import MatchedNeed
-from tests.test_llm_naming import BATTERY, first_record, make_report, naming
-from tests.test_run import scripted_naming
 
 FEATURES = ROOT / "datasets" / "features.yaml"
 ONBOARDING = ["onboarding was confusing", "I didn't know where to start after signing up",
@@ -321,7 +319,7 @@ def test_the_scorecard_shows_a_changed_verdict_beside_the_one_without_the_llm(gt
 
 # -- a run: counted in the manifest, said on the console and at the top of the report ---------------------------
 def test_a_run_counts_claims_and_fallbacks_and_says_so(tmp_path):
-    from tests.conftest import SAMPLES
+    from helpers import SAMPLES
 
     def reply(body):
         user = body["messages"][1]["content"]

@@ -3,24 +3,11 @@
 import json
 
 import pytest
-from pydantic import BaseModel
+from helpers import MESSAGES, Name, make_llm
 
 from feedbackiq import BudgetExceededError, LLMCallError, LLMNotConfiguredError, LLMOutputError
 from feedbackiq.llm import LLM, Budget, parse_json_reply
 from feedbackiq.testing import OpenAIServer, Reply
-
-MESSAGES = [{"role": "system", "content": "You name things."}, {"role": "user", "content": "Name it."}]
-
-
-class Name(BaseModel):
-    name: str
-    score: int
-
-
-def make_llm(server, tmp_path, **kw):
-    kw.setdefault("backoff", 0.001)
-    kw.setdefault("timeout", 2.0)
-    return LLM(model="test-model", base_url=server.base_url, api_key="k", cache_dir=tmp_path, **kw)
 
 
 def test_structured_output_and_request_shape(tmp_path):

@@ -5,7 +5,7 @@ import io
 import json
 
 import pytest
-from test_llm_client import MESSAGES, Name, make_llm
+from helpers import MESSAGES, Name, make_llm
 
 from feedbackiq import LLMCallError
 from feedbackiq.llm import LLM

@@ -5,50 +5,18 @@ import logging
 from pathlib import Path
 
 import pytest
+from helpers import BATTERY, STATEMENT, first_record, make_report, naming
 
 from feedbackiq.llm import LLM, load_prompt, name_themes
 from feedbackiq.llm._prompts import feedback_block, language_instruction
 from feedbackiq.testing import OpenAIServer, Reply
-from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Quote, SourceKind, Theme, ThemeReport
 from feedbackiq import ConfigError
 
 INJECTIONS = [json.loads(line)["text"] for line in (Path(__file__).parent / "data" / "injections.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
-def make_report(texts_by_theme: dict[int, list[str]], respondents_each: bool = True) -> ThemeReport:
-    items, assignments, themes = [], [], []
-    for tid, texts in texts_by_theme.items():
-        ids = []
-        for j, text in enumerate(texts):
-            iid = f"t{tid}i{j}"
-            items.append(FeedbackItem(id=iid, text=text, source=SourceKind.REVIEW, respondent_id=f"r{tid}{j}" if respondents_each else "same",
-                                      language="zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"))
-            assignments.append(Assignment(item_id=iid, theme_id=tid, probability=0.9))
-            ids.append(iid)
-        themes.append(Theme(id=tid, name=f"kw{tid}", keywords=[f"kw{tid}"], size=len(texts),
-                            respondents=len(texts) if respondents_each else 1,
-                            quotes=[Quote(item_id=i, text=t, source=SourceKind.REVIEW) for i, t in zip(ids[:3], texts[:3])]))
-    return ThemeReport(themes=themes, assignments=assignments, n_items=len(items), feedback=FeedbackSet(items=items))
-
-
-STATEMENT = "Field workers need a phone battery that lasts a shift so that they stay reachable"
-
-
-def naming(ref, quote=None, name="Longer battery life", statement=STATEMENT):
-    """A naming reply as the prompt asks for it: the statement rests on the evidence items under handle ``ref``."""
-    refs = ref if isinstance(ref, list) else [ref]
-    return {"name": name, "need_statement": statement, "refs": refs, "quotes": [quote] if quote else []}
-
-
-def first_record(body) -> dict:
-    return json.loads(body["messages"][1]["content"].split("<feedback_data>\n")[1].split("\n")[0])
-
-
 def llm_for(srv, tmp_path):
     return LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
-
-
-BATTERY = ["Battery dies by lunch", "The battery drains in two hours", "Phone is dead before noon", "battery awful"]
 
 
 def test_names_theme_with_valid_citation(tmp_path):

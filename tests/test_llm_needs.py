@@ -14,7 +14,7 @@ from feedbackiq.testing import OpenAIServer, Reply
 from feedbackiq.themes._keywords import class_tfidf_keywords
 from feedbackiq.themes._rebuild import rebuild_needs, report_vectors
 from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Quote, SourceKind, Theme, ThemeReport
-from tests.conftest import majority_truth_by_need
+from helpers import majority_truth_by_need
 
 # Themes of a hand-made report: (need direction, how far the phrasing is from the need's direction, text).
 # The two battery phrasings are near each other; pricing's and support's are further apart, so a battery
@@ -356,7 +356,7 @@ def test_on_the_samples_no_text_of_a_small_theme_is_in_any_request(sample_report
 
 def test_a_run_regroups_then_names_needs_and_its_key_holds_the_prompts(tmp_path, monkeypatch):
     from feedbackiq.pipeline import RunConfig
-    from tests.conftest import SAMPLES
+    from helpers import SAMPLES
 
     monkeypatch.setenv("OPENAI_API_KEY", "k")
     out = tmp_path / "run"

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import ROOT, truth_by_item
+from helpers import ROOT, truth_by_item
 
 import feedbackiq as fiq
 from feedbackiq._terms import TermMatcher, has_cjk

@@ -1,7 +1,7 @@
 """Persona cards from the needs: computed facts, distinctive needs (never praise), planted personas recovered."""
 
 import pytest
-from conftest import majority_truth_by_need, truth_by_item
+from helpers import majority_truth_by_need, truth_by_item
 
 import feedbackiq as fiq
 from feedbackiq import EmptyInputError, InputError

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 
 # Screenshots of the sample report for a person to look at: in the test's tmp dir, and copied here.
 SCREENSHOTS = ROOT / "runs" / "screenshots"

@@ -1,12 +1,9 @@
 """`feedbackiq run` / `fiq.run`: one batch run, checkpoints, resume after a kill, config, manifest."""
 
 import json
-import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,8 +11,8 @@ import pytest
 
 import feedbackiq as fiq
 from feedbackiq.pipeline import JsonLogObserver, RunConfig, load_config, stage_key
-from feedbackiq.testing import OpenAIServer, Reply
-from tests.conftest import SAMPLES, assert_ledger_complete, reads_denied
+from feedbackiq.testing import OpenAIServer
+from helpers import SAMPLES, assert_ledger_complete, is_naming, naming_replies, reads_denied, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "datasets" / "features.yaml"
@@ -25,39 +22,6 @@ CARDS = ROOT / "datasets" / "cards.yaml"
 def statuses(result_or_manifest) -> dict[str, str]:
     m = getattr(result_or_manifest, "manifest", result_or_manifest)
     return {s.stage: s.status for s in m.stages}
-
-
-def naming_replies(body):
-    """A valid naming for whichever need or theme is asked about: named by its first keywords in English, its
-    statement resting on its first English evidence item (cited by handle, with a quote); anything else (persona
-    drafts) gets an empty object, which fails validation and is dropped."""
-    user = body["messages"][1]["content"]   # the prompt (a retry adds messages after it)
-    if "<feedback_data>" not in user or not is_naming(body):
-        return Reply.json({})
-    return Reply.json(scripted_naming(user), delay=0.15)
-
-
-def scripted_naming(user: str) -> dict:
-    """What a model gives for a naming prompt: a name from the group's English keywords, a statement on one of
-    its English items, cited by that item's handle."""
-    keywords = user.split("keywords: ", 1)[1].split("\n", 1)[0].split(", ")
-    records = [json.loads(line) for line in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines()]
-    first = next((r for r in records if r["text"].isascii()), records[0])
-    name = " ".join([k for k in keywords if k.isascii() and " " not in k][:3]).capitalize() or first["text"][:30]
-    return {"name": name, "need_statement": f"Customers need this fixed: {first['text']}", "refs": [first["ref"]],
-            "quotes": [" ".join(first["text"].split()[:3])]}
-
-
-def is_naming(body) -> bool:
-    """A need's or a theme's naming request (by its reply schema)."""
-    fmt = json.dumps(body.get("response_format") or {}) + body["messages"][-1]["content"]
-    return "NeedNaming" in fmt or "ThemeNaming" in fmt
-
-
-def run_cli(args, env_extra=None, **kw):
-    env = {**os.environ, **(env_extra or {})}
-    return subprocess.Popen([sys.executable, "-m", "feedbackiq", *map(str, args)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
 def test_run_without_llm_writes_every_output_and_manifest(tmp_path):
@@ -104,17 +68,30 @@ def test_run_without_llm_writes_every_output_and_manifest(tmp_path):
 
     assert len(pd.read_parquet(out / "assignments.parquet")) == result.report.n_items
 
+    # The run read back from its folder is the run that was returned.
+    loaded = fiq.load_run(out)
+    assert loaded.report == result.report and loaded.feedback == result.report.feedback is not None
+    assert (loaded.personas, loaded.translations, loaded.scores) == (result.personas, result.translations, result.scores)
+    assert loaded.manifest == result.manifest and loaded.paths == result.paths and loaded.llm_outcomes == []
+    assert loaded.report_path == result.report_path == out / "report.html"
+
     # Commands that reload the run folder (personas, score) read its items from the column checkpoint,
     # the same items feedback.json holds; without the checkpoint, from feedback.json.
-    from feedbackiq._cli import _checkpointed_feedback, load_run_report
+    from feedbackiq.pipeline import load_run_report
+    from feedbackiq.pipeline._load import checkpointed_feedback
 
-    assert _checkpointed_feedback(out, result.report.input_hash) == result.report.feedback
-    assert _checkpointed_feedback(out, "not the hash") is None
+    assert checkpointed_feedback(out, result.report.input_hash) == result.report.feedback
+    assert checkpointed_feedback(out, "not the hash") is None
     from_checkpoint = load_run_report(out)
     assert from_checkpoint.feedback == result.report.feedback and from_checkpoint.assignments == result.report.assignments
     for p in (out / ".checkpoints").glob("ingest-*"):
         p.unlink()
     assert load_run_report(out).feedback == result.report.feedback
+
+    # Only what the manifest lists is read: a scorecard.json an earlier run left is not this run's.
+    m["outputs"] = {k: v for k, v in m["outputs"].items() if not k.startswith("scorecard_")}
+    (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    assert (out / "scorecard.json").exists() and fiq.load_run(out).scores is None
 
 
 def test_changed_parameter_invalidates_exactly_the_downstream_stages(tmp_path):
@@ -315,3 +292,12 @@ def test_cli_run_on_a_column_of_numbers_is_one_line(tmp_path):
     res = CliRunner().invoke(app, ["run", str(p), "--out", str(tmp_path / "o"), "--progress", "quiet"])
     assert res.exit_code == 2, res.output
     assert str(p) in res.output.replace("\n", "") and "'comment'" in res.output and "numbers" in res.output
+
+
+def test_load_run_of_a_folder_without_a_finished_run_names_the_missing_file(tmp_path):
+    with pytest.raises(fiq.CheckpointError, match="manifest.json not found: not a finished run"):
+        fiq.load_run(tmp_path)
+    (tmp_path / "manifest.json").write_text(json.dumps({"feedbackiq_version": "0", "python": "3", "started_at":
+                                                        "2026-01-01T00:00:00Z"}), encoding="utf-8")
+    with pytest.raises(fiq.CheckpointError, match="themes.json not found"):
+        fiq.load_run(tmp_path)

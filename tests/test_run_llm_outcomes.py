@@ -13,8 +13,7 @@ import feedbackiq as fiq
 from feedbackiq._cli import app
 from feedbackiq.pipeline import RunConfig
 from feedbackiq.testing import OpenAIServer, Reply
-from tests.conftest import SAMPLES
-from tests.test_run import naming_replies, run_cli
+from helpers import SAMPLES, naming_replies, run_cli
 
 REVIEWS = SAMPLES / "app_reviews.csv"
 

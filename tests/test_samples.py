@@ -6,7 +6,7 @@ import sys
 from collections import Counter
 
 import openpyxl
-from conftest import ROOT, SAMPLES
+from helpers import ROOT, SAMPLES
 
 PLANTED = ["battery", "camera", "dialect", "permissions", "supply_chain_visibility", "support", "onboarding", "pricing"]
 

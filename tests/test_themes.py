@@ -5,14 +5,16 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from conftest import truth_by_item
+from helpers import truth_by_item
 from typer.testing import CliRunner
 
 import feedbackiq as fiq
 from feedbackiq._cli import app
+from feedbackiq._tokenize import tokenize
+from feedbackiq._voice import voice_of
 from feedbackiq.themes import OTHER, report_to_markdown, write_theme_report
-from feedbackiq.themes._describe import representative_quotes, voice_of
-from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
+from feedbackiq.themes._describe import representative_quotes
+from feedbackiq.themes._keywords import class_tfidf_keywords
 from feedbackiq.types import FeedbackItem, FeedbackSet, SourceKind
 
 
@@ -301,3 +303,28 @@ def test_report_beside_feedback_json_is_written_once_and_read_back_whole(sample_
     # A feedback.json of other items is not attached to these themes.
     write_feedback(fiq.FeedbackSet(items=fs.items[:5]), tmp_path)
     assert fiq.ThemeReport.from_json(paths["json"]).feedback is None
+
+
+def test_importing_themes_loads_no_table_library():
+    """``import feedbackiq.themes`` (as every command does) loads neither pyarrow nor pandas: they come on use."""
+    import subprocess
+    import sys
+
+    code = "import sys, feedbackiq.themes; print(sorted(m for m in ('pyarrow', 'pandas') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_assignment_texts_right_whether_or_not_assignments_follow_the_items(tmp_path):
+    import pandas as pd
+
+    from feedbackiq.types import Assignment, ThemeReport
+
+    items = [FeedbackItem(id=f"i{k}", text=f"text {k}", source=SourceKind.REVIEW) for k in range(3)]
+    rows = [Assignment(item_id=f"i{k}", theme_id=0, probability=0.5) for k in range(3)]
+    for assignments, in_order in ((rows, True), (rows[::-1], False)):
+        report = ThemeReport(assignments=assignments, feedback=FeedbackSet(items=items))
+        assert report.assignments_in_item_order() is in_order
+        df = pd.read_csv(write_theme_report(report, tmp_path)["assignments"], encoding="utf-8-sig")
+        assert dict(zip(df["item_id"], df["text"])) == {it.id: it.text for it in items}
+    assert ThemeReport(assignments=rows).assignments_in_item_order() is False

@@ -4,7 +4,7 @@ import json
 import logging
 
 import pytest
-from conftest import ROOT, majority_truth_by_need, majority_truth_by_theme, truth_by_item
+from helpers import ROOT, majority_truth_by_need, majority_truth_by_theme, truth_by_item
 from typer.testing import CliRunner
 
 import feedbackiq as fiq

@@ -28,7 +28,7 @@ SCRIPT = textwrap.dedent('''
 
     import feedbackiq as fiq
     from feedbackiq.testing import OpenAIServer, Reply
-    from feedbackiq.themes._keywords import stopwords
+    from feedbackiq._tokenize import stopwords
     from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, Quote, SourceKind, Theme, ThemeReport
 
     where = Path(fiq.__file__).resolve()

@@ -1,7 +1,7 @@
 """KPI cards: score customer needs against the targets on a team's demand-validation, launch-cadence and
 revenue-bet cards, and list the demand (needs) no card owns."""
 
-from feedbackiq.cards._markdown import scorecard_to_markdown, write_scorecard
+from feedbackiq.cards._markdown import format_value, scorecard_to_markdown, without_llm, write_scorecard  # noqa: F401  (format_value, without_llm: for the report and CLI)
 from feedbackiq.cards._match import AMBIGUOUS_MARGIN, MATCH_MIN_SIMILARITY, TIE_MARGIN, match_targets
 from feedbackiq.cards._metrics import BOOTSTRAP_RESAMPLES, bootstrap_sum, wilson_interval
 from feedbackiq.cards._score import score_cards

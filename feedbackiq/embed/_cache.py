@@ -3,11 +3,10 @@
 Vectors live in an ordinary (rowid) table with a unique index on (model, key). The first schema was a
 WITHOUT ROWID table keyed by (model, key): SQLite's own advice is against that for rows over about
 1/20 of a page, and a 384-dim vector is 1.5 KB. Every insert landed at a random place of a B-tree of
-1.5 KB rows (page splits, half-empty pages): storing 155,000 vectors into a cache already holding as
-many took 15.7 s and the file grew to 3 times the vectors' size; looking them up took 5.6 s. Appended
-in rowid order with a 32-byte-key index: 2.8 s, 1.3 times, and 1.0 s (0.6 s with the keys looked up
-in sorted order, as here). A cache in the old layout is copied into the new table once, when first
-opened (measured in evals/README.md, "Scale").
+1.5 KB rows (page splits, half-empty pages), so storing and looking up were slow and the file grew to a
+multiple of the vectors' size; appended in rowid order with a 32-byte-key index, with the keys looked
+up in sorted order, they are not. A cache in the old layout is copied into the new table once, when
+first opened (evals/README.md, "Scale: 1M rows end to end").
 """
 
 from __future__ import annotations
@@ -20,17 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from feedbackiq._paths import default_cache_dir
 from feedbackiq._sqlite import connect
 from feedbackiq.embed._base import Embedder
 
 __all__ = ["CachedEmbedder", "default_cache_dir"]
 
 _LOOKUP_CHUNK = 500  # SQLite's default limit on bound parameters is 999
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("FEEDBACKIQ_CACHE_DIR")
-    return Path(base) if base else Path.home() / ".cache" / "feedbackiq"
 
 
 class CachedEmbedder(Embedder):
@@ -139,8 +134,8 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
         raise
     if old:
-        # The old table's pages are free now: give them back (a 700 MB cache of 157k vectors became
-        # 335 MB, in 1.7 s). Only space is at stake, so a cache busy in another process stays as it is.
+        # The old table's pages are free now: give them back (about half the file). Only space is at
+        # stake, so a cache busy in another process stays as it is.
         try:
             conn.execute("VACUUM")
         except sqlite3.OperationalError:

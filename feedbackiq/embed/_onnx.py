@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from feedbackiq._errors import EmbeddingError, MissingDependencyError
+from feedbackiq._paths import default_cache_dir
 from feedbackiq.embed._base import Embedder
-from feedbackiq.embed._cache import default_cache_dir
 from feedbackiq.embed._local import _normalise, cpu_count
 
 __all__ = ["OnnxMiniLMEmbedder", "export_key", "export_minilm_onnx"]

@@ -23,9 +23,9 @@ from feedbackiq.embed._local import MiniLMEmbedder, USEEmbedder
 __all__ = ["NON_ENGLISH_SHARE_FOR_MULTILINGUAL", "ZH_SHARE_FOR_MULTILINGUAL", "routing_languages", "EMBEDDER_NAMES", "STATIC_NAMES", "MODELS", "embedder_name_for", "choose_embedder", "default_embedder", "make_embedder"]
 
 # Share of non-English items (among items with words) from which the multilingual model wins, judged
-# by NMI within each language, item-weighted. Measured with Chinese (evals/embed_routing.py: MiniLM
-# 73.1 vs USE 71.9 at 15%, 71.3 vs 72.6 at 20%); on Russian, Spanish and German MiniLM clusters about as
-# poorly as on Chinese (evals/README.md), so the same share holds for any language that is not English.
+# by NMI within each language, item-weighted, on mixed Chinese/English sets (evals/embed_routing.py); on
+# Russian, Spanish and German MiniLM clusters about as poorly as on Chinese, so the same share holds for
+# any language that is not English (evals/README.md, "Embedding routing by language").
 NON_ENGLISH_SHARE_FOR_MULTILINGUAL = 0.20
 ZH_SHARE_FOR_MULTILINGUAL = NON_ENGLISH_SHARE_FOR_MULTILINGUAL   # the name before other languages were routed
 

@@ -17,9 +17,8 @@ token (e.g. an empty string) gets the zero vector, as in model2vec.
 One step is ours: when the artefact holds ``center.npy`` (distill_static.py stores the mean of the
 model2vec vectors of the bundled English sample feedback), it is subtracted from each unit vector,
 which is then normalised again. Averaged static vectors
-share a large common component (mean cosine 0.47 between banking77 queries of different intents,
-0.21 with MiniLM), which defeats the clusterer's cosine thresholds; removing it, as SIF embeddings
-do (Arora et al. 2017), lifted banking77 NMI from 48 to 74 (evals/README.md).
+share a large common component, which defeats the clusterer's cosine thresholds; it is removed, as
+SIF embeddings do (Arora et al. 2017; evals/README.md, "Static embedding: model2vec distilled from MiniLM").
 """
 
 from __future__ import annotations
@@ -33,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from feedbackiq._errors import EmbeddingError, MissingDependencyError
+from feedbackiq._paths import default_cache_dir
 from feedbackiq.embed._base import Embedder
-from feedbackiq.embed._cache import default_cache_dir
 from feedbackiq.embed._local import _normalise
 
 __all__ = ["StaticEmbedder", "DISTILL_SETTINGS", "ARTEFACT_FILES", "CENTER_FILE", "DISTILL_COMMAND", "default_static_dir"]

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 
 from feedbackiq._errors import InputError, MissingDependencyError
 from feedbackiq.embed import EMBEDDER_NAMES, MODELS, Embedder, embedder_name_for, make_embedder
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["ENGINES", "MODELS", "RayEmbedder", "ray_embed", "ray_map_rows", "embedder_name"]
 
@@ -56,6 +58,8 @@ def _map_rows(ray, columns: dict[str, pa.Array], n: int, udf: type, args: tuple,
     """
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
+    import pyarrow as pa   # here, not at import: ``find_themes`` imports this module on every engine
+
     table = pa.table({"row": pa.array(np.arange(n, dtype=np.int64)), **columns})
     # One block per batch (zero-copy slices): a single large block would be one task on one worker.
     ds = ray.data.from_arrow([table.slice(start, batch_size) for start in range(0, n, batch_size)])
@@ -144,6 +148,8 @@ def ray_embed(texts: Sequence[str], embedder_name: str, *, batch_size: int = 256
     if not texts:
         return np.zeros((0, MODELS[embedder_name][1]), dtype=np.float32)
     _connect(ray, address, progress)
+    import pyarrow as pa
+
     # large_string: one offsets buffer of int64, so a million texts past 2 GiB of UTF-8 still fit.
     column = pa.array(texts, pa.large_string())
     del texts
@@ -177,6 +183,8 @@ def _as_outputs(result: Any, n: int) -> list[np.ndarray]:
 def _rows_column(X: np.ndarray) -> pa.Array:
     """The rows of ``X`` as one Arrow column: plain for 1-D, Ray's tensor column (one buffer) for more."""
     if X.ndim == 1:
+        import pyarrow as pa
+
         return pa.array(X)
     from ray.data.extensions import ArrowTensorArray
 

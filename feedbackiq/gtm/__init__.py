@@ -3,7 +3,7 @@
 from feedbackiq.gtm._draft import PersonaDraft, draft_persona_traits
 from feedbackiq.gtm._features import load_features
 from feedbackiq.gtm._translate import FeatureMessage, match_needs, translate_features, word_shares
-from feedbackiq.gtm._markdown import personas_to_markdown, translations_to_markdown, write_personas, write_translations
+from feedbackiq.gtm._markdown import NO_NEEDS, TEMPLATE_NOTE, personas_to_markdown, translations_to_markdown, write_personas, write_translations  # noqa: F401  (NO_NEEDS, TEMPLATE_NOTE: for the report)
 from feedbackiq.gtm._personas import CONFIDENCE_LEVELS, draft_personas
 from feedbackiq.gtm._vocab import distinctive_words
 

@@ -16,9 +16,10 @@ from feedbackiq._errors import (
     UnreadableFileError,
     UnsupportedFormatError,
 )
+from feedbackiq._hashing import file_sha256, open_bytes
 from feedbackiq.ingest._build import RowBuilder
 from feedbackiq.ingest._columns import ColumnPlan, plan_columns
-from feedbackiq.ingest._decode import FORMATS, detect_encoding, file_sha256, open_bytes, sniff_format
+from feedbackiq.ingest._decode import FORMATS, detect_encoding, sniff_format
 from feedbackiq.ingest._headers import HeaderInfo, resolve_header
 from feedbackiq.ingest._segments import harmonise_segments
 from feedbackiq.ingest._tables import RawTable, _BadRecord, open_table, peek_rows

@@ -19,8 +19,7 @@ from feedbackiq.ingest._values import (
     parse_money,
     parse_rating,
 )
-from feedbackiq.types import FeedbackItem, Origin, SharedSegments, SkipReason
-from feedbackiq.types._base import construct_trusted
+from feedbackiq.types import FeedbackItem, Origin, SharedSegments, SkipReason, construct_trusted
 
 __all__ = ["EntryValues", "RowBuilder"]
 

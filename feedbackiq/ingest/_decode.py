@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from feedbackiq._errors import EncodingError, IngestError, UnreadableFileError, UnsupportedFormatError
+from feedbackiq._errors import EncodingError, UnsupportedFormatError
+from feedbackiq._hashing import open_bytes
 
-__all__ = ["FORMATS", "sniff_format", "detect_encoding", "file_sha256", "open_bytes"]
+__all__ = ["FORMATS", "sniff_format", "detect_encoding"]
 
 FORMATS = {
     ".csv": "csv",
@@ -33,27 +33,6 @@ FORMATS = {
     ".pq": "parquet",
 }
 _CHUNK = 1 << 20
-
-
-def open_bytes(path: str | Path) -> BinaryIO:
-    """``path`` opened for reading bytes; a file that may not be read is an error naming it, not an OSError."""
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise IngestError("file not found", file=str(path)) from None
-    except PermissionError:
-        raise UnreadableFileError("cannot be read: permission denied", file=str(path)) from None
-    except OSError as exc:   # a directory, a failing disk, a network share gone away
-        reason = (exc.strerror or exc.__class__.__name__).lower()
-        raise UnreadableFileError(f"cannot be read: {reason}", file=str(path)) from None
-
-
-def file_sha256(path: str | Path, chunk: int = _CHUNK) -> str:
-    h = hashlib.sha256()
-    with open_bytes(path) as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def sniff_format(path: Path) -> str:

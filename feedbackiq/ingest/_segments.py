@@ -253,9 +253,8 @@ def _one_value_per_voice(items: Sequence[FeedbackItem], shared: dict[tuple, Shar
 
 
 def conflict_text(c: SegmentConflict) -> str:
-    """``ACC-1004 company_size: 1000+ (2 rows), 201-1000 (1 row) -> 1000+``."""
-    rows = ", ".join(f"{v} ({n} row{'s' if n != 1 else ''})" for v, n in c.rows.items())
-    return f"{c.respondent_id} {c.column}: {rows} -> {c.chosen}"
+    """``ACC-1004 company_size: 1000+ (2 rows), 201-1000 (1 row) -> 1000+`` (:meth:`SegmentConflict.text`)."""
+    return c.text()
 
 
 def _latest(dates) -> tuple[int, datetime]:

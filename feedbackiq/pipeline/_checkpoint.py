@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from feedbackiq._errors import CheckpointError
-from feedbackiq.ingest._decode import file_sha256
+from feedbackiq._hashing import file_sha256
 from feedbackiq.pipeline import _columnar
 from feedbackiq.types import FeedbackSet, ThemeReport
 

@@ -1,14 +1,13 @@
 """Checkpoints of a million rows: items, ledger entries and assignments as Parquet columns.
 
-Why not JSON for these three: at a million review rows the ingest checkpoint as JSON was
-550 MB; writing it held the whole text in memory (ingest peaked at 2.7 GB for 1.4 GB of items),
-and reading it back rebuilt every item with its own segments dict, origin and fields set, so a
-resumed run peaked at 6.8 GB and kept 3.6 KB per item instead of 1.4 KB (measured with
-``evals/bench_scale.py --run --resume``). In columns, each block of rows is written and read on
+Why not JSON for these three: at a million review rows writing the ingest checkpoint as JSON held
+the whole text in memory, and reading it back rebuilt every item with its own segments dict, origin
+and fields set, so a resumed run peaked far above a fresh one (evals/README.md, "Scale: 1M rows end
+to end"; ``evals/bench_scale.py --run --resume``). In columns, each block of rows is written and read on
 its own, and values that repeat (segments, dates, source, language, file names) are decoded once
 and shared between items, as ingest shares them.
 
-Round trip: ``read(write(x)) == x`` for every field (``tests/test_checkpoint_columns.py``);
+Round trip: ``read(write(x)) == x`` for every field (``tests/test_pipeline_checkpoint.py``);
 ``metadata`` goes through JSON, as it did in the JSON checkpoint.
 """
 
@@ -23,9 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic_core import to_json
 
-from feedbackiq.types import Assignment, FeedbackItem, Origin, SharedSegments, SourceKind
-from feedbackiq.types._base import construct_trusted
-from feedbackiq.types._ledger import LedgerEntries
+from feedbackiq.types import Assignment, FeedbackItem, LedgerEntries, Origin, SharedSegments, SourceKind, construct_trusted
 
 __all__ = ["write_items", "read_items", "write_entries", "read_entries", "write_assignments", "read_assignments"]
 

@@ -124,9 +124,9 @@ def run_markdown(result: Any, title: str, cfg: RunConfig | None = None) -> str:
     """The whole run as one Markdown document: summary (top needs, card verdicts), scorecard, needs with
     their themes, personas, messaging, and how it was made (inputs, models, LLM use)."""
     from feedbackiq._mdsafe import md_code, md_escape
-    from feedbackiq.gtm._markdown import personas_to_markdown, translations_to_markdown
+    from feedbackiq.gtm import personas_to_markdown, translations_to_markdown
     from feedbackiq.report import summary_markdown
-    from feedbackiq.themes._markdown import report_to_markdown
+    from feedbackiq.themes import report_to_markdown
 
     report, m = result.report, result.manifest
     fs = report.feedback

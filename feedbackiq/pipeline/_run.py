@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from feedbackiq._errors import InputError, UnreadableFileError
-from feedbackiq.llm._outcome import check_all_failed
+from feedbackiq.llm import check_all_failed
 from feedbackiq.pipeline._checkpoint import CheckpointStore, file_sha256, stage_key
 from feedbackiq.pipeline._config import RunConfig, load_config
 from feedbackiq.pipeline._lock import run_dir_lock
@@ -42,7 +42,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class RunResult(BaseModel):
-    """Everything a run produced, in memory, plus where it was written."""
+    """Everything a run produced, in memory, plus where it was written (``load_run`` reads it back)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -58,6 +58,11 @@ class RunResult(BaseModel):
     @property
     def report_path(self) -> Path:
         return self.paths.get("html") or self.paths["markdown"]
+
+    @property
+    def feedback(self) -> FeedbackSet | None:
+        """The items and ledger the run read (``report.feedback``)."""
+        return self.report.feedback
 
 
 def run(exports: str | os.PathLike | Sequence[str | os.PathLike], out_dir: str | os.PathLike, *,
@@ -192,7 +197,7 @@ class _Runner:
     # -- the chain --------------------------------------------------------------------------------------
     def run(self, exports: Any) -> RunResult:
         from feedbackiq.llm import HOW_TO_CONFIGURE
-        from feedbackiq.llm._prompts import load_prompt
+        from feedbackiq.llm import load_prompt
 
         cfg, v = self.cfg, self.version
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -208,7 +213,7 @@ class _Runner:
         k_embed = stage_key("embed", v=v, ingest=k_ingest, model=model_id, rows="distinct texts")
         vectors = self._embed(k_embed, fs, embedder)
         # The model is not needed again (later stages use the vectors); dropped, its weights and the
-        # runtime's buffers go with it: about 250 MB with the ONNX model after 20,000 texts.
+        # runtime's buffers go with it (evals/README.md, "Measurements behind the code").
         del embedder
 
         # Neither key holds the engine or the Ray address: where the rows are processed does not
@@ -297,7 +302,7 @@ class _Runner:
         return vectors if saved is None else saved
 
     def _score(self, report, personas, translations, k_names, k_personas, k_translate, llm, prompts):
-        from feedbackiq.llm._prompts import load_prompt
+        from feedbackiq.llm import load_prompt
         from feedbackiq.types import CardScores
 
         from feedbackiq.pipeline._stages import cards_stage
@@ -335,7 +340,7 @@ def claims_totals(outcomes: list[LLMOutcome]) -> dict[str, Any]:
 def _input_hashes(exports: Any) -> list[tuple[Path, str]]:
     """Each input file with its sha256 (for the ingest key and the manifest). A file found in a folder
     that may not be read hashes to "" here: ingest skips it with a ledger line; a named one is an error."""
-    from feedbackiq.ingest._api import expand_inputs
+    from feedbackiq.ingest import expand_inputs
 
     inputs = expand_inputs(exports)
     for p, named in inputs:

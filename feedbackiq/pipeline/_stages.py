@@ -57,7 +57,7 @@ def make_embedder(name: str, feedback_set: FeedbackSet) -> Embedder:
 def embed_stage(feedback_set: FeedbackSet, embedder: Embedder, advance: Callable[[int], None] = lambda n: None,
                 engine: str = "local", ray_address: str | None = None) -> np.ndarray:
     """One vector per DISTINCT text, in order of first appearance (:func:`distinct_texts`), in blocks
-    of ``EMBED_BLOCK``. Per item would be 1.5 GB at a million reviews for 0.2 GB of distinct texts.
+    of ``EMBED_BLOCK``: repeated texts (most of a large review export) are embedded and held once.
 
     With ``engine="ray"`` the distinct texts go to the cluster as one Ray Data job (one per block
     would start a new actor pool, and load the model again, each time), so progress advances once,
@@ -83,9 +83,8 @@ class _Blocks(Embedder):
     """Hands texts to ``inner`` ``EMBED_BLOCK`` at a time and reports each finished block."""
 
     # Blocks of similar-length texts: the models sort by length only within the texts they are
-    # handed, and blocks in first-appearance order each held a few long reviews to pad to. 15,000
-    # review texts took 20.2 s with the ONNX model, 15.8-16.9 s in length order, 15.5 s in one
-    # call (back to back); the embed stage of a 100k-review run went from 109 s to 90 s.
+    # handed, and blocks in first-appearance order each held a few long reviews to pad to
+    # (evals/README.md, "Scale: 1M rows end to end").
     length_order = True
 
     def __init__(self, inner: Embedder, advance: Callable[[int], None]) -> None:
@@ -142,7 +141,7 @@ def names_stage(report: ThemeReport, llm, out: OutputConfig, cfg: LLMConfig | No
                 vectors: np.ndarray | None = None) -> ThemeReport:
     """Needs named by the LLM (and themes, with ``cfg.name_themes``), after its regrouping of the themes
     into needs when ``cfg.regroup_needs`` (judged on ``vectors``, the embed stage's)."""
-    from feedbackiq.llm._regroup import regroup_and_name
+    from feedbackiq.llm import regroup_and_name
 
     cfg = cfg or LLMConfig()
     return regroup_and_name(report, llm, regroup=cfg.regroup_needs, level="both" if cfg.name_themes else "needs",

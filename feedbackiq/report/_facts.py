@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from feedbackiq._voice import rating_scales
 from feedbackiq.report._growth import month_axis
 from feedbackiq.report._money import Currency
-from feedbackiq.themes._breakdowns import ItemColumns
-from feedbackiq.themes._describe import rating_scales
+from feedbackiq.themes import ItemColumns
 from feedbackiq.types import SourceKind, ThemeReport
 
 __all__ = ["ItemFacts", "Option", "Distinct", "SOURCE_NAMES", "MAX_SEGMENT_VALUES", "MIN_FILTER", "nps_class"]

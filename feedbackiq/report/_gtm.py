@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from feedbackiq._lang import detect_language
-from feedbackiq.gtm._markdown import NO_NEEDS, TEMPLATE_NOTE
+from feedbackiq.gtm import NO_NEEDS, TEMPLATE_NOTE
 from feedbackiq.report._html import DASH, chips, esc, lang_attr, num, pct, section
 from feedbackiq.types import Claim, FeatureTranslation, Persona, PersonaSet, Quote, SegmentMessage, ThemeReport
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from feedbackiq.cards._markdown import format_value, without_llm
+from feedbackiq.cards import format_value, without_llm
 from feedbackiq.report._html import DASH, esc, num, pct, section, sort_value
 from feedbackiq.types import CardResult, CardScores, MatchedNeed, TargetResult, ThemeReport
 

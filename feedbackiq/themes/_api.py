@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -10,39 +9,25 @@ from collections.abc import Sequence
 import numpy as np
 
 from feedbackiq._errors import EmptyInputError, InputError
+from feedbackiq._hashing import input_hash
+from feedbackiq._tokenize import tokenize
+from feedbackiq._voice import rating_scales
 from feedbackiq.embed import Embedder, default_embedder
 from feedbackiq.engine import ENGINES, RayEmbedder
 from feedbackiq.themes._breakdowns import ItemColumns
-from feedbackiq.themes._cluster import (
-    OTHER,
-    ThemeClusterer,
-    nearest_centroid,
-    split_subthemes,
-)
-from feedbackiq.themes._describe import describe_theme, keyword_name, rating_scales
-from feedbackiq.themes._keywords import class_tfidf_keywords, tokenize
+from feedbackiq.themes._centroids import OTHER, nearest_centroid
+from feedbackiq.themes._cluster import ThemeClusterer, fit_sample_then_assign, split_subthemes
+from feedbackiq.themes._describe import describe_theme, keyword_name
+from feedbackiq.themes._keywords import class_tfidf_keywords
 from feedbackiq.themes._need_report import build_needs
 from feedbackiq.themes._needs import NeedGrouper
 from feedbackiq.themes._overrides import load_need_overrides, regroup
-from feedbackiq.themes._sample import fit_sample_then_assign
-from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, NeedOverrides, Theme, ThemeReport
-from feedbackiq.types._base import construct_trusted
+from feedbackiq.types import Assignment, FeedbackItem, FeedbackSet, NeedOverrides, Theme, ThemeReport, construct_trusted
 
 __all__ = ["find_themes", "embed_items", "embed_distinct", "input_hash", "no_themes_note"]
 
 SUBTHEME_MIN_ITEMS = 60
 DEFAULT_MIN_NEED_SHARE = 0.01
-
-
-def input_hash(items: Sequence[FeedbackItem]) -> str:
-    """sha256 over item ids and texts: what the themes were computed from."""
-    h = hashlib.sha256()
-    for it in items:
-        h.update(it.id.encode())
-        h.update(b"\x1f")
-        h.update(it.text.encode("utf-8"))
-        h.update(b"\x1e")
-    return h.hexdigest()
 
 
 def embed_items(items: Sequence[FeedbackItem], embedder: Embedder, progress: bool = False) -> np.ndarray:

@@ -3,17 +3,12 @@
 Why: the nearest centroid alone misplaces rows of a theme that is not round (two lobes, a long shape)
 whose centroid lies nearer another theme's. Fitted on everything, HDBSCAN keeps such rows in their
 theme, because it follows the density of the texts; after a sample fit, a new row has only the
-centroids unless it also looks at the sampled texts near it. On the 33.5k-text eval union the centroid
-alone cost 0.3 / 0.5 / 1.4 NMI against fitting everything at a 20,000 / 10,000 / 5,000 sample; with the
-vote of the 15 nearest sampled texts added, +0.1 / -0.1 / -1.0 (banking77's rows -0.9 -> -0.2 at 20,000;
-evals/README.md, "Fitting on a sample").
+centroids unless it also looks at the sampled texts near it.
 
-The vote alone does worse than the centroid (a single text's neighbours are noisy: with the full
-fit's labels on a 5,000 sample, k = 1 / 5 / 15 cost 2.0 / 1.3 / 2.0 NMI where the centroid cost 0.8),
-so it only adds a bounded term to each theme's centroid similarity, and only among the row's nearest
-centroids (their sampled members are where its nearest sampled texts are: the same labels as looking
-at every sampled text to within 0.05 NMI, and 135,000 rows against a 20,000-text sample take 2-7 s,
-not 47).
+The vote alone does worse than the centroid (a single text's neighbours are noisy), so it only adds a
+bounded term to each theme's centroid similarity, and only among the row's nearest centroids (their
+sampled members are where its nearest sampled texts are). The settings below were chosen on the eval
+union; the numbers are in evals/README.md, "The assignment of the rows outside the sample".
 """
 
 from __future__ import annotations
@@ -22,15 +17,14 @@ import numpy as np
 
 __all__ = ["centroid_vote", "VOTE_NEIGHBOURS", "VOTE_WEIGHT", "VOTE_TEMPERATURE", "VOTE_THEMES"]
 
-# How many nearest sampled texts vote. 10 and 25 scored within 0.05 NMI of 15 on the eval union.
+# How many nearest sampled texts vote.
 VOTE_NEIGHBOURS = 15
 # The vote adds up to this to a theme's centroid cosine: enough to overturn a near tie between
-# centroids, never a clear one. 0.15-0.3 scored alike; 1.0 cost 0.2-0.3 NMI (the vote's noise).
+# centroids, never a clear one.
 VOTE_WEIGHT = 0.2
 # A neighbour's vote is exp((its cosine - the nearest one's) / this): the nearest texts count most.
-# 0.02 (almost the single nearest text) cost 0.4 NMI at a 5,000 sample, equal votes (100) 0.3.
 VOTE_TEMPERATURE = 0.05
-# Only the sampled members of the row's nearest few centroids are searched (3: 0.04-0.1 NMI less).
+# Only the sampled members of the row's nearest few centroids are searched.
 VOTE_THEMES = 5
 # Rows per block: bounds the temporaries (16k rows x themes of centroid similarities).
 _BLOCK = 16_384
@@ -88,8 +82,8 @@ def centroid_vote(X: np.ndarray, centroids: np.ndarray, vectors: np.ndarray, vec
     starts = np.r_[0, np.cumsum(np.bincount(vector_labels, minlength=k))]
     from threadpoolctl import threadpool_limits
 
-    # One BLAS thread: the per-theme products are small, and threaded OpenBLAS spun 35x slower on them
-    # when another process held the other core (2.5 s vs 0.07 s a block).
+    # One BLAS thread: the per-theme products are small, and threaded OpenBLAS spins on them when another
+    # process holds the other core (evals/README.md, "The assignment of the rows outside the sample").
     with threadpool_limits(1, "blas"):
         for b0 in range(0, n, _BLOCK):
             Xb = X[b0:b0 + _BLOCK]

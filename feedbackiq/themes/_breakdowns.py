@@ -1,11 +1,12 @@
 """Per-item columns for the theme breakdowns: read every item once, then count any theme with numpy.
 
-Why: a million-item set has about 700 themes and 1,500 sub-themes, and every item is in one theme
+Why: a million-item set has hundreds of themes and more sub-themes, and every item is in one theme
 and one sub-theme. Counting voices, segments, sources, sentiment, months and languages item by item
-in Python for each of them took 36 s at 1M items; here each item is read once into integer codes,
+in Python for each of them was slow (evals/README.md, "Scale: 1M rows end to end"); here each item is
+read once into integer codes,
 and a theme's breakdowns are ``np.unique``/``np.bincount`` over its rows. The output is exactly what
 the item-by-item count gives (same numbers, same key order: tested against it in
-tests/test_breakdowns.py).
+tests/test_themes_breakdowns.py).
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from feedbackiq._voice import sentiment_of
 from feedbackiq.types import FeedbackItem, SourceKind
 
-__all__ = ["ItemColumns", "segment_voices"]
+__all__ = ["ItemColumns", "segment_voices", "SHORT_QUOTE"]
 
 _NO_CODE = -1
+SHORT_QUOTE = 12   # characters: shorter answers ("bad") are poor evidence
 
 
 def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list]:
     """Integer code per value (``-1`` for None) and the distinct values, in first-seen order."""
+    import pandas as pd
+
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     return codes.astype(np.int64, copy=False), list(uniques)
 
@@ -33,7 +37,7 @@ class ItemColumns:
     """Integer codes per item for everything a theme's breakdowns count.
 
     Build with :meth:`from_items`; :meth:`breakdowns` gives one theme's counts from its item
-    indices. Voices are :func:`~feedbackiq.themes._describe.voice_of`'s: the respondent or account
+    indices. Voices are :func:`~feedbackiq._voice.voice_of`'s: the respondent or account
     id, else the item itself (a respondent id spelled ``"item:<id>"`` is that item's voice).
 
     Examples
@@ -74,12 +78,12 @@ class ItemColumns:
         ----------
         items : sequence of FeedbackItem
         rating_scales : dict
-            Largest rating per input file (:func:`~feedbackiq.themes._describe.rating_scales`).
+            Largest rating per input file (:func:`~feedbackiq._voice.rating_scales`).
         text_row : ndarray of int, optional
             Each item's distinct text (``embed_distinct``'s inverse): the sentiment lexicon then
             runs once per distinct text instead of once per item.
         """
-        from feedbackiq.themes._describe import SHORT_QUOTE, sentiment_of
+        import pandas as pd   # here, not at import: pandas loads pyarrow
 
         n = len(items)
         voice = _voices(items)
@@ -196,6 +200,8 @@ def _counts(column: tuple[np.ndarray, list[str]], idx: np.ndarray) -> dict[str, 
 
 def _voices(items: Sequence[FeedbackItem]) -> np.ndarray:
     """A code per item for its voice: its respondent id, else its own id (``"item:<id>"``)."""
+    import pandas as pd
+
     respondent = [it.respondent_id or None for it in items]
     named = np.array([r is not None for r in respondent])
     codes = np.empty(len(items), dtype=np.int64)
@@ -244,6 +250,8 @@ def _segment_columns(items: Sequence[FeedbackItem]) -> dict[str, tuple[np.ndarra
 
 def _periods(dates: Sequence[Any]) -> tuple[np.ndarray, list[str]]:
     """Month code per item (``-1``: no date) and the ``"YYYY-MM"`` labels."""
+    import pandas as pd
+
     month = np.fromiter((d.year * 100 + d.month if d is not None else _NO_CODE for d in dates), dtype=np.int64, count=len(dates))
     codes, uniques = pd.factorize(month, use_na_sentinel=False)
     codes = codes.astype(np.int64)

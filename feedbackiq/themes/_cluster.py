@@ -24,11 +24,11 @@ Why each step:
   ``fit`` is given each row's language (``groups``), a theme mostly in one language and a theme
   mostly in another are merged when each is the other's most similar theme across languages
   and their centroids reach ``cross_group_merge``. Monolingual sets are unaffected.
-- Large sets: above ``max_fit_size`` distinct vectors all of the above is fitted on a sample and
-  the other rows are assigned by ``predict`` (nearest centroid corrected by a vote of the nearest
-  sampled texts, "other" below a cutoff learned from the cap), a pure function of a few fitted
-  arrays, so it can run on any batch of rows anywhere (``fit_sample_then_assign`` in ``feedbackiq.themes._sample``, which says how the sample is fitted;
-  quality against fitting everything is measured in evals/README.md).
+- Large sets: above ``max_fit_size`` distinct vectors all of the above is fitted on a sample
+  (chosen and sized by ``feedbackiq.themes._sample``) and the other rows are assigned by ``predict``
+  (nearest centroid corrected by a vote of the nearest sampled texts, "other" below a cutoff learned
+  from the cap), a pure function of a few fitted arrays, so it can run on any batch of rows anywhere
+  (:func:`fit_sample_then_assign`; evals/README.md, "Fitting on a sample").
 """
 
 from __future__ import annotations
@@ -38,19 +38,28 @@ import math
 import numpy as np
 
 from feedbackiq._errors import EmptyInputError, InputError
+from feedbackiq.themes._centroids import (
+    BLOCK_ROWS,
+    OTHER,
+    merge_across_groups,
+    nearest_centroid,
+    own_similarity,
+    relabel_by_size,
+    theme_centroids,
+    unique_rows,
+    weighted_mean,
+)
+from feedbackiq.themes._sample import representative_sample, sample_neighbourhood, typical_theme_size
 
-__all__ = ["ThemeClusterer", "auto_min_cluster_size", "split_subthemes", "nearest_centroid", "merge_across_groups",
-           "unique_rows", "OTHER"]
-
-OTHER = -1
+__all__ = ["ThemeClusterer", "auto_min_cluster_size", "split_subthemes", "fit_sample_then_assign", "OTHER"]
 
 
 def auto_min_cluster_size(n: int) -> int:
     """Smallest theme size for ``n`` items: ``round(0.2 * sqrt(n))``, but at least 2% of the items
     up to 10 (BERTopic's fixed size), clipped to [5, 500].
 
-    The 2% floor matters between about 250 and 2,500 items, where ``0.2 * sqrt(n)`` alone (6 at
-    900 items) cut single needs into fragments of 8-10 near-identical requests (dstc11_insurance).
+    The 2% floor matters between about 250 and 2,500 items, where ``0.2 * sqrt(n)`` alone cut single
+    needs into fragments of near-identical requests (evals/README.md, "Measurements behind the code").
 
     >>> [auto_min_cluster_size(n) for n in (100, 300, 900, 3_000, 100_000, 1_000_000)]
     [5, 6, 10, 11, 63, 200]
@@ -93,14 +102,11 @@ class ThemeClusterer:
         cohesions (mean member-to-centroid cosine) plus this margin; ``None`` disables.
     cross_group_merge : float or None, default 0.55
         Centroid cosine from which two themes dominated by different ``groups`` (languages) that
-        are each other's nearest across groups are merged; ``None`` disables. On the bundled
-        bilingual samples every cross-language pair at or above 0.5 was the same planted need.
+        are each other's nearest across groups are merged; ``None`` disables (evals/README.md,
+        "One need, two languages: the cross-language merge").
     n_epochs : int, optional
         UMAP layout epochs. Default: 200 from 4,096 rows (``FAST_LAYOUT_ROWS`` in
-        ``feedbackiq.themes._reduce``), UMAP's own 500 below.
-        UMAP itself keeps 500 up to 10,000 rows; on the eval sets of 4,500-5,500 texts 200 epochs fit
-        2-2.5 times faster at the same NMI (-0.3 to 0), while the smaller sets lost up to 1.4 points
-        and take a few seconds anyway (evals/README.md, "UMAP epochs").
+        ``feedbackiq.themes._reduce``), UMAP's own 500 below (evals/README.md, "UMAP epochs").
     random_state : int, default 0
 
     Attributes
@@ -188,9 +194,7 @@ class ThemeClusterer:
         X, weight, groups = self._validate_fit(X, sample_weight, groups)
         distinct = unique_rows(X)
         if self.max_fit_size is not None and len(distinct[0]) > self.max_fit_size:
-            from feedbackiq.themes._sample import _fit_sample_then_assign
-
-            return _fit_sample_then_assign(self, X, weight, groups, self.predict_with_similarity, _CHUNK, distinct)
+            return self._fit_sample_then_assign(X, weight, groups, self.predict_with_similarity, BLOCK_ROWS, distinct)
         return self._fit_all(X, weight, groups, distinct=distinct)
 
     def _validate_fit(self, X, sample_weight, groups):
@@ -233,11 +237,79 @@ class ThemeClusterer:
         labels = self._merge(X, labels, weight)
         if groups is not None and self.cross_group_merge is not None:
             labels = merge_across_groups(X, labels, groups, self.cross_group_merge, weight)
-        self.labels_, self.probabilities_ = _relabel_by_size(labels, weight), probs
+        self.labels_, self.probabilities_ = relabel_by_size(labels, weight), probs
         self.n_themes_ = int(self.labels_.max() + 1) if (self.labels_ >= 0).any() else 0
-        self.centroids_ = _centroids(X, self.labels_, self.n_themes_, weight)
+        self.centroids_ = theme_centroids(X, self.labels_, self.n_themes_, weight)
         self.other_cutoff_ = self._other_cutoff(X, weight)
         return self
+
+    def _fit_sample_then_assign(self, X, weight, groups, assign, block_rows, distinct=None):
+        """:func:`fit_sample_then_assign` on validated input (``fit`` validates once: no second copy of X)."""
+        n = len(X)
+        # A row holding each distinct vector (its first), each row's vector.
+        first, inverse = distinct if distinct is not None else unique_rows(X)
+        n_unique = len(first)
+        per_vector = np.bincount(inverse, weights=weight, minlength=n_unique)
+        size = n_unique if self.max_fit_size is None else min(n_unique, self.max_fit_size)
+        sample = representative_sample(per_vector, size, self.random_state)
+        # Rows the fit does not see, to learn the "other" cutoff on: the sampled rows are nearer their
+        # own centroids than new rows are, so a cutoff learned on them puts more than the cap in "other"
+        # (evals/README.md, "Measurements behind the code").
+        unseen = np.setdiff1d(np.arange(n_unique), sample)
+        calibration = np.random.default_rng([self.random_state, 1]).choice(
+            unseen, size=min(len(unseen), max(1000, size // 4)), replace=False) if len(unseen) else unseen
+        X_fit, X_cal = X[first[sample]], X[first[calibration]]
+        # One row per sampled vector, weighted by its items (so repeated rows and one weighted row fit
+        # alike); its group is that of its first row.
+        at = np.full(n_unique, -1, dtype=np.int64)
+        at[sample] = np.arange(size)
+        fitted = at[inverse] >= 0
+        mcs = self.min_cluster_size or auto_min_cluster_size(n_unique)
+        # The same smallest theme share in the sample as in the whole set.
+        self._fit_sample(X_fit, per_vector[sample], None if groups is None else groups[first[sample]],
+                         max(5, round(mcs * size / n_unique)), size / n_unique)
+        self.min_cluster_size_ = mcs
+        # The sampled texts in a theme vote for the rows near them (``predict``): one vote per distinct
+        # text, as the fit reads the density of distinct texts. Set before the cutoff, which is learned
+        # with the rule it guards.
+        member = self.labels_ >= 0
+        self.vote_vectors_, self.vote_labels_ = X_fit[member], self.labels_[member].copy()
+        if len(calibration):
+            self.other_cutoff_ = self._other_cutoff(X_cal, per_vector[calibration])
+        del X_fit, X_cal
+        labels = np.empty(n, dtype=int)
+        probs = np.empty(n)
+        reassigned = np.zeros(n, dtype=bool)
+        reduced = np.zeros((n, self.reduced_.shape[1]))
+        src = at[inverse[fitted]]
+        labels[fitted], probs[fitted] = self.labels_[src], self.probabilities_[src]
+        reassigned[fitted], reduced[fitted] = self.reassigned_[src], self.reduced_[src]
+        rest = np.where(~fitted)[0]
+        step = block_rows or max(len(rest), 1)
+        for start in range(0, len(rest), step):
+            part = rest[start:start + step]
+            labels[part], probs[part] = assign(X[part])
+        reassigned[rest] = labels[rest] >= 0
+        self.labels_, self.probabilities_, self.reassigned_ = labels, probs, reassigned
+        self.reduced_, self.fitted_mask_ = reduced, fitted
+        self.centroids_ = theme_centroids(X, labels, self.n_themes_, weight)
+        return self
+
+    def _fit_sample(self, X: np.ndarray, weight: np.ndarray, groups: np.ndarray | None,
+                    min_cluster_size: int, share: float) -> None:
+        """Fit on the sample ``X`` (``share`` of the distinct vectors), choosing the neighbourhoods.
+
+        First with the full set's UMAP ``n_neighbors`` and HDBSCAN ``min_samples``. When the themes found
+        are small for them (:func:`typical_theme_size` below twice ``n_neighbors`` sample vectors: the
+        neighbourhoods reach across themes), fitted again with the neighbourhoods scaled to the sample's
+        density (:func:`sample_neighbourhood`). Always scaling over-split sets whose themes are large in the
+        sample, never scaling merged small themes (evals/README.md, "Fitting on a sample").
+        ``fitted_neighbourhood_`` records the pair used.
+        """
+        scaled = sample_neighbourhood(self.n_neighbors, self.min_samples, share)
+        self._fit_all(X, weight, groups, min_cluster_size)
+        if scaled != self.fitted_neighbourhood_ and typical_theme_size(self.labels_) < 2 * self.n_neighbors:
+            self._fit_all(X, weight, groups, min_cluster_size, scaled)
 
     def _other_cutoff(self, X: np.ndarray, weight: np.ndarray | None) -> float:
         """The outlier policy as one similarity: a new row whose theme's centroid cosine is below it is "other".
@@ -377,12 +449,12 @@ class ThemeClusterer:
         if (self.merge_threshold is None and self.merge_margin is None) or labels.max() < 1:
             return labels
         k = int(labels.max() + 1)
-        C = _centroids(X, labels, k, weight)
+        C = theme_centroids(X, labels, k, weight)
         limit = np.full((k, k), np.inf)
         if self.merge_threshold is not None:
             limit = np.minimum(limit, self.merge_threshold)
         if self.merge_margin is not None:
-            cohesion = np.array([_mean(X[labels == t] @ C[t], None if weight is None else weight[labels == t])
+            cohesion = np.array([weighted_mean(X[labels == t] @ C[t], None if weight is None else weight[labels == t])
                                  if (labels == t).any() else 1.0 for t in range(k)])
             limit = np.minimum(limit, (cohesion[:, None] + cohesion[None, :]) / 2 + self.merge_margin)
         parent = list(range(k))
@@ -404,7 +476,7 @@ class ThemeClusterer:
         reassigned = np.zeros(n, dtype=bool)
         if labels.max() < 0:
             return labels, probs, reassigned
-        C = _centroids(X, labels, int(labels.max() + 1), weight)
+        C = theme_centroids(X, labels, int(labels.max() + 1), weight)
         best, best_sim = nearest_centroid(X, np.arange(n), C)
         noise = labels < 0
         # How well each row fits: noise by its most similar theme, a member by its own theme.
@@ -424,137 +496,6 @@ class ThemeClusterer:
         return labels, probs, reassigned
 
 
-def merge_across_groups(X: np.ndarray, labels: np.ndarray, groups: np.ndarray, threshold: float,
-                        weight: np.ndarray | None = None, dominance: float = 0.7) -> np.ndarray:
-    """Merge pairs of themes dominated by different groups that are mutual nearest across groups.
-
-    A theme is dominated by a group when that group holds at least ``dominance`` of its (weighted)
-    rows. Each theme joins at most one partner per other group, so two languages' versions of a
-    need become one theme without chaining unrelated needs together. Rows whose group is ``""``
-    (language unknown: emoji, numbers) count towards no group.
-
-    Examples
-    --------
-    >>> X = np.array([[1, 0, 0], [1, 0, 0], [.8, .6, 0], [.8, .6, 0], [0, 0, 1], [0, 0, 1]], dtype=np.float32)
-    >>> merge_across_groups(X, np.array([0, 0, 1, 1, 2, 2]), np.array(["en", "en", "zh", "zh", "en", "en"]), 0.55)
-    array([0, 0, 0, 0, 2, 2])
-    """
-    k = int(labels.max() + 1) if (labels >= 0).any() else 0
-    values = [v for v in np.unique(groups) if v != ""]
-    if k < 2 or len(values) < 2:   # one language (or none known): nothing to merge across
-        return labels
-    w = np.ones(len(labels)) if weight is None else weight
-    share = np.zeros((k, len(values)))
-    for g, value in enumerate(values):
-        member = (groups == value) & (labels >= 0)
-        share[:, g] = np.bincount(labels[member], weights=w[member], minlength=k)
-    share /= np.maximum(share.sum(axis=1, keepdims=True), 1e-12)
-    dominant = np.where(share.max(axis=1) >= dominance, share.argmax(axis=1), -1)
-    C = _centroids(X, labels, k, weight)
-    S = C @ C.T
-    mapping = np.arange(k)
-    for a in range(k):
-        for g in set(dominant[dominant >= 0].tolist()) - {int(dominant[a])}:
-            if dominant[a] < 0:
-                break
-            others = np.where(dominant == g)[0]
-            b = int(others[S[a, others].argmax()])
-            mine = np.where(dominant == dominant[a])[0]
-            mutual = int(mine[S[b, mine].argmax()]) == a
-            if a < b and mutual and S[a, b] >= threshold:
-                mapping[mapping == mapping[b]] = mapping[a]
-    return np.where(labels >= 0, mapping[np.maximum(labels, 0)], OTHER)
-
-
-def unique_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where the distinct rows of ``X`` are, in ``np.unique(X, axis=0)`` order, and each row's index in them.
-
-    Returns ``first`` and ``inverse`` with ``X[first]`` equal to ``np.unique(X, axis=0)`` and
-    ``X[first][inverse]`` equal to ``X``. ``np.unique(X, axis=0)`` sorts a structured copy of the
-    whole matrix (about three copies at peak: 0.7 GB for 154k x 384 float32); here the rows are
-    sorted by their first columns and only the index arrays and blocks of rows are copied.
-
-    >>> X = np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float32)
-    >>> first, inverse = unique_rows(X)
-    >>> X[first].tolist(), inverse.tolist()
-    ([[0.0, 1.0], [1.0, 0.0]], [1, 0, 1])
-    """
-    n = len(X)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys = min(4, X.shape[1])
-    order = np.lexsort(X[:, :keys].T[::-1])            # column 0 first, as np.unique compares
-    same_key = np.zeros(n, dtype=bool)                 # equal to the previous sorted row in the key columns
-    same_row = np.zeros(n, dtype=bool)                 # ... and in every column
-    for start in range(1, n, _CHUNK):
-        stop = min(start + _CHUNK, n)
-        cur, prev = X[order[start:stop]], X[order[start - 1:stop - 1]]
-        same_key[start:stop] = (cur[:, :keys] == prev[:, :keys]).all(axis=1)
-        same_row[start:stop] = (cur == prev).all(axis=1)
-    if (same_key & ~same_row).any():
-        # Different rows that tie on the key columns: their order needs every column (rare).
-        _, first, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
-        return first, inverse.reshape(-1)
-    group = np.cumsum(~same_row) - 1
-    inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = group
-    return order[~same_row], inverse
-
-
-# Rows per block when scoring many rows against the centroids: bounds the temporary (16k rows x 700
-# themes of similarities is 45 MB; 65k rows was 190 MB at 1M reviews) at no cost in speed.
-_CHUNK = 16_384
-
-
-def nearest_centroid(X: np.ndarray, rows: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For ``X[rows]``: the most similar centroid and that cosine, computed in blocks of rows."""
-    best = np.empty(len(rows), dtype=int)
-    best_sim = np.empty(len(rows), dtype=np.float32)
-    for start in range(0, len(rows), _CHUNK):
-        part = rows[start:start + _CHUNK]
-        sims = X[part] @ C.T
-        best[start:start + len(part)] = sims.argmax(axis=1)
-        best_sim[start:start + len(part)] = sims.max(axis=1)
-    return best, best_sim
-
-
-def own_similarity(X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Cosine of each row to its own theme's centroid (0 for "other"), in blocks of rows."""
-    out = np.zeros(len(labels), dtype=np.float32)
-    for start in range(0, len(labels), _CHUNK):
-        lab = labels[start:start + _CHUNK]
-        member = lab >= 0
-        rows = X[start:start + _CHUNK][member]
-        out[start:start + _CHUNK][member] = np.einsum("ij,ij->i", rows, C[lab[member]])
-    return out
-
-
-def _mean(values: np.ndarray, weight: np.ndarray | None) -> float:
-    return float(values.mean() if weight is None else np.average(values, weights=weight))
-
-
-def _centroids(X: np.ndarray, labels: np.ndarray, k: int, weight: np.ndarray | None = None) -> np.ndarray:
-    C = np.zeros((k, X.shape[1]), dtype=np.float32)
-    for t in range(k):
-        mask = labels == t
-        if mask.any():
-            c = X[mask].mean(axis=0) if weight is None else weight[mask] @ X[mask]
-            C[t] = c / (np.linalg.norm(c) or 1.0)
-    return C
-
-
-def _relabel_by_size(labels: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
-    """Theme 0 is the largest (in items, when rows carry weights); ids are contiguous; -1 stays "other"."""
-    ids, inv = np.unique(labels[labels >= 0], return_inverse=True)
-    counts = np.bincount(inv.reshape(-1), weights=None if weight is None else weight[labels >= 0])
-    order = ids[np.argsort(-counts, kind="stable")]
-    if not len(order):
-        return np.full(len(labels), OTHER, dtype=int)
-    lookup = np.full(int(order.max()) + 1, OTHER, dtype=int)
-    lookup[order] = np.arange(len(order))
-    return np.where(labels >= 0, lookup[np.maximum(labels, 0)], OTHER).astype(int)
-
-
 def split_subthemes(reduced: np.ndarray, labels: np.ndarray, min_size: int, random_state: int = 0) -> np.ndarray:
     """Second level: re-cluster each theme of at least ``min_size`` items in the reduced space.
 
@@ -571,15 +512,64 @@ def split_subthemes(reduced: np.ndarray, labels: np.ndarray, min_size: int, rand
         mcs = max(5, len(idx) // 8)
         found = hdbscan.HDBSCAN(min_cluster_size=mcs, core_dist_n_jobs=1).fit_predict(reduced[idx].astype(np.float64))
         if len(set(found[found >= 0].tolist())) >= 2:
-            sub[idx] = _relabel_by_size(found)
+            sub[idx] = relabel_by_size(found)
     return sub
 
 
-def __getattr__(name: str):
-    # The sample-fit path moved to feedbackiq.themes._sample; the old import path keeps working
-    # (imported lazily: _sample imports this module).
-    if name in ("fit_sample_then_assign", "representative_sample"):
-        from feedbackiq.themes import _sample
+def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weight: np.ndarray | None = None,
+                           groups: np.ndarray | None = None, assign=None, block_rows: int | None = 65_536) -> ThemeClusterer:
+    """Fit ``clusterer`` on a representative sample of ``X``, then assign every other row with ``assign``.
 
-        return getattr(_sample, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    What ``ThemeClusterer.fit`` does above ``max_fit_size`` distinct vectors, usable with another
+    assignment step (e.g. a distributed one).
+
+    Parameters
+    ----------
+    clusterer : ThemeClusterer
+        Its ``max_fit_size`` is the sample size (``None``: every distinct vector).
+    X : array-like of shape (n, dim)
+    sample_weight : array-like of shape (n,), optional
+        How many items each row stands for.
+    groups : array-like of shape (n,), optional
+        Each row's language, for the cross-language merge.
+    assign : callable, optional
+        ``assign(X_block) -> (labels, similarities)``; default ``clusterer.predict_with_similarity``.
+        It must behave like that method, a pure function of the fitted clusterer, which at that
+        point holds only the sample's per-row attributes (small to pickle: mostly ``centroids_``,
+        themes x dim, and ``vote_vectors_``, the sampled texts in a theme: 31 MB for 20,000 x 384).
+    block_rows : int or None, default 65536
+        Rows per ``assign`` call; ``None``: all in one call, for a distributed ``assign`` that splits
+        them itself.
+
+    Returns
+    -------
+    ThemeClusterer
+        ``clusterer``, fitted. Deterministic for a given ``random_state`` when ``assign`` is.
+
+    Notes
+    -----
+    1. Sample ``max_fit_size`` distinct vectors (:func:`representative_sample`, seeded by
+       ``random_state``).
+    2. Fit everything on those vectors (each weighted by its items): reduction, HDBSCAN
+       (``min_cluster_size`` scaled to keep the same smallest theme share; UMAP ``n_neighbors`` and
+       HDBSCAN ``min_samples`` the full set's, or scaled by :func:`sample_neighbourhood` when the
+       themes found with those are small in the sample: :meth:`ThemeClusterer._fit_sample`), the outlier policy and the merges;
+       then learn ``other_cutoff_`` on up to ``max(1000, max_fit_size // 4)`` other distinct vectors
+       (the ``max_other_share`` cap as the similarity below which that share of unseen items lies).
+    3. ``assign`` the other rows, ``block_rows`` at a time (by default the nearest centroid corrected
+       by the vote of the nearest sampled texts, ``vote_vectors_`` and ``vote_labels_``).
+    4. ``centroids_`` recomputed over all rows (so later ``predict`` calls use them), and the per-row
+       attributes set for all rows (``fitted_mask_`` marks the sample; predicted rows get zero
+       ``reduced_`` coordinates and ``reassigned_`` when they joined a theme).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(c, 0.05, (200, 8)) for c in np.eye(8)[:3]])
+    >>> tc = fit_sample_then_assign(ThemeClusterer(reduction="pca", n_components=3, max_fit_size=300), X)
+    >>> int(tc.fitted_mask_.sum()), tc.n_themes_, len(tc.labels_)
+    (300, 3, 600)
+    """
+    X, weight, groups = clusterer._validate_fit(X, sample_weight, groups)
+    return clusterer._fit_sample_then_assign(X, weight, groups, assign or clusterer.predict_with_similarity, block_rows)

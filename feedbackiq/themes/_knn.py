@@ -1,10 +1,9 @@
 """Exact cosine nearest neighbours for UMAP, on the sizes a theme fit sees.
 
 Why: UMAP finds neighbours with pynndescent above 4,096 rows, and pynndescent's numba functions are
-compiled again in every new process: 30-60 s before the first theme of a 1M-review run, whatever its
-size (most of the 40 s that fitting a 20,000-text sample took). Up to a few tens of thousands of
-rows the exact neighbours are a few seconds of matrix products, and they are the neighbours
-pynndescent approximates. Measured in evals/README.md ("Scale: 1M rows end to end").
+compiled again in every new process, before the first theme of every run, whatever its size. Up to a
+few tens of thousands of rows the exact neighbours are a few seconds of matrix products, and they are
+the neighbours pynndescent approximates (evals/README.md, "Scale: 1M rows end to end").
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 
 Why: umap-learn jit-compiles three numba kernels without ``cache=True``: the k-NN distance
 smoothing, the membership strengths and the single-threaded layout epoch (the one a fit with a
-``random_state`` uses). Every new process, so every ``feedbackiq run``, spent 6-14 s compiling them
-before its first theme: most of the clustering time of a 10k-review export and a third of it at
-1M rows (measured in evals/README.md, "Scale"). numba can cache any dispatcher whose function
+``random_state`` uses). Every new process, so every ``feedbackiq run``, compiled them before its
+first theme (evals/README.md, "Scale: 1M rows end to end"). numba can cache any dispatcher whose function
 lives in a source file; this switches caching on for those three. numba keeps the cache in umap's
 ``__pycache__`` when that is writable, else in ``$NUMBA_CACHE_DIR`` or its user cache directory,
 and invalidates it when umap's source files change.

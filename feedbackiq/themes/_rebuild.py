@@ -14,11 +14,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from feedbackiq._errors import ConfigError, InputError
+from feedbackiq._tokenize import tokenize
+from feedbackiq._voice import rating_scales
 from feedbackiq.embed import Embedder
 from feedbackiq.themes._api import _keywords_by_text, _main_language, embed_distinct
 from feedbackiq.themes._breakdowns import ItemColumns
-from feedbackiq.themes._describe import rating_scales
-from feedbackiq.themes._keywords import tokenize
 from feedbackiq.themes._need_report import build_needs
 from feedbackiq.types import ThemeReport
 

@@ -5,8 +5,7 @@ Why the UMAP settings:
   kernels are compiled in every process, the exact neighbours are seconds of matrix products.
 - UMAP's own uncached kernels get numba's disk cache (``feedbackiq.themes._numba_cache``).
 - 200 layout epochs from ``FAST_LAYOUT_ROWS`` rows; UMAP's own switch from 500 to 200 is at 10,000.
-  On the eval sets of 4,500-10,000 texts 200 epochs gave the same NMI in less than half the time;
-  smaller sets lost up to 1.4 points (evals/README.md, "UMAP epochs").
+  Below it fewer epochs cost quality for little time (evals/README.md, "UMAP epochs").
 - ``random_state`` fixed, so the layout is single-threaded and reproducible.
 """
 

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from feedbackiq.embed import Embedder
-from feedbackiq.types import ThemeReport
-from feedbackiq.types._themes import _Group
+from feedbackiq.types import Need, Theme, ThemeReport
 
 __all__ = ["report_embedder", "group_document", "theme_document", "group_similarities", "theme_similarities",
            "need_similarities"]
@@ -34,7 +33,7 @@ def report_embedder(report: ThemeReport) -> Embedder:
     return make_embedder(embedder_name_for(report.model_ids.get("embedding", "")) or "minilm")
 
 
-def group_document(group: _Group) -> str:
+def group_document(group: Theme | Need) -> str:
     """Name, top 8 keywords and 3 quotes of a theme or need, as one text to embed."""
     return " ".join([group.name.replace(" / ", " "), *group.keywords[:8], *(q.text for q in group.quotes[:3])])
 
@@ -42,7 +41,7 @@ def group_document(group: _Group) -> str:
 theme_document = group_document
 
 
-def group_similarities(texts: Sequence[str], groups: Sequence[_Group], report: ThemeReport,
+def group_similarities(texts: Sequence[str], groups: Sequence[Theme | Need], report: ThemeReport,
                        embedder: Embedder | None = None) -> np.ndarray:
     """Cosine similarity of each text (rows) to each group's document (columns).
 

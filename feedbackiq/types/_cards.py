@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
-if TYPE_CHECKING:  # pandas is a dependency, but importing it costs ~0.3 s
+if TYPE_CHECKING:  # pandas is a dependency, but slow to import: loaded by the methods that use it
     import pandas as pd
 
 from feedbackiq.types._base import SourceKind, _Model

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-if TYPE_CHECKING:  # pandas is a dependency, but importing it costs ~0.3 s
+if TYPE_CHECKING:  # pandas is a dependency, but slow to import: loaded by the methods that use it
     import pandas as pd
 
 from feedbackiq.types._base import Language, SourceKind, _Model
@@ -136,6 +136,6 @@ class FeedbackSet(_Model):
 
     def summary(self) -> str:
         """A short human-readable account of the set and its ledger."""
-        from feedbackiq._summary import feedback_set_summary
+        from feedbackiq.types._summary import feedback_set_summary
 
         return feedback_set_summary(self)

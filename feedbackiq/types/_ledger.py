@@ -1,10 +1,10 @@
 """The ingest ledger: what happened to every input row, stored compactly.
 
-A million-row export makes a million ledger entries. As one pydantic model each they cost about
-400 bytes apiece (object, attribute dict, GC headers); :class:`LedgerEntries` keeps the same
+A million-row export makes a million ledger entries. As one pydantic model each they would cost
+an object, an attribute dict and GC headers apiece; :class:`LedgerEntries` keeps the same
 information in columns (file and column as indexes into small tables, row numbers in an array,
-``detail`` only where there is one) for about 30 bytes, and builds a :class:`LedgerEntry` when one
-is read. To the user and to pydantic it is a sequence of entries: iteration, ``len``, indexing,
+``detail`` only where there is one), a tenth of the memory (evals/README.md, "Scale: 1M rows end to
+end"), and builds a :class:`LedgerEntry` when one is read. To the user and to pydantic it is a sequence of entries: iteration, ``len``, indexing,
 ``append``, validation from a list and JSON serialisation as a list are unchanged.
 """
 
@@ -134,7 +134,8 @@ class LedgerEntries(Sequence[LedgerEntry]):
 
     def _entry(self, i: int) -> LedgerEntry:
         # construct_trusted, not model_construct: writing a 1M-row ledger (ledger.csv, feedback.json)
-        # builds every entry, and model_construct took 11 s for 1M entries, this 3 s.
+        # builds every entry, and model_construct's per-call loop is the slower (evals/README.md,
+        # "Scale: 1M rows end to end").
         kind = self._kind[i]
         return construct_trusted(LedgerEntry, _ENTRY_FIELDS, {
             "file": self._names[self._file[i]], "row": self._row[i], "column": self._names[self._column[i]],
@@ -240,6 +241,11 @@ class SegmentConflict(_Model):
     rows: dict[str, int]
     chosen: str
     rule: str
+
+    def text(self) -> str:
+        """``ACC-1004 company_size: 1000+ (2 rows), 201-1000 (1 row) -> 1000+``."""
+        rows = ", ".join(f"{v} ({n} row{'s' if n != 1 else ''})" for v, n in self.rows.items())
+        return f"{self.respondent_id} {self.column}: {rows} -> {self.chosen}"
 
 
 class Ledger(_Model):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
-if TYPE_CHECKING:  # pandas is a dependency, but importing it costs ~0.3 s
+if TYPE_CHECKING:  # pandas is a dependency, but slow to import: loaded by the methods that use it
     import pandas as pd
 
 from feedbackiq.types._base import SourceKind, _Model
@@ -260,7 +260,7 @@ class ThemeReport(_Model):
         report = cls.model_validate_json(text)
         beside = p.parent / "feedback.json" if p is not None else None
         if report.feedback is None and beside is not None and beside.exists():
-            from feedbackiq.themes._api import input_hash
+            from feedbackiq._hashing import input_hash
 
             feedback = FeedbackSet.model_validate_json(beside.read_bytes())
             if input_hash(feedback.items) == report.input_hash:

@@ -1,13 +1,12 @@
-"""The compact forms that keep a million rows small behave like what they replace."""
+"""The data model's compact forms (ledger entries in columns, shared segments, trusted construction)
+behave like the models they stand for."""
 
 import copy
 import pickle
 
-import numpy as np
 import pytest
 
 import feedbackiq as fiq
-from feedbackiq.themes._cluster import unique_rows
 from feedbackiq.types import FeedbackSet, Ledger, LedgerEntries, LedgerEntry, SharedSegments, SkipReason
 
 
@@ -66,19 +65,6 @@ def test_items_share_read_only_segments():
     assert pickle.loads(pickle.dumps(item)).segments == item.segments
 
 
-@pytest.mark.parametrize("make", [
-    lambda rng: rng.standard_normal((3000, 16)).astype(np.float32),
-    lambda rng: np.vstack([rng.standard_normal((500, 8)).astype(np.float32)] * 3)[rng.permutation(1500)],
-    lambda rng: np.hstack([np.zeros((40, 5), np.float32), rng.integers(0, 3, (40, 2)).astype(np.float32)]),
-])
-def test_unique_rows_matches_numpy_unique(make):
-    X = make(np.random.default_rng(0))
-    first, inverse = unique_rows(X)
-    unique, np_inverse = np.unique(X, axis=0, return_inverse=True)
-    assert np.array_equal(X[first], unique)
-    assert np.array_equal(inverse, np_inverse.reshape(-1))
-
-
 @pytest.mark.parametrize("cls, values", [
     ("FeedbackItem", {"id": "f1", "text": "电池不耐用", "source": fiq.SourceKind.REVIEW, "question": None,
                       "respondent_id": "u1", "segments": SharedSegments({"plan": "pro"}), "created_at": None,
@@ -90,7 +76,7 @@ def test_unique_rows_matches_numpy_unique(make):
                      "reason": SkipReason.EMPTY, "detail": None}),
 ])
 def test_construct_trusted_builds_what_model_construct_builds(cls, values):
-    from feedbackiq.types._base import construct_trusted
+    from feedbackiq.types import construct_trusted
 
     model = getattr(fiq.types, cls)
     assert list(values) == list(model.model_fields)               # every field, in field order

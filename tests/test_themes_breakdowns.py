@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
+from feedbackiq._voice import rating_scales, sentiment_of, voice_of
 from feedbackiq.themes._breakdowns import ItemColumns, segment_voices
-from feedbackiq.themes._describe import rating_scales, sentiment_of, voice_of
 from feedbackiq.types import FeedbackItem, Origin, SharedSegments, SourceKind
 
 

@@ -161,7 +161,7 @@ def test_samples_planted_needs_each_land_in_one_need(sample_report):
     its items in one need of its own, and the praise / small talk ("noise") kept out of the planted needs."""
     from collections import Counter
 
-    from conftest import truth_by_item
+    from helpers import truth_by_item
 
     from feedbackiq.embed import default_embedder
     from feedbackiq.themes._api import embed_distinct

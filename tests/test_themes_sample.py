@@ -4,13 +4,13 @@ import pickle
 
 import numpy as np
 import pytest
+from helpers import blobs, far_from_blobs, purity
 
 from feedbackiq import InputError
 from feedbackiq.themes import OTHER, ThemeClusterer
 from feedbackiq.themes import fit_sample_then_assign
 from feedbackiq.themes._assign import centroid_vote
 from feedbackiq.themes._sample import representative_sample, sample_neighbourhood, typical_theme_size
-from tests.test_cluster import blobs, far_from_blobs, purity
 
 PARAMS = dict(reduction="pca", n_components=3, random_state=0)
 

@@ -2,36 +2,11 @@
 
 import numpy as np
 import pytest
+from helpers import blobs, far_from_blobs, purity
 
 from feedbackiq import EmptyInputError, InputError
 from feedbackiq.themes import OTHER, ThemeClusterer, auto_min_cluster_size, split_subthemes
-from feedbackiq.themes._cluster import merge_across_groups
-
-
-def blobs(n_per=60, k=4, dim=32, noise=0.08, seed=0, far=0):
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(size=(k, dim))
-    X = np.vstack([c + rng.normal(0, noise * np.linalg.norm(c), (n_per, dim)) for c in centers])
-    y = np.repeat(np.arange(k), n_per)
-    if far:
-        X = np.vstack([X, rng.normal(size=(far, dim)) * 3])
-        y = np.concatenate([y, np.full(far, -1)])
-    return X.astype(np.float32), y
-
-
-def far_from_blobs(X, y, n, seed):
-    """``n`` points orthogonal to every blob centre of ``blobs(...)``, so no theme is similar to them;
-    also returns the orthonormal basis of the centres."""
-    Q, _ = np.linalg.qr(np.vstack([X[y == t].mean(axis=0) for t in range(y.max() + 1)]).T)
-    far = np.random.default_rng(seed).normal(size=(n, X.shape[1]))
-    return (far - far @ Q @ Q.T).astype(np.float32), Q
-
-
-def purity(labels, y):
-    ok = 0
-    for t in set(labels.tolist()) - {OTHER}:
-        ok += np.bincount(y[(labels == t) & (y >= 0)] + 0).max() if ((labels == t) & (y >= 0)).any() else 0
-    return ok / (y >= 0).sum()
+from feedbackiq.themes._centroids import merge_across_groups, unique_rows
 
 
 def test_init_only_stores_arguments():
@@ -240,3 +215,16 @@ def test_cross_group_merge_with_fewer_than_two_groups_keeps_the_themes(groups):
     assert labels.tolist() == y.tolist()
     tc = ThemeClusterer(reduction="pca", n_components=3).fit(X, groups=np.full(len(y), groups))
     assert tc.n_themes_ >= 2
+
+
+@pytest.mark.parametrize("make", [
+    lambda rng: rng.standard_normal((3000, 16)).astype(np.float32),
+    lambda rng: np.vstack([rng.standard_normal((500, 8)).astype(np.float32)] * 3)[rng.permutation(1500)],
+    lambda rng: np.hstack([np.zeros((40, 5), np.float32), rng.integers(0, 3, (40, 2)).astype(np.float32)]),
+])
+def test_unique_rows_matches_numpy_unique(make):
+    X = make(np.random.default_rng(0))
+    first, inverse = unique_rows(X)
+    unique, np_inverse = np.unique(X, axis=0, return_inverse=True)
+    assert np.array_equal(X[first], unique)
+    assert np.array_equal(inverse, np_inverse.reshape(-1))

@@ -43,10 +43,8 @@ def feedback_set_summary(fs: "FeedbackSet") -> str:
                      + ", ".join(f"{m.written} -> {m.counted_as}" for m in mapped[:3]) + "; ledger.segment_values)")
     conflicts = fs.ledger.segment_conflicts
     if conflicts:
-        from feedbackiq.ingest._segments import CONFLICT_RULE, conflict_text
-
         lines.append(f"  conflicting segment values: {len({c.respondent_id for c in conflicts})} respondents/accounts, "
-                     f"each counted once under {CONFLICT_RULE} (e.g. {conflict_text(conflicts[0])}; "
+                     f"each counted once under {conflicts[0].rule} (e.g. {conflicts[0].text()}; "
                      "ledger.segment_conflicts)")
     reasons = fs.ledger.skip_reasons()
     if reasons:
