@@ -88,7 +88,7 @@ def word_shares(message: str, segment_vocab: set[str], technical_vocab: set[str]
     """Share of the message's content words found in the segment's feedback / in the technical description.
 
     >>> word_shares("Stop losing money on stock", {"stock", "money", "losing"}, {"inventory", "visibility"})
-    (1.0, 0.0)
+    (0.75, 0.0)
     """
     words = [w for w in tokenize(message) if " " not in w]
     if not words:
