@@ -358,7 +358,7 @@ def translate(
         feats = load_features(features)
         personas_ = draft_personas(report, by=parse_by(by)).by_segment()   # messages are per segment
         client = llm_or_hint(llm, llm_base_url, retry_failed=retry_failed)
-        result = translate_features(feats, personas_, report, client, language=language, use_llm=client is not None)
+        result = translate_features(feats, personas_, report, client, language=language)
         paths = write_translations(result, run_dir, {n.id: n.name for n in report.needs})
     out.print(f"translations: {paths['markdown']} (one document per feature in {run_dir / 'features'}): "
               f"{len(feats)} features x {len(personas_.personas)} segments")

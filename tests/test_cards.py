@@ -45,7 +45,7 @@ EXPECTED = {
 def scored(sample_report):
     fs, report = sample_report
     personas = fiq.draft_personas(report, by="company_size")
-    translations = translate_features(load_features(ROOT / "datasets" / "features.yaml"), personas, report, use_llm=False)
+    translations = translate_features(load_features(ROOT / "datasets" / "features.yaml"), personas, report)
     scores = fiq.score_cards(fiq.load_cards(CARDS), report, personas=personas, translations=translations)
     return fs, report, personas, translations, scores
 

@@ -21,7 +21,7 @@ def setup(sample_report):
     fs, rep = sample_report
     personas = fiq.draft_personas(rep, by="company_size")
     feats = load_features(FEATURES)
-    return fs, rep, personas, feats, translate_features(feats, personas, rep, use_llm=False)
+    return fs, rep, personas, feats, translate_features(feats, personas, rep)
 
 
 def _said(phrase, text):
@@ -69,7 +69,7 @@ def test_without_an_llm_each_message_is_a_labelled_template_from_the_segments_pa
 def test_a_feature_without_a_benefit_falls_back_to_its_description(setup):
     fs, rep, personas, feats, _ = setup
     bare = feats[0].model_copy(update={"benefit": None})
-    (ft,) = translate_features([bare], personas, rep, use_llm=False)
+    (ft,) = translate_features([bare], personas, rep)
     m = next(m for m in ft.messages if m.pain)
     assert bare.description.split(",")[0][1:] in m.value_proposition
 

@@ -106,8 +106,7 @@ def sample_page(sample_report, tmp_path_factory):
 
     fs, report = sample_report
     personas = fiq.draft_personas(report, by="company_size")
-    translations = fiq.translate_features(fiq.load_features(ROOT / "datasets" / "features.yaml"), personas, report,
-                                          use_llm=False)
+    translations = fiq.translate_features(fiq.load_features(ROOT / "datasets" / "features.yaml"), personas, report)
     scores = fiq.score_cards(fiq.load_cards(ROOT / "datasets" / "cards.yaml"), report, personas=personas,
                              translations=translations)
     vectors = embed_items(fs.items, default_embedder(fs))  # cached on disk by the session's find_themes

@@ -29,7 +29,7 @@ def test_classic_supply_chain_example_is_supported_by_the_data(setup):
     """Large manufacturers hear coordination, small shops hear cost: computed from their own feedback, whether
     the report holds supply-chain visibility as one need or as two (one per framing)."""
     fs, rep, personas, feats = setup
-    supply = translate_features(feats[:1], personas, rep, use_llm=False)[0]
+    supply = translate_features(feats[:1], personas, rep)[0]
     planted = majority_truth_by_need(fs, rep, "theme")
     framing = majority_truth_by_theme(fs, rep, "framing")
     by_size = {m.segment["company_size"]: m for m in supply.messages}
@@ -52,7 +52,7 @@ def test_each_segment_message_rests_on_its_own_evidence(setup):
     """Each segment's proof points are its own items in the need it voices most, framed as that segment
     frames it (the same need, or one need per framing)."""
     fs, rep, personas, feats = setup
-    supply = translate_features(feats[:1], personas, rep, use_llm=False)[0]
+    supply = translate_features(feats[:1], personas, rep)[0]
     framing = truth_by_item(fs, "framing")
     need_of = {a.item_id: a.need_id for a in rep.assignments}
     for size, want in (("1000+", "supply_coord"), ("201-1000", "supply_coord"), ("1-10", "supply_cost"),
@@ -87,7 +87,7 @@ def test_listed_needs_and_themes_in_the_features_file(setup, tmp_path):
     path = tmp_path / "features.yaml"
     path.write_text(f"features:\n  - name: By need\n    description: d\n    needs: [{need}]\n"
                     f"  - name: By theme\n    description: d\n    themes: [{theme}]\n", encoding="utf-8")
-    by_need, by_theme = translate_features(load_features(path), personas, rep, use_llm=False)
+    by_need, by_theme = translate_features(load_features(path), personas, rep)
     for ft in (by_need, by_theme):
         big = next(m for m in ft.messages if m.segment["company_size"] == "1000+")
         assert big.relevant_needs == [need], ft.feature.name
@@ -206,7 +206,7 @@ def test_jargon_to_avoid_is_never_a_word_the_segment_uses(setup):
 
     fs, rep, personas, feats = setup
     checked = 0
-    for ft in translate_features(feats, personas, rep, use_llm=False):
+    for ft in translate_features(feats, personas, rep):
         for m in ft.messages:
             own = [it.text for it in _own_items(fs, m)]
             assert own, m.persona
@@ -228,7 +228,7 @@ def test_words_they_use_come_from_the_features_need_in_that_segment(setup):
     need_of = {a.item_id: a.need_id for a in rep.assignments}
     filler = {"five", "already", "thin already", "team five", "prospect", "says", "mentioned", "qbr", "demo", "feedback"}
     lists = {}
-    for ft in translate_features(feats, personas, rep, use_llm=False):
+    for ft in translate_features(feats, personas, rep):
         for m in ft.messages:
             if not m.relevant_needs:
                 assert not m.words_they_use, (ft.feature.name, m.persona)   # nothing said about it: no words

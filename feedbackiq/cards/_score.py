@@ -53,6 +53,7 @@ def score_cards(cards: CardSet, report: ThemeReport, *, personas: PersonaSet | N
         Matches ``need`` texts to needs; default the model the report was built with.
     llm : LLM, optional
         Confirms matches made by meaning (one call per such target); see :mod:`feedbackiq.cards._confirm`.
+        ``None``: no confirmation (the environment is not read: pass :meth:`LLM.from_env` for that).
     seed : int, default 0
         Seeds the bootstrap.
     privacy_threshold : int, default 3

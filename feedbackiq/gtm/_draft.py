@@ -20,7 +20,7 @@ import logging
 from pydantic import BaseModel
 
 from feedbackiq._errors import BudgetExceededError, LLMError
-from feedbackiq.llm import HOW_TO_CONFIGURE, LLM
+from feedbackiq.llm import LLM, no_llm_hint
 from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
                                     judged_generate)
 from feedbackiq.llm._outbound import Outbound
@@ -59,17 +59,17 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
                          language: str = "same", min_respondents: int = 3) -> PersonaSet:
     """Add LLM-drafted label, summary, pains, goals, objections and buying triggers to each persona.
 
-    Without an LLM the extractive cards are returned unchanged and one line says how to configure one.
+    With ``llm=None`` (the environment is not read: pass :meth:`LLM.from_env` for that) the extractive
+    cards are returned unchanged and one line says how to give an LLM.
     The evidence is the persona's own items on its top needs (its quotes first) and its sales notes; the
     facts are those needs' names and shares. ``language``: ``"same"`` is the language of most of the
     report's items. ``min_respondents`` is the privacy threshold: nothing of a theme or a need (and no
     persona) voiced by fewer respondents is sent. The result's ``llm_outcome`` counts the calls, the
     claims kept and dropped (by reason) and the personas left extractive (by why).
     """
-    llm = llm or LLM.from_env()
     out = personas.model_copy(deep=True)
     if llm is None:
-        log.warning(HOW_TO_CONFIGURE)
+        log.warning(no_llm_hint("draft_persona_traits"))
         return out
     items = {it.id: it for it in (report.feedback.items if report.feedback else [])}
     lang = output_language(language, [it.language for it in items.values()])

@@ -5,7 +5,7 @@ ids, or matched by meaning; never praise), ranked by how many of the segment's r
 each; the segment's words for it (log-odds of its feedback on those needs against the other segments',
 with an informative prior: ``_vocab.words_they_use``); "jargon to avoid" (words of the technical
 description the segment's own feedback never uses, as whole words with their inflections); proof quotes
-from the segment's own items in those needs (each need's central quotes first). An LLM, when configured,
+from the segment's own items in those needs (each need's central quotes first). An LLM, when given,
 writes the headline, value proposition, proof points and objection handling. A segment that voices none
 of the feature's needs gets no call: its message says "no evidence in this segment". Each line of a
 message is judged on its own, as persona claims are (:mod:`feedbackiq.llm._claims`): the value
@@ -31,7 +31,7 @@ from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM, fallback_reason
 from feedbackiq.gtm._message import document_language, finish_messages, proof_claims
 from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
-from feedbackiq.llm import HOW_TO_CONFIGURE, LLM
+from feedbackiq.llm import LLM
 from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
                                     judged_generate)
 from feedbackiq.llm._evidence import ClaimVerdict
@@ -118,8 +118,11 @@ def match_needs(feature: Feature, report: ThemeReport) -> list[int]:
 
 
 def translate_features(features: list[Feature], personas: PersonaSet, report: ThemeReport, llm: LLM | None = None,
-                       *, language: str = "same", use_llm: bool = True, min_respondents: int = 3) -> list[FeatureTranslation]:
+                       *, language: str = "same", min_respondents: int = 3) -> list[FeatureTranslation]:
     """For each feature x persona (segment): words, jargon, proof quotes, and (with an LLM) the message.
+
+    ``llm=None``: no LLM (the environment is not read: pass :meth:`LLM.from_env` for that); the
+    needs, words, jargon and proof quotes are computed all the same; the LLM-written lines are left out.
 
     ``min_respondents`` is the privacy threshold of the LLM step: nothing of a theme (and no persona)
     voiced by fewer respondents is sent. Each translation's ``llm_outcome`` counts its calls.
@@ -133,9 +136,6 @@ def translate_features(features: list[Feature], personas: PersonaSet, report: Th
     said = {it.id: phrases(it.text) for it in items}
     background = Counter(w for ws in said.values() for w in ws)
     members = _persona_items(personas, items, report)
-    llm = (llm or LLM.from_env()) if use_llm else None
-    if use_llm and llm is None:
-        log.warning(HOW_TO_CONFIGURE)
     outbound = Outbound(report, min_respondents) if llm is not None else None
     doc_language, glossed = document_language(language, items), {}
     out = []

@@ -1,7 +1,7 @@
 """The LLM layer: one OpenAI-compatible client with structured outputs, retries, cache, log and budget."""
 
 from feedbackiq.llm._budget import Budget
-from feedbackiq.llm._client import HOW_TO_CONFIGURE, LLM, parse_json_reply
+from feedbackiq.llm._client import HOW_TO_CONFIGURE, LLM, no_llm_hint, parse_json_reply
 from feedbackiq.llm._naming import NeedNaming, ThemeNaming, name_themes
 from feedbackiq.llm._prompts import Prompt, feedback_block, language_instruction, load_prompt
 from feedbackiq.llm._outcome import check_all_failed  # noqa: F401  (for the pipeline and CLI)
@@ -11,6 +11,7 @@ __all__ = [
     "LLM",
     "Budget",
     "HOW_TO_CONFIGURE",
+    "no_llm_hint",
     "parse_json_reply",
     "name_themes",
     "ThemeNaming",

@@ -49,11 +49,19 @@ from feedbackiq.llm._context import estimate_messages
 from feedbackiq.llm._prompts import Prompt, load_prompt
 from feedbackiq.llm._store import LLMStore, cache_key
 
-__all__ = ["LLM", "HOW_TO_CONFIGURE", "parse_json_reply", "is_local_url", "DEFAULTS"]
+__all__ = ["LLM", "HOW_TO_CONFIGURE", "no_llm_hint", "parse_json_reply", "is_local_url", "DEFAULTS"]
 
 T = TypeVar("T", bound=BaseModel)
 HOW_TO_CONFIGURE = ("no LLM configured: set FEEDBACKIQ_LLM_MODEL (and OPENAI_API_KEY / OPENAI_BASE_URL for "
                     "OpenAI-compatible servers such as Ollama or vLLM), or pass --llm MODEL; LLM steps are skipped")
+
+
+def no_llm_hint(step: str) -> str:
+    """The one line an LLM-only step logs when called with ``llm=None`` (steps never read the environment)."""
+    return (f"{step}: no LLM given, skipped; pass llm=fiq.LLM.from_env() (reads FEEDBACKIQ_LLM_MODEL, "
+            "OPENAI_API_KEY / OPENAI_BASE_URL) or fiq.LLM(model=..., base_url=...)")
+
+
 _MODES = ("json_schema", "json_object", "plain")
 _FENCE = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from feedbackiq._errors import BudgetExceededError, ConfigError, LLMError
 from feedbackiq.llm._claims import (CitedReply, ClaimChecker, Judgement, evidence_set, fit_evidence, in_language, judged_generate,
                                     trim_name)
-from feedbackiq.llm._client import HOW_TO_CONFIGURE, LLM
+from feedbackiq.llm._client import LLM, no_llm_hint
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet
 from feedbackiq.llm._meaning import COPIES_EXAMPLE, FITS_ANOTHER, MeaningChecks, name_key, prompt_examples
 from feedbackiq.llm._moscow import moscow_hints
@@ -97,8 +97,8 @@ def name_themes(report: ThemeReport, llm: LLM | None = None, *, language: str = 
     report : ThemeReport
         From :func:`feedbackiq.find_themes` (with its feedback attached).
     llm : LLM, optional
-        Default :meth:`LLM.from_env`. Without one, the report is returned unchanged and one
-        line says how to configure an LLM.
+        ``None`` (the environment is not read: pass :meth:`LLM.from_env` for that): the report is
+        returned unchanged and one line says how to give an LLM.
     language : {"same", "en", "zh"}
         The language of names and statements; ``"same"``: the language of most of the report's items.
     min_respondents : int, default 3
@@ -122,10 +122,9 @@ def name_themes(report: ThemeReport, llm: LLM | None = None, *, language: str = 
     """
     if level not in LEVELS:
         raise ConfigError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
-    llm = llm or LLM.from_env()
     out = report.model_copy(deep=True)
     if llm is None:
-        log.warning(HOW_TO_CONFIGURE)
+        log.warning(no_llm_hint("name_themes"))
         out.llm_stats = {**report.llm_stats, "skipped": "no LLM configured"}
         return out
     if level == "needs" and not (report.needs or report.non_needs):

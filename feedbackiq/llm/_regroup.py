@@ -35,7 +35,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from feedbackiq._errors import LLMError
-from feedbackiq.llm._client import HOW_TO_CONFIGURE, LLM
+from feedbackiq.llm._client import LLM, no_llm_hint
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import failure_reason, tally
 from feedbackiq.llm._prompts import feedback_block
@@ -103,7 +103,8 @@ def propose_regrouping(report: ThemeReport, llm: LLM | None = None, *, vectors: 
     report : ThemeReport
         From :func:`feedbackiq.find_themes`, with its feedback attached.
     llm : LLM, optional
-        Default :meth:`LLM.from_env`; without one the report is returned unchanged.
+        ``None`` (the environment is not read: pass :meth:`LLM.from_env` for that): the report is
+        returned unchanged and one line says how to give an LLM.
     vectors : ndarray, optional
         One vector per distinct text of the report's items, in order of first appearance (a run's embed
         stage). Default: embedded again by ``embedder`` (the report's model; its disk cache usually has them).
@@ -121,9 +122,8 @@ def propose_regrouping(report: ThemeReport, llm: LLM | None = None, *, vectors: 
         and needs are named offline again: name them after), ``llm_stats["regrouping"]`` with every
         change (kept or not, with its cosines and the standards) and ``llm_outcome`` for the call.
     """
-    llm = llm or LLM.from_env()
     if llm is None:
-        log.warning(HOW_TO_CONFIGURE)
+        log.warning(no_llm_hint("propose_regrouping"))
         return report.model_copy(update={"llm_stats": {**report.llm_stats, "regrouping": {"skipped": "no LLM configured"}}})
     outbound = Outbound(report, min_respondents, redact)
     themes = {t.id: t for t in report.themes}
@@ -198,7 +198,7 @@ def propose_regrouping(report: ThemeReport, llm: LLM | None = None, *, vectors: 
     return _done(out, stats, outcome)
 
 
-def regroup_and_name(report: ThemeReport, llm: LLM, *, regroup: bool = False, level: str = "needs",
+def regroup_and_name(report: ThemeReport, llm: LLM | None, *, regroup: bool = False, level: str = "needs",
                      vectors: np.ndarray | None = None, language: str = "same", min_respondents: int = 3,
                      redact: bool = True) -> ThemeReport:
     """:func:`propose_regrouping` (with ``regroup``), then :func:`~feedbackiq.llm.name_themes` at ``level``:

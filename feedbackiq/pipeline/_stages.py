@@ -166,7 +166,7 @@ def translate_stage(report: ThemeReport, personas: PersonaSet, features_path: Pa
     features = load_features(features_path)
     # messages are per segment: data-driven personas keep the segment personas beside them for this
     return translate_features(features, personas.by_segment(), report, llm, language=out.language,
-                              use_llm=llm is not None, min_respondents=out.privacy_threshold)
+                              min_respondents=out.privacy_threshold)
 
 
 def cards_stage(report: ThemeReport, personas: PersonaSet | None, translations: list[FeatureTranslation] | None,
