@@ -328,3 +328,29 @@ def test_assignment_texts_right_whether_or_not_assignments_follow_the_items(tmp_
         df = pd.read_csv(write_theme_report(report, tmp_path)["assignments"], encoding="utf-8-sig")
         assert dict(zip(df["item_id"], df["text"])) == {it.id: it.text for it in items}
     assert ThemeReport(assignments=rows).assignments_in_item_order() is False
+
+
+@pytest.mark.parametrize("clusterer_state, seed, used", [(None, None, 0), (None, 5, 5), (7, None, 7), (7, 3, 3)])
+def test_one_random_state_seeds_clustering_subthemes_and_needs(monkeypatch, clusterer_state, seed, used):
+    """A given ``seed`` seeds everything; left out, the clusterer's ``random_state`` does (else 0)."""
+    from feedbackiq.themes import _api
+
+    seen = {}
+    split = _api.split_subthemes
+
+    def spy_split(*args):
+        seen["subthemes"] = args[3]
+        return split(*args)
+
+    class SpyGrouper(_api.NeedGrouper):
+        def fit(self, *args, **kw):
+            seen["needs"] = self.random_state
+            return super().fit(*args, **kw)
+
+    monkeypatch.setattr(_api, "split_subthemes", spy_split)
+    monkeypatch.setattr(_api, "NeedGrouper", SpyGrouper)
+    given = None if clusterer_state is None else fiq.ThemeClusterer(reduction=None, random_state=clusterer_state)
+    kw = {} if seed is None else {"seed": seed}
+    rep = _api.find_themes(_set(UNRELATED), embedder=_Orthogonal(), clusterer=given, **kw)
+    assert seen == {"subthemes": used, "needs": used} and rep.parameters["random_state"] == used
+    assert given is None or given.random_state == clusterer_state   # the caller's clusterer is not modified

@@ -53,7 +53,7 @@ def find_themes(
     *,
     embedder: Embedder | None = None,
     clusterer: ThemeClusterer | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     min_cluster_size: int | None = None,
     subthemes: bool = True,
     progress: bool = False,
@@ -72,11 +72,13 @@ def find_themes(
     embedder : Embedder, optional
         Default: chosen by language (:func:`feedbackiq.embed.default_embedder`), cached on disk.
     clusterer : ThemeClusterer, optional
-        Default ``ThemeClusterer(random_state=seed, min_cluster_size=min_cluster_size)``.
-        It is cloned, never modified.
-    seed : int, default 0
+        Default ``ThemeClusterer()``. It is cloned, never modified; ``seed`` and
+        ``min_cluster_size``, when given, replace its settings in the clone.
+    seed : int, optional
+        The one random state of the call: it seeds the clustering, the sub-themes and the needs.
+        Default: the clusterer's ``random_state`` when one is given, else 0.
     min_cluster_size : int, optional
-        Smallest theme, in items; default scales with the set size.
+        Smallest theme, in items; default the clusterer's, else it scales with the set size.
     subthemes : bool, default True
         Split large themes into sub-themes.
     progress : bool, default False
@@ -129,8 +131,10 @@ def find_themes(
     Xu, inverse = embed_distinct(items, embedder, progress=progress)
     clock.lap("embed")
     # Cloned from the caller's settings, never fitted in place (no settings overwritten during fit).
-    params = clusterer.get_params() if clusterer else {"random_state": seed, "min_cluster_size": min_cluster_size}
+    params = clusterer.get_params() if clusterer else {}
+    params.update({k: v for k, v in (("random_state", seed), ("min_cluster_size", min_cluster_size)) if v is not None})
     model = ThemeClusterer(**params)
+    seed = model.random_state   # one random state for the clustering, the sub-themes and the needs
     # One row per distinct text, weighted by its items: the same themes as one row per item.
     per_text = np.bincount(inverse, minlength=len(Xu))
     first_item = np.unique(inverse, return_index=True)[1]
