@@ -20,7 +20,8 @@ from test_llm_privacy import build_report
 def env_server(monkeypatch):
     """A scripted server the environment points at (as a user's shell would)."""
     with OpenAIServer(naming_replies) as srv:
-        monkeypatch.setenv("FEEDBACKIQ_LLM_MODEL", "test-model")
+        # a model no other test names: the CLI's replies land in the session's shared cache
+        monkeypatch.setenv("FEEDBACKIQ_LLM_MODEL", "model-from-env")
         monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "k")
         yield srv
