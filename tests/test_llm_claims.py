@@ -246,6 +246,26 @@ def test_no_message_is_written_for_a_segment_without_evidence(gtm, tmp_path):
     assert "No LLM message: no evidence in this segment" in md
 
 
+def test_a_message_prompt_names_its_sales_note_refs_and_asks_no_objection_handling_without_one(gtm, tmp_path):
+    _, report, personas, feats = gtm
+    with OpenAIServer(message("Voice notes that understand your team", "Field teams can use voice notes")) as srv:
+        translate_features(feats, personas, report, llm_for(srv, tmp_path), language="en")
+        bodies = [r for r in srv.chat_requests   # first asks (a retry asks for its failing parts only)
+                  if "Feature (engineering description): " in r["messages"][1]["content"] and len(r["messages"]) == 2]
+    kinds = set()
+    for body in bodies:
+        records, user = _records(body), body["messages"][1]["content"]
+        sales = [r["ref"] for r in records if r["source"] == "sales_note"]
+        asked = set(body["response_format"]["json_schema"]["schema"]["properties"])
+        kinds.add(bool(sales))
+        if sales:
+            assert sales == list(range(len(records) - len(sales) + 1, len(records) + 1))    # the last refs
+            assert f"The sales notes are refs [{', '.join(map(str, sales))}]" in user and "objection_handling" in asked
+        else:
+            assert "There are no sales notes here" in user and "objection_handling" not in asked
+    assert True in kinds
+
+
 def test_a_headline_in_jargon_is_sent_back_then_left_out(gtm, tmp_path):
     _, report, personas, feats = gtm
     jargon = message("Real-time dashboard of purchase orders with ETA alerts", "You see what is arriving", proofs=2)

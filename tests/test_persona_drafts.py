@@ -95,9 +95,51 @@ def test_a_reply_mostly_without_citations_is_sent_back_once_then_what_stands_is_
     out, reqs = _run(personas, tmp_path, "mostly_uncited")
     assert len(reqs) == 2 * len(out.personas)   # fewer than half kept, no goal: sent back once each
     retry = reqs[1]["messages"][-1]["content"]
-    assert "Your reply was invalid" in retry and "no citation" in retry and "goals" in retry
+    assert "no citation" in retry and "goals" in retry
+    # only the failing parts are asked for again: the label, summary and objections that held are not rewritten
+    assert set(reqs[1]["response_format"]["json_schema"]["schema"]["properties"]) == {"pains", "goals"}
     for p in out.personas:   # the same reply again: its one cited pain stands, the card is the LLM's
         assert p.source == "llm" and len(p.pains) == 1 and not p.goals and p.dropped["no citation"] == 4
+
+
+def test_a_retry_rewrites_the_failing_parts_and_keeps_the_rest(personas, tmp_path):
+    first = scripted("mostly_uncited")
+
+    def reply(body):
+        if len(body["messages"]) == 2:
+            return first(body)
+        feedback, _ = _blocks(body)   # the retry: the failing parts only, now cited
+        return Reply.json({"pains": [_claim(feedback[0])], "goals": [_claim(feedback[1], "Wants one shared view")]})
+
+    ps, rep = personas
+    with OpenAIServer(reply) as srv:
+        llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
+        out = draft_persona_traits(ps, rep, llm)
+        assert len(srv.chat_requests) == 2 * len(out.personas)
+    for p in out.personas:
+        assert p.source == "llm" and p.label == "Ops lead at a large plant" and p.claims_dropped == 0
+        assert [c.text for c in p.pains] == ["They lose time"] and [c.text for c in p.goals] == ["Wants one shared view"]
+    big = next(p for p in out.personas if p.segment == {"company_size": "1000+"})
+    assert [c.text for c in big.objections] == ["Worried about rollout"]   # from the first reply, kept as it was
+
+
+def test_the_prompt_names_the_sales_note_refs_and_asks_no_objection_without_one(personas, tmp_path):
+    _, reqs = _run(personas, tmp_path, "ok")
+    assert len(reqs) >= 2
+    with_sales = without = 0
+    for body in reqs:
+        feedback, sales = _blocks(body)
+        user = body["messages"][1]["content"]
+        asked = set(body["response_format"]["json_schema"]["schema"]["properties"])
+        if sales:
+            with_sales += 1
+            assert max(r["ref"] for r in feedback) < min(r["ref"] for r in sales)    # sales notes come last
+            assert f"The sales notes are refs [{', '.join(str(r['ref']) for r in sales)}]" in user
+            assert {"objections", "buying_triggers"} <= asked
+        else:
+            without += 1
+            assert "There are no sales notes here" in user and not {"objections", "buying_triggers"} & asked
+    assert with_sales   # large accounts have sales notes
 
 
 def test_without_llm_cards_stay_extractive(personas, monkeypatch, caplog):

@@ -22,13 +22,14 @@ from pydantic import BaseModel
 from feedbackiq._errors import BudgetExceededError, LLMError
 from feedbackiq.llm import LLM, no_llm_hint
 from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
-                                    judged_generate)
+                                    judged_generate, sales_refs)
+from feedbackiq.llm._evidence import EvidenceSet
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import failure_reason, tally
 from feedbackiq.llm._prompts import language_instruction, output_language
 from feedbackiq.types import Claim, FeedbackItem, Persona, PersonaSet, SourceKind, ThemeReport
 
-__all__ = ["PersonaDraft", "draft_persona_traits", "fallback_reason"]
+__all__ = ["PersonaDraft", "PersonaTraits", "draft_persona_traits", "fallback_reason"]
 
 log = logging.getLogger("feedbackiq")
 TRAITS = ("pains", "goals", "objections", "buying_triggers")
@@ -36,14 +37,20 @@ SALES_TRAITS = ("objections", "buying_triggers")   # these rest on sales notes o
 REQUIRED_TRAITS = ("pains", "goals")
 EVIDENCE_ITEMS = 12
 SALES_ITEMS = 8
+SALES_PARTS = "objections or buying triggers"
 NO_SUPPORTED_CLAIM = "no supported claim"
 
 
-class PersonaDraft(BaseModel):
+class PersonaTraits(BaseModel):
+    """A persona draft without objections and buying triggers: what is asked when no sales note is shown."""
+
     label: str
     summary: str
     pains: list[ClaimReply] = []
     goals: list[ClaimReply] = []
+
+
+class PersonaDraft(PersonaTraits):
     objections: list[ClaimReply] = []
     buying_triggers: list[ClaimReply] = []
 
@@ -79,16 +86,20 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
     def one(job) -> Judgement:
         _, chosen, facts_text = job
         evidence, variables = fit_evidence(llm, "draft_persona", {
-            "facts": facts_text, "evidence": "", "language_instruction": language_instruction(lang)},
-            PersonaDraft, evidence_set(chosen, outbound.text))
+            "facts": facts_text, "evidence": "", "sales_refs": sales_refs(EvidenceSet(chosen), SALES_PARTS),
+            "language_instruction": language_instruction(lang)},
+            PersonaDraft, evidence_set(chosen, outbound.text, sales_last=True))
+        variables["sales_refs"] = sales_refs(evidence, SALES_PARTS)
+        # With no sales note to rest on, objections and triggers are not asked for at all.
+        reply_model = PersonaDraft if any(it.source == SourceKind.SALES_NOTE for it in evidence.items) else PersonaTraits
         checker = ClaimChecker(evidence, lang, facts_text)
 
-        def judge(draft: PersonaDraft) -> Judgement:
+        def judge(draft: PersonaTraits) -> Judgement:
             j, kept = Judgement(), {}
             for trait in TRAITS:
                 sources = [SourceKind.SALES_NOTE] if trait in SALES_TRAITS else None
                 kept[trait] = []
-                for k, claim in enumerate(getattr(draft, trait)):
+                for k, claim in enumerate(getattr(draft, trait, [])):
                     text, verdict = checker.claim(claim, sources=sources)
                     if j.add(f"{trait}[{k}]", verdict):
                         kept[trait].append(Claim(text=text, citations=verdict.citations))
@@ -99,7 +110,7 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
             j.result = (kept, None if label_problem else label, None if summary_problem else summary)
             return j
 
-        return judged_generate(llm, "draft_persona", variables, PersonaDraft, judge)[1]
+        return judged_generate(llm, "draft_persona", variables, reply_model, judge, partial=True)[1]
 
     results, failures = llm.map(one, jobs)
     outcome = tally("persona drafts", sum(r is not None for r in results), failures, withheld=len(out.personas) - len(jobs))

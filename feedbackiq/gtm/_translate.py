@@ -33,8 +33,8 @@ from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
 from feedbackiq.llm import LLM
 from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
-                                    judged_generate)
-from feedbackiq.llm._evidence import ClaimVerdict
+                                    judged_generate, sales_refs)
+from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import tally
 from feedbackiq.llm._prompts import language_instruction, output_language
@@ -43,7 +43,7 @@ from feedbackiq.themes._keywords import tokenize
 from feedbackiq.themes._similarity import need_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
-__all__ = ["translate_features", "FeatureMessage", "word_shares", "match_needs", "headline_problem", "NO_EVIDENCE"]
+__all__ = ["translate_features", "FeatureMessage", "FeatureLines", "word_shares", "match_needs", "headline_problem", "NO_EVIDENCE"]
 
 log = logging.getLogger("feedbackiq")
 # A feature answers the needs close in meaning to its description: within MATCH_BAND of the best match
@@ -58,12 +58,18 @@ NO_EVIDENCE = "no evidence in this segment"
 JARGON = "uses jargon to avoid"
 NOT_THEIR_WORDS = "none of the segment's own words"
 PROOF_ITEMS, SALES_ITEMS = 10, 6
+OBJECTIONS = "objection handling"
 
 
-class FeatureMessage(BaseModel):
+class FeatureLines(BaseModel):
+    """A message without objection handling: what is asked when no sales note is shown."""
+
     headline: str
     value_proposition: ClaimReply
     proof_points: list[ClaimReply] = []
+
+
+class FeatureMessage(FeatureLines):
     objection_handling: list[ClaimReply] = []
 
 
@@ -226,11 +232,15 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             "feature": f"{feature.name}: {feature.description}", "segment": segment, "needs": needs or "(none)",
             "words_they_use": ", ".join(outbound.terms(msg.words_they_use, [it.text for it in outbound.items(own)])) or "(none)",
             "jargon_to_avoid": ", ".join(msg.jargon_to_avoid) or "(none)",
-            "evidence": "", "language_instruction": language_instruction(language),
-        }, FeatureMessage, evidence_set(chosen, outbound.text))
+            "evidence": "", "sales_refs": sales_refs(EvidenceSet(chosen), OBJECTIONS),
+            "language_instruction": language_instruction(language),
+        }, FeatureMessage, evidence_set(chosen, outbound.text, sales_last=True))
+        variables["sales_refs"] = sales_refs(evidence, OBJECTIONS)
+        # With no sales note to rest on, objection handling is not asked for at all.
+        reply_model = FeatureMessage if any(it.source == SourceKind.SALES_NOTE for it in evidence.items) else FeatureLines
         checker = ClaimChecker(evidence, language, f"{feature.name}: {feature.description} | {segment} | {needs}")
 
-        def judge(m: FeatureMessage) -> Judgement:
+        def judge(m: FeatureLines) -> Judgement:
             j = Judgement()
             headline, problem = checker.text(m.headline, MAX_NAME_CHARS)
             problem = problem or headline_problem(headline, msg.jargon_to_avoid, own_words)
@@ -240,7 +250,7 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             j.add("value_proposition", verdict)
             kept = {"proof_points": [], "objection_handling": []}
             for part, sources in (("proof_points", None), ("objection_handling", [SourceKind.SALES_NOTE])):
-                for k, claim in enumerate(getattr(m, part)):
+                for k, claim in enumerate(getattr(m, part, [])):
                     text, v = checker.claim(claim, sources=sources)
                     if j.add(f"{part}[{k}]", v):
                         kept[part].append(Claim(text=text, citations=v.citations))
@@ -248,7 +258,7 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             j.result = (None if problem else headline, value if verdict.kept else None, kept)
             return j
 
-        return judged_generate(llm, "translate_feature", variables, FeatureMessage, judge)[1]
+        return judged_generate(llm, "translate_feature", variables, reply_model, judge, partial=True)[1]
 
     results, failures = llm.map(one, jobs)
     outcome = tally("feature messages", sum(r is not None for r in results), failures, withheld=withheld)

@@ -8,9 +8,11 @@ with its reason, and the rest of the reply stands.
 
 **When a reply is sent back.** A reply is sent back once, with what was dropped and why, when fewer
 than ``RETRY_SHARE`` (half) of its claims survive, or when a part the output cannot do without has no
-claim left (a name; a persona's pains or goals; a message's headline and proof points). After that one
-retry, whatever survives is kept, and an output with nothing left of a required part comes from the
-offline path (and is counted, with why, in the step's :class:`~feedbackiq.types.LLMOutcome`).
+claim left (a name; a persona's pains or goals; a message's headline and proof points). A reply of
+several parts is asked again for the failing parts only (``partial=True``: a slow local model writes
+a fraction of the reply again, not all of it); the parts that held are kept as they were. After that
+one retry, whatever survives is kept, and an output with nothing left of a required part comes from
+the offline path (and is counted, with why, in the step's :class:`~feedbackiq.types.LLMOutcome`).
 
 **Lengths.** The reply schemas carry no ``max_length``: a server that enforces one in its grammar cuts
 text mid-sentence ("...satisfaction with a."). Texts are trimmed here, at a sentence end (:func:`trim`).
@@ -24,15 +26,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import BaseModel, ValidationError, create_model, model_validator
 
 from feedbackiq._errors import LLMOutputError
 from feedbackiq.llm._client import LLM, parse_json_reply
 from feedbackiq.llm._context import REPLY_TOKENS, fit_items
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet, judge_claim
+from feedbackiq.llm._prompts import load_prompt
 from feedbackiq.types import FeedbackItem, LLMOutcome, SourceKind
 
-__all__ = ["ClaimReply", "CitedReply", "lenient_claim", "Judgement", "ClaimChecker", "judged_generate", "evidence_set", "fit_evidence", "in_language",
+__all__ = ["ClaimReply", "CitedReply", "lenient_claim", "Judgement", "ClaimChecker", "judged_generate", "evidence_set", "fit_evidence", "sales_refs", "in_language",
            "cjk_share", "trim", "trim_name", "RETRY_SHARE", "MAX_CLAIM_CHARS", "MAX_NAME_CHARS", "CHINESE_SHARE"]
 
 RETRY_SHARE = 0.5        # a reply keeping fewer than this share of its claims is sent back (once)
@@ -162,6 +165,10 @@ class Judgement:
         if not kept:
             self.missing.append(part)
 
+    def failing_parts(self) -> list[str]:
+        """The parts of the reply (its fields) with a dropped claim or nothing kept, in order."""
+        return list(dict.fromkeys([p.split(":")[0].split("[")[0] for p in self.problems] + self.missing))
+
     @property
     def enough(self) -> bool:
         return self.made > 0 and self.kept >= RETRY_SHARE * self.made and not self.missing
@@ -227,12 +234,18 @@ def _numbers(text: str) -> list[str]:
 
 
 def judged_generate(llm: LLM, prompt: str, variables: dict[str, Any], reply_model: type[T],
-                    judge: Callable[[T], Judgement]) -> tuple[T, Judgement]:
+                    judge: Callable[[T], Judgement], *, partial: bool = False) -> tuple[T, Judgement]:
     """One call whose reply is judged claim by claim: sent back once when too little survives
     (:attr:`Judgement.enough`), then whatever survives of the last reply is kept.
 
+    ``partial``: the retry asks for the failing parts only (:meth:`Judgement.failing_parts`) and merges
+    them into the first reply; of the first reply and the merged one, the better judged is kept.
+
     Raises the client's error when the call fails, or when no reply parsed into ``reply_model``.
     """
+    if partial:
+        return _judged_in_parts(llm, prompt, variables, reply_model, judge)
+
     def check(reply: T) -> None:
         judgement = judge(reply)
         if not judgement.enough:
@@ -248,13 +261,68 @@ def judged_generate(llm: LLM, prompt: str, variables: dict[str, Any], reply_mode
     return reply, judge(reply)
 
 
-def evidence_set(items: Iterable[FeedbackItem], text: Callable[[str], str]) -> EvidenceSet:
+def _judged_in_parts(llm: LLM, prompt: str, variables: dict[str, Any], reply_model: type[T],
+                     judge: Callable[[T], Judgement]) -> tuple[T, Judgement]:
+    p = load_prompt(prompt)
+    reply = llm.generate(p, variables, reply_model, validation_retries=1)
+    judgement = judge(reply)
+    parts = [f for f in judgement.failing_parts() if f in reply_model.model_fields]
+    if judgement.enough or not parts:
+        return reply, judgement
+    messages = p.render(**variables) + [
+        {"role": "assistant", "content": reply.model_dump_json(exclude_defaults=True)},
+        {"role": "user", "content": f"{judgement.message()} Reply with one JSON object holding only "
+                                    f"{', '.join(repr(f) for f in parts)}, written again; the other parts are kept."}]
+    try:
+        fix = llm.complete(messages, _part_model(reply_model, tuple(parts)), prompt_name=p.name,
+                           prompt_version=p.version, validation_retries=0)
+    except LLMOutputError:
+        return reply, judgement   # the retry did not parse: what survived of the first reply stands
+    merged = reply.model_copy(update={f: getattr(fix, f) for f in parts})
+    again = judge(merged)
+    better = (len(again.missing), -again.kept) <= (len(judgement.missing), -judgement.kept)
+    return (merged, again) if better else (reply, judgement)
+
+
+_PART_MODELS: dict[tuple[type[BaseModel], tuple[str, ...]], type[BaseModel]] = {}
+
+
+def _part_model(reply_model: type[BaseModel], parts: tuple[str, ...]) -> type[BaseModel]:
+    """``reply_model`` cut to ``parts`` (each required): the schema of a retry that asks for those parts only."""
+    key = (reply_model, parts)
+    if key not in _PART_MODELS:
+        fields = {f: (reply_model.model_fields[f].annotation, ...) for f in parts}
+        _PART_MODELS[key] = create_model(f"{reply_model.__name__}Parts", **fields)
+    return _PART_MODELS[key]
+
+
+def sales_refs(evidence: EvidenceSet, parts: str) -> str:
+    """The prompt's line on which handles are sales notes, the only evidence ``parts`` may cite.
+
+    >>> from feedbackiq.types import FeedbackItem
+    >>> ev = EvidenceSet([FeedbackItem(id="a", text="Slow.", source="survey"), FeedbackItem(id="b", text="Price.", source="sales_note")])
+    >>> sales_refs(ev, "objections")
+    'The sales notes are refs [2]: cite ONLY these for objections.'
+    >>> sales_refs(EvidenceSet(ev.items[:1]), "objections")
+    'There are no sales notes here: write no objections.'
+    """
+    refs = [n for n, it in enumerate(evidence.items, 1) if it.source == SourceKind.SALES_NOTE]
+    if not refs:
+        return f"There are no sales notes here: write no {parts}."
+    return f"The sales notes are refs [{', '.join(map(str, refs))}]: cite ONLY these for {parts}."
+
+
+def evidence_set(items: Iterable[FeedbackItem], text: Callable[[str], str], *, sales_last: bool = False) -> EvidenceSet:
     """The evidence a prompt shows, under handles 1..n, each item as ``text`` (the privacy gate's redaction)
     makes it: what the model sees is what its quotes are aligned to and what a reader is shown.
+    ``sales_last``: the sales notes after the other items (in their order), so the prompt can name their
+    handles as one run (:func:`sales_refs`).
 
     Trimmed to a small model's context by :func:`fit_evidence` once the rest of the prompt is known.
     """
     items = list(items)
+    if sales_last:
+        items.sort(key=lambda it: it.source == SourceKind.SALES_NOTE)
     return EvidenceSet(items, texts={it.id: text(it.text) for it in items})
 
 
