@@ -94,3 +94,11 @@ def test_loose_citations_keep_the_claim_on_the_ones_that_hold():
     assert v.kept and [c.item_id for c in v.citations] == ["n1"]          # the survey answer is no objection
     assert not judge_claim("x", [1, 3], ["a quote nobody wrote at all"], ev).kept
     assert judge_claim("x", [8, 9], [None], ev).reason == "unknown reference"
+
+
+def test_a_quote_cut_mid_word_by_a_length_cap_still_aligns():
+    """Reply schemas cap a quote's length; a grammar that enforces it cuts the last word short."""
+    cut = NOTE[:66]
+    assert cut.endswith("can s")
+    start, end = align_quote(cut, NOTE)
+    assert start == 0 and NOTE[start:end].startswith("Prospect says: per-sheet permissions are a must, contractors can")

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from feedbackiq._errors import BudgetExceededError, LLMError
 from feedbackiq.llm import LLM, no_llm_hint
 from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
-                                    judged_generate, sales_refs)
+                                    at_most, capped, judged_generate, sales_refs)
 from feedbackiq.llm._evidence import EvidenceSet
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import failure_reason, tally
@@ -46,13 +46,13 @@ class PersonaTraits(BaseModel):
 
     label: str
     summary: str
-    pains: list[ClaimReply] = []
-    goals: list[ClaimReply] = []
+    pains: list[ClaimReply] = at_most(3)
+    goals: list[ClaimReply] = at_most(2)
 
 
 class PersonaDraft(PersonaTraits):
-    objections: list[ClaimReply] = []
-    buying_triggers: list[ClaimReply] = []
+    objections: list[ClaimReply] = at_most(2)
+    buying_triggers: list[ClaimReply] = at_most(2)
 
 
 def fallback_reason(exc: BaseException) -> str:
@@ -99,7 +99,7 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
             for trait in TRAITS:
                 sources = [SourceKind.SALES_NOTE] if trait in SALES_TRAITS else None
                 kept[trait] = []
-                for k, claim in enumerate(getattr(draft, trait, [])):
+                for k, claim in enumerate(capped(draft, trait)):
                     text, verdict = checker.claim(claim, sources=sources)
                     if j.add(f"{trait}[{k}]", verdict):
                         kept[trait].append(Claim(text=text, citations=verdict.citations))

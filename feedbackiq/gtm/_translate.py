@@ -33,7 +33,7 @@ from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
 from feedbackiq.llm import LLM
 from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
-                                    judged_generate, sales_refs)
+                                    at_most, capped, judged_generate, sales_refs)
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import tally
@@ -66,11 +66,11 @@ class FeatureLines(BaseModel):
 
     headline: str
     value_proposition: ClaimReply
-    proof_points: list[ClaimReply] = []
+    proof_points: list[ClaimReply] = at_most(2)
 
 
 class FeatureMessage(FeatureLines):
-    objection_handling: list[ClaimReply] = []
+    objection_handling: list[ClaimReply] = at_most(1)
 
 
 def headline_problem(headline: str, jargon: list[str], own_words: set[str] | None) -> str | None:
@@ -250,7 +250,7 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             j.add("value_proposition", verdict)
             kept = {"proof_points": [], "objection_handling": []}
             for part, sources in (("proof_points", None), ("objection_handling", [SourceKind.SALES_NOTE])):
-                for k, claim in enumerate(getattr(m, part, [])):
+                for k, claim in enumerate(capped(m, part)):
                     text, v = checker.claim(claim, sources=sources)
                     if j.add(f"{part}[{k}]", v):
                         kept[part].append(Claim(text=text, citations=v.citations))

@@ -14,8 +14,11 @@ a fraction of the reply again, not all of it); the parts that held are kept as t
 one retry, whatever survives is kept, and an output with nothing left of a required part comes from
 the offline path (and is counted, with why, in the step's :class:`~feedbackiq.types.LLMOutcome`).
 
-**Lengths.** The reply schemas carry no ``max_length``: a server that enforces one in its grammar cuts
-text mid-sentence ("...satisfaction with a."). Texts are trimmed here, at a sentence end (:func:`trim`).
+**Lengths.** A slow local model spends its time writing: the reply schemas cap how many claims, refs and
+quotes it writes (``maxItems``; a server that enforces the schema in its grammar stops there, and claims
+past a cap are not read) and how long a quote is (a quote cut short still aligns to the item, whose own
+text is shown). Texts carry no ``maxLength``: a grammar would cut them mid-sentence ("...satisfaction
+with a."). Texts are trimmed here, at a sentence end (:func:`trim`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError, create_model, model_validator
+from pydantic import BaseModel, Field, ValidationError, create_model, model_validator
 
 from feedbackiq._errors import LLMOutputError
 from feedbackiq.llm._client import LLM, parse_json_reply
@@ -35,13 +38,15 @@ from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet, judge_claim
 from feedbackiq.llm._prompts import load_prompt
 from feedbackiq.types import FeedbackItem, LLMOutcome, SourceKind
 
-__all__ = ["ClaimReply", "CitedReply", "lenient_claim", "Judgement", "ClaimChecker", "judged_generate", "evidence_set", "fit_evidence", "sales_refs", "in_language",
+__all__ = ["ClaimReply", "CitedReply", "at_most", "capped", "lenient_claim", "Judgement", "ClaimChecker", "judged_generate", "evidence_set", "fit_evidence", "sales_refs", "in_language",
            "cjk_share", "trim", "trim_name", "RETRY_SHARE", "MAX_CLAIM_CHARS", "MAX_NAME_CHARS", "CHINESE_SHARE"]
 
 RETRY_SHARE = 0.5        # a reply keeping fewer than this share of its claims is sent back (once)
 MAX_CLAIM_CHARS = 300    # a claim, a need statement, a summary or a value proposition
 MAX_NAME_CHARS = 60      # a name, a persona label, a headline
 EVIDENCE_MAX_CHARS = 600  # an item shown to a model whose context is too small for all of them: cut to a prefix
+QUOTE_MAX_CHARS = 80     # a quote as the reply schema allows it: long enough to align, short to write
+REFS_PER_CLAIM = 2       # items a persona or message claim cites
 CHINESE_SHARE = 0.3      # of a text's letters that are CJK ideographs: Chinese at or above it (as ingest tags items)
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -80,12 +85,32 @@ class CitedReply(BaseModel):
         return lenient_claim(data)
 
 
+def at_most(n: int, default: Any = ()) -> Any:
+    """A list field whose schema asks for at most ``n`` entries (validation does not enforce it: read the
+    first ``n``)."""
+    return Field(list(default), json_schema_extra={"maxItems": n})
+
+
+def capped(reply: BaseModel, field: str) -> list[Any]:
+    """The entries of a list field up to the cap its schema states (:func:`at_most`); none when the reply
+    model has no such field."""
+    info = type(reply).model_fields.get(field)
+    if info is None:
+        return []
+    cap = (info.json_schema_extra or {}).get("maxItems") if isinstance(info.json_schema_extra, dict) else None
+    return list(getattr(reply, field))[:cap]
+
+
+def _short_quotes(schema: dict[str, Any]) -> None:
+    schema.update(maxItems=REFS_PER_CLAIM, items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
+
+
 class ClaimReply(CitedReply):
     """One claim as a model writes it: ``{"text": ..., "refs": [3, 7], "quotes": ["...", null]}``."""
 
     text: str
-    refs: list[int | str]
-    quotes: list[str | None] = []
+    refs: list[int | str] = Field(json_schema_extra={"maxItems": REFS_PER_CLAIM})
+    quotes: list[str | None] = Field([], json_schema_extra=_short_quotes)
 
 
 def cjk_share(text: str) -> float | None:
@@ -291,7 +316,8 @@ def _part_model(reply_model: type[BaseModel], parts: tuple[str, ...]) -> type[Ba
     """``reply_model`` cut to ``parts`` (each required): the schema of a retry that asks for those parts only."""
     key = (reply_model, parts)
     if key not in _PART_MODELS:
-        fields = {f: (reply_model.model_fields[f].annotation, ...) for f in parts}
+        fields = {f: (info.annotation, Field(json_schema_extra=info.json_schema_extra))
+                  for f in parts for info in [reply_model.model_fields[f]]}
         _PART_MODELS[key] = create_model(f"{reply_model.__name__}Parts", **fields)
     return _PART_MODELS[key]
 
