@@ -8,7 +8,7 @@ from feedbackiq import EmptyInputError, InputError
 from feedbackiq._terms import TermMatcher, has_cjk, lexicon
 from feedbackiq.gtm import distinctive_words
 from feedbackiq.gtm import _personas as personas_module
-from feedbackiq.themes._describe import voice_of
+from feedbackiq._voice import voice_of
 from feedbackiq.types import ThemeReport
 
 # The planted personas' top needs by company size (datasets/README.md, "planted personas").

@@ -31,10 +31,7 @@ from pydantic import BaseModel
 
 from feedbackiq._errors import LLMError
 from feedbackiq.cards._match import MATCH_MIN_SIMILARITY, STRONG_MATCH, TargetMatch
-from feedbackiq.llm import LLM
-from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import tally
-from feedbackiq.llm._prompts import feedback_block
+from feedbackiq.llm import LLM, Outbound, feedback_block, tally
 from feedbackiq.types import CardTarget, LLMOutcome, MatchedNeed, Need, Quote, ThemeReport
 
 __all__ = ["NeedVerdict", "MatchConfirmation", "confirm_matches", "decide", "N_QUOTES"]

@@ -20,12 +20,8 @@ import logging
 from pydantic import BaseModel
 
 from feedbackiq._errors import BudgetExceededError, LLMError
-from feedbackiq.llm import LLM, no_llm_hint
-from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
-                                    judged_generate)
-from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import failure_reason, tally
-from feedbackiq.llm._prompts import language_instruction, output_language
+from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, Outbound, evidence_set, failure_reason,
+                            fit_evidence, judged_generate, language_instruction, no_llm_hint, output_language, tally)
 from feedbackiq.types import Claim, FeedbackItem, Persona, PersonaSet, SourceKind, ThemeReport
 
 __all__ = ["PersonaDraft", "draft_persona_traits", "fallback_reason"]

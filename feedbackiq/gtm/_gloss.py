@@ -17,10 +17,7 @@ from pydantic import BaseModel, Field
 from feedbackiq._errors import LLMError
 from feedbackiq._lang import detect_language
 from feedbackiq._terms import has_cjk
-from feedbackiq.llm import LLM
-from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import tally
-from feedbackiq.llm._prompts import feedback_block, language_instruction
+from feedbackiq.llm import LLM, Outbound, feedback_block, language_instruction, tally
 from feedbackiq.types import Claim, LLMOutcome
 
 __all__ = ["gloss_claims", "GlossReply"]

@@ -27,20 +27,15 @@ import numpy as np
 from pydantic import BaseModel
 
 from feedbackiq._errors import LLMError
+from feedbackiq._tokenize import tokenize
+from feedbackiq._voice import voice_of
 from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM, fallback_reason
 from feedbackiq.gtm._message import document_language, finish_messages, proof_claims
 from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
-from feedbackiq.llm import LLM
-from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
-                                    judged_generate)
-from feedbackiq.llm._evidence import ClaimVerdict
-from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import tally
-from feedbackiq.llm._prompts import language_instruction, output_language
-from feedbackiq.themes._describe import voice_of
-from feedbackiq.themes._keywords import tokenize
-from feedbackiq.themes._similarity import need_similarities
+from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, ClaimVerdict, Judgement, Outbound, evidence_set,
+                            fit_evidence, judged_generate, language_instruction, output_language, tally)
+from feedbackiq.themes import need_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
 __all__ = ["translate_features", "FeatureMessage", "word_shares", "match_needs", "headline_problem", "NO_EVIDENCE"]

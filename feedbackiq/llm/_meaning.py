@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from feedbackiq.themes._similarity import group_document, report_embedder
+from feedbackiq.themes import group_document, report_embedder
 from feedbackiq.types import ThemeReport
 
 __all__ = ["MeaningChecks", "inverts", "praise_only", "name_key", "prompt_examples", "FIT_MARGIN", "MIN_SUPPORT",
@@ -95,7 +95,7 @@ def inverts(statement: str, cited: Sequence[str]) -> bool:
 
 def praise_only(cited: Sequence[str]) -> bool:
     """Every cited item praises or thanks, and none names a problem or a wish."""
-    from feedbackiq.themes._non_need import item_cues
+    from feedbackiq.themes import item_cues
 
     cues = [item_cues(t) for t in cited]
     return bool(cues) and all(praise and not problem for praise, problem in cues)

@@ -157,7 +157,7 @@ def propose_regrouping(report: ThemeReport, llm: LLM | None = None, *, vectors: 
         stats["notes"].append("the LLM kept the grouping")
         return _done(report, stats, outcome)
 
-    from feedbackiq.themes._rebuild import item_labels, rebuild_needs, report_vectors, theme_sums
+    from feedbackiq.themes import item_labels, rebuild_needs, report_vectors, theme_sums
 
     Xu, inverse = report_vectors(report, vectors, embedder)
     sums = theme_sums(item_labels(report), Xu, inverse, max(themes) + 1)
