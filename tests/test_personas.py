@@ -5,7 +5,8 @@ from helpers import majority_truth_by_need, truth_by_item
 
 import feedbackiq as fiq
 from feedbackiq import EmptyInputError, InputError
-from feedbackiq._terms import TermMatcher, has_cjk, lexicon
+from feedbackiq._lang import has_cjk
+from feedbackiq._terms import TermMatcher, lexicon
 from feedbackiq.gtm import distinctive_words
 from feedbackiq.gtm import _personas as personas_module
 from feedbackiq._voice import voice_of

@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 
 from feedbackiq._errors import LLMError
-from feedbackiq._lang import detect_language
-from feedbackiq._terms import has_cjk
+from feedbackiq._lang import detect_language, has_cjk
 from feedbackiq.llm import LLM, Outbound, feedback_block, language_instruction, tally
 from feedbackiq.types import Claim, LLMOutcome
 

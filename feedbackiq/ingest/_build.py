@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from feedbackiq._lang import detect_language
+from feedbackiq._lang import detect_language, has_cjk
 from feedbackiq.ingest._columns import ColumnPlan
 from feedbackiq.ingest._tables import _BadRecord
 from feedbackiq.ingest._values import (
@@ -221,4 +221,4 @@ def _title_sep(title: str) -> str:
     """Chinese titles join with a full stop of their own; others with ". "."""
     if title[-1] in ".!?。！？":
         return " " if title[-1] in ".!?" else ""
-    return "。" if "\u4e00" <= title[-1] <= "\u9fff" else ". "
+    return "。" if has_cjk(title[-1]) else ". "
