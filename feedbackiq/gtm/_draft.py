@@ -19,12 +19,12 @@ import logging
 
 from pydantic import BaseModel
 
-from feedbackiq._errors import BudgetExceededError, LLMError
-from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, Outbound, evidence_set, failure_reason,
-                            fit_evidence, judged_generate, language_instruction, no_llm_hint, output_language, tally)
+from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, Outbound, evidence_set, fallback_reason,
+                            fit_evidence, judged_generate, language_instruction, map_calls, no_llm_hint, output_language,
+                            tally)
 from feedbackiq.types import Claim, FeedbackItem, Persona, PersonaSet, SourceKind, ThemeReport
 
-__all__ = ["PersonaDraft", "draft_persona_traits", "fallback_reason"]
+__all__ = ["PersonaDraft", "draft_persona_traits"]
 
 log = logging.getLogger("feedbackiq")
 TRAITS = ("pains", "goals", "objections", "buying_triggers")
@@ -42,13 +42,6 @@ class PersonaDraft(BaseModel):
     goals: list[ClaimReply] = []
     objections: list[ClaimReply] = []
     buying_triggers: list[ClaimReply] = []
-
-
-def fallback_reason(exc: BaseException) -> str:
-    """Why an output came from the offline path after its call raised ``exc`` (a budget stop, a failed call)."""
-    if isinstance(exc, BudgetExceededError):
-        return "LLM budget reached"
-    return f"call failed: {failure_reason(exc)}"
 
 
 def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | None = None, *,
@@ -97,7 +90,7 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
 
         return judged_generate(llm, "draft_persona", variables, PersonaDraft, judge)[1]
 
-    results, failures = llm.map(one, jobs)
+    results, failures = map_calls(llm, one, jobs)
     outcome = tally("persona drafts", sum(r is not None for r in results), failures, withheld=len(out.personas) - len(jobs))
     outcome.outputs = len(out.personas)
     if outcome.withheld:
@@ -107,8 +100,6 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
             _apply(persona, judgement, outcome.fallbacks)
             judgement.count_into(outcome)
     for i, exc in failures:
-        if not isinstance(exc, (LLMError, ValueError)):
-            raise exc
         why = fallback_reason(exc)
         outcome.fallbacks[why] = outcome.fallbacks.get(why, 0) + 1
         jobs[i][0].note = f"LLM draft not used ({why}): extractive card kept"

@@ -26,15 +26,15 @@ from collections import Counter, defaultdict
 import numpy as np
 from pydantic import BaseModel
 
-from feedbackiq._errors import LLMError
 from feedbackiq._tokenize import tokenize
 from feedbackiq._voice import voice_of
-from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM, fallback_reason
+from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM
 from feedbackiq.gtm._message import document_language, finish_messages, proof_claims
 from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
 from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, ClaimVerdict, Judgement, Outbound, evidence_set,
-                            fit_evidence, judged_generate, language_instruction, output_language, tally)
+                            fallback_reason, fit_evidence, judged_generate, language_instruction, map_calls, output_language,
+                            tally)
 from feedbackiq.themes import need_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
@@ -245,7 +245,7 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
 
         return judged_generate(llm, "translate_feature", variables, FeatureMessage, judge)[1]
 
-    results, failures = llm.map(one, jobs)
+    results, failures = map_calls(llm, one, jobs)
     outcome = tally("feature messages", sum(r is not None for r in results), failures, withheld=withheld)
     outcome.outputs, outcome.fallbacks = len(messages), fallbacks
     for job, judgement in zip(jobs, results):
@@ -264,8 +264,6 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
         text = " ".join(filter(None, [headline, value, *(c.text for c in kept["proof_points"])]))
         msg.customer_word_share, msg.technical_word_share = word_shares(text, vocab, technical)
     for i, exc in failures:
-        if not isinstance(exc, (LLMError, ValueError)):
-            raise exc
         why = fallback_reason(exc)
         fallbacks[why] = fallbacks.get(why, 0) + 1
         jobs[i][0].note = f"LLM message not used ({why}): extractive draft kept"

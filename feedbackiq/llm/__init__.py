@@ -11,7 +11,7 @@ from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Ju
                                     fit_evidence, judged_generate)
 from feedbackiq.llm._evidence import ClaimVerdict  # noqa: F401
 from feedbackiq.llm._outbound import Outbound  # noqa: F401
-from feedbackiq.llm._outcome import EXPECTED_FAILURES, failure_reason, map_calls, tally  # noqa: F401
+from feedbackiq.llm._outcome import EXPECTED_FAILURES, failure_reason, fallback_reason, map_calls, tally  # noqa: F401
 from feedbackiq.llm._prompts import output_language  # noqa: F401
 from feedbackiq.llm._regroup import NeedRegrouping, propose_regrouping, regroup_and_name  # noqa: F401  (regroup_and_name: likewise)
 

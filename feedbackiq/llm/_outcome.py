@@ -12,7 +12,7 @@ from feedbackiq.types import LLMOutcome
 if TYPE_CHECKING:
     from feedbackiq.llm._client import LLM
 
-__all__ = ["EXPECTED_FAILURES", "map_calls", "failure_reason", "tally", "check_all_failed"]
+__all__ = ["EXPECTED_FAILURES", "map_calls", "fallback_reason", "failure_reason", "tally", "check_all_failed"]
 
 T = TypeVar("T")
 # What a step falls back on (its offline output) and counts: an LLM error (a failed call, a budget stop, no
@@ -33,6 +33,18 @@ def map_calls(llm: LLM, fn: Callable[[Any], T], inputs: Sequence[Any]) -> tuple[
         if not isinstance(exc, EXPECTED_FAILURES):
             raise exc
     return results, failures
+
+
+def fallback_reason(exc: BaseException) -> str:
+    """Why an output came from the offline path after its call failed with ``exc``: ``"LLM budget reached"``
+    or ``"call failed: <reason>"``.
+
+    >>> fallback_reason(BudgetExceededError("cap")), fallback_reason(ValueError("no JSON object in the reply"))
+    ('LLM budget reached', 'call failed: invalid output')
+    """
+    if isinstance(exc, BudgetExceededError):
+        return "LLM budget reached"
+    return f"call failed: {failure_reason(exc)}"
 
 
 def failure_reason(exc: BaseException) -> str:
