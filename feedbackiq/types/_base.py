@@ -56,8 +56,8 @@ def construct_trusted(cls: type[M], fields_set: set[str], values: dict[str, Any]
     """``cls.model_construct(fields_set, **values)`` for values that are already valid and complete.
 
     What ``model_construct`` does for our models (``extra="forbid"``, no private attributes, no
-    ``model_post_init``), without its per-call loop over the fields: about 1.5 us instead of 13 us,
-    which at a million rows is half a minute of ingest and of ``find_themes``. ``values`` must hold
+    ``model_post_init``), without its per-call loop over the fields, which counts at a million rows
+    (evals/README.md, "Measurements behind the code"). ``values`` must hold
     every field, in field order; ``fields_set`` is shared between instances (pydantic only reads
     it, and every name is already in it). ``tests/test_types.py`` checks that it builds
     the same object as ``model_construct`` for each model it is used with.
