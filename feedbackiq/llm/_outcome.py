@@ -1,4 +1,5 @@
-"""Counting how a step's LLM calls ended, by reason, for the console, the report and the exit status."""
+"""A step's LLM calls: mapped with unexpected failures raised, and counted by how they ended (for the console,
+the report and the exit status)."""
 
 from __future__ import annotations
 
