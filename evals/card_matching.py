@@ -57,7 +57,7 @@ def main() -> None:
     from conftest import SAMPLES, majority_truth_by_need  # the planted truth, shared with the tests
 
     import feedbackiq as fiq
-    from feedbackiq._terms import has_cjk
+    from feedbackiq._lang import has_cjk
     from feedbackiq.cards._match import AMBIGUOUS_MARGIN, TIE_MARGIN
     from feedbackiq.themes._similarity import need_similarities
 

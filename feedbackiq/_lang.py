@@ -16,9 +16,14 @@ from collections.abc import Iterable
 
 from feedbackiq.types import Language
 
-__all__ = ["detect_language", "dominant_language", "has_words", "has_accented_latin", "reads_foreign", "FOREIGN_FUNCTION_WORDS"]
+__all__ = ["detect_language", "dominant_language", "has_words", "has_cjk", "has_accented_latin", "reads_foreign",
+           "FOREIGN_FUNCTION_WORDS", "CJK", "CJK_IDEOGRAPHS"]
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# CJK ideographs, as the ranges of a regex character class: extension A, the unified block and the
+# compatibility block (not the Yijing hexagram symbols between the first two). Every module that asks
+# "is this Chinese?" of a character uses these.
+CJK_IDEOGRAPHS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # Latin letters beyond ASCII: Latin-1 supplement and Extended-A/B (× and ÷ are not letters), Vietnamese.
@@ -72,7 +77,7 @@ def detect_language(text: str) -> Language:
     >>> detect_language("The café's wifi is slow"), detect_language("👍 10/10")
     ('en', 'other')
     """
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK.findall(text))
     kana = len(_KANA.findall(text))
     letters = len(_LETTER.findall(text))
     if letters == 0:
@@ -98,6 +103,15 @@ def reads_foreign(words: Iterable[str], accented: bool) -> bool:
         english += w in _EN_FUNCTION_WORDS
         foreign += w in FOREIGN_FUNCTION_WORDS
     return foreign + accented > english
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character.
+
+    >>> has_cjk("app 老是闪退"), has_cjk("crashes")
+    (True, False)
+    """
+    return CJK.search(text) is not None
 
 
 def has_accented_latin(text: str) -> bool:

@@ -20,18 +20,14 @@ import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
-__all__ = ["TermMatcher", "has_cjk", "lexicon"]
+from feedbackiq._lang import CJK_IDEOGRAPHS, has_cjk
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+__all__ = ["TermMatcher", "lexicon"]
+
 # A word boundary that treats Chinese characters as spaces: in mixed text ("权限permission") the
 # Latin word still stands alone, where \b would see one long word.
-_BEFORE = r"(?:(?<!\w)|(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]))"
-_AFTER = r"(?:(?!\w)|(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]))"
-
-
-def has_cjk(text: str) -> bool:
-    """Whether ``text`` holds a Chinese character."""
-    return bool(_CJK.search(text))
+_BEFORE = rf"(?:(?<!\w)|(?<=[{CJK_IDEOGRAPHS}]))"
+_AFTER = rf"(?:(?!\w)|(?=[{CJK_IDEOGRAPHS}]))"
 
 
 @functools.cache

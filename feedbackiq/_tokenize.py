@@ -18,15 +18,14 @@ from importlib import resources
 
 import regex
 
-from feedbackiq._lang import has_accented_latin, reads_foreign
+from feedbackiq._lang import CJK_IDEOGRAPHS, has_accented_latin, has_cjk, reads_foreign
 
 __all__ = ["tokenize", "stopwords"]
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 # A word: a letter, then letters, combining marks (Hindi's vowel signs), digits, ' or -, ending in no ' or -.
 _WORD = regex.compile(r"\p{L}\p{M}*(?:[\p{L}\p{M}\p{N}'\-]*[\p{L}\p{M}\p{N}])?")
 _ASCII_WORD = re.compile(r"[a-z][a-z0-9'\-]*[a-z0-9]|[a-z]")   # the same words in ASCII text, faster
-_CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
+_CJK_WORD = re.compile(rf"^[{CJK_IDEOGRAPHS}]{{2,}}$")
 
 
 @functools.cache
@@ -63,7 +62,7 @@ def tokenize(text: str) -> list[str]:
     """
     # NFC: a letter typed as base + combining accent ("e" + U+0301) is one letter, as in the word lists.
     lowered = text.lower() if text.isascii() else unicodedata.normalize("NFC", text).lower()
-    if _CJK.search(lowered):
+    if has_cjk(lowered):
         stop = stopwords()
         raw = _jieba().lcut(lowered)
         words = [w for w in (t.strip() for t in raw) if w and w not in stop and (_CJK_WORD.match(w) or _WORD.fullmatch(w))]

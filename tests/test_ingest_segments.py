@@ -13,7 +13,7 @@ from feedbackiq.ingest._segments import size_band
 from feedbackiq.pipeline import RunConfig
 from feedbackiq.pipeline._stages import ingest_stage
 from feedbackiq.themes._breakdowns import segment_voices
-from feedbackiq.themes._describe import voice_of
+from feedbackiq._voice import voice_of
 
 SEGMENTS = {"company_size", "industry", "plan"}
 

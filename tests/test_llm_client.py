@@ -6,7 +6,7 @@ import pytest
 from helpers import MESSAGES, Name, make_llm
 
 from feedbackiq import BudgetExceededError, LLMCallError, LLMNotConfiguredError, LLMOutputError
-from feedbackiq.llm import LLM, Budget, parse_json_reply
+from feedbackiq.llm import LLM, Budget, map_calls, parse_json_reply, tally
 from feedbackiq.testing import OpenAIServer, Reply
 
 
@@ -105,6 +105,35 @@ def test_budget_cap_mid_batch_keeps_completed(tmp_path):
         llm2 = make_llm(srv, tmp_path, budget=Budget(max_calls=2), max_concurrency=2)
         results2, failures2 = llm2.map(lambda m: llm2.complete(m, Name), msgs)
         assert not failures2 and len(srv.chat_requests) == 5
+
+
+def test_map_calls_collects_expected_failures_and_raises_the_rest(tmp_path):
+    """Every step maps its calls through ``map_calls``: an LLM error or an invalid reply is a failure the step
+    counts and falls back on, after the other calls ran; any other exception is a bug and is raised."""
+    expected = {1: LLMCallError("down", reason="HTTP 500 after retries"), 2: LLMOutputError("bad JSON"),
+                3: ValueError("no gloss for q1"), 5: BudgetExceededError("cap")}
+    ran: list[int] = []
+
+    def call(i, bug=None):
+        ran.append(i)
+        if i == bug:
+            raise KeyError("a bug")
+        if i in expected:
+            raise expected[i]
+        return i * 10
+
+    with OpenAIServer([]) as srv:
+        llm = make_llm(srv, tmp_path, max_concurrency=1)
+        results, failures = map_calls(llm, call, range(6))
+        assert results == [0, None, None, None, 40, None]
+        assert failures == sorted(expected.items())
+        outcome = tally("tests", 2, failures)
+        assert outcome.failed == {"HTTP 500 after retries": 1, "invalid output": 2} and outcome.not_run == 1
+
+        ran.clear()
+        with pytest.raises(KeyError, match="a bug"):
+            map_calls(llm, lambda i: call(i, bug=2), range(5))
+        assert sorted(ran) == [0, 1, 2, 3, 4]   # raised after the other calls ended
 
 
 def test_budget_estimate():

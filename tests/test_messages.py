@@ -6,7 +6,8 @@ import pytest
 from helpers import ROOT, truth_by_item
 
 import feedbackiq as fiq
-from feedbackiq._terms import TermMatcher, has_cjk
+from feedbackiq._lang import has_cjk
+from feedbackiq._terms import TermMatcher
 from feedbackiq.gtm import load_features, translate_features, translations_to_markdown
 from feedbackiq.llm import LLM
 from feedbackiq.testing import OpenAIServer, Reply

@@ -5,10 +5,11 @@ from helpers import majority_truth_by_need, truth_by_item
 
 import feedbackiq as fiq
 from feedbackiq import EmptyInputError, InputError
-from feedbackiq._terms import TermMatcher, has_cjk, lexicon
+from feedbackiq._lang import has_cjk
+from feedbackiq._terms import TermMatcher, lexicon
 from feedbackiq.gtm import distinctive_words
 from feedbackiq.gtm import _personas as personas_module
-from feedbackiq.themes._describe import voice_of
+from feedbackiq._voice import voice_of
 from feedbackiq.types import ThemeReport
 
 # The planted personas' top needs by company size (datasets/README.md, "planted personas").

@@ -222,7 +222,8 @@ def test_words_they_use_come_from_the_features_need_in_that_segment(setup):
     """A segment's words for a feature are mined from its feedback on that feature's needs (against the other
     segments'), so they differ from feature to feature, every one is said in that feedback, and none is a
     number or filler ("five", "team five", "thin already")."""
-    from feedbackiq._terms import TermMatcher, has_cjk
+    from feedbackiq._lang import has_cjk
+    from feedbackiq._terms import TermMatcher
 
     fs, rep, personas, feats = setup
     need_of = {a.item_id: a.need_id for a in rep.assignments}

@@ -2,6 +2,7 @@
 behave like the models they stand for."""
 
 import copy
+import json
 import pickle
 
 import pytest
@@ -87,3 +88,51 @@ def test_construct_trusted_builds_what_model_construct_builds(cls, values):
     assert fast.model_dump_json() == slow.model_dump_json()
     assert model.model_validate_json(fast.model_dump_json()) == fast
     assert fast.model_fields_set == slow.model_fields_set and fast.__pydantic_extra__ is slow.__pydantic_extra__
+
+
+def _results():
+    """A small persona set, scorecard, feedback set and feature translation, with Chinese text and nested models."""
+    from datetime import date
+
+    from feedbackiq.types import (CardScores, Claim, Feature, FeatureTranslation, FeedbackItem, Persona, PersonaNeed,
+                                  PersonaSet, SegmentMessage)
+
+    claim = Claim(text="同步太慢", citations=[fiq.Citation(item_id="r1", quote="同步太慢")])
+    personas = PersonaSet(mode="segment", by="company_size", input_hash="abc", personas=[
+        Persona(id=0, label="company_size: 1000人以上", summary="Big teams", segment={"company_size": "1000人以上"},
+                respondents=3, items=4, top_needs=[PersonaNeed(need_id=2, need_name="Faster sync", respondents=2, share=0.5,
+                                                             overall_share=0.25, lift=2.0)],
+                pains=[claim])])
+    scores = CardScores(as_of=date(2026, 3, 1), parameters={"min_respondents": 3})
+    feedback = FeedbackSet(items=[FeedbackItem(id="r1", text="同步太慢，经常崩", source="survey", segments={"plan": "Pro"})])
+    translations = [FeatureTranslation(feature=Feature(name="Offline sync", description="Sync without a network"),
+                                       messages=[SegmentMessage(persona="company_size: 1000人以上", proof_points=[claim])])]
+    return personas, scores, feedback, translations
+
+
+def test_results_round_trip_through_to_json_and_their_write_and_load_functions(tmp_path):
+    personas, scores, feedback, translations = _results()
+    for result in (personas, scores, feedback):
+        cls = type(result)
+        assert cls.from_json(result.to_json()) == result
+        path = tmp_path / f"{cls.__name__}.json"
+        assert result.to_json(path) is None and cls.from_json(path) == result
+    # the JSON to_json writes is the file's own: written by write_*, read back by load_* (a folder or the file)
+    paths = fiq.write_personas(personas, tmp_path / "p")
+    assert paths["json"].read_bytes() == personas.to_json().encode()
+    assert fiq.load_personas(tmp_path / "p") == fiq.load_personas(paths["json"]) == personas
+    paths = fiq.write_scorecard(scores, tmp_path / "s")
+    assert paths["json"].read_bytes() == scores.to_json().encode()
+    assert fiq.load_scorecard(tmp_path / "s") == scores
+    paths = fiq.write_feedback(feedback, tmp_path / "f")   # written in blocks: the same JSON, keys in another order
+    assert json.loads(paths["feedback"].read_bytes()) == json.loads(feedback.to_json())
+    assert fiq.load_feedback(paths["feedback"]) == FeedbackSet.from_json(paths["feedback"]) == feedback
+    fiq.write_translations(translations, tmp_path / "t")
+    assert fiq.load_translations(tmp_path / "t") == translations
+
+
+def test_load_functions_name_the_missing_file(tmp_path):
+    for load, name in ((fiq.load_personas, "personas.json"), (fiq.load_scorecard, "scorecard.json"),
+                       (fiq.load_translations, "translations.json")):
+        with pytest.raises(fiq.InputError, match=name):
+            load(tmp_path)

@@ -29,12 +29,8 @@ import logging
 
 from pydantic import BaseModel
 
-from feedbackiq._errors import LLMError
 from feedbackiq.cards._match import MATCH_MIN_SIMILARITY, STRONG_MATCH, TargetMatch
-from feedbackiq.llm import LLM
-from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import tally
-from feedbackiq.llm._prompts import feedback_block
+from feedbackiq.llm import LLM, Outbound, feedback_block, map_calls, tally
 from feedbackiq.types import CardTarget, LLMOutcome, MatchedNeed, Need, Quote, ThemeReport
 
 __all__ = ["NeedVerdict", "MatchConfirmation", "confirm_matches", "decide", "N_QUOTES"]
@@ -84,15 +80,13 @@ def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeRepor
         return llm.generate("confirm_card_match", {"need": target.need, "needs": feedback_block(records)},
                             MatchConfirmation, check=check, validation_retries=1), sendable
 
-    results, failures = llm.map(one, jobs)
+    results, failures = map_calls(llm, one, jobs)
     failed = {i for i, _ in failures}
     n_withheld = sum(1 for i, res in enumerate(results) if res is None and i not in failed)
     for (_, m), res in zip(jobs, results):
         if res is not None:
             decide(m, *res)
     for i, exc in failures:
-        if not isinstance(exc, (LLMError, ValueError)):
-            raise exc
         m = jobs[i][1]
         m.note = f"LLM confirmation failed, the similarity match stands: {exc}"
         log.warning("card target %r: %s", jobs[i][0].label(), m.note)

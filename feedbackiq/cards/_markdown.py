@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from feedbackiq._mdsafe import md_code, md_escape
+from feedbackiq._paths import result_file
 from feedbackiq.types import CardResult, CardScores, MatchedNeed, TargetResult
 
-__all__ = ["scorecard_to_markdown", "write_scorecard", "format_value", "without_llm"]
+__all__ = ["scorecard_to_markdown", "write_scorecard", "load_scorecard", "format_value", "without_llm"]
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "at_risk": "AT RISK", "unmatched": "UNMATCHED", "ambiguous": "AMBIGUOUS",
          "no_data": "NO DATA", "ready": "ready", "behind": "BEHIND", "upcoming": "upcoming"}
@@ -121,3 +122,8 @@ def write_scorecard(scores: CardScores, out_dir: str | Path) -> dict[str, Path]:
     paths["markdown"].write_text(scorecard_to_markdown(scores), encoding="utf-8")
     paths["json"].write_text(scores.model_dump_json(indent=1), encoding="utf-8")
     return paths
+
+
+def load_scorecard(path: str | Path) -> CardScores:
+    """The CardScores :func:`write_scorecard` wrote (a folder, or its ``scorecard.json``)."""
+    return CardScores.from_json(result_file(path, "scorecard.json", "write one with `feedbackiq score`"))

@@ -32,7 +32,7 @@ import numpy as np
 
 from feedbackiq._terms import TermMatcher
 from feedbackiq.embed import Embedder
-from feedbackiq.themes._similarity import need_similarities
+from feedbackiq.themes import need_similarities
 from feedbackiq.types import CardTarget, MatchedNeed, Need, ThemeReport
 
 __all__ = ["TargetMatch", "match_targets", "needs_of_themes", "MATCH_MIN_SIMILARITY", "AMBIGUOUS_MARGIN", "TIE_MARGIN",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from feedbackiq._terms import TermMatcher, lexicon
-from feedbackiq.themes._describe import sentiment_of, voice_of
+from feedbackiq._voice import sentiment_of, voice_of
 from feedbackiq.types import FeedbackItem, SourceKind, TargetResult
 
 __all__ = ["Measure", "wilson_interval", "bootstrap_sum", "measure", "judge", "churn_terms", "BOOTSTRAP_RESAMPLES",

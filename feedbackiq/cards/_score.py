@@ -18,7 +18,7 @@ from feedbackiq.cards._metrics import DEAL_STAGES, judge, measure
 from feedbackiq.cards._readiness import readiness
 from feedbackiq.cards._unowned import find_unowned
 from feedbackiq.embed import Embedder
-from feedbackiq.themes._describe import rating_scales
+from feedbackiq._voice import rating_scales
 from feedbackiq.types import (Card, CardResult, CardScores, CardSet, CardTarget, FeatureTranslation, FeedbackItem,
                               PersonaSet, PhaseStatus, Quote, SourceKind, TargetResult, TargetVerdict, ThemeReport)
 

@@ -1,12 +1,9 @@
 """A disk cache for embeddings, keyed by model id and text hash (SQLite, safe across processes).
 
-Vectors live in an ordinary (rowid) table with a unique index on (model, key). The first schema was a
-WITHOUT ROWID table keyed by (model, key): SQLite's own advice is against that for rows over about
-1/20 of a page, and a 384-dim vector is 1.5 KB. Every insert landed at a random place of a B-tree of
-1.5 KB rows (page splits, half-empty pages), so storing and looking up were slow and the file grew to a
-multiple of the vectors' size; appended in rowid order with a 32-byte-key index, with the keys looked
-up in sorted order, they are not. A cache in the old layout is copied into the new table once, when
-first opened (evals/README.md, "Scale: 1M rows end to end").
+Vectors live in an ordinary (rowid) table with a unique index on (model, key), appended in rowid order
+and looked up in sorted key order: SQLite advises against a WITHOUT ROWID table for rows over about 1/20
+of a page, as a vector is, and the first schema (one) was slow and large (evals/README.md, "Measurements behind the code"). A cache in the old
+layout is copied into the new table once, when first opened.
 """
 
 from __future__ import annotations

@@ -19,17 +19,12 @@ import logging
 
 from pydantic import BaseModel
 
-from feedbackiq._errors import BudgetExceededError, LLMError
-from feedbackiq.llm import LLM, no_llm_hint
-from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
-                                    at_most, capped, judged_generate, sales_refs)
-from feedbackiq.llm._evidence import EvidenceSet
-from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import failure_reason, tally
-from feedbackiq.llm._prompts import language_instruction, output_language
+from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, EvidenceSet, Judgement, Outbound, at_most,
+                            capped, evidence_set, fallback_reason, fit_evidence, judged_generate, language_instruction,
+                            map_calls, no_llm_hint, output_language, sales_refs, tally)
 from feedbackiq.types import Claim, FeedbackItem, Persona, PersonaSet, SourceKind, ThemeReport
 
-__all__ = ["PersonaDraft", "PersonaTraits", "draft_persona_traits", "fallback_reason"]
+__all__ = ["PersonaDraft", "PersonaTraits", "draft_persona_traits"]
 
 log = logging.getLogger("feedbackiq")
 TRAITS = ("pains", "goals", "objections", "buying_triggers")
@@ -53,13 +48,6 @@ class PersonaTraits(BaseModel):
 class PersonaDraft(PersonaTraits):
     objections: list[ClaimReply] = at_most(2)
     buying_triggers: list[ClaimReply] = at_most(2)
-
-
-def fallback_reason(exc: BaseException) -> str:
-    """Why an output came from the offline path after its call raised ``exc`` (a budget stop, a failed call)."""
-    if isinstance(exc, BudgetExceededError):
-        return "LLM budget reached"
-    return f"call failed: {failure_reason(exc)}"
 
 
 def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | None = None, *,
@@ -112,7 +100,7 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
 
         return judged_generate(llm, "draft_persona", variables, reply_model, judge, partial=True)[1]
 
-    results, failures = llm.map(one, jobs)
+    results, failures = map_calls(llm, one, jobs)
     outcome = tally("persona drafts", sum(r is not None for r in results), failures, withheld=len(out.personas) - len(jobs))
     outcome.outputs = len(out.personas)
     if outcome.withheld:
@@ -122,8 +110,6 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
             _apply(persona, judgement, outcome.fallbacks)
             judgement.count_into(outcome)
     for i, exc in failures:
-        if not isinstance(exc, (LLMError, ValueError)):
-            raise exc
         why = fallback_reason(exc)
         outcome.fallbacks[why] = outcome.fallbacks.get(why, 0) + 1
         jobs[i][0].note = f"LLM draft not used ({why}): extractive card kept"

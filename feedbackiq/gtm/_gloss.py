@@ -14,13 +14,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from feedbackiq._errors import LLMError
-from feedbackiq._lang import detect_language
-from feedbackiq._terms import has_cjk
-from feedbackiq.llm import LLM
-from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import tally
-from feedbackiq.llm._prompts import feedback_block, language_instruction
+from feedbackiq._lang import detect_language, has_cjk
+from feedbackiq.llm import LLM, Outbound, feedback_block, language_instruction, map_calls, tally
 from feedbackiq.types import Claim, LLMOutcome
 
 __all__ = ["gloss_claims", "GlossReply"]
@@ -77,10 +72,8 @@ def gloss_claims(claims: Sequence[Claim], language: str, llm: LLM, outbound: Out
             "language_instruction": language_instruction(language)}, GlossReply, check=check, validation_retries=1)
         return {handles[g.id]: g.gloss.strip() for g in reply.glosses}
 
-    results, failures = llm.map(one, batches) if batches else ([], [])
+    results, failures = map_calls(llm, one, batches) if batches else ([], [])
     for i, exc in failures:
-        if not isinstance(exc, (LLMError, ValueError)):
-            raise exc
         log.warning("%d quotes kept without a gloss: %s", len(batches[i]), exc)
     for found in results:
         known.update(found or {})

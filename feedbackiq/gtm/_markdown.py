@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from feedbackiq._mdsafe import md_code, md_escape
+from feedbackiq._paths import result_file
 from feedbackiq.types import Citation, Claim, FeatureTranslation, Persona, PersonaSet
 
-__all__ = ["personas_to_markdown", "write_personas", "translations_to_markdown", "write_translations", "slug", "NO_NEEDS",
+__all__ = ["personas_to_markdown", "write_personas", "load_personas", "translations_to_markdown", "write_translations",
+           "load_translations", "slug", "NO_NEEDS",
            "TEMPLATE_NOTE"]
 
 # A persona without a need (the set has none, or this group voices none): said, not an empty table.
@@ -100,6 +102,11 @@ def write_personas(personas: PersonaSet, out_dir: str | Path) -> dict[str, Path]
     return paths
 
 
+def load_personas(path: str | Path) -> PersonaSet:
+    """The PersonaSet :func:`write_personas` wrote (a folder, or its ``personas.json``)."""
+    return PersonaSet.from_json(result_file(path, "personas.json", "write one with `feedbackiq personas`"))
+
+
 TEMPLATE_NOTE = ("Template, not LLM-written (no LLM configured, or its draft failed): this segment's top pain "
                  "phrase and the feature's benefit; edit before use.")
 
@@ -165,3 +172,11 @@ def write_translations(translations: list[FeatureTranslation], out_dir: str | Pa
         body = translations_to_markdown([ft], need_names).replace("# Features in each segment's words\n\n## ", "# ", 1)
         (out / "features" / f"{i:02d}-{slug(ft.feature.name)}.md").write_text(body, encoding="utf-8")
     return paths
+
+
+def load_translations(path: str | Path) -> list[FeatureTranslation]:
+    """The feature translations :func:`write_translations` wrote (a folder, or its ``translations.json``)."""
+    import json
+
+    p = result_file(path, "translations.json", "write one with `feedbackiq translate`")
+    return [FeatureTranslation.model_validate(x) for x in json.loads(p.read_text(encoding="utf-8"))]

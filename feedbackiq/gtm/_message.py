@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from feedbackiq._terms import TermMatcher, has_cjk
+from feedbackiq._lang import has_cjk
+from feedbackiq._terms import TermMatcher
 from feedbackiq.gtm._sales import strip_lead_in
 from feedbackiq.types import Citation, Claim, Feature, FeedbackItem, SegmentMessage
 

@@ -13,8 +13,8 @@ are never a need of anyone. Modes:
 Each persona carries its words (``_vocab.top_phrases`` of its feedback on needs against everyone
 else's) and, from its sales notes, objections and buying triggers (``_sales``, cited sentences).
 
-Voices (respondents/accounts) are held as arrays, not an object each: a million reviews are a
-million voices, and an object with a set and a list per voice was 500 MB at that size.
+Voices (respondents/accounts) are held as arrays, not an object each, so that a million of them fit
+(evals/README.md, "Scale: 1M rows end to end").
 """
 
 from __future__ import annotations

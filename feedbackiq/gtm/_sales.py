@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from feedbackiq._terms import lexicon
-from feedbackiq.themes._non_need import item_cues
+from feedbackiq.themes import item_cues
 from feedbackiq.types import Citation, Claim, FeedbackItem, SourceKind
 
 __all__ = ["sales_claims", "strip_lead_in"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from feedbackiq.ingest._segments import size_band
+from feedbackiq.ingest import size_band
 
 __all__ = ["persona_title", "who_they_are", "dominant"]
 

@@ -26,21 +26,16 @@ from collections import Counter, defaultdict
 import numpy as np
 from pydantic import BaseModel
 
-from feedbackiq._errors import LLMError
-from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM, fallback_reason
+from feedbackiq._tokenize import tokenize
+from feedbackiq._voice import voice_of
+from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM
 from feedbackiq.gtm._message import document_language, finish_messages, proof_claims
 from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
-from feedbackiq.llm import LLM
-from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, evidence_set, fit_evidence,
-                                    at_most, capped, judged_generate, sales_refs)
-from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet
-from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import tally
-from feedbackiq.llm._prompts import language_instruction, output_language
-from feedbackiq.themes._describe import voice_of
-from feedbackiq.themes._keywords import tokenize
-from feedbackiq.themes._similarity import need_similarities
+from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, ClaimVerdict, EvidenceSet, Judgement, Outbound,
+                            at_most, capped, evidence_set, fallback_reason, fit_evidence, judged_generate,
+                            language_instruction, map_calls, output_language, sales_refs, tally)
+from feedbackiq.themes import need_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
 __all__ = ["translate_features", "FeatureMessage", "FeatureLines", "word_shares", "match_needs", "headline_problem", "NO_EVIDENCE"]
@@ -260,7 +255,7 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
 
         return judged_generate(llm, "translate_feature", variables, reply_model, judge, partial=True)[1]
 
-    results, failures = llm.map(one, jobs)
+    results, failures = map_calls(llm, one, jobs)
     outcome = tally("feature messages", sum(r is not None for r in results), failures, withheld=withheld)
     outcome.outputs, outcome.fallbacks = len(messages), fallbacks
     for job, judgement in zip(jobs, results):
@@ -279,8 +274,6 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
         text = " ".join(filter(None, [headline, value, *(c.text for c in kept["proof_points"])]))
         msg.customer_word_share, msg.technical_word_share = word_shares(text, vocab, technical)
     for i, exc in failures:
-        if not isinstance(exc, (LLMError, ValueError)):
-            raise exc
         why = fallback_reason(exc)
         fallbacks[why] = fallbacks.get(why, 0) + 1
         jobs[i][0].note = f"LLM message not used ({why}): extractive draft kept"

@@ -24,8 +24,9 @@ from importlib import resources
 
 import regex
 
-from feedbackiq._terms import TermMatcher, has_cjk
-from feedbackiq.themes._keywords import stopwords
+from feedbackiq._lang import has_cjk
+from feedbackiq._terms import TermMatcher
+from feedbackiq._tokenize import stopwords
 
 __all__ = ["distinctive_words", "distinctive_words_from_counts", "phrases", "words_they_use", "top_phrases", "jargon_to_avoid"]
 

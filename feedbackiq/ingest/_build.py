@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from feedbackiq._lang import detect_language
+from feedbackiq._lang import detect_language, has_cjk
 from feedbackiq.ingest._columns import ColumnPlan
 from feedbackiq.ingest._tables import _BadRecord
 from feedbackiq.ingest._values import (
@@ -24,9 +24,8 @@ from feedbackiq.types import FeedbackItem, Origin, SharedSegments, SkipReason, c
 __all__ = ["EntryValues", "RowBuilder"]
 
 # Items are built without validation (values are already clean) and every field given, so each
-# can share ONE complete fields set instead of carrying its own: about 1 KB less per input row,
-# which is what a million rows need (pydantic only ever adds names to it, and every name is
-# already there). Ledger entries go into the ledger's columns as plain values (EntryValues).
+# can share ONE complete fields set instead of carrying its own (evals/README.md, "Measurements behind the code"; pydantic only
+# ever adds names to it, and every name is already there). Ledger entries go into the ledger's columns as plain values (EntryValues).
 _ITEM_FIELDS = set(FeedbackItem.model_fields)
 _ORIGIN_FIELDS = set(Origin.model_fields)
 
@@ -221,4 +220,4 @@ def _title_sep(title: str) -> str:
     """Chinese titles join with a full stop of their own; others with ". "."""
     if title[-1] in ".!?。！？":
         return " " if title[-1] in ".!?" else ""
-    return "。" if "\u4e00" <= title[-1] <= "\u9fff" else ". "
+    return "。" if has_cjk(title[-1]) else ". "

@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from feedbackiq._lang import has_cjk
 from feedbackiq.types import FeedbackItem, SegmentConflict, SegmentValueMap, SharedSegments
 
 __all__ = ["SEGMENT_HEADERS", "segment_name", "harmonise_segments", "norm_header", "size_band", "conflict_text", "CONFLICT_RULE"]
@@ -78,7 +79,6 @@ _VALUE_TABLES: dict[str, dict[str, str]] = {
     },
 }
 _SIZE_NAME = "company_size"
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _NUM = r"(\d+(?:\.\d+)?)\s*(k|千|万)?"
 _SIZE_UNITS = re.compile(r"(employees?|people|persons?|staff|emp\.?|人|名|位|员工|以内)")
 _RANGE = re.compile(rf"^{_NUM}\s*(?:-|–|—|~|～|至|到|to)\s*{_NUM}$")
@@ -206,7 +206,7 @@ def _canonical_values(mappings: Mapping[int, Mapping[str, str]], weight: Mapping
                 forced.setdefault(key_of[val], target)
             elif name:
                 english.setdefault(key_of[val], name)
-            if not target and not _CJK.search(val) and n > best.get(key_of[val], (0, ""))[0]:
+            if not target and not has_cjk(val) and n > best.get(key_of[val], (0, ""))[0]:
                 best[key_of[val]] = (n, val)
         out[col] = {val: forced.get(k) or (best[k][1] if k in best else None) or english.get(k) or val
                     for val, k in key_of.items()}

@@ -53,8 +53,8 @@ def write_feedback(fs: FeedbackSet, out_dir: str | Path) -> dict[str, Path]:
 
 def write_feedback_json(fs: FeedbackSet, path: str | Path) -> Path:
     """``fs`` as the JSON of ``fs.model_dump_json()``, written a block of items and of ledger entries
-    at a time (bytes straight from pydantic-core): a million items are about 550 MB of JSON, which
-    written in one piece doubled the memory of a run for a moment."""
+    at a time (bytes straight from pydantic-core), so that the whole JSON is never held in memory
+    (evals/README.md, "Scale: 1M rows end to end")."""
     path = Path(path)
     items = TypeAdapter(list[FeedbackItem])
     entries = TypeAdapter(list[LedgerEntry])

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field, ValidationError, create_model, model_validator
 
 from feedbackiq._errors import LLMOutputError
+from feedbackiq._lang import CJK
 from feedbackiq.llm._client import LLM, parse_json_reply
 from feedbackiq.llm._context import REPLY_TOKENS, fit_items
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet, judge_claim
@@ -49,7 +50,6 @@ QUOTE_MAX_CHARS = 80     # a quote as the reply schema allows it: long enough to
 REFS_PER_CLAIM = 2       # items a persona or message claim cites
 CHINESE_SHARE = 0.3      # of a text's letters that are CJK ideographs: Chinese at or above it (as ingest tags items)
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？]")
 _DIGITS = re.compile(r"\d+")
 T = TypeVar("T", bound=BaseModel)
@@ -115,7 +115,7 @@ class ClaimReply(CitedReply):
 
 def cjk_share(text: str) -> float | None:
     """Share of a text's letters that are CJK ideographs (None: no letters)."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK.findall(text))
     letters = sum(1 for ch in text if ch.isalpha())
     return cjk / letters if letters else None
 

@@ -44,6 +44,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ValidationError
 
 from feedbackiq._errors import BudgetExceededError, LLMCallError, LLMError, LLMNotConfiguredError, LLMOutputError
+from feedbackiq._paths import default_cache_dir
 from feedbackiq.llm._budget import Budget
 from feedbackiq.llm._context import estimate_messages
 from feedbackiq.llm._prompts import Prompt, load_prompt
@@ -242,8 +243,6 @@ class LLM:
     def store(self) -> LLMStore:
         with self._store_lock:
             if self._store is None:
-                from feedbackiq.embed import default_cache_dir
-
                 self._store = LLMStore(Path(self.cache_dir) if self.cache_dir else default_cache_dir())
         return self._store
 

@@ -23,13 +23,13 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from feedbackiq._lang import CJK
 from feedbackiq.llm._prompts import feedback_block
 from feedbackiq.types import Citation, FeedbackItem, SourceKind
 
 __all__ = ["EvidenceSet", "align_quote", "judge_claim", "ClaimVerdict", "MIN_QUOTE_SHARE", "DROP_REASONS"]
 
 MIN_QUOTE_SHARE = 0.8   # of the quote's words (Chinese: characters) the aligned span must hold
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _HANDLE = re.compile(r"^\s*\[?\s*#?(\d+)\s*\]?\s*$")
 DROP_REASONS = ("no citation", "unknown reference", "wrong source", "quote not in the cited item", "invented number")
@@ -77,7 +77,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
             if word:
                 out.append((word, start, i))
             word = ""
-        elif _CJK.match(norm):
+        elif CJK.match(norm):
             if word:
                 out.append((word, start, i))
             out.append((norm, i, i + 1))

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from feedbackiq.themes._similarity import group_document, report_embedder
+from feedbackiq._lang import CJK_IDEOGRAPHS, has_cjk
+from feedbackiq.themes import group_document, report_embedder
 from feedbackiq.types import ThemeReport
 
 __all__ = ["MeaningChecks", "inverts", "praise_only", "name_key", "prompt_examples", "FIT_MARGIN", "MIN_SUPPORT",
@@ -45,7 +46,7 @@ SAME_NAME = "same name as another need"
 _WANT_EN = re.compile(r"\b(?:needs?|wants?|would like|(?:must|should) be able|ha(?:s|ve) to)\s+(?:to\s+)?(?:be able to\s+)?"
                       r"([a-z0-9][\w\-]*(?:\s+[\w\-]+){1,3})")
 _HAVE_EN = r"(?<![\w'’])(?:can|could|(?:is|are) able to|already)\s+"
-_WANT_ZH = re.compile(r"(?:需要|希望能|希望|想要|要能|必须能)([\u3400-\u9fff]{3,8})")
+_WANT_ZH = re.compile(rf"(?:需要|希望能|希望|想要|要能|必须能)([{CJK_IDEOGRAPHS}]{{3,8}})")
 _HAVE_ZH = r"(?<![不没無无])(?:能够|可以|能)"
 
 
@@ -57,7 +58,7 @@ def name_key(name: str) -> str:
     """
     norm = unicodedata.normalize("NFKC", name).casefold()
     words = "".join(ch if ch.isalnum() else " " for ch in norm).split()
-    return ("" if re.search(r"[\u3400-\u9fff]", norm) else " ").join(words)
+    return ("" if has_cjk(norm) else " ").join(words)
 
 
 def prompt_examples(*texts: str) -> set[str]:
@@ -95,7 +96,7 @@ def inverts(statement: str, cited: Sequence[str]) -> bool:
 
 def praise_only(cited: Sequence[str]) -> bool:
     """Every cited item praises or thanks, and none names a problem or a wish."""
-    from feedbackiq.themes._non_need import item_cues
+    from feedbackiq.themes import item_cues
 
     cues = [item_cues(t) for t in cited]
     return bool(cues) and all(praise and not problem for praise, problem in cues)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.stats import rankdata
 
-from feedbackiq.types._themes import _Group
+from feedbackiq.types import Need, Theme
 
 __all__ = ["moscow_hints", "MUST_SHARE", "SHOULD_SHARE"]
 
@@ -23,7 +23,7 @@ MUST_SHARE = 0.25     # of the ranked groups: "must"
 SHOULD_SHARE = 0.60   # ... up to this share (cumulative): "should"; the rest "could"
 
 
-def moscow_hints(groups: Sequence[_Group]) -> dict[int, tuple[str, str]]:
+def moscow_hints(groups: Sequence[Theme | Need]) -> dict[int, tuple[str, str]]:
     """``{group id: (class, rationale)}`` for ``groups`` (the needs, or the themes, of one report).
 
     >>> from feedbackiq.types import Need

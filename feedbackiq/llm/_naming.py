@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from feedbackiq._errors import BudgetExceededError, ConfigError, LLMError
+from feedbackiq._errors import BudgetExceededError, ConfigError
 from feedbackiq.llm._claims import (CitedReply, ClaimChecker, Judgement, evidence_set, fit_evidence, in_language, judged_generate,
                                     trim_name)
 from feedbackiq.llm._client import LLM, no_llm_hint
@@ -31,7 +31,7 @@ from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet
 from feedbackiq.llm._meaning import COPIES_EXAMPLE, FITS_ANOTHER, MeaningChecks, name_key, prompt_examples
 from feedbackiq.llm._moscow import moscow_hints
 from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import failure_reason, tally
+from feedbackiq.llm._outcome import failure_reason, fallback_reason, map_calls, tally
 from feedbackiq.llm._prompts import feedback_block, language_instruction, load_prompt, output_language
 from feedbackiq.types import Citation, FeedbackItem, LLMOutcome, Need, Theme, ThemeReport
 
@@ -149,7 +149,7 @@ def name_themes(report: ThemeReport, llm: LLM | None = None, *, language: str = 
     log.info("naming %s: %d calls, about %d input tokens", " and ".join(levels), len(jobs), estimate["input_tokens"])
     meaning = MeaningChecks(report, embedder)
     examples = {p: prompt_examples(load_prompt(p).system, load_prompt(p).user) for p in ("name_need", "name_theme")}
-    results, failures = llm.map(lambda job: _call(llm, job, meaning, lang, examples[job.prompt]), jobs)
+    results, failures = map_calls(llm, lambda job: _call(llm, job, meaning, lang, examples[job.prompt]), jobs)
 
     by_level = {lv: {"named": 0, "below_privacy_threshold": withheld[lv], "failed": 0, "dropped_citations": 0,
                      "not_run_budget": 0, "names_kept": 0} for lv in levels}
@@ -260,13 +260,10 @@ def _note_failure(group: Theme | Need, exc: BaseException, stats: dict[str, int]
     if isinstance(exc, BudgetExceededError):
         stats["not_run_budget"] += 1
         group.label_note = "not named: LLM budget reached"
-        return "LLM budget reached"
-    if not isinstance(exc, LLMError):
-        raise exc
-    stats["failed"] += 1
-    why = failure_reason(exc)
-    group.label_note = f"LLM naming failed ({why}); offline name kept"
-    return f"call failed: {why}"
+    else:
+        stats["failed"] += 1
+        group.label_note = f"LLM naming failed ({failure_reason(exc)}); offline name kept"
+    return fallback_reason(exc)
 
 
 # -- themes --------------------------------------------------------------------------------------------

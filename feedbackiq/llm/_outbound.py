@@ -118,7 +118,7 @@ class Outbound:
 
     def theme_name(self, theme: Theme) -> str:
         """A name that may be sent: an LLM's (written from redacted evidence), else rebuilt from the sendable keywords."""
-        from feedbackiq.themes._describe import keyword_name
+        from feedbackiq.themes import keyword_name
 
         if theme.label_source == "llm":
             return theme.name
@@ -127,7 +127,7 @@ class Outbound:
     def need_name(self, need: Need) -> str:
         """A need's name that may be sent (``""`` for a need that may not): an LLM's; else its offline name (a
         typical quote), redacted, when a sendable member says it; else rebuilt from its sendable keywords."""
-        from feedbackiq.themes._describe import keyword_name
+        from feedbackiq.themes import keyword_name
 
         if not self.need_ok(need):
             return ""
@@ -159,7 +159,7 @@ class Outbound:
         return self._members
 
     def _survives(self, term: str, texts: Sequence[str]) -> bool:
-        from feedbackiq.themes._keywords import tokenize
+        from feedbackiq._tokenize import tokenize
 
         parts, checked = term.lower().split(), 0
         for text in texts:

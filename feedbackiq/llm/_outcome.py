@@ -1,16 +1,51 @@
-"""Counting how a step's LLM calls ended, by reason, for the console, the report and the exit status."""
+"""A step's LLM calls: mapped with unexpected failures raised, and counted by how they ended (for the console,
+the report and the exit status)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from feedbackiq._errors import BudgetExceededError, LLMAllFailedError, LLMCallError, LLMError, LLMNotConfiguredError
 from feedbackiq.types import LLMOutcome
 
-__all__ = ["failure_reason", "tally", "check_all_failed"]
+if TYPE_CHECKING:
+    from feedbackiq.llm._client import LLM
+
+__all__ = ["EXPECTED_FAILURES", "map_calls", "fallback_reason", "failure_reason", "tally", "check_all_failed"]
+
+T = TypeVar("T")
+# What a step falls back on (its offline output) and counts: an LLM error (a failed call, a budget stop, no
+# LLM configured) or an invalid reply (a ValueError: a failed check, a reply that did not parse).
+EXPECTED_FAILURES: tuple[type[Exception], ...] = (LLMError, ValueError)
+
+
+def map_calls(llm: LLM, fn: Callable[[Any], T], inputs: Sequence[Any]) -> tuple[list[T | None], list[tuple[int, Exception]]]:
+    """:meth:`LLM.map` of ``fn`` over ``inputs``, with any unexpected failure raised.
+
+    Returns the results in input order (``None`` where a call failed) and the failures, by input index,
+    every one of them an :data:`EXPECTED_FAILURES` for the step to fall back on and count with :func:`tally`.
+    Any other exception is a bug, not an LLM's failure: the first (by input order) is raised, after every
+    call has ended.
+    """
+    results, failures = llm.map(fn, inputs)
+    for _, exc in failures:
+        if not isinstance(exc, EXPECTED_FAILURES):
+            raise exc
+    return results, failures
+
+
+def fallback_reason(exc: BaseException) -> str:
+    """Why an output came from the offline path after its call failed with ``exc``: ``"LLM budget reached"``
+    or ``"call failed: <reason>"``.
+
+    >>> fallback_reason(BudgetExceededError("cap")), fallback_reason(ValueError("no JSON object in the reply"))
+    ('LLM budget reached', 'call failed: invalid output')
+    """
+    if isinstance(exc, BudgetExceededError):
+        return "LLM budget reached"
+    return f"call failed: {failure_reason(exc)}"
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -44,7 +79,7 @@ def tally(step: str, succeeded: int, failures: Sequence[tuple[int, BaseException
     """
     not_run = sum(1 for _, exc in failures if isinstance(exc, BudgetExceededError))
     reasons = Counter(failure_reason(exc) for _, exc in failures
-                      if not isinstance(exc, BudgetExceededError) and isinstance(exc, (LLMError, ValueError)))
+                      if not isinstance(exc, BudgetExceededError) and isinstance(exc, EXPECTED_FAILURES))
     return LLMOutcome(step=step, calls=succeeded + sum(reasons.values()), succeeded=succeeded, failed=dict(reasons),
                       not_run=not_run, withheld=withheld)
 

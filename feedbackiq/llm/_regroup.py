@@ -34,10 +34,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from feedbackiq._errors import LLMError
 from feedbackiq.llm._client import LLM, no_llm_hint
 from feedbackiq.llm._outbound import Outbound
-from feedbackiq.llm._outcome import failure_reason, tally
+from feedbackiq.llm._outcome import EXPECTED_FAILURES, failure_reason, tally
 from feedbackiq.llm._prompts import feedback_block
 from feedbackiq.types import LLMOutcome, Theme, ThemeReport
 
@@ -148,7 +147,7 @@ def propose_regrouping(report: ThemeReport, llm: LLM | None = None, *, vectors: 
         reply = llm.generate("regroup_needs", {"themes": feedback_block(records), "n_themes": str(len(shown)),
                                                "n_needs": str(len({t.need_id for t in shown}))},
                              NeedRegrouping, check=check, validation_retries=1)
-    except LLMError as exc:
+    except EXPECTED_FAILURES as exc:
         stats["notes"].append(f"no regrouping ({failure_reason(exc)}): the grouping is kept")
         return _done(report, stats, tally("need regroupings", 0, [(0, exc)]))
     outcome = tally("need regroupings", 1, [])
@@ -157,7 +156,7 @@ def propose_regrouping(report: ThemeReport, llm: LLM | None = None, *, vectors: 
         stats["notes"].append("the LLM kept the grouping")
         return _done(report, stats, outcome)
 
-    from feedbackiq.themes._rebuild import item_labels, rebuild_needs, report_vectors, theme_sums
+    from feedbackiq.themes import item_labels, rebuild_needs, report_vectors, theme_sums
 
     Xu, inverse = report_vectors(report, vectors, embedder)
     sums = theme_sums(item_labels(report), Xu, inverse, max(themes) + 1)

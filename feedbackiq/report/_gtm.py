@@ -72,7 +72,7 @@ def _persona(p: Persona, languages: dict[str, str], report: ThemeReport) -> str:
 
 
 def _languages(report: ThemeReport, drafts: list) -> dict[str, str]:
-    """The language of each item the drafts quote or cite (not of every item: a million is ~100 MB)."""
+    """The language of each item the drafts quote or cite (not of every item: evals/README.md, "Measurements behind the code")."""
     wanted: set[str] = set()
     for d in drafts:
         _collect_item_ids(d.model_dump(), wanted)

@@ -68,5 +68,5 @@ def project_2d(vectors: np.ndarray, seed: int = 0) -> np.ndarray:
     # An eigenvector's sign is arbitrary: make each axis's largest loading positive.
     signs = np.sign(axes[np.arange(2), np.abs(axes).argmax(axis=1)])
     axes *= np.where(signs == 0, 1.0, signs)[:, None]
-    # No centred copy of X (1M x 512 float32 is 2 GB): project, then shift.
+    # No centred copy of X (as large as X itself): project, then shift.
     return (X @ axes.T.astype(X.dtype)).astype(np.float64) - mean @ axes.T

@@ -10,8 +10,8 @@ __all__ = ["OTHER", "BLOCK_ROWS", "unique_rows", "nearest_centroid", "own_simila
 
 OTHER = -1
 
-# Rows per block when scoring many rows against the centroids: bounds the temporary (16k rows x 700
-# themes of similarities is 45 MB) at no cost in speed (evals/README.md, "Scale: 1M rows end to end").
+# Rows per block when scoring many rows against the centroids: bounds the temporary similarities at no
+# cost in speed (evals/README.md, "Scale: 1M rows end to end").
 BLOCK_ROWS = 16_384
 
 

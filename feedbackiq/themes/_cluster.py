@@ -536,7 +536,7 @@ def fit_sample_then_assign(clusterer: ThemeClusterer, X: np.ndarray, sample_weig
         ``assign(X_block) -> (labels, similarities)``; default ``clusterer.predict_with_similarity``.
         It must behave like that method, a pure function of the fitted clusterer, which at that
         point holds only the sample's per-row attributes (small to pickle: mostly ``centroids_``,
-        themes x dim, and ``vote_vectors_``, the sampled texts in a theme: 31 MB for 20,000 x 384).
+        themes x dim, and ``vote_vectors_``, the sampled texts in a theme).
     block_rows : int or None, default 65536
         Rows per ``assign`` call; ``None``: all in one call, for a distributed ``assign`` that splits
         them itself.

@@ -12,7 +12,6 @@ from typing import TypeVar
 
 import numpy as np
 
-from feedbackiq._voice import rating_scales, sentiment_of, voice_of  # noqa: F401  (cards and gtm import them from here, until they are cleaned)
 from feedbackiq.themes._breakdowns import SHORT_QUOTE, ItemColumns
 from feedbackiq.types import FeedbackItem, Need, Quote, Theme
 

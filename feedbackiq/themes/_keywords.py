@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from feedbackiq._tokenize import stopwords, tokenize  # noqa: F401  (stopwords: gtm imports it from here, until it is cleaned)
+from feedbackiq._tokenize import tokenize
 
 __all__ = ["class_tfidf_keywords"]
 

@@ -14,7 +14,7 @@ __all__ = ["EXACT_KNN_ROWS", "exact_cosine_knn"]
 
 # UMAP itself is exact below 4,096 rows; above this many the n^2 products cost more than pynndescent.
 EXACT_KNN_ROWS = (4_096, 30_000)
-_BLOCK = 512   # rows per product: 512 x 30,000 similarities and their argpartition are about 180 MB
+_BLOCK = 512   # rows per product: bounds the similarities and their argpartition (evals/README.md, "Measurements behind the code")
 
 
 def exact_cosine_knn(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from feedbackiq._lang import CJK, has_cjk
 from feedbackiq.themes._breakdowns import ItemColumns
 from feedbackiq.themes._describe import describe_group
 from feedbackiq.themes._non_need import non_need_kind
@@ -168,7 +169,7 @@ def _sentences(text: str) -> list[str]:
     for sentence in re.split(r"(?<=[.!?。！？])\s*|\s+[-–—]\s+", text):
         for part in dict.fromkeys([sentence, re.split(r"[,，;；]", sentence)[0]]):
             part = _clean(part)
-            cjk = len(re.findall(r"[\u3400-\u9fff]", part))
+            cjk = len(CJK.findall(part))
             if (cjk >= 4) or (not cjk and len(part.split()) >= 3):
                 out.append(part)
     return out
@@ -183,13 +184,13 @@ def _clean(text: str) -> str:
 
 
 def _short(text: str) -> bool:
-    cjk = len(re.findall(r"[\u3400-\u9fff]", text))
+    cjk = len(CJK.findall(text))
     return cjk <= _SHORT_CJK if cjk else len(text.split()) <= _SHORT_WORDS
 
 
 def _clip(text: str) -> str:
     """The first clause of a long text, at most 12 words or 24 Chinese characters."""
     head = re.split(r"[,，.。;；!！?？]", text)[0].strip()
-    if re.search(r"[\u3400-\u9fff]", head):
+    if has_cjk(head):
         return head[:_SHORT_CJK]
     return " ".join(head.split()[:_SHORT_WORDS])

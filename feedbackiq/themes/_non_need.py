@@ -17,6 +17,8 @@ from importlib import resources
 
 import numpy as np
 
+from feedbackiq._lang import has_cjk
+
 __all__ = ["item_cues", "non_need_kind", "PRAISE_SHARE", "PROBLEM_SHARE", "HIGH_RATING"]
 
 PRAISE_SHARE = 0.5     # of a theme's items praising without a problem: the theme is praise
@@ -31,8 +33,8 @@ def _lexicon(name: str) -> re.Pattern[str]:
     hold Chinese compounds ("挺好", "太贵"), not single characters that occur inside other words."""
     text = resources.files("feedbackiq").joinpath("_data", name).read_text(encoding="utf-8")
     terms = [t.strip().lower() for t in text.splitlines() if t.strip() and not t.lstrip().startswith("#")]
-    cjk = [re.escape(t) for t in terms if re.search(r"[\u3400-\u9fff]", t)]
-    latin = [r"\s+".join(map(re.escape, t.split())) for t in terms if not re.search(r"[\u3400-\u9fff]", t)]
+    cjk = [re.escape(t) for t in terms if has_cjk(t)]
+    latin = [r"\s+".join(map(re.escape, t.split())) for t in terms if not has_cjk(t)]
     parts = [r"(?<![^\W\d_])(?:" + "|".join(sorted(latin, key=len, reverse=True)) + r")(?:s|es|ed|d|ing)?(?![^\W\d_])"] if latin else []
     if cjk:
         parts.append("|".join(sorted(cjk, key=len, reverse=True)))

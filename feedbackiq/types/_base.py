@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, Literal, TypeVar
+from pathlib import Path
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,6 +19,36 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=False)
 
 
+class _Result(_Model):
+    """A step's result: JSON out with :meth:`to_json`, back in with :meth:`from_json`, in the layout its
+    ``write_*`` function writes (and its ``load_*`` function reads)."""
+
+    _json_indent: ClassVar[int | None] = 1   # as the result's JSON file is written
+
+    def to_json(self, path: str | Path | None = None) -> str | None:
+        """The result as JSON text; with ``path``, written there (UTF-8) and ``None`` returned.
+
+        Written as bytes straight from pydantic-core: a large result's text plus its encoded copy
+        would hold it twice.
+        """
+        if path is None:
+            return self.model_dump_json(indent=self._json_indent)
+        Path(path).write_bytes(type(self).__pydantic_serializer__.to_json(self, indent=self._json_indent))
+        return None
+
+    @classmethod
+    def from_json(cls: type[M], text_or_path: str | Path) -> M:
+        """The result from JSON text, or from the JSON file at a path."""
+        if is_json_text(text_or_path):
+            return cls.model_validate_json(str(text_or_path))
+        return cls.model_validate_json(Path(text_or_path).read_bytes())
+
+
+def is_json_text(text_or_path: str | Path) -> bool:
+    """Whether ``from_json``'s argument is JSON text (an object) rather than a path."""
+    return isinstance(text_or_path, str) and text_or_path.lstrip().startswith("{")
+
+
 _set_attr = object.__setattr__
 
 
@@ -25,8 +56,8 @@ def construct_trusted(cls: type[M], fields_set: set[str], values: dict[str, Any]
     """``cls.model_construct(fields_set, **values)`` for values that are already valid and complete.
 
     What ``model_construct`` does for our models (``extra="forbid"``, no private attributes, no
-    ``model_post_init``), without its per-call loop over the fields: about 1.5 us instead of 13 us,
-    which at a million rows is half a minute of ingest and of ``find_themes``. ``values`` must hold
+    ``model_post_init``), without its per-call loop over the fields, which counts at a million rows
+    (evals/README.md, "Measurements behind the code"). ``values`` must hold
     every field, in field order; ``fields_set`` is shared between instances (pydantic only reads
     it, and every name is already in it). ``tests/test_types.py`` checks that it builds
     the same object as ``model_construct`` for each model it is used with.

@@ -10,7 +10,7 @@ from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, mo
 if TYPE_CHECKING:  # pandas is a dependency, but slow to import: loaded by the methods that use it
     import pandas as pd
 
-from feedbackiq.types._base import SourceKind, _Model
+from feedbackiq.types._base import SourceKind, _Model, _Result
 from feedbackiq.types._llm import LLMOutcome
 from feedbackiq.types._themes import Quote
 
@@ -290,7 +290,7 @@ class UnownedNeed(_Model):
     quotes: list[Quote] = Field(default_factory=list)
 
 
-class CardScores(_Model):
+class CardScores(_Result):
     """The result of ``score_cards``: every card and target, plus the demand no card owns."""
 
     as_of: date

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
 if TYPE_CHECKING:  # pandas is a dependency, but slow to import: loaded by the methods that use it
     import pandas as pd
 
-from feedbackiq.types._base import Language, SourceKind, _Model
+from feedbackiq.types._base import Language, SourceKind, _Model, _Result
 from feedbackiq.types._ledger import Ledger
 
 __all__ = ["FeedbackItem", "FeedbackSet", "Origin", "SharedSegments"]
@@ -81,8 +81,10 @@ class FeedbackItem(_Model):
     origin: Origin | None = None
 
 
-class FeedbackSet(_Model):
+class FeedbackSet(_Result):
     """Items plus the ingest ledger that accounts for every input row."""
+
+    _json_indent: ClassVar[int | None] = None   # feedback.json is not indented: it holds every item
 
     items: list[FeedbackItem] = Field(default_factory=list)
     ledger: Ledger = Field(default_factory=Ledger)

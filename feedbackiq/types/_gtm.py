@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from feedbackiq.types._base import _Model
+from feedbackiq.types._base import _Model, _Result
 from feedbackiq.types._llm import LLMOutcome
 from feedbackiq.types._themes import Citation, Quote
 
@@ -63,7 +63,7 @@ class Persona(_Model):
     note: str | None = None               # why the card stayed extractive (LLM call failed, no supported claim ...)
 
 
-class PersonaSet(_Model):
+class PersonaSet(_Result):
     """Personas drafted from one ThemeReport.
 
     ``note`` says why this mode was chosen (``by="auto"``). Data-driven personas chosen that way keep

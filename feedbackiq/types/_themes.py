@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 if TYPE_CHECKING:  # pandas is a dependency, but slow to import: loaded by the methods that use it
     import pandas as pd
 
-from feedbackiq.types._base import SourceKind, _Model
+from feedbackiq.types._base import SourceKind, _Model, _Result, is_json_text
 from feedbackiq.types._feedback import FeedbackSet
 from feedbackiq.types._llm import LLMOutcome
 
@@ -145,7 +145,7 @@ class NeedOverrides(_Model):
     source: str | None = None             # the file it was read from
 
 
-class ThemeReport(_Model):
+class ThemeReport(_Result):
     """The result of ``find_themes``: themes, per-item assignments and provenance."""
 
     themes: list[Theme] = Field(default_factory=list)
@@ -240,22 +240,11 @@ class ThemeReport(_Model):
             "need_id": pd.array([a.need_id for a in rows], dtype="Int64"),
         })
 
-    def to_json(self, path: str | Path | None = None) -> str | None:
-        """The report as JSON text; with ``path``, written there (UTF-8) and ``None`` returned.
-
-        Written as bytes straight from pydantic-core: with a million items the text is GBs, and a
-        ``str`` plus its encoded copy would double that.
-        """
-        if path is None:
-            return self.model_dump_json(indent=1)
-        Path(path).write_bytes(type(self).__pydantic_serializer__.to_json(self, indent=1))
-        return None
-
     @classmethod
     def from_json(cls, text_or_path: str | Path) -> "ThemeReport":
         """Read a report; from a file without its items, those of ``feedback.json`` beside it are
         attached when they are the ones the themes were found in (same input hash)."""
-        p = Path(text_or_path) if not str(text_or_path).lstrip().startswith("{") else None
+        p = None if is_json_text(text_or_path) else Path(text_or_path)
         text = p.read_bytes() if p is not None else str(text_or_path)
         report = cls.model_validate_json(text)
         beside = p.parent / "feedback.json" if p is not None else None
