@@ -118,7 +118,7 @@ def _reply(variant):
         objections = [_cite(sales[0], "Rollout fits your plants")] if sales else []
         if variant == "invented":
             proof.append({"text": "Saves 4321 dollars", "refs": [999]})
-            objections.append(_cite(first, "Answers the survey"))
+            objections = [_cite(first, "Answers the survey")] if sales else []   # the one objection asked for
         return Reply.json({"headline": "Teams stop waiting on each other",
                            "value_proposition": _cite(first, "Purchasing, production and warehouse teams see each other's status."),
                            "proof_points": proof, "objection_handling": objections})
@@ -137,7 +137,10 @@ def test_llm_messages_are_grounded_and_measured(setup, tmp_path, variant):
     big = next(m for m in out.messages if m.segment["company_size"] == "1000+")
     assert big.source == "llm" and big.headline == "Teams stop waiting on each other" and big.value_proposition
     assert all(c.citations for c in big.proof_points)
-    assert big.objection_handling and all(c.citations[0].item_id in sales_ids for c in big.objection_handling)
+    if variant == "ok":
+        assert big.objection_handling and all(c.citations[0].item_id in sales_ids for c in big.objection_handling)
+    else:
+        assert not big.objection_handling
     assert big.claims_dropped == (2 if variant == "invented" else 0)  # invented proof + objection citing a survey answer
     assert big.dropped == ({"unknown reference": 1, "wrong source": 1} if variant == "invented" else {})
     assert "Saves 4321 dollars" not in [c.text for c in big.proof_points]
