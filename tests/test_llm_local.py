@@ -64,6 +64,30 @@ def test_a_server_that_refuses_streaming_is_asked_whole(tmp_path):
         assert [bool(r.get("stream")) for r in srv.chat_requests] == [True, False]
 
 
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_looping_reply_stops_at_the_token_cap_and_is_sent_back_to_be_shorter(tmp_path, stream):
+    """A small model that falls into a loop would write for an hour: each request carries the reply cap, and a
+    reply cut off there goes back once, asked to be shorter, naming the setting."""
+    with OpenAIServer([Reply.looping(), Reply.json({"name": "Battery", "score": 1})]) as srv:
+        llm = make_llm(srv, tmp_path, stream=stream, max_reply_tokens=300)
+        assert llm.complete(MESSAGES, Name).name == "Battery"
+        first, second = srv.chat_requests
+        assert first["max_tokens"] == 300
+        assert "cut off at 300 tokens ([llm] max_reply_tokens)" in second["messages"][-1]["content"]
+
+
+def test_a_server_that_wants_max_completion_tokens_gets_it(tmp_path):
+    def script(body):
+        if "max_tokens" in body:
+            return Reply.http_error(400, "Unsupported parameter: 'max_tokens'. Use 'max_completion_tokens' instead.")
+        return Reply.json({"name": "Battery", "score": 1})
+
+    with OpenAIServer(script) as srv:
+        llm = make_llm(srv, tmp_path)
+        assert llm.complete(MESSAGES, Name).name == "Battery"
+        assert [("max_tokens" in r, r.get("max_completion_tokens")) for r in srv.chat_requests] == [(True, None), (False, 1024)]
+
+
 def test_sizing_defaults_follow_where_the_model_runs():
     local = LLM(model="m", base_url="http://127.0.0.1:8080/v1")
     assert (local.timeout, local.max_concurrency, local.stream) == (600.0, 1, True) == tuple(DEFAULTS["local"].values())

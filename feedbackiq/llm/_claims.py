@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model, model_vali
 from feedbackiq._errors import LLMOutputError
 from feedbackiq._lang import CJK
 from feedbackiq.llm._client import LLM, parse_json_reply
-from feedbackiq.llm._context import REPLY_TOKENS, fit_items
+from feedbackiq.llm._context import fit_items
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet, judge_claim
 from feedbackiq.llm._prompts import load_prompt
 from feedbackiq.types import FeedbackItem, LLMOutcome, SourceKind
@@ -361,7 +361,7 @@ def fit_evidence(llm: LLM, prompt: str, variables: dict[str, Any], reply_model: 
     of ``EVIDENCE_MAX_CHARS`` (a prefix of what the model sees, so quotes still align) and the rest that do
     not fit are left out. When everything fits, the evidence is returned as it is.
     """
-    budget = max(0, llm.context_tokens - REPLY_TOKENS - llm.prompt_tokens(prompt, {**variables, "evidence": ""}, reply_model))
+    budget = max(0, llm.context_tokens - llm.max_reply_tokens - llm.prompt_tokens(prompt, {**variables, "evidence": ""}, reply_model))
     kept, _ = fit_items(evidence.items, budget, texts=evidence.texts)
     if len(kept) < len(evidence.items):
         evidence = EvidenceSet(*fit_items(evidence.items, budget, texts=evidence.texts, max_chars=EVIDENCE_MAX_CHARS))

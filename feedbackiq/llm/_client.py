@@ -46,7 +46,7 @@ from pydantic import BaseModel, ValidationError
 from feedbackiq._errors import BudgetExceededError, LLMCallError, LLMError, LLMNotConfiguredError, LLMOutputError
 from feedbackiq._paths import default_cache_dir
 from feedbackiq.llm._budget import Budget
-from feedbackiq.llm._context import estimate_messages
+from feedbackiq.llm._context import REPLY_TOKENS, estimate_messages
 from feedbackiq.llm._prompts import Prompt, load_prompt
 from feedbackiq.llm._store import LLMStore, cache_key
 
@@ -161,6 +161,10 @@ class LLM:
         a server that refuses streaming is asked again without it.
     context_tokens : int, default 8192
         The model's context window in tokens: prompts are sized to fit it (:mod:`feedbackiq.llm._context`).
+    max_reply_tokens : int, default 1024
+        The most tokens one reply may take (sent as ``max_tokens``; ``max_completion_tokens`` to a server
+        that asks for it). A small model that falls into a loop stops there instead of writing for an hour;
+        a reply cut off is sent back once with a request to be shorter. Prompts leave this much room.
     temperature : float, default 0
     cache_dir : path, optional
         Where ``llm.sqlite`` (reply cache + call log) lives; default ``$FEEDBACKIQ_CACHE_DIR`` or ``~/.cache/feedbackiq``.
@@ -192,7 +196,7 @@ class LLM:
                  max_backoff: float = 30.0, max_concurrency: int | None = None, temperature: float = 0.0,
                  cache_dir: str | os.PathLike[str] | None = None, budget: Budget | None = None,
                  azure_endpoint: str | None = None, api_version: str | None = None, retry_failed: bool = False,
-                 stream: bool | None = None, context_tokens: int = 8192,
+                 stream: bool | None = None, context_tokens: int = 8192, max_reply_tokens: int = REPLY_TOKENS,
                  progress: Callable[[str, int], None] | None = None) -> None:
         self.model = model or os.environ.get("FEEDBACKIQ_LLM_MODEL")
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
@@ -207,6 +211,8 @@ class LLM:
         self.max_concurrency = int(max_concurrency) if max_concurrency is not None else where["max_concurrency"]
         self.stream = bool(stream) if stream is not None else where["stream"]
         self.context_tokens = context_tokens
+        self.max_reply_tokens = max_reply_tokens
+        self._max_key = "max_tokens"
         self.progress = progress
         self.temperature = temperature
         self.cache_dir = cache_dir
@@ -237,7 +243,7 @@ class LLM:
     def settings(self) -> dict[str, Any]:
         """The sizing in force (after the local / remote defaults), for the console and the manifest."""
         return {"local": self.local, "timeout": self.timeout, "max_concurrency": self.max_concurrency,
-                "stream": self.stream, "context_tokens": self.context_tokens}
+                "stream": self.stream, "context_tokens": self.context_tokens, "max_reply_tokens": self.max_reply_tokens}
 
     # -- plumbing -------------------------------------------------------------------------------
     def store(self) -> LLMStore:
@@ -316,12 +322,16 @@ class LLM:
         try:
             for attempts in range(1, retries + 2):
                 last_reply = self._chat(convo, output_model, schema, usage)
+                cut = usage.pop("cut", False)
                 try:
                     obj = output_model.model_validate(parse_json_reply(last_reply))
                     if check is not None:
                         check(obj)
                 except (ValidationError, json.JSONDecodeError, ValueError) as exc:
                     error = str(exc)
+                    if cut:
+                        error = (f"the reply was cut off at {self.max_reply_tokens} tokens ([llm] max_reply_tokens): "
+                                 f"write a shorter reply. {error}")
                     convo = convo + [{"role": "assistant", "content": last_reply},
                                      {"role": "user", "content": f"Your reply was invalid:\n{error}\n"
                                       "Reply again with one JSON object that fixes this and matches the schema."}]
@@ -372,7 +382,7 @@ class LLM:
         while True:
             mode, stream = self.mode, self.stream
             kwargs: dict[str, Any] = {"model": self.model, "messages": self._with_schema(messages, schema, mode),
-                                      "temperature": self.temperature}
+                                      "temperature": self.temperature, self._max_key: self.max_reply_tokens}
             if mode == "json_schema":
                 kwargs["response_format"] = {"type": "json_schema", "json_schema": {
                     "name": output_model.__name__, "schema": schema, "strict": False}}
@@ -382,8 +392,12 @@ class LLM:
                 kwargs.update(stream=True, stream_options={"include_usage": True})
             self.budget.reserve()
             try:
-                text, tin, tout = self._request(client, kwargs)
+                text, tin, tout, finish = self._request(client, kwargs)
             except openai.BadRequestError as exc:
+                if self._max_key == "max_tokens" and "max_completion_tokens" in str(exc):
+                    with self._lock:  # newer OpenAI models take the cap under its new name
+                        self._max_key = "max_completion_tokens"
+                    continue
                 if stream and re.search(r"stream", str(exc), re.I) and not re.search(r"response_format|json", str(exc), re.I):
                     with self._lock:  # this server does not stream: ask again whole, remember it
                         self.stream = False
@@ -406,18 +420,21 @@ class LLM:
                 continue
             usage["input_tokens"] += tin
             usage["output_tokens"] += tout
+            usage["cut"] = finish == "length"
             self.budget.record(tin, tout)
             return text
 
-    def _request(self, client: Any, kwargs: dict[str, Any]) -> tuple[str, int, int]:
-        """Send one request: the reply's text and its (input, output) tokens. A streamed reply is read
-        chunk by chunk, so the timeout bounds each silence, not the whole reply."""
+    def _request(self, client: Any, kwargs: dict[str, Any]) -> tuple[str, int, int, str | None]:
+        """Send one request: the reply's text, its (input, output) tokens and why it ended (``"length"``: cut
+        off at ``max_reply_tokens``). A streamed reply is read chunk by chunk, so the timeout bounds each
+        silence, not the whole reply."""
         resp = client.chat.completions.create(**kwargs)
         if not kwargs.get("stream"):
             u = getattr(resp, "usage", None)
             tin, tout = (u.prompt_tokens or 0, u.completion_tokens or 0) if u else (0, 0)
-            return resp.choices[0].message.content or "", tin, tout
+            return resp.choices[0].message.content or "", tin, tout, resp.choices[0].finish_reason
         parts: list[str] = []
+        finish = None
         tin = tout = chunks = 0
         for chunk in resp:
             chunks += 1
@@ -426,6 +443,7 @@ class LLM:
             for choice in chunk.choices or []:
                 if choice.delta is not None and choice.delta.content:
                     parts.append(choice.delta.content)
+                finish = getattr(choice, "finish_reason", None) or finish
         if not chunks:  # a body that is not an event stream (or an empty one): nothing was read
             raise json.JSONDecodeError("no chunk in the streamed reply", "", 0)
         text = "".join(parts)
@@ -434,7 +452,7 @@ class LLM:
 
             tin = tin or sum(estimate_tokens(m.get("content") or "") for m in kwargs["messages"])
             tout = estimate_tokens(text)
-        return text, tin, tout
+        return text, tin, tout, finish
 
     def _describe(self, exc: Exception, reason: str) -> str:
         """What went wrong, and for a timeout which setting to raise."""

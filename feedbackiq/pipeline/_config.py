@@ -78,6 +78,7 @@ class LLMConfig(_Section):
     timeout: float | None = Field(default=None, gt=0)
     stream: bool | None = None
     context_tokens: int = Field(default=8192, ge=1024)  # the model's context window (prompts are sized to fit)
+    max_reply_tokens: int = Field(default=1024, ge=128)  # the most tokens one reply may take (a looping model stops)
     # A call that failed for good is stored like a reply and not paid for again; True sends such calls again.
     retry_failed: bool = False
     # A run where every LLM call failed exits with status 3 (LLMAllFailedError); True accepts it (exit 0).
@@ -218,6 +219,7 @@ max_calls = 300
 # max_concurrency = 1        # calls in flight; default 1 for a base_url on this machine, else 4
 # stream = true              # stream replies; default on for a base_url on this machine, else off
 context_tokens = 8192        # the model's context window: prompts are kept within it (llama-server -c)
+max_reply_tokens = 1024      # the most tokens one reply may take: a small model that loops stops there
 retry_failed = false         # true: send again the calls that failed before (failures are stored, a rerun costs nothing)
 best_effort = false          # true: exit 0 even when every LLM call of the run failed (default: status 3)
 name_themes = false          # true: name every theme too (one call per theme); each need is named either way

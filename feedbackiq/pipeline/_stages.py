@@ -134,7 +134,8 @@ def make_llm(cfg: LLMConfig, cache_dir: Path):
     return LLM.from_env(model=cfg.model, base_url=cfg.base_url, api_key=os.environ.get(cfg.api_key_env),
                         azure_endpoint=cfg.azure_endpoint, api_version=cfg.api_version, timeout=cfg.timeout,
                         max_concurrency=cfg.max_concurrency, cache_dir=cache_dir, budget=budget,
-                        retry_failed=cfg.retry_failed, stream=cfg.stream, context_tokens=cfg.context_tokens)
+                        retry_failed=cfg.retry_failed, stream=cfg.stream, context_tokens=cfg.context_tokens,
+                        max_reply_tokens=cfg.max_reply_tokens)
 
 
 def names_stage(report: ThemeReport, llm, out: OutputConfig, cfg: LLMConfig | None = None,

@@ -46,6 +46,7 @@ class Reply:
     error: str | None = None
     chunks: int = 1              # a streamed reply's content is sent in this many pieces
     chunk_delay: float = 0.0     # seconds before each piece (a whole reply waits for all of them)
+    finish_reason: str = "stop"  # "length": the reply was cut off at the request's max_tokens
 
     @classmethod
     def text(cls, content: str, **kw: Any) -> "Reply":
@@ -71,6 +72,11 @@ class Reply:
     def trickle(cls, obj: Any, chunks: int, seconds_between: float) -> "Reply":
         """A JSON reply written like a slow model: ``chunks`` pieces, ``seconds_between`` apart."""
         return cls(content=json.dumps(obj, ensure_ascii=False), chunks=chunks, chunk_delay=seconds_between)
+
+    @classmethod
+    def looping(cls, text: str = '{"name": "Battery Battery Battery') -> "Reply":
+        """A small model caught in a loop: its reply is cut off at the request's token cap, mid-JSON."""
+        return cls(content=text, finish_reason="length")
 
     @classmethod
     def dropped(cls) -> "Reply":
@@ -150,7 +156,7 @@ class OpenAIServer:
                 payload = {
                     "id": f"chatcmpl-{len(server.requests)}", "object": "chat.completion", "created": int(time.time()),
                     "model": body.get("model", "test"),
-                    "choices": [{"index": 0, "finish_reason": "stop",
+                    "choices": [{"index": 0, "finish_reason": reply.finish_reason,
                                  "message": {"role": "assistant", "content": reply.content}}],
                     "usage": {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c},
                 }
@@ -173,7 +179,7 @@ class OpenAIServer:
                     if i and reply.chunk_delay:
                         time.sleep(reply.chunk_delay)
                     self._event({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
-                self._event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                self._event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply.finish_reason}]})
                 if (body.get("stream_options") or {}).get("include_usage"):
                     p, c = reply.usage
                     self._event({**base, "choices": [], "usage": {"prompt_tokens": p, "completion_tokens": c,
