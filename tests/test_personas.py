@@ -106,7 +106,7 @@ def test_data_driven_mode_clusters_by_need_profile(sample_report):
     for p in ps.personas:
         assert p.top_needs and not p.segment
         assert p.top_needs[0].share >= 0.4 and p.top_needs[0].lift >= 2.0, (p.label, p.top_needs[0])
-        assert p.label.endswith(p.top_needs[0].need_name)
+        assert p.label.endswith(f"most concerned with “{p.top_needs[0].need_name}”"), p.label   # reads as a title
     framing = majority_truth_by_need(fs, rep, "framing")
     leads = [framing[p.top_needs[0].need_id] for p in ps.personas]
     assert len(set(leads)) == len(leads), leads
@@ -215,6 +215,18 @@ def test_objections_and_triggers_are_cited_sentences_of_the_personas_sales_notes
     assert objections >= 5 and triggers >= 5
     md = fiq.gtm.personas_to_markdown(ps)
     assert "Objections (sentences of their sales notes)" in md and "Buying triggers (sentences of their sales notes)" in md
+
+
+def test_persona_quotes_are_the_customers_words_without_crm_lead_ins(sample_report):
+    fs, rep = sample_report
+    by_id = fs.by_id()
+    quotes = [q for by in ("company_size", None) for p in fiq.draft_personas(rep, by=by).personas for q in p.quotes]
+    notes = [q for q in quotes if q.source.value == "sales_note"]
+    assert notes, "the samples' personas quote sales notes"
+    for q in quotes:
+        assert q.text and q.text in by_id[q.item_id].text    # still verbatim: a part of the item's own text
+        assert not q.text.lower().startswith(("prospect says", "qbr note", "champion mentioned", "拜访记录", "采购负责人表示")), q.text
+    assert any(q.text != by_id[q.item_id].text for q in notes)   # the samples' notes do open with lead-ins
 
 
 def test_persona_words_are_their_own_without_numbers_or_filler(sample_report):

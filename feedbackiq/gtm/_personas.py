@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from feedbackiq._errors import EmptyInputError, InputError
-from feedbackiq.gtm._sales import sales_claims
+from feedbackiq.gtm._sales import sales_claims, strip_lead_in
 from feedbackiq.gtm._titles import persona_title
 from feedbackiq.gtm._vocab import phrases, top_phrases
 from feedbackiq.types import FeedbackItem, Persona, PersonaNeed, PersonaSet, Quote, SourceKind, ThemeReport
@@ -211,8 +211,8 @@ class _Drafter:
         confidence = "high" if n >= CONFIDENCE_LEVELS["high"] else "medium" if n >= CONFIDENCE_LEVELS["medium"] else "low"
         top = needs[0] if needs else None
         label = persona_title({column: key} if column else {}, facts, n)
-        if not column:   # who they are, by the need that sets them apart
-            label = f"{label}: {top.need_name if top else 'mixed needs'}"
+        if not column:   # who they are, by the need that sets them apart (a need's name may be a short quote)
+            label = f"{label} most concerned with “{top.need_name}”" if top else f"{label} with mixed needs"
         summary = (f"{n} respondents/accounts ({100 * n / n_voices:.0f}% of all)"
                    + (f"; most distinctive need: {top.need_name} ({100 * top.share:.0f}% here vs "
                       f"{100 * top.overall_share:.0f}% overall)" if top else ""))
@@ -356,7 +356,8 @@ def _distinct_rows(M) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _quotes(items, order: np.ndarray, needs: list[PersonaNeed], quoted: dict[int, list[str]], need_of: np.ndarray,
             k: int = 5) -> list[Quote]:
-    """Verbatim quotes from the persona's own items: one per top need, the need's central quotes preferred."""
+    """Verbatim quotes from the persona's own items: one per top need, the need's central quotes preferred; a
+    sales note's without its CRM lead-in ("Prospect says"), which is the rep's words, not the customer's."""
     out, seen = [], set()
     for need in needs:
         mine = order[need_of[order] == need.need_id]
@@ -365,7 +366,8 @@ def _quotes(items, order: np.ndarray, needs: list[PersonaNeed], quoted: dict[int
         for j in pool:
             it = items[j]
             if it.text not in seen:
-                out.append(Quote(item_id=it.id, text=it.text, source=it.source, respondent_id=it.respondent_id))
+                text = strip_lead_in(it.text) if it.source == SourceKind.SALES_NOTE else it.text
+                out.append(Quote(item_id=it.id, text=text, source=it.source, respondent_id=it.respondent_id))
                 seen.add(it.text)
                 break
         if len(out) >= k:
