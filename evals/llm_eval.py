@@ -45,7 +45,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 # The call log's prompt names, by step (stage name in the run, step in the outcomes).
 STEPS = {"name_need": ("names", "need names"), "name_theme": ("names", "theme names"),
-         "draft_persona": ("personas", "persona drafts"),
+         "draft_persona": ("personas", "persona drafts"), "draft_sales_traits": ("personas", "persona drafts"),
          "translate_feature": ("translate", "feature messages"), "confirm_card_match": ("cards", "card matches")}
 
 # The planted needs of datasets/make_samples.py, described as a product team would (for the name agreement).
@@ -109,9 +109,12 @@ def evaluate(result: Any, since: float) -> dict[str, Any]:
     log = call_log(result.run_dir / "llm.sqlite", since)
     outputs = step_outputs(result)
     steps = {}
+    prompts_of: dict[str, tuple[str, list[str]]] = {}
     for prompt, (stage, step) in STEPS.items():
+        prompts_of.setdefault(step, (stage, []))[1].append(prompt)
+    for step, (stage, prompts) in prompts_of.items():
         o = outcomes.get(step)
-        rows = [r for r in log if r["prompt"] == prompt]
+        rows = [r for r in log if r["prompt"] in prompts]
         texts_written, citations, expected_langs = outputs.get(step, ([], [], []))
         if o is None and not rows:
             continue

@@ -207,22 +207,30 @@ def _records(body):
     return [json.loads(x) for x in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines() if x]
 
 
-def test_objections_citing_no_sales_note_are_dropped_alone_and_counted(gtm, tmp_path):
+def test_a_personas_two_calls_are_counted_as_one_draft(gtm, tmp_path):
+    """Pains and goals come from one call, objections from one shown the sales notes alone: their claims, kept and
+    dropped, add up on the persona and in the step's outcome."""
     _, report, personas, _ = gtm
 
     def reply(body):
         records = _records(body)
-        first = next(r for r in records if r["source"] != "sales_note")
-        claim = {"text": "They lose time", "refs": [first["ref"]], "quotes": [" ".join(first["text"].split()[:4]) + "..."]}
+        claim = {"text": "They lose time", "refs": [records[0]["ref"]], "quotes": [" ".join(records[0]["text"].split()[:4])]}
+        if "Sales notes on this persona's accounts" in body["messages"][1]["content"]:
+            return Reply.json({"objections": [{**claim, "text": "Worried about cost"}, {"text": "Made up", "refs": [999]}],
+                               "buying_triggers": [{**claim, "text": "A rollout deadline"}]})
         return Reply.json({"label": "Operations lead", "summary": "Runs operations.", "pains": [claim, claim],
-                           "goals": [claim], "objections": [{**claim, "text": "Worried about cost"}]})
+                           "goals": [claim]})
 
     with OpenAIServer(reply) as srv:
         out = draft_persona_traits(personas, report, llm_for(srv, tmp_path))
-        assert len(srv.chat_requests) == len(personas.personas)     # 3 of 4 kept: no retry
-    assert all(p.source == "llm" and not p.objections and p.dropped == {"wrong source": 1} for p in out.personas)
+        assert all(len(r["messages"]) == 2 for r in srv.chat_requests)     # 3 of 3, then 2 of 3 kept: no retry
+    noted = [p for p in out.personas if p.objections]
+    assert noted and all(p.source == "llm" for p in out.personas)
+    for p in noted:
+        assert [c.text for c in p.objections] == ["Worried about cost"] and len(p.buying_triggers) == 1
+        assert p.claims_dropped == 1 and p.dropped == {"unknown reference": 1} and p.supported_share == round(5 / 6, 4)
     o = out.llm_outcome
-    assert o.claims == 4 * len(personas.personas) and o.claims_dropped == {"wrong source": len(personas.personas)}
+    assert o.claims == 3 * len(out.personas) + 3 * len(noted) and o.claims_dropped == {"unknown reference": len(noted)}
 
 
 def message(headline: str, claim: str, proofs: int = 1):

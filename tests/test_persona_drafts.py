@@ -20,30 +20,41 @@ def _blocks(body):
     return [r for r in records if r["source"] != "sales_note"], [r for r in records if r["source"] == "sales_note"]
 
 
+def _is_sales_call(body) -> bool:
+    return "Sales notes on this persona's accounts" in body["messages"][1]["content"]
+
+
+def _persona_calls(reqs, first_only=True):
+    """The persona calls (not the sales-notes calls), first asks only unless ``first_only`` is False."""
+    return [r for r in reqs if not _is_sales_call(r) and (len(r["messages"]) == 2 or not first_only)]
+
+
 def _claim(rec, text="They lose time"):
     return {"text": text, "refs": [rec["ref"]], "quotes": [" ".join(rec["text"].split()[:3])]}
 
 
 DROPPED = {"invented_number": "invented number", "invented_id": "unknown reference",
-           "altered_quote": "quote not in the cited item", "objection_from_survey": "wrong source"}
+           "altered_quote": "quote not in the cited item", "objection_invented_id": "unknown reference"}
 
 
 def scripted(variant):
     def reply(body):
         feedback, sales = _blocks(body)
+        if _is_sales_call(body):   # shown the sales notes alone
+            objections = [_claim(sales[0], "Worried about rollout")]
+            if variant == "objection_invented_id":
+                objections.append({"text": "Objects to the price", "refs": [999]})
+            return Reply.json({"objections": objections, "buying_triggers": []})
         first = feedback[0]
         draft = {"label": "Ops lead at a large plant", "summary": "Coordinates production across departments.",
                  "pains": [_claim(first), _claim(feedback[1], "They wait on other teams")],
-                 "goals": [_claim(feedback[-1], "Wants one shared view")],
-                 "objections": [_claim(sales[0], "Worried about rollout")] if sales else [], "buying_triggers": []}
+                 "goals": [_claim(feedback[-1], "Wants one shared view")]}
         if variant == "invented_number":
             draft["pains"].append(_claim(first, "Loses 98765 hours a week"))
         elif variant == "invented_id":
             draft["goals"].append({"text": "x", "refs": [999]})
         elif variant == "altered_quote":
             draft["goals"].append({"text": "x", "refs": [first["ref"]], "quotes": [first["text"][:8] + " EXTRA WORDS HERE"]})
-        elif variant == "objection_from_survey":
-            draft["objections"].append(_claim(first, "Objects to the price"))
         elif variant == "mostly_uncited":   # what real models did: claims without citations
             draft["pains"] = [{"text": "They lose time"}, {"text": "They wait"}, _claim(first)]
             draft["goals"] = [{"text": "One shared view"}, {"text": "Fewer emails"}]
@@ -64,9 +75,13 @@ def _run(personas, tmp_path, variant):
         return draft_persona_traits(ps, rep, llm), srv.chat_requests
 
 
+def _with_notes(out) -> int:
+    return sum(bool(p.objections) for p in out.personas)
+
+
 def test_grounded_draft_is_kept(personas, tmp_path):
     out, reqs = _run(personas, tmp_path, "ok")
-    assert len(reqs) == len(out.personas)
+    assert len(_persona_calls(reqs)) == len(out.personas) and len(reqs) == len(out.personas) + _with_notes(out)
     for p in out.personas:
         assert p.source == "llm" and p.label == "Ops lead at a large plant"
         assert p.pains and p.goals and p.supported_share == 1.0 and p.claims_dropped == 0
@@ -77,11 +92,14 @@ def test_grounded_draft_is_kept(personas, tmp_path):
     assert '"respondents":' in facts and "share_here" in facts
 
 
-@pytest.mark.parametrize("variant", ["invented_number", "invented_id", "altered_quote", "objection_from_survey"])
+@pytest.mark.parametrize("variant", ["invented_number", "invented_id", "altered_quote", "objection_invented_id"])
 def test_an_ungrounded_claim_is_dropped_alone(personas, tmp_path, variant):
     """One bad claim among good ones: dropped with its reason, the rest of the draft stands, no retry."""
     out, reqs = _run(personas, tmp_path, variant)
-    assert len(reqs) == len(out.personas)
+    assert all(len(r["messages"]) == 2 for r in reqs)   # no retry
+    if variant == "objection_invented_id":   # only personas with sales notes get the sales call
+        out.personas = [p for p in out.personas if p.objections]
+        assert out.personas
     for p in out.personas:
         assert p.source == "llm" and p.claims_dropped == 1 and p.dropped == {DROPPED[variant]: 1}
         assert 0.5 <= p.supported_share < 1.0 and len(p.pains) == 2 and p.goals
@@ -93,11 +111,12 @@ def test_an_ungrounded_claim_is_dropped_alone(personas, tmp_path, variant):
 
 def test_a_reply_mostly_without_citations_is_sent_back_once_then_what_stands_is_kept(personas, tmp_path):
     out, reqs = _run(personas, tmp_path, "mostly_uncited")
-    assert len(reqs) == 2 * len(out.personas)   # fewer than half kept, no goal: sent back once each
-    retry = reqs[1]["messages"][-1]["content"]
+    calls = _persona_calls(reqs, first_only=False)
+    assert len(calls) == 2 * len(out.personas)   # fewer than half kept, no goal: sent back once each
+    retry = calls[1]["messages"][-1]["content"]
     assert "no citation" in retry and "goals" in retry
     # only the failing parts are asked for again: the label, summary and objections that held are not rewritten
-    assert set(reqs[1]["response_format"]["json_schema"]["schema"]["properties"]) == {"pains", "goals"}
+    assert set(calls[1]["response_format"]["json_schema"]["schema"]["properties"]) == {"pains", "goals"}
     for p in out.personas:   # the same reply again: its one cited pain stands, the card is the LLM's
         assert p.source == "llm" and len(p.pains) == 1 and not p.goals and p.dropped["no citation"] == 4
 
@@ -106,7 +125,7 @@ def test_a_retry_rewrites_the_failing_parts_and_keeps_the_rest(personas, tmp_pat
     first = scripted("mostly_uncited")
 
     def reply(body):
-        if len(body["messages"]) == 2:
+        if len(body["messages"]) == 2 or _is_sales_call(body):
             return first(body)
         feedback, _ = _blocks(body)   # the retry: the failing parts only, now cited
         return Reply.json({"pains": [_claim(feedback[0])], "goals": [_claim(feedback[1], "Wants one shared view")]})
@@ -115,31 +134,35 @@ def test_a_retry_rewrites_the_failing_parts_and_keeps_the_rest(personas, tmp_pat
     with OpenAIServer(reply) as srv:
         llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
         out = draft_persona_traits(ps, rep, llm)
-        assert len(srv.chat_requests) == 2 * len(out.personas)
+        assert len(_persona_calls(srv.chat_requests, first_only=False)) == 2 * len(out.personas)
     for p in out.personas:
         assert p.source == "llm" and p.label == "Ops lead at a large plant" and p.claims_dropped == 0
         assert [c.text for c in p.pains] == ["They lose time"] and [c.text for c in p.goals] == ["Wants one shared view"]
     big = next(p for p in out.personas if p.segment == {"company_size": "1000+"})
-    assert [c.text for c in big.objections] == ["Worried about rollout"]   # from the first reply, kept as it was
+    assert [c.text for c in big.objections] == ["Worried about rollout"]   # from the sales-notes call
 
 
-def test_the_prompt_names_the_sales_note_refs_and_asks_no_objection_without_one(personas, tmp_path):
-    _, reqs = _run(personas, tmp_path, "ok")
-    assert len(reqs) >= 2
-    with_sales = without = 0
-    for body in reqs:
+def test_objections_and_triggers_come_from_a_call_shown_sales_notes_alone(personas, tmp_path):
+    """A small model shown survey answers beside sales notes cites them for objections: the persona call is asked
+    for no objection, and a second call, only for personas with sales notes, is shown their notes and nothing else."""
+    ps, rep = personas
+    out, reqs = _run(personas, tmp_path, "ok")
+    sales_calls = [r for r in reqs if _is_sales_call(r)]
+    persona_calls = _persona_calls(reqs)
+    for body in persona_calls:
+        assert not {"objections", "buying_triggers"} & set(body["response_format"]["json_schema"]["schema"]["properties"])
+    by_id = {it.id: it for it in rep.feedback.items}
+    noted = [p for p in ps.personas
+             if any(by_id[i].source.value == "sales_note" for i in by_id if p.segment and all(
+                 by_id[i].segments.get(k) == v for k, v in p.segment.items()))]
+    assert sales_calls and len(sales_calls) == len(noted) <= len(persona_calls)
+    for body in sales_calls:
         feedback, sales = _blocks(body)
-        user = body["messages"][1]["content"]
-        asked = set(body["response_format"]["json_schema"]["schema"]["properties"])
-        if sales:
-            with_sales += 1
-            assert max(r["ref"] for r in feedback) < min(r["ref"] for r in sales)    # sales notes come last
-            assert f"The sales notes are refs [{', '.join(str(r['ref']) for r in sales)}]" in user
-            assert {"objections", "buying_triggers"} <= asked
-        else:
-            without += 1
-            assert "There are no sales notes here" in user and not {"objections", "buying_triggers"} & asked
-    assert with_sales   # large accounts have sales notes
+        assert sales and not feedback    # notes only
+        assert set(body["response_format"]["json_schema"]["schema"]["properties"]) == {"objections", "buying_triggers"}
+    big = next(p for p in out.personas if p.segment == {"company_size": "1000+"})
+    (cite,) = big.objections[0].citations
+    assert by_id[cite.item_id].source.value == "sales_note"
 
 
 def test_without_llm_cards_stay_extractive(personas, monkeypatch, caplog):
@@ -169,6 +192,7 @@ def test_evidence_is_the_personas_own_voice_on_its_needs(personas, tmp_path):
     ids_of: dict = {}
     for it in rep.feedback.items:
         ids_of.setdefault(it.text, []).append(it.id)
+    reqs = _persona_calls(reqs)
     assert len(reqs) == len(ps.personas)
     for body in reqs:
         user = body["messages"][1]["content"]

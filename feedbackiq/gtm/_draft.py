@@ -1,15 +1,18 @@
 """LLM-drafted persona traits, claim by claim.
 
 The LLM writes words, never numbers or facts: the facts (sizes, shares, deal sums) are computed by code
-and passed in. The evidence is the persona's own items, shown under short handles; every claim (pain,
-goal, objection, buying trigger) cites handles, with optional quotes aligned to the items' own text, and
+and passed in. Two calls per persona: one shown the persona's own feedback on its top needs writes the
+label, summary, pains and goals; one shown its sales notes alone writes the objections and buying
+triggers (which must rest on sales notes: a model shown survey answers beside the notes cites them
+anyway, so it is shown nothing else; a persona without sales notes gets no such call). Evidence is shown
+under short handles; every claim cites handles, with optional quotes aligned to the items' own text, and
 is kept or dropped on its own (:func:`~feedbackiq.llm._evidence.judge_claim`: a known handle, a quote
-that is words of the cited item, no number found neither in the facts nor in the cited items;
-objections and buying triggers must cite sales notes; the run's output language). A reply is sent back
-once when fewer than half its claims survive or no pain or no goal does (:mod:`feedbackiq.llm._claims`);
-then whatever survives is kept, and a persona with no pain and no goal left keeps its extractive card
-(counted, with why, in the step's outcome). The label and the summary are checked for their language
-and their numbers; one that fails leaves the extractive one in place.
+that is words of the cited item, no number found neither in the facts nor in the cited items, a sales
+note for objections and triggers; the run's output language). A reply is asked again for its failing
+parts once when fewer than half its claims survive or no pain or no goal does
+(:mod:`feedbackiq.llm._claims`); then whatever survives is kept, and a persona with no pain and no goal
+left keeps its extractive card (counted, with why, in the step's outcome). The label and the summary
+are checked for their language and their numbers; one that fails leaves the extractive one in place.
 """
 
 from __future__ import annotations
@@ -21,23 +24,22 @@ from pydantic import BaseModel
 
 from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, EvidenceSet, Judgement, Outbound, at_most,
                             capped, evidence_set, fallback_reason, fit_evidence, judged_generate, language_instruction,
-                            map_calls, no_llm_hint, output_language, sales_refs, tally)
+                            map_calls, no_llm_hint, output_language, tally)
 from feedbackiq.types import Claim, FeedbackItem, Persona, PersonaSet, SourceKind, ThemeReport
 
 __all__ = ["PersonaDraft", "PersonaTraits", "draft_persona_traits"]
 
 log = logging.getLogger("feedbackiq")
 TRAITS = ("pains", "goals", "objections", "buying_triggers")
-SALES_TRAITS = ("objections", "buying_triggers")   # these rest on sales notes only
 REQUIRED_TRAITS = ("pains", "goals")
 EVIDENCE_ITEMS = 12
 SALES_ITEMS = 8
-SALES_PARTS = "objections or buying triggers"
+SALES_PROMPT = "draft_sales_traits"
 NO_SUPPORTED_CLAIM = "no supported claim"
 
 
-class PersonaTraits(BaseModel):
-    """A persona draft without objections and buying triggers: what is asked when no sales note is shown."""
+class PersonaDraft(BaseModel):
+    """What the persona call asks for: a label, a summary, pains and goals, from the persona's feedback."""
 
     label: str
     summary: str
@@ -45,7 +47,10 @@ class PersonaTraits(BaseModel):
     goals: list[ClaimReply] = at_most(2)
 
 
-class PersonaDraft(PersonaTraits):
+class SalesTraits(BaseModel):
+    """What the sales-notes call asks for: objections and buying triggers, shown the persona's sales notes
+    alone (so every handle it can cite is a sales note)."""
+
     objections: list[ClaimReply] = at_most(2)
     buying_triggers: list[ClaimReply] = at_most(2)
 
@@ -72,33 +77,15 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
     jobs = [(p, *_evidence(p, report, items, outbound)) for p in out.personas if outbound.persona_ok(p)]
 
     def one(job) -> Judgement:
-        _, chosen, facts_text = job
-        evidence, variables = fit_evidence(llm, "draft_persona", {
-            "facts": facts_text, "evidence": "", "sales_refs": sales_refs(EvidenceSet(chosen), SALES_PARTS),
-            "language_instruction": language_instruction(lang)},
-            PersonaDraft, evidence_set(chosen, outbound.text, sales_last=True))
-        variables["sales_refs"] = sales_refs(evidence, SALES_PARTS)
-        # With no sales note to rest on, objections and triggers are not asked for at all.
-        reply_model = PersonaDraft if any(it.source == SourceKind.SALES_NOTE for it in evidence.items) else PersonaTraits
-        checker = ClaimChecker(evidence, lang, facts_text)
-
-        def judge(draft: PersonaTraits) -> Judgement:
-            j, kept = Judgement(), {}
-            for trait in TRAITS:
-                sources = [SourceKind.SALES_NOTE] if trait in SALES_TRAITS else None
-                kept[trait] = []
-                for k, claim in enumerate(capped(draft, trait)):
-                    text, verdict = checker.claim(claim, sources=sources)
-                    if j.add(f"{trait}[{k}]", verdict):
-                        kept[trait].append(Claim(text=text, citations=verdict.citations))
-            for trait in REQUIRED_TRAITS:
-                j.require(trait, len(kept[trait]))
-            label, label_problem = checker.text(draft.label, MAX_NAME_CHARS)
-            summary, summary_problem = checker.text(draft.summary)
-            j.result = (kept, None if label_problem else label, None if summary_problem else summary)
-            return j
-
-        return judged_generate(llm, "draft_persona", variables, reply_model, judge, partial=True)[1]
+        _, chosen, notes, facts_text = job
+        common = {"facts": facts_text, "language_instruction": language_instruction(lang)}
+        judgement = _judged(llm, "draft_persona", common, PersonaDraft, evidence_set(chosen, outbound.text), lang, facts_text)
+        if notes:   # objections and buying triggers rest on sales notes only: a call that is shown nothing else
+            sales = _judged(llm, SALES_PROMPT, common, SalesTraits, evidence_set(notes, outbound.text), lang, facts_text,
+                            sources=[SourceKind.SALES_NOTE])
+            judgement.absorb(sales)
+            judgement.result[0].update(sales.result[0])
+        return judgement
 
     results, failures = map_calls(llm, one, jobs)
     outcome = tally("persona drafts", sum(r is not None for r in results), failures, withheld=len(out.personas) - len(jobs))
@@ -118,6 +105,36 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
     return out
 
 
+def _judged(llm: LLM, prompt: str, common: dict, reply_model: type[BaseModel], evidence: EvidenceSet, lang: str,
+            facts_text: str, *, sources: list[SourceKind] | None = None) -> Judgement:
+    """One call of a persona draft, judged claim by claim; its ``result`` is ``(kept claims by trait, label,
+    summary)`` (the label and summary: None when the reply has none or they fail their check)."""
+    evidence, variables = fit_evidence(llm, prompt, {**common, "evidence": ""}, reply_model, evidence)
+    checker = ClaimChecker(evidence, lang, facts_text)
+    traits = [t for t in TRAITS if t in reply_model.model_fields]
+
+    def judge(draft: BaseModel) -> Judgement:
+        j, kept = Judgement(empty_ok=sources is not None), {}
+        for trait in traits:
+            kept[trait] = []
+            for k, claim in enumerate(capped(draft, trait)):
+                text, verdict = checker.claim(claim, sources=sources)
+                if j.add(f"{trait}[{k}]", verdict):
+                    kept[trait].append(Claim(text=text, citations=verdict.citations))
+        for trait in REQUIRED_TRAITS:
+            if trait in kept:
+                j.require(trait, len(kept[trait]))
+        label = summary = None
+        if isinstance(draft, PersonaDraft):
+            label, label_problem = checker.text(draft.label, MAX_NAME_CHARS)
+            summary, summary_problem = checker.text(draft.summary)
+            label, summary = None if label_problem else label, None if summary_problem else summary
+        j.result = (kept, label, summary)
+        return j
+
+    return judged_generate(llm, prompt, variables, reply_model, judge, partial=True)[1]
+
+
 def _apply(persona: Persona, judgement: Judgement, fallbacks: dict[str, int]) -> None:
     """What survived of a draft on the persona; with no pain and no goal left, the extractive card stays."""
     kept, label, summary = judgement.result
@@ -128,15 +145,15 @@ def _apply(persona: Persona, judgement: Judgement, fallbacks: dict[str, int]) ->
         persona.note = "the LLM's draft had no supported pain or goal: extractive card kept"
         return
     for trait in TRAITS:
-        setattr(persona, trait, kept[trait])
+        setattr(persona, trait, kept.get(trait, []))
     persona.label, persona.summary = label or persona.label, summary or persona.summary
     persona.source = "llm"
 
 
 def _evidence(p: Persona, report: ThemeReport, items: dict[str, FeedbackItem],
-              outbound: Outbound) -> tuple[list[FeedbackItem], str]:
-    """The persona's own items (quotes first, then by top need; then its sales notes) and the computed facts
-    (with the top needs' names) as text; nothing of a theme or a need below the privacy threshold."""
+              outbound: Outbound) -> tuple[list[FeedbackItem], list[FeedbackItem], str]:
+    """The persona's own items (quotes first, then by top need), its sales notes, and the computed facts (with
+    the top needs' names) as text; nothing of a theme or a need below the privacy threshold."""
     need_of = {a.item_id: a.need_id for a in report.assignments}
     known = {n.id: n for n in report.needs}
     needs = [n for n in p.top_needs if n.need_id in known and outbound.need_ok(known[n.need_id])]
@@ -156,4 +173,4 @@ def _evidence(p: Persona, report: ThemeReport, items: dict[str, FeedbackItem],
              "deal_value": p.deal_value, "lost_deal_value": p.deals_lost_value,
              "top_needs": [{"need": outbound.need_name(known[n.need_id]), "share_here": f"{100 * n.share:.0f}%",
                             "share_overall": f"{100 * n.overall_share:.0f}%"} for n in needs]}
-    return list({it.id: it for it in chosen + sales}.values()), json.dumps(facts, ensure_ascii=False)
+    return chosen, sales, json.dumps(facts, ensure_ascii=False)

@@ -174,6 +174,7 @@ class Judgement:
     problems: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     result: Any = None    # what the step made of the reply (its kept claims), for the caller
+    empty_ok: bool = False   # a reply with no claim at all is a full answer (objections where the notes show none)
 
     def add(self, where: str, verdict: ClaimVerdict) -> bool:
         """Count one claim (``where``: e.g. ``"pains[2]"``); True when it is kept."""
@@ -184,6 +185,13 @@ class Judgement:
             self.dropped[verdict.reason or "dropped"] += 1
             self.problems.append(f"{where}: {verdict.reason}")
         return verdict.kept
+
+    def absorb(self, other: "Judgement") -> None:
+        """Count another reply's claims in this one (two calls that make one output)."""
+        self.made, self.kept = self.made + other.made, self.kept + other.kept
+        self.dropped.update(other.dropped)
+        self.problems += other.problems
+        self.missing += other.missing
 
     def require(self, part: str, kept: int) -> None:
         """A part the output cannot do without: none of it kept sends the reply back."""
@@ -196,7 +204,7 @@ class Judgement:
 
     @property
     def enough(self) -> bool:
-        return self.made > 0 and self.kept >= RETRY_SHARE * self.made and not self.missing
+        return (self.made > 0 or self.empty_ok) and self.kept >= RETRY_SHARE * self.made and not self.missing
 
     def message(self) -> str:
         """The retry message: what was dropped and why, and what is missing."""
