@@ -131,6 +131,32 @@ def test_results_round_trip_through_to_json_and_their_write_and_load_functions(t
     assert fiq.load_translations(tmp_path / "t") == translations
 
 
+def test_every_result_renders_itself_as_markdown_as_its_package_does(sample_report):
+    fs, report = sample_report
+    personas, scores, _, _ = _results()
+    assert personas.to_markdown() == fiq.gtm.personas_to_markdown(personas)
+    assert scores.to_markdown() == fiq.cards.scorecard_to_markdown(scores)
+    assert report.to_markdown(max_themes=3) == fiq.themes.report_to_markdown(report, max_themes=3)
+    md = fs.to_markdown()   # what was read: every file's rows used and skipped, and the items by source
+    for path, c in fs.ledger.row_counts().items():
+        assert f"| `{path.rsplit('/', 1)[-1]}` | {c['rows']} | {c['rows_used']} | {c['rows_skipped']} | {c['items']} |" in md
+    assert f"{len(fs.items)} items from" in md and "| sales_note | zh |" in md
+
+
+def test_to_markdown_loads_its_renderer_on_first_use(tmp_path):
+    """types imports no renderer (it is the bottom layer): a result read with nothing else imported still renders."""
+    import subprocess
+    import sys
+
+    personas, *_ = _results()
+    path = tmp_path / "personas.json"
+    personas.to_json(path)
+    code = (f"from feedbackiq.types import PersonaSet; import sys; md = PersonaSet.from_json({str(path)!r}).to_markdown();"
+            "assert 'feedbackiq.gtm' in sys.modules; print(md.splitlines()[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "# Personas"
+
+
 def test_load_functions_name_the_missing_file(tmp_path):
     for load, name in ((fiq.load_personas, "personas.json"), (fiq.load_scorecard, "scorecard.json"),
                        (fiq.load_translations, "translations.json")):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from feedbackiq._mdsafe import md_code, md_escape
 from feedbackiq._paths import result_file
-from feedbackiq.types import CardResult, CardScores, MatchedNeed, TargetResult
+from feedbackiq.types import CardResult, CardScores, MatchedNeed, TargetResult, markdown_view
 
 __all__ = ["scorecard_to_markdown", "write_scorecard", "load_scorecard", "format_value", "without_llm"]
 
@@ -93,6 +93,7 @@ def _card(c: CardResult) -> list[str]:
     return lines + [""]
 
 
+@markdown_view(CardScores)
 def scorecard_to_markdown(scores: CardScores) -> str:
     counts = {s: sum(c.status == s for c in scores.cards) for s in ("pass", "at_risk", "fail")}
     lines = ["# KPI scorecard", "", f"As of {scores.as_of}: {counts['pass']} cards pass, {counts['at_risk']} at risk, "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from feedbackiq._mdsafe import md_code, md_escape
 from feedbackiq._paths import result_file
-from feedbackiq.types import Citation, Claim, FeatureTranslation, Persona, PersonaSet
+from feedbackiq.types import Citation, Claim, FeatureTranslation, Persona, PersonaSet, markdown_view
 
 __all__ = ["personas_to_markdown", "write_personas", "load_personas", "translations_to_markdown", "write_translations",
            "load_translations", "slug", "NO_NEEDS",
@@ -63,6 +63,7 @@ def _card(p: Persona, level: int = 2) -> list[str]:
     return lines if p.quotes else [*lines, ""]
 
 
+@markdown_view(PersonaSet)
 def personas_to_markdown(personas: PersonaSet) -> str:
     how = f"one persona per value of {md_code(personas.by)}" if personas.by else "respondents clustered by the needs they voice"
     lines = ["# Personas", "", f"Drafted from customer feedback ({how}). Every number is computed from the data; "

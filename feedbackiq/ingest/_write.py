@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 from pydantic import TypeAdapter
 
 from feedbackiq._errors import IngestError
+from feedbackiq._mdsafe import md_code, md_escape
 from feedbackiq._tabular_out import datetime_format, write_csv_blocks
-from feedbackiq.types import FeedbackItem, FeedbackSet, LedgerEntry
+from feedbackiq.types import FeedbackItem, FeedbackSet, LedgerEntry, markdown_view
 
-__all__ = ["write_feedback", "write_feedback_json", "load_feedback"]
+__all__ = ["write_feedback", "write_feedback_json", "load_feedback", "feedback_to_markdown"]
 
 BLOCK_ROWS = 50_000   # items (and ledger entries) serialised at a time
 
@@ -85,3 +87,33 @@ def load_feedback(path: str | Path) -> FeedbackSet:
     if not p.exists():
         raise IngestError("no feedback.json here; write one with `feedbackiq ingest ... --out DIR`", file=str(p))
     return FeedbackSet.model_validate_json(p.read_text(encoding="utf-8"))
+
+
+@markdown_view(FeedbackSet)
+def feedback_to_markdown(fs: FeedbackSet) -> str:
+    """What was read, as Markdown: each file's rows used and skipped (every row is one or the other), the
+    reasons rows were skipped, files not read and why, and the items by source and language.
+
+    >>> from feedbackiq.types import FeedbackItem
+    >>> print(feedback_to_markdown(FeedbackSet(items=[FeedbackItem(id="a", text="Slow.", source="review")])).splitlines()[2])
+    1 items from 0 files.
+    """
+    counts = fs.ledger.row_counts()
+    lines = ["# Feedback read", "", f"{len(fs.items)} items from {len(counts)} files.", ""]
+    if counts:
+        lines += ["| file | rows | used | skipped | items |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {md_code(Path(path).name)} | {c['rows']} | {c['rows_used']} | {c['rows_skipped']} | {c['items']} |"
+                  for path, c in counts.items()]
+        lines.append("")
+    reasons = fs.ledger.skip_reasons()
+    if reasons:
+        lines += ["Skipped cells and rows, by reason:", ""] + [f"- {md_escape(why)}: {n}" for why, n in reasons.most_common()] + [""]
+    if fs.ledger.skipped_files:
+        lines += ["Files not read:", ""] + [f"- {md_code(Path(f.path).name)}: {md_escape(f.reason)}"
+                                            for f in fs.ledger.skipped_files] + [""]
+    by_kind = Counter((it.source.value, it.language) for it in fs.items)
+    if by_kind:
+        lines += ["| source | language | items |", "|---|---|---:|"]
+        lines += [f"| {source} | {language} | {n} |" for (source, language), n in sorted(by_kind.items())]
+        lines.append("")
+    return "\n".join(lines)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from feedbackiq._mdsafe import md_code, md_escape
 from feedbackiq._tabular_out import write_csv, write_csv_blocks
-from feedbackiq.types import Need, Theme, ThemeReport
+from feedbackiq.types import Need, Theme, ThemeReport, markdown_view
 
 __all__ = ["report_to_markdown", "write_theme_report"]
 
@@ -74,6 +74,7 @@ def _need_section(n: Need, themes: dict[int, Theme]) -> list[str]:
     return lines
 
 
+@markdown_view(ThemeReport)
 def report_to_markdown(report: ThemeReport, max_themes: int | None = None) -> str:
     """A Markdown summary: overview, the need table, then each need with its evidence and its themes
     (``max_themes`` limits the needs shown)."""

@@ -11,7 +11,7 @@ always import from ``feedbackiq.types``.
 
 from feedbackiq.types import _base, _cards, _feedback, _gtm, _ledger, _llm, _run, _themes
 from feedbackiq.types._base import *  # noqa: F403
-from feedbackiq.types._base import construct_trusted  # noqa: F401  (for the step modules; not in the public API)
+from feedbackiq.types._base import construct_trusted, markdown_view  # noqa: F401  (for the step modules; not in the public API)
 from feedbackiq.types._cards import *  # noqa: F403
 from feedbackiq.types._cards import READINESS_METRICS, CardKind, SegmentFilter, TargetStatus, card_problems  # noqa: F401
 from feedbackiq.types._feedback import *  # noqa: F403

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import importlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -19,11 +21,31 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=False)
 
 
+# The Markdown view of each result type, registered by the package that makes the result (types imports
+# no renderer: it is the layer below them all).
+_MARKDOWN_VIEWS: dict[type, Callable[..., str]] = {}
+
+
+def markdown_view(cls: type) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Register the decorated function as ``cls.to_markdown``'s renderer."""
+    def register(render: Callable[..., str]) -> Callable[..., str]:
+        _MARKDOWN_VIEWS[cls] = render
+        return render
+    return register
+
+
 class _Result(_Model):
     """A step's result: JSON out with :meth:`to_json`, back in with :meth:`from_json`, in the layout its
-    ``write_*`` function writes (and its ``load_*`` function reads)."""
+    ``write_*`` function writes (and its ``load_*`` function reads); Markdown with :meth:`to_markdown`."""
 
     _json_indent: ClassVar[int | None] = 1   # as the result's JSON file is written
+    _view_package: ClassVar[str]             # the package that renders it (loaded on first use)
+
+    def to_markdown(self, **options: Any) -> str:
+        """The result as Markdown, as its ``write_*`` function writes it (``options``: the renderer's)."""
+        if type(self) not in _MARKDOWN_VIEWS:
+            importlib.import_module(self._view_package)   # the renderer registers itself on import
+        return _MARKDOWN_VIEWS[type(self)](self, **options)
 
     def to_json(self, path: str | Path | None = None) -> str | None:
         """The result as JSON text; with ``path``, written there (UTF-8) and ``None`` returned.

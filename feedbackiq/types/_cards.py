@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
@@ -292,6 +292,8 @@ class UnownedNeed(_Model):
 
 class CardScores(_Result):
     """The result of ``score_cards``: every card and target, plus the demand no card owns."""
+
+    _view_package: ClassVar[str] = "feedbackiq.cards"
 
     as_of: date
     cards: list[CardResult] = Field(default_factory=list)

@@ -84,6 +84,8 @@ class FeedbackItem(_Model):
 class FeedbackSet(_Result):
     """Items plus the ingest ledger that accounts for every input row."""
 
+    _view_package: ClassVar[str] = "feedbackiq.ingest"
+
     _json_indent: ClassVar[int | None] = None   # feedback.json is not indented: it holds every item
 
     items: list[FeedbackItem] = Field(default_factory=list)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -70,6 +70,8 @@ class PersonaSet(_Result):
     the personas by segment beside them in ``segment_personas``: messages and launch-readiness targets
     are per segment (:meth:`by_segment`).
     """
+
+    _view_package: ClassVar[str] = "feedbackiq.gtm"
 
     mode: Literal["segment", "data_driven"]
     by: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -147,6 +147,8 @@ class NeedOverrides(_Model):
 
 class ThemeReport(_Result):
     """The result of ``find_themes``: themes, per-item assignments and provenance."""
+
+    _view_package: ClassVar[str] = "feedbackiq.themes"
 
     themes: list[Theme] = Field(default_factory=list)
     needs: list[Need] = Field(default_factory=list)       # kind "need", largest (in respondents) first
