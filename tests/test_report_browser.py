@@ -112,7 +112,7 @@ def sample_page(sample_report, tmp_path_factory):
     vectors = embed_items(fs.items, default_embedder(fs))  # cached on disk by the session's find_themes
     coords = {it.id: tuple(xy) for it, xy in zip(fs.items, project_2d(vectors))}
     # The arguments exactly as `feedbackiq run` passes them.
-    path = write_html_report(tmp_path_factory.mktemp("report") / "report.html", report, personas=personas,
+    path = write_html_report(report, tmp_path_factory.mktemp("report") / "report.html", personas=personas,
                              translations=translations, scorecard=scores, coords=coords,
                              manifest={"feedbackiq": fiq.__version__, "parameters": report.parameters})
     return path, report, coords, scores
@@ -339,7 +339,7 @@ def test_script_in_feedback_is_shown_as_text_not_run(browser, tmp_path):
                              assignments=[fiq.Assignment(item_id=i.id, theme_id=0, probability=1.0, need_id=0) for i in items],
                              feedback=fiq.FeedbackSet(items=items))
     scores = CardScores(as_of=date(2026, 1, 1), cards=[CardResult(name=evil, kind="demand_validation", status="pass")])
-    path = write_html_report(tmp_path / "evil.html", report, coords={i.id: (k, k) for k, i in enumerate(items)},
+    path = write_html_report(report, tmp_path / "evil.html", coords={i.id: (k, k) for k, i in enumerate(items)},
                              scorecard=scores)
     _open(browser, path)
     from selenium.webdriver.support.ui import Select

@@ -299,8 +299,16 @@ def test_page_is_self_contained():
     assert f"script-src 'sha256-{digest}'" in csp and "default-src 'none'" in csp
 
 
+def test_write_html_report_takes_the_report_first_and_the_old_order_still_works(tmp_path):
+    new = write_html_report(_report(), tmp_path / "a.html")
+    with pytest.warns(DeprecationWarning, match="report first"):
+        old = write_html_report(tmp_path / "b.html", _report())
+    strip = lambda p: re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", p.read_text(encoding="utf-8"))   # noqa: E731  (its time)
+    assert old == tmp_path / "b.html" and strip(old) == strip(new)
+
+
 def test_chinese_is_written_as_utf8_with_a_chinese_font(tmp_path):
-    path = write_html_report(tmp_path / "out" / "report.html", _report())
+    path = write_html_report(_report(), tmp_path / "out" / "report.html")
     raw = path.read_bytes()
     assert raw.startswith(b"<!DOCTYPE html>") and b'<meta charset="utf-8">' in raw[:200]
     page = raw.decode("utf-8")

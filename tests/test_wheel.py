@@ -51,7 +51,7 @@ SCRIPT = textwrap.dedent('''
     assert named.themes[0].label_source == "llm"
     assert {"the", "的"} <= stopwords()   # the stop word lists shipped
     from feedbackiq.report import write_html_report
-    write_html_report("report.html", named)
+    write_html_report(named, "report.html")
     assert "<style" in Path("report.html").read_text(encoding="utf-8")   # the CSS asset shipped
     print("ok", named.themes[0].name)
 ''')

@@ -77,7 +77,7 @@ def _write_html(result: Any, vectors: np.ndarray, cfg: RunConfig) -> Path:
         coords = {it.id: (float(xy[row[it.text], 0]), float(xy[row[it.text], 1]))
                   for it in report.feedback.items if it.id in drawn}
     return write_html_report(
-        result.run_dir / "report.html", report=report, personas=result.personas, translations=result.translations,
+        report, result.run_dir / "report.html", personas=result.personas, translations=result.translations,
         scorecard=result.scores, coords=coords, manifest=result.manifest, title=cfg.output.title,
         warnings=llm_warnings(result.llm_outcomes) + llm_fallbacks(result.llm_outcomes), currency=cfg.output.currency,
         rates=cfg.output.rates)

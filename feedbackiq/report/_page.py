@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import warnings
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from importlib import resources
@@ -155,8 +156,16 @@ def _warnings(lines: list[str] | None) -> str:
             + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul></div>")
 
 
-def write_html_report(path: str | Path, report: ThemeReport, **kwargs) -> Path:
-    """Write :func:`render_html` ``(report, **kwargs)`` to ``path`` (UTF-8); returns the path."""
+def write_html_report(report: ThemeReport, path: str | Path, **kwargs) -> Path:
+    """Write :func:`render_html` ``(report, **kwargs)`` to ``path`` (UTF-8); returns the path.
+
+    The result first, then where it goes, as every ``write_*`` takes them. The older order ``(path, report)``
+    still works, with a ``DeprecationWarning``.
+    """
+    if isinstance(path, ThemeReport) and not isinstance(report, ThemeReport):
+        warnings.warn("write_html_report(path, report) is deprecated: pass the report first, as every write_* "
+                      "takes it", DeprecationWarning, stacklevel=2)
+        report, path = path, report
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(report, **kwargs), encoding="utf-8")
