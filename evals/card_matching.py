@@ -54,7 +54,7 @@ TEXTS = [
 
 def main() -> None:
     import numpy as np
-    from conftest import SAMPLES, majority_truth_by_need  # the planted truth, shared with the tests
+    from helpers import SAMPLES, majority_truth_by_need  # the planted truth, shared with the tests
 
     import feedbackiq as fiq
     from feedbackiq._lang import has_cjk

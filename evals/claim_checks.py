@@ -74,7 +74,7 @@ MARGINS = (0.05, 0.10, 0.15)
 
 def main() -> None:
     import numpy as np
-    from conftest import SAMPLES, majority_truth_by_need, truth_by_item  # the planted truth, shared with the tests
+    from helpers import SAMPLES, majority_truth_by_need, truth_by_item  # the planted truth, shared with the tests
 
     import feedbackiq as fiq
     from feedbackiq.themes._similarity import need_similarities, report_embedder

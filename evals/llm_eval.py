@@ -251,7 +251,7 @@ def planted_truth(fs: Any) -> dict[str, str | None]:
     """The planted need of each item: the tests' join (survey, reviews, CRM), plus the Chinese survey's."""
     import csv
 
-    from conftest import SAMPLES, truth_by_item
+    from helpers import SAMPLES, truth_by_item
 
     truth = truth_by_item(fs)
     with (SAMPLES / "truth" / "survey_export_zh.csv").open(encoding="utf-8") as fh:

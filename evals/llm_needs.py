@@ -62,7 +62,7 @@ def mechanics(report) -> None:
 
 def rule(fs, report) -> dict[str, list[int]]:
     """Kept / judged, for right and wrong changes of each kind."""
-    from conftest import majority_truth_by_need, majority_truth_by_theme
+    from helpers import majority_truth_by_need, majority_truth_by_theme
 
     from feedbackiq.llm._regroup import _Change, judge, standard
     from feedbackiq.themes._rebuild import item_labels, report_vectors, theme_sums
@@ -101,7 +101,7 @@ def rule(fs, report) -> dict[str, list[int]]:
 
 
 def main() -> None:
-    from conftest import SAMPLES
+    from helpers import SAMPLES
 
     import feedbackiq as fiq
 

@@ -20,7 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main() -> None:
-    from conftest import SAMPLES, truth_by_item  # the planted truth, shared with the tests
+    from helpers import SAMPLES, truth_by_item  # the planted truth, shared with the tests
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     import feedbackiq as fiq
