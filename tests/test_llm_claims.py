@@ -288,6 +288,9 @@ def test_a_headline_in_jargon_is_sent_back_then_left_out(gtm, tmp_path):
     jargon = message("Real-time dashboard of purchase orders with ETA alerts", "You see what is arriving", proofs=2)
     with OpenAIServer(jargon) as srv:
         out = translate_features(feats[:1], personas, report, llm_for(srv, tmp_path), language="en")[0]
+        retries = [r["messages"][-1]["content"] for r in srv.chat_requests if len(r["messages"]) > 2]
+    # the retry names the words to avoid that the headline used, so the model can fix it
+    assert retries and all("headline: uses jargon to avoid (used: " in m and "dashboard" in m for m in retries)
     small = next(m for m in out.messages if m.segment["company_size"] == "1-10")
     assert "dashboard" in small.jargon_to_avoid
     assert small.source == "llm" and small.headline is None and small.dropped == {"uses jargon to avoid": 1}

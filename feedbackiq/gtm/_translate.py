@@ -239,7 +239,8 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             j = Judgement()
             headline, problem = checker.text(m.headline, MAX_NAME_CHARS)
             problem = problem or headline_problem(headline, msg.jargon_to_avoid, own_words)
-            j.add("headline", ClaimVerdict(problem is None, problem, []))
+            used = [w for w in tokenize(headline) if w in msg.jargon_to_avoid] if problem == JARGON else []
+            j.add("headline", ClaimVerdict(problem is None, problem, []), detail=", ".join(used) and f"used: {', '.join(used)}")
             j.require("headline", problem is None)
             value, verdict = checker.claim(m.value_proposition)
             j.add("value_proposition", verdict)

@@ -176,14 +176,15 @@ class Judgement:
     result: Any = None    # what the step made of the reply (its kept claims), for the caller
     empty_ok: bool = False   # a reply with no claim at all is a full answer (objections where the notes show none)
 
-    def add(self, where: str, verdict: ClaimVerdict) -> bool:
-        """Count one claim (``where``: e.g. ``"pains[2]"``); True when it is kept."""
+    def add(self, where: str, verdict: ClaimVerdict, detail: str = "") -> bool:
+        """Count one claim (``where``: e.g. ``"pains[2]"``); True when it is kept. ``detail`` tells the model
+        more than the counted reason (which words of the jargon to avoid it used)."""
         self.made += 1
         if verdict.kept:
             self.kept += 1
         else:
             self.dropped[verdict.reason or "dropped"] += 1
-            self.problems.append(f"{where}: {verdict.reason}")
+            self.problems.append(f"{where}: {verdict.reason}" + (f" ({detail})" if detail else ""))
         return verdict.kept
 
     def absorb(self, other: "Judgement") -> None:
@@ -211,7 +212,8 @@ class Judgement:
         parts = [f"{self.made - self.kept} of {self.made} claims were dropped: " + "; ".join(self.problems)]
         if self.missing:
             parts.append("nothing was kept of: " + ", ".join(self.missing))
-        return ". ".join(parts) + (". Cite evidence by its ref number in \"refs\"; a quote must be words of that item.")
+        return ". ".join(parts) + (". Cite evidence by its ref number in \"refs\"; a quote must be words copied from "
+                                   "that item, or leave \"quotes\" empty.")
 
     def count_into(self, outcome: LLMOutcome) -> None:
         outcome.claims += self.made
