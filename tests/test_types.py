@@ -162,3 +162,17 @@ def test_load_functions_name_the_missing_file(tmp_path):
                        (fiq.load_translations, "translations.json")):
         with pytest.raises(fiq.InputError, match=name):
             load(tmp_path)
+
+
+def test_every_module_exports_only_names_it_has():
+    """httpx-style private modules declare ``__all__``: a stale name there breaks ``from ... import *``."""
+    import importlib
+    import pkgutil
+
+    missing = []
+    for info in pkgutil.walk_packages(fiq.__path__, "feedbackiq."):
+        if info.name.endswith(("__main__", "._ray")):   # the CLI entry point runs; ray is optional
+            continue
+        module = importlib.import_module(info.name)
+        missing += [f"{info.name}.{n}" for n in getattr(module, "__all__", []) if not hasattr(module, n)]
+    assert not missing

@@ -27,7 +27,7 @@ from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, Evide
                             map_calls, no_llm_hint, output_language, tally)
 from feedbackiq.types import Claim, FeedbackItem, Persona, PersonaSet, SourceKind, ThemeReport
 
-__all__ = ["PersonaDraft", "PersonaTraits", "draft_persona_traits"]
+__all__ = ["PersonaDraft", "SalesTraits", "draft_persona_traits"]
 
 log = logging.getLogger("feedbackiq")
 TRAITS = ("pains", "goals", "objections", "buying_triggers")
