@@ -77,12 +77,22 @@ def headline_problem(headline: str, jargon: list[str], own_words: set[str] | Non
     >>> headline_problem("Stop paying for stock you cannot see", ["dashboard"], {"stock", "paying"}) is None
     True
     """
-    words = [w for w in tokenize(headline) if " " not in w]
-    if set(words) & set(jargon):
+    if jargon_used(headline, jargon):
         return JARGON
+    words = [w for w in tokenize(headline) if " " not in w]
     if own_words is not None and words and not set(words) & own_words:
         return NOT_THEIR_WORDS
     return None
+
+
+def jargon_used(headline: str, jargon: list[str]) -> list[str]:
+    """The words of ``jargon`` a headline uses, in its order.
+
+    >>> jargon_used("Real-time dashboard for inventory", ["dashboard", "real-time"])
+    ['real-time', 'dashboard']
+    """
+    avoid = set(jargon)
+    return list(dict.fromkeys(w for w in tokenize(headline) if " " not in w and w in avoid))
 
 
 def word_shares(message: str, segment_vocab: set[str], technical_vocab: set[str]) -> tuple[float | None, float | None]:
@@ -239,8 +249,8 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             j = Judgement()
             headline, problem = checker.text(m.headline, MAX_NAME_CHARS)
             problem = problem or headline_problem(headline, msg.jargon_to_avoid, own_words)
-            used = [w for w in tokenize(headline) if w in msg.jargon_to_avoid] if problem == JARGON else []
-            j.add("headline", ClaimVerdict(problem is None, problem, []), detail=", ".join(used) and f"used: {', '.join(used)}")
+            used = ", ".join(jargon_used(headline, msg.jargon_to_avoid)) if problem == JARGON else ""
+            j.add("headline", ClaimVerdict(problem is None, problem, []), detail=f"used: {used}" if used else "")
             j.require("headline", problem is None)
             value, verdict = checker.claim(m.value_proposition)
             j.add("value_proposition", verdict)

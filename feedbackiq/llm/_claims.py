@@ -97,8 +97,8 @@ def capped(reply: BaseModel, field: str) -> list[Any]:
     info = type(reply).model_fields.get(field)
     if info is None:
         return []
-    cap = (info.json_schema_extra or {}).get("maxItems") if isinstance(info.json_schema_extra, dict) else None
-    return list(getattr(reply, field))[:cap]
+    extra = info.json_schema_extra
+    return list(getattr(reply, field))[:extra.get("maxItems") if isinstance(extra, dict) else None]
 
 
 def _short_quotes(schema: dict[str, Any]) -> None:

@@ -321,15 +321,14 @@ class LLM:
         last_reply, error, attempts, t0 = "", "", 0, time.perf_counter()
         try:
             for attempts in range(1, retries + 2):
-                last_reply = self._chat(convo, output_model, schema, usage)
-                cut = usage.pop("cut", False)
+                last_reply, finish = self._chat(convo, output_model, schema, usage)
                 try:
                     obj = output_model.model_validate(parse_json_reply(last_reply))
                     if check is not None:
                         check(obj)
                 except (ValidationError, json.JSONDecodeError, ValueError) as exc:
                     error = str(exc)
-                    if cut:
+                    if finish == "length":
                         error = (f"the reply was cut off at {self.max_reply_tokens} tokens ([llm] max_reply_tokens): "
                                  f"write a shorter reply. {error}")
                     convo = convo + [{"role": "assistant", "content": last_reply},
@@ -373,8 +372,10 @@ class LLM:
             m["errors"] += bool(error)
             m["cached_failures"] += bool(cache_hit and error)
 
-    def _chat(self, messages: list[dict[str, str]], output_model: type[BaseModel], schema: dict, usage: dict) -> str:
-        """One completion, with transport retries and the structured-output fallback chain."""
+    def _chat(self, messages: list[dict[str, str]], output_model: type[BaseModel], schema: dict,
+              usage: dict) -> tuple[str, str | None]:
+        """One completion, with transport retries and the structured-output fallback chain: its text and why it
+        ended (``"length"``: cut off at ``max_reply_tokens``)."""
         import openai
 
         client = self._openai()
@@ -420,9 +421,8 @@ class LLM:
                 continue
             usage["input_tokens"] += tin
             usage["output_tokens"] += tout
-            usage["cut"] = finish == "length"
             self.budget.record(tin, tout)
-            return text
+            return text, finish
 
     def _request(self, client: Any, kwargs: dict[str, Any]) -> tuple[str, int, int, str | None]:
         """Send one request: the reply's text, its (input, output) tokens and why it ended (``"length"``: cut
