@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import feedbackiq as fiq
 from feedbackiq._cli import app
 from feedbackiq.cards._confirm import MatchConfirmation, decide
-from feedbackiq.cards._match import MATCH_MIN_SIMILARITY, TargetMatch
+from feedbackiq.cards._match import MATCH_MIN_SIMILARITY, TargetMatch, match_targets
 from feedbackiq.gtm import draft_persona_traits, load_features, translate_features
 from feedbackiq.llm import LLM, load_prompt, name_themes
 from feedbackiq.llm._meaning import prompt_examples
@@ -290,7 +290,7 @@ def test_a_headline_in_jargon_is_sent_back_then_left_out(gtm, tmp_path):
         out = translate_features(feats[:1], personas, report, llm_for(srv, tmp_path), language="en")[0]
         retries = [r["messages"][-1]["content"] for r in srv.chat_requests if len(r["messages"]) > 2]
     # the retry names the words to avoid that the headline used, so the model can fix it
-    assert retries and all("headline: uses jargon to avoid (used: " in m and "dashboard" in m for m in retries)
+    assert retries and all("headlines: uses jargon to avoid (used: " in m and "dashboard" in m for m in retries)
     small = next(m for m in out.messages if m.segment["company_size"] == "1-10")
     assert "dashboard" in small.jargon_to_avoid
     assert small.source == "llm" and small.headline is None and small.dropped == {"uses jargon to avoid": 1}
@@ -336,15 +336,21 @@ def test_the_scorecard_shows_a_changed_verdict_beside_the_one_without_the_llm(gt
     before = fiq.score_cards(cards, report).targets()[0]
     assert before.status == "pass"
 
-    def reply(body):   # every candidate is about it, the runner-ups too (below the threshold: not added)
+    def reply(body):   # every candidate is about it
         records = _records(body)
         return Reply.json({"needs": [{"need_id": r["need_id"], "about": True, "reason": "all about sheets"} for r in records]})
 
+    (match,) = match_targets(cards.cards[0].targets, report)
     with OpenAIServer(reply) as srv:
         scores = fiq.score_cards(cards, report, llm=llm_for(srv, tmp_path))
+        asked = [r["need_id"] for body in srv.chat_requests for r in _records(body)]
     t = scores.targets()[0]
     assert [m.need_id for m in t.needs] == [m.need_id for m in before.needs] and t.status == "pass"
-    assert t.without_llm is None and any("not added" in x for x in t.llm_changes)
+    assert t.without_llm is None and any("confirmed" in x for x in t.llm_changes)
+    # asked only about the needs its answer could act on: the match, and others at or above the threshold
+    assert before.needs[0].need_id in asked and len(match.nearest) > len(asked)
+    assert all(c.similarity >= MATCH_MIN_SIMILARITY for c in match.nearest if c.need_id in asked)
+    t.llm_changes.append(f"LLM named #9 'x' (0.30) too: not added, below the similarity threshold {MATCH_MIN_SIMILARITY:.2f}")
     # a changed verdict: the scorecard puts the verdict without the LLM beside it
     t.without_llm = fiq.TargetVerdict(status="pass", actual=0.129, needs=before.needs)
     t.status = "fail"

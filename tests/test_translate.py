@@ -161,6 +161,39 @@ def test_messages_in_another_language_than_asked_are_dropped(setup, tmp_path):
     assert o.fallbacks.get("no supported claim") == len(sent) and set(o.claims_dropped) == {"wrong language"}
 
 
+def test_message_schema_asks_for_the_customers_words_first_and_the_headline_last(setup, tmp_path):
+    """The schema a grammar-following server writes in: proof points, then the value proposition, then headline
+    options; each claim's refs, then its copied quotes, then its text; refs limited to the handles shown, and
+    objection handling to the sales notes'. Of the headline options the first in the segment's words is used."""
+    fs, rep, personas, feats = setup
+
+    def reply(body):
+        records = _records(body)
+        first = [r for r in records if r["source"] != "sales_note"][0]
+        return Reply.json({"proof_points": [_cite(first, "Teams stop waiting on each other")],
+                           "value_proposition": _cite(first, "Purchasing, production and warehouse teams see each other's status."),
+                           "headlines": ["Real-time dashboard with ETA alerts", "Teams stop waiting on each other"]})
+
+    with OpenAIServer(reply) as srv:
+        llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001)
+        out = translate_features(feats[:1], personas, rep, llm, language="en")[0]
+        bodies = list(srv.chat_requests)
+    for body in bodies:
+        schema = body["response_format"]["json_schema"]["schema"]
+        records = _records(body)
+        assert schema["required"][:3] == ["proof_points", "value_proposition", "headlines"]
+        claim = schema["$defs"]["FeedbackClaim"]
+        assert claim["required"] == ["refs", "quotes", "text"] and claim["properties"]["quotes"]["minItems"] == 1
+        assert claim["properties"]["refs"]["items"]["enum"] == [r["ref"] for r in records]
+        sales = [r["ref"] for r in records if r["source"] == "sales_note"]
+        if sales:
+            assert schema["$defs"]["SalesNoteClaim"]["properties"]["refs"]["items"]["enum"] == sales
+        else:
+            assert "objection_handling" not in schema["properties"]
+    big = next(m for m in out.messages if m.segment["company_size"] == "1000+")
+    assert big.source == "llm" and big.headline == "Teams stop waiting on each other" and big.claims_dropped == 0
+
+
 def test_features_file_errors(tmp_path):
     bad = tmp_path / "f.yaml"
     bad.write_text("features:\n  - name: X\n  - name: Y\n    description: ok\n", encoding="utf-8")

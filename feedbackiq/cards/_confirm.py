@@ -1,8 +1,10 @@
 """Optional LLM confirmation of target -> need matches made by meaning: it may confirm or narrow, with reasons.
 
 For each target matched by similarity, or ambiguous, one call shows the LLM the need in the team's words
-and the nearest candidate needs (keywords and a few redacted quotes each, as data) and asks, for each
-candidate, whether it is about that need and why. Its answer may change the match only this far:
+and the nearest candidate needs its answer could act on (the matched ones and the others at or above the
+similarity threshold; keywords and a few redacted quotes each, as data) and asks, for each candidate,
+whether it is about that need and why. A target with no such candidate (just below the threshold) gets no
+call. Its answer may change the match only this far:
 
 - **confirm** a matched need (the match stands);
 - **narrow** an ambiguous target to the tied candidates it names (each at or above the similarity threshold);
@@ -10,7 +12,8 @@ candidate, whether it is about that need and why. Its answer may change the matc
 - **drop** a matched need, with its reason, only when the match is weak (below ``STRONG_MATCH``): a strong
   match stands, and the LLM's doubt is shown beside it; a rejection without a reason changes nothing.
 
-It may not add a need below the similarity threshold (named, not added: said). Every change keeps the
+It is not asked about a need below the similarity threshold; a reply that names one anyway does not add it
+(named, not added: said). Every change keeps the
 similarity match (``TargetMatch.before``), so the scorecard shows the verdict without the LLM beside the
 verdict with it, and every reason in ``TargetMatch.changes``. Replies naming a need that was not a
 candidate are sent back once.
@@ -58,12 +61,13 @@ def confirm_matches(targets: list[CardTarget], matches: list, report: ThemeRepor
     (a target whose matched need, or every candidate, is below the privacy threshold is withheld, not sent)."""
     outbound = Outbound(report, min_respondents, redact)
     by_id = {n.id: n for n in report.needs}
-    jobs = [(t, m) for t, m in zip(targets, matches) if m.method == "similarity" and m.status in ("matched", "ambiguous")]
+    jobs = [(t, m) for t, m in zip(targets, matches)
+            if m.method == "similarity" and m.status in ("matched", "ambiguous") and _askable(m)]
     texts = _sendable_texts(report, outbound) if jobs else {}
 
     def one(job):
         target, m = job
-        sendable = [c for c in m.nearest if c.need_id in by_id and by_id[c.need_id].respondents >= min_respondents]
+        sendable = [c for c in _askable(m) if c.need_id in by_id and by_id[c.need_id].respondents >= min_respondents]
         sent_ids = {c.need_id for c in sendable}
         if not sendable or any(x.need_id not in sent_ids for x in m.needs):
             return None
@@ -131,6 +135,14 @@ def decide(m: TargetMatch, reply: MatchConfirmation, sendable: list[MatchedNeed]
     else:
         m.status, m.needs, m.candidates = "unmatched", [], sendable[:3]
         m.note = f"the LLM found none of the {len(sendable)} nearest needs to be about this need"
+
+
+def _askable(m: TargetMatch) -> list[MatchedNeed]:
+    """The nearest needs whose verdict could change the match: the matched ones and those at or above the
+    similarity threshold. A need below it could only be named, never added: asking about it costs a slow
+    local model time for nothing (and a target just below the threshold gets no call)."""
+    current = {x.need_id for x in m.needs}
+    return [c for c in m.nearest if c.need_id in current or (c.similarity or 0.0) >= MATCH_MIN_SIMILARITY]
 
 
 def _quotes(need: Need, report: ThemeReport, outbound: Outbound) -> list[Quote]:

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, create_model, model_validator
 
 from feedbackiq._tokenize import tokenize
 from feedbackiq._voice import voice_of
@@ -32,13 +33,14 @@ from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM
 from feedbackiq.gtm._message import document_language, finish_messages, proof_claims
 from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
-from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, ClaimVerdict, EvidenceSet, Judgement, Outbound,
-                            at_most, capped, evidence_set, fallback_reason, fit_evidence, judged_generate,
-                            language_instruction, map_calls, output_language, sales_refs, tally)
+from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimVerdict, EvidenceSet, GroundedClaim, Judgement, Outbound,
+                            at_most, capped, citing_only, evidence_set, fallback_reason, fit_evidence, in_schema_order,
+                            judged_generate, language_instruction, map_calls, output_language, sales_refs, tally)
 from feedbackiq.themes import need_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
-__all__ = ["translate_features", "FeatureMessage", "FeatureLines", "word_shares", "match_needs", "headline_problem", "NO_EVIDENCE"]
+__all__ = ["translate_features", "FeatureMessage", "FeatureLines", "word_shares", "match_needs", "headline_problem", "reply_model",
+           "NO_EVIDENCE"]
 
 log = logging.getLogger("feedbackiq")
 # A feature answers the needs close in meaning to its description: within MATCH_BAND of the best match
@@ -54,18 +56,58 @@ JARGON = "uses jargon to avoid"
 NOT_THEIR_WORDS = "none of the segment's own words"
 PROOF_ITEMS, SALES_ITEMS = 10, 6
 OBJECTIONS = "objection handling"
+HEADLINE_OPTIONS = 3
 
 
 class FeatureLines(BaseModel):
-    """A message without objection handling: what is asked when no sales note is shown."""
+    """A message without objection handling (what is asked when no sales note is shown), in the order a model
+    writes it: what the segment's customers said first, each claim after the words it copies; the headline
+    last, written from them (a small model that writes the headline first copies the feature's name)."""
 
-    headline: str
-    value_proposition: ClaimReply
-    proof_points: list[ClaimReply] = at_most(2)
+    model_config = ConfigDict(json_schema_extra=in_schema_order)
+
+    proof_points: list[GroundedClaim] = at_most(2)
+    value_proposition: GroundedClaim
+    headlines: list[str] = at_most(HEADLINE_OPTIONS)   # options: the first in the segment's words is used
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_headline(cls, data: Any) -> Any:
+        """A model (or an older cached reply) may give one ``headline`` instead of options."""
+        if isinstance(data, dict) and "headlines" not in data and "headline" in data:
+            data = {**data, "headlines": [data["headline"]]}
+        if isinstance(data, dict) and isinstance(data.get("headlines"), str):
+            data = {**data, "headlines": [data["headlines"]]}
+        return data
 
 
 class FeatureMessage(FeatureLines):
-    objection_handling: list[ClaimReply] = at_most(1)
+    objection_handling: list[GroundedClaim] = at_most(1)
+
+
+_REPLY_MODELS: dict[tuple[int, tuple[int, ...]], type[FeatureLines]] = {}
+
+
+def reply_model(evidence: EvidenceSet) -> type[FeatureLines]:
+    """The reply schema for one message: claims cite only the handles shown, objection handling only the sales
+    notes' (no objection handling without one).
+
+    >>> from feedbackiq.types import FeedbackItem
+    >>> ev = EvidenceSet([FeedbackItem(id="a", text="Slow.", source="survey"), FeedbackItem(id="b", text="Price.", source="sales_note")])
+    >>> schema = reply_model(ev).model_json_schema()
+    >>> schema["required"], schema["$defs"]["SalesNoteClaim"]["properties"]["refs"]["items"]["enum"]
+    (['proof_points', 'value_proposition', 'headlines', 'objection_handling'], [2])
+    """
+    sales = tuple(n for n, it in enumerate(evidence.items, 1) if it.source == SourceKind.SALES_NOTE)
+    key = (len(evidence), sales)
+    if key not in _REPLY_MODELS:
+        claim = citing_only(GroundedClaim, range(1, len(evidence) + 1), "FeedbackClaim")
+        fields: dict[str, Any] = {"proof_points": (list[claim], at_most(2)), "value_proposition": (claim, ...)}
+        if sales:
+            fields["objection_handling"] = (list[citing_only(GroundedClaim, sales, "SalesNoteClaim")], at_most(1))
+        base = FeatureMessage if sales else FeatureLines
+        _REPLY_MODELS[key] = create_model(base.__name__, __base__=base, **fields)
+    return _REPLY_MODELS[key]
 
 
 def headline_problem(headline: str, jargon: list[str], own_words: set[str] | None) -> str | None:
@@ -93,6 +135,19 @@ def jargon_used(headline: str, jargon: list[str]) -> list[str]:
     """
     avoid = set(jargon)
     return list(dict.fromkeys(w for w in tokenize(headline) if " " not in w and w in avoid))
+
+
+def _first_headline(checker: ClaimChecker, options: list[str], jargon: list[str],
+                    own_words: set[str] | None) -> tuple[str, str | None]:
+    """The first headline option usable as it is, else the first option and why it is not."""
+    first: tuple[str, str | None] | None = None
+    for option in options:
+        headline, problem = checker.text(option, MAX_NAME_CHARS)
+        problem = problem or headline_problem(headline, jargon, own_words)
+        if problem is None:
+            return headline, None
+        first = first or (headline, problem)
+    return first or ("", "empty")
 
 
 def word_shares(message: str, segment_vocab: set[str], technical_vocab: set[str]) -> tuple[float | None, float | None]:
@@ -241,17 +296,14 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             "language_instruction": language_instruction(language),
         }, FeatureMessage, evidence_set(chosen, outbound.text, sales_last=True))
         variables["sales_refs"] = sales_refs(evidence, OBJECTIONS)
-        # With no sales note to rest on, objection handling is not asked for at all.
-        reply_model = FeatureMessage if any(it.source == SourceKind.SALES_NOTE for it in evidence.items) else FeatureLines
         checker = ClaimChecker(evidence, language, f"{feature.name}: {feature.description} | {segment} | {needs}")
 
         def judge(m: FeatureLines) -> Judgement:
             j = Judgement()
-            headline, problem = checker.text(m.headline, MAX_NAME_CHARS)
-            problem = problem or headline_problem(headline, msg.jargon_to_avoid, own_words)
+            headline, problem = _first_headline(checker, capped(m, "headlines"), msg.jargon_to_avoid, own_words)
             used = ", ".join(jargon_used(headline, msg.jargon_to_avoid)) if problem == JARGON else ""
-            j.add("headline", ClaimVerdict(problem is None, problem, []), detail=f"used: {used}" if used else "")
-            j.require("headline", problem is None)
+            j.add("headlines", ClaimVerdict(problem is None, problem, []), detail=f"used: {used}" if used else "")
+            j.require("headlines", problem is None)
             value, verdict = checker.claim(m.value_proposition)
             j.add("value_proposition", verdict)
             kept = {"proof_points": [], "objection_handling": []}
@@ -264,7 +316,7 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             j.result = (None if problem else headline, value if verdict.kept else None, kept)
             return j
 
-        return judged_generate(llm, "translate_feature", variables, reply_model, judge, partial=True)[1]
+        return judged_generate(llm, "translate_feature", variables, reply_model(evidence), judge, partial=True)[1]
 
     results, failures = map_calls(llm, one, jobs)
     outcome = tally("feature messages", sum(r is not None for r in results), failures, withheld=withheld)

@@ -7,9 +7,10 @@ from feedbackiq.llm._prompts import Prompt, feedback_block, language_instruction
 from feedbackiq.llm._outcome import check_all_failed  # noqa: F401  (for the pipeline and CLI)
 # The parts the later steps (personas, messaging, card matches) build their own LLM calls from: the privacy
 # gate, the claim checks, the prompts' language and the outcome counts. Not in the public API.
-from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, ClaimReply, Judgement, at_most, capped,  # noqa: F401
-                                    evidence_set, fit_evidence, judged_generate, sales_refs)
+from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, Judgement, evidence_set, fit_evidence,  # noqa: F401
+                                    judged_generate, sales_refs)
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet  # noqa: F401
+from feedbackiq.llm._replies import ClaimReply, GroundedClaim, at_most, capped, citing_only, in_schema_order  # noqa: F401
 from feedbackiq.llm._outbound import Outbound  # noqa: F401
 from feedbackiq.llm._outcome import EXPECTED_FAILURES, failure_reason, fallback_reason, map_calls, tally  # noqa: F401
 from feedbackiq.llm._prompts import output_language  # noqa: F401

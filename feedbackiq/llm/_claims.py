@@ -14,11 +14,10 @@ a fraction of the reply again, not all of it); the parts that held are kept as t
 one retry, whatever survives is kept, and an output with nothing left of a required part comes from
 the offline path (and is counted, with why, in the step's :class:`~feedbackiq.types.LLMOutcome`).
 
-**Lengths.** A slow local model spends its time writing: the reply schemas cap how many claims, refs and
-quotes it writes (``maxItems``; a server that enforces the schema in its grammar stops there, and claims
-past a cap are not read) and how long a quote is (a quote cut short still aligns to the item, whose own
-text is shown). Texts carry no ``maxLength``: a grammar would cut them mid-sentence ("...satisfaction
-with a."). Texts are trimmed here, at a sentence end (:func:`trim`).
+**Lengths.** A slow local model spends its time writing: the reply schemas (:mod:`feedbackiq.llm._replies`)
+cap how many claims, refs and quotes it writes and how long a quote is (a quote cut short still aligns to
+the item, whose own text is shown). Texts carry no ``maxLength``: a grammar would cut them mid-sentence
+("...satisfaction with a."). Texts are trimmed here, at a sentence end (:func:`trim`).
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, ValidationError
 
 from feedbackiq._errors import LLMOutputError
 from feedbackiq._lang import CJK
@@ -37,80 +36,20 @@ from feedbackiq.llm._client import LLM, parse_json_reply
 from feedbackiq.llm._context import fit_items
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet, judge_claim
 from feedbackiq.llm._prompts import load_prompt
+from feedbackiq.llm._replies import part_model
 from feedbackiq.types import FeedbackItem, LLMOutcome, SourceKind
 
-__all__ = ["ClaimReply", "CitedReply", "at_most", "capped", "lenient_claim", "Judgement", "ClaimChecker", "judged_generate", "evidence_set", "fit_evidence", "sales_refs", "in_language",
+__all__ = ["Judgement", "ClaimChecker", "judged_generate", "evidence_set", "fit_evidence", "sales_refs", "in_language",
            "cjk_share", "trim", "trim_name", "RETRY_SHARE", "MAX_CLAIM_CHARS", "MAX_NAME_CHARS", "CHINESE_SHARE"]
 
 RETRY_SHARE = 0.5        # a reply keeping fewer than this share of its claims is sent back (once)
 MAX_CLAIM_CHARS = 300    # a claim, a need statement, a summary or a value proposition
 MAX_NAME_CHARS = 60      # a name, a persona label, a headline
 EVIDENCE_MAX_CHARS = 600  # an item shown to a model whose context is too small for all of them: cut to a prefix
-QUOTE_MAX_CHARS = 80     # a quote as the reply schema allows it: long enough to align, short to write
-REFS_PER_CLAIM = 2       # items a persona or message claim cites
 CHINESE_SHARE = 0.3      # of a text's letters that are CJK ideographs: Chinese at or above it (as ingest tags items)
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？]")
-_DIGITS = re.compile(r"\d+")
 T = TypeVar("T", bound=BaseModel)
-
-
-def lenient_claim(data: Any) -> Any:
-    """A claim as models write it: ``refs`` may be missing (judged: no citation, not a reason to reject
-    the reply), one number, or a string of them (``"[3], [7]"``); ``quotes`` one string."""
-    if isinstance(data, str):
-        return {"text": data, "refs": []}
-    if not isinstance(data, dict):
-        return data
-    data = dict(data)
-    refs = data.get("refs")
-    if refs is None:
-        refs = []
-    elif isinstance(refs, str):
-        refs = [int(x) for x in _DIGITS.findall(refs)]
-    elif not isinstance(refs, list):
-        refs = [refs]
-    quotes = data.get("quotes")
-    data["refs"], data["quotes"] = refs, [quotes] if isinstance(quotes, str) else (quotes or [])
-    return data
-
-
-class CitedReply(BaseModel):
-    """A reply (or a part of one) that rests on evidence: subclasses declare ``refs`` (the handles it rests
-    on, required) and ``quotes`` (a quote per handle, optional) after their own fields, read leniently."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _models_write(cls, data: Any) -> Any:
-        return lenient_claim(data)
-
-
-def at_most(n: int, default: Any = ()) -> Any:
-    """A list field whose schema asks for at most ``n`` entries (validation does not enforce it: read the
-    first ``n``)."""
-    return Field(list(default), json_schema_extra={"maxItems": n})
-
-
-def capped(reply: BaseModel, field: str) -> list[Any]:
-    """The entries of a list field up to the cap its schema states (:func:`at_most`); none when the reply
-    model has no such field."""
-    info = type(reply).model_fields.get(field)
-    if info is None:
-        return []
-    extra = info.json_schema_extra
-    return list(getattr(reply, field))[:extra.get("maxItems") if isinstance(extra, dict) else None]
-
-
-def _short_quotes(schema: dict[str, Any]) -> None:
-    schema.update(maxItems=REFS_PER_CLAIM, items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
-
-
-class ClaimReply(CitedReply):
-    """One claim as a model writes it: ``{"text": ..., "refs": [3, 7], "quotes": ["...", null]}``."""
-
-    text: str
-    refs: list[int | str] = Field(json_schema_extra={"maxItems": REFS_PER_CLAIM})
-    quotes: list[str | None] = Field([], json_schema_extra=_short_quotes)
 
 
 def cjk_share(text: str) -> float | None:
@@ -212,8 +151,7 @@ class Judgement:
         parts = [f"{self.made - self.kept} of {self.made} claims were dropped: " + "; ".join(self.problems)]
         if self.missing:
             parts.append("nothing was kept of: " + ", ".join(self.missing))
-        return ". ".join(parts) + (". Cite evidence by its ref number in \"refs\"; a quote must be words copied from "
-                                   "that item, or leave \"quotes\" empty.")
+        return ". ".join(parts) + ". Cite evidence by its ref number in \"refs\"; a quote must be words copied from that item."
 
     def count_into(self, outcome: LLMOutcome) -> None:
         outcome.claims += self.made
@@ -309,7 +247,7 @@ def _judged_in_parts(llm: LLM, prompt: str, variables: dict[str, Any], reply_mod
         {"role": "user", "content": f"{judgement.message()} Reply with one JSON object holding only "
                                     f"{', '.join(repr(f) for f in parts)}, written again; the other parts are kept."}]
     try:
-        fix = llm.complete(messages, _part_model(reply_model, tuple(parts)), prompt_name=p.name,
+        fix = llm.complete(messages, part_model(reply_model, tuple(parts)), prompt_name=p.name,
                            prompt_version=p.version, validation_retries=0)
     except LLMOutputError:
         return reply, judgement   # the retry did not parse: what survived of the first reply stands
@@ -317,19 +255,6 @@ def _judged_in_parts(llm: LLM, prompt: str, variables: dict[str, Any], reply_mod
     again = judge(merged)
     better = (len(again.missing), -again.kept) <= (len(judgement.missing), -judgement.kept)
     return (merged, again) if better else (reply, judgement)
-
-
-_PART_MODELS: dict[tuple[type[BaseModel], tuple[str, ...]], type[BaseModel]] = {}
-
-
-def _part_model(reply_model: type[BaseModel], parts: tuple[str, ...]) -> type[BaseModel]:
-    """``reply_model`` cut to ``parts`` (each required): the schema of a retry that asks for those parts only."""
-    key = (reply_model, parts)
-    if key not in _PART_MODELS:
-        fields = {f: (info.annotation, Field(json_schema_extra=info.json_schema_extra))
-                  for f in parts for info in [reply_model.model_fields[f]]}
-        _PART_MODELS[key] = create_model(f"{reply_model.__name__}Parts", **fields)
-    return _PART_MODELS[key]
 
 
 def sales_refs(evidence: EvidenceSet, parts: str) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from feedbackiq._errors import BudgetExceededError, ConfigError
-from feedbackiq.llm._claims import (CitedReply, ClaimChecker, Judgement, evidence_set, fit_evidence, in_language, judged_generate,
+from feedbackiq.llm._claims import (ClaimChecker, Judgement, evidence_set, fit_evidence, in_language, judged_generate,
                                     trim_name)
 from feedbackiq.llm._client import LLM, no_llm_hint
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet
@@ -33,6 +33,7 @@ from feedbackiq.llm._moscow import moscow_hints
 from feedbackiq.llm._outbound import Outbound
 from feedbackiq.llm._outcome import failure_reason, fallback_reason, map_calls, tally
 from feedbackiq.llm._prompts import feedback_block, language_instruction, load_prompt, output_language
+from feedbackiq.llm._replies import CitedReply
 from feedbackiq.types import Citation, FeedbackItem, LLMOutcome, Need, Theme, ThemeReport
 
 __all__ = ["ThemeNaming", "NeedNaming", "name_themes", "LEVELS"]
