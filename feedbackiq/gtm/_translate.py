@@ -6,11 +6,12 @@ each; the segment's words for it (log-odds of its feedback on those needs agains
 with an informative prior: ``_vocab.words_they_use``); "jargon to avoid" (words of the technical
 description the segment's own feedback never uses, as whole words with their inflections); proof quotes
 from the segment's own items in those needs (each need's central quotes first). An LLM, when given,
-writes the headline, value proposition, proof points and objection handling. A segment that voices none
+writes the proof points, the value proposition, headline options and objection handling, in that order,
+each claim after the words it copies (:class:`FeatureLines`). A segment that voices none
 of the feature's needs gets no call: its message says "no evidence in this segment". Each line of a
 message is judged on its own, as persona claims are (:mod:`feedbackiq.llm._claims`): the value
 proposition, proof points and objection handling cite the segment's items (objections: its sales
-notes); the headline uses none of the jargon to avoid, at least one of the segment's own words (when
+notes); the headline (the first option that passes) uses none of the jargon to avoid, at least one of the segment's own words (when
 most of its feedback is in the output language), and no number that is not in the input. A reply is
 sent back once when fewer than half its lines survive or its headline or every proof point is dropped;
 a message with no proof point left stays extractive, and its headline and value proposition come from a

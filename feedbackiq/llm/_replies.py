@@ -26,8 +26,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-__all__ = ["ClaimReply", "GroundedClaim", "CitedReply", "at_most", "capped", "lenient_claim", "citing_only",
-           "part_model", "in_schema_order", "QUOTE_MAX_CHARS", "REFS_PER_CLAIM"]
+__all__ = ["GroundedClaim", "CitedReply", "at_most", "capped", "lenient_claim", "citing_only",
+           "citing_within", "part_model", "in_schema_order", "QUOTE_MAX_CHARS", "REFS_PER_CLAIM"]
 
 QUOTE_MAX_CHARS = 80     # a quote as the reply schema allows it: long enough to align, short to write
 REFS_PER_CLAIM = 2       # items a persona or message claim cites
@@ -90,21 +90,8 @@ def in_schema_order(schema: dict[str, Any]) -> None:
     schema["required"] = list(schema.get("properties", {}))
 
 
-def _short_quotes(schema: dict[str, Any]) -> None:
-    schema.update(maxItems=REFS_PER_CLAIM, items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
-
-
 def _copied_quotes(schema: dict[str, Any]) -> None:
-    _short_quotes(schema)
-    schema["minItems"] = 1
-
-
-class ClaimReply(CitedReply):
-    """One claim as a model writes it: ``{"text": ..., "refs": [3, 7], "quotes": ["...", null]}``."""
-
-    text: str
-    refs: list[int | str] = Field(json_schema_extra={"maxItems": REFS_PER_CLAIM})
-    quotes: list[str | None] = Field([], json_schema_extra=_short_quotes)
+    schema.update(minItems=1, maxItems=REFS_PER_CLAIM, items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
 
 
 class GroundedClaim(CitedReply):
@@ -133,6 +120,18 @@ def citing_only(claim_model: type[BaseModel], handles: Sequence[int], name: str 
     if key not in _MODELS:
         refs = Field(json_schema_extra={"maxItems": REFS_PER_CLAIM, "items": {"type": "integer", "enum": list(handles)}})
         _MODELS[key] = create_model(name or claim_model.__name__, __base__=claim_model, refs=(list[int | str], refs))
+    return _MODELS[key]
+
+
+def citing_within(reply_model: type[BaseModel], n_handles: int) -> type[BaseModel]:
+    """``reply_model`` whose lists of :class:`GroundedClaim` may cite only handles ``1..n_handles`` (the
+    evidence shown), each list keeping its cap."""
+    key = (reply_model, "within", n_handles)
+    if key not in _MODELS:
+        claim = citing_only(GroundedClaim, range(1, n_handles + 1), "FeedbackClaim")
+        fields = {name: (list[claim], at_most((info.json_schema_extra or {}).get("maxItems")))  # type: ignore[union-attr]
+                  for name, info in reply_model.model_fields.items() if info.annotation == list[GroundedClaim]}
+        _MODELS[key] = create_model(reply_model.__name__, __base__=reply_model, **fields)
     return _MODELS[key]
 
 
