@@ -297,6 +297,29 @@ def test_a_headline_in_jargon_is_sent_back_then_left_out(gtm, tmp_path):
     assert small.proof_points and small.value_proposition == "You see what is arriving"
 
 
+def test_a_line_that_says_the_engineering_description_again_is_dropped(gtm, tmp_path):
+    """Real models wrote proof points that describe the feature ("... by providing a real-time dashboard of
+    purchase orders ...") citing real items: a line with two or more words of the jargon to avoid is dropped
+    with the words it used; a line with one stands."""
+    _, report, personas, feats = gtm
+
+    def reply(body):
+        ref = _records(body)[0]["ref"]
+        cite = lambda text: {"refs": [ref], "text": text}   # noqa: E731
+        return Reply.json({"proof_points": [cite("Shop owners cannot see what is arriving"),
+                                            cite("A real-time dashboard of purchase orders with ETA alerts")],
+                           "value_proposition": cite("Stop paying for stock you cannot see"),
+                           "headlines": ["Stop paying for stock you cannot see"]})
+
+    with OpenAIServer(reply) as srv:
+        out = translate_features(feats[:1], personas, report, llm_for(srv, tmp_path), language="en")[0]
+        retries = [r["messages"][-1]["content"] for r in srv.chat_requests if len(r["messages"]) > 2]
+    small = next(m for m in out.messages if m.segment["company_size"] == "1-10")
+    assert {"dashboard", "real-time"} <= set(small.jargon_to_avoid)
+    assert small.source == "llm" and [c.text for c in small.proof_points] == ["Shop owners cannot see what is arriving"]
+    assert small.dropped == {"uses jargon to avoid": 1} and not retries   # 3 of 4 lines stand: no retry
+
+
 # -- card confirmation ------------------------------------------------------------------------------------------
 def _match(sims: dict[int, float], status="matched") -> TargetMatch:
     ranked = [MatchedNeed(need_id=i, name=f"need {i}", similarity=s, theme_ids=[i]) for i, s in sims.items()]

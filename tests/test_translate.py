@@ -120,7 +120,7 @@ def _reply(variant):
             proof.append({"text": "Saves 4321 dollars", "refs": [999]})
             objections = [_cite(first, "Answers the survey")] if sales else []   # the one objection asked for
         return Reply.json({"headline": "Teams stop waiting on each other",
-                           "value_proposition": _cite(first, "Purchasing, production and warehouse teams see each other's status."),
+                           "value_proposition": _cite(first, "Plant and warehouse teams see where each order is."),
                            "proof_points": proof, "objection_handling": objections})
     return reply
 
@@ -155,6 +155,11 @@ def test_messages_in_another_language_than_asked_are_dropped(setup, tmp_path):
         llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001)
         out = translate_features(feats[:1], personas, rep, llm, language="zh")[0]
         assert all("简体中文" in r["messages"][0]["content"] for r in srv.chat_requests)
+        asks = [r for r in srv.chat_requests if "Feature (engineering description)" in r["messages"][1]["content"]]
+        # said again last: a small model copies a quote and goes on in its language
+        assert asks and all("简体中文" in r["messages"][1]["content"] for r in asks)
+        retries = [r["messages"][-1]["content"] for r in asks if len(r["messages"]) > 2]
+        assert retries and all("in the language the instructions ask for" in m for m in retries)
     sent = [m for m in out.messages if m.relevant_needs]
     assert sent and all(m.source == "template" and "no supported proof point" in m.note for m in sent)   # labelled template
     o = out.llm_outcome
@@ -171,7 +176,7 @@ def test_message_schema_asks_for_the_customers_words_first_and_the_headline_last
         records = _records(body)
         first = [r for r in records if r["source"] != "sales_note"][0]
         return Reply.json({"proof_points": [_cite(first, "Teams stop waiting on each other")],
-                           "value_proposition": _cite(first, "Purchasing, production and warehouse teams see each other's status."),
+                           "value_proposition": _cite(first, "Plant and warehouse teams see where each order is."),
                            "headlines": ["Real-time dashboard with ETA alerts", "Teams stop waiting on each other"]})
 
     with OpenAIServer(reply) as srv:

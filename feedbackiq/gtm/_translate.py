@@ -10,9 +10,11 @@ writes the proof points, the value proposition, headline options and objection h
 each claim after the words it copies (:class:`FeatureLines`). A segment that voices none
 of the feature's needs gets no call: its message says "no evidence in this segment". Each line of a
 message is judged on its own, as persona claims are (:mod:`feedbackiq.llm._claims`): the value
-proposition, proof points and objection handling cite the segment's items (objections: its sales
-notes); the headline (the first option that passes) uses none of the jargon to avoid, at least one of the segment's own words (when
-most of its feedback is in the output language), and no number that is not in the input. A reply is
+proposition, proof points and objection handling cite the segment's items (objections: its sales notes)
+and use fewer than ``MAX_JARGON_IN_LINE`` words of the jargon to avoid (more, and the line says the
+engineering description again); the headline (the first option that passes) uses none of them, at least
+one of the segment's own words (when most of its feedback is in the output language), and no number
+that is not in the input. A reply is
 sent back once when fewer than half its lines survive or its headline or every proof point is dropped;
 a message with no proof point left stays extractive, and its headline and value proposition come from a
 labelled template (:mod:`feedbackiq.gtm._message`). Every message reports how many of its content words
@@ -40,7 +42,7 @@ from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimVerdict, Evi
 from feedbackiq.themes import need_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
-__all__ = ["translate_features", "FeatureMessage", "FeatureLines", "word_shares", "match_needs", "headline_problem", "reply_model",
+__all__ = ["translate_features", "FeatureMessage", "FeatureLines", "word_shares", "match_needs", "headline_problem", "in_their_words", "reply_model",
            "NO_EVIDENCE"]
 
 log = logging.getLogger("feedbackiq")
@@ -58,6 +60,9 @@ NOT_THEIR_WORDS = "none of the segment's own words"
 PROOF_ITEMS, SALES_ITEMS = 10, 6
 OBJECTIONS = "objection handling"
 HEADLINE_OPTIONS = 3
+# A message line with this many words of the jargon to avoid says the engineering description again (one
+# may be the only word there is: "inventory" to a shop that never says it).
+MAX_JARGON_IN_LINE = 2
 
 
 class FeatureLines(BaseModel):
@@ -149,6 +154,23 @@ def _first_headline(checker: ClaimChecker, options: list[str], jargon: list[str]
             return headline, None
         first = first or (headline, problem)
     return first or ("", "empty")
+
+
+def in_their_words(text: str, verdict: ClaimVerdict, jargon: list[str]) -> tuple[ClaimVerdict, str]:
+    """``verdict``, or a drop when the line says the engineering description again (``MAX_JARGON_IN_LINE`` or
+    more words of the jargon to avoid), with the words it used for the retry.
+
+    >>> ok = ClaimVerdict(True, None, [])
+    >>> in_their_words("We over-order stock we cannot see arriving", ok, ["dashboard", "inbound"])[0].kept
+    True
+    >>> v, detail = in_their_words("A real-time dashboard of inbound shipments", ok, ["dashboard", "inbound", "real-time"])
+    >>> v.reason, detail
+    ('uses jargon to avoid', 'used: real-time, dashboard, inbound')
+    """
+    used = jargon_used(text, jargon)
+    if verdict.kept and len(used) >= MAX_JARGON_IN_LINE:
+        return ClaimVerdict(False, JARGON, []), "used: " + ", ".join(used)
+    return verdict, ""
 
 
 def word_shares(message: str, segment_vocab: set[str], technical_vocab: set[str]) -> tuple[float | None, float | None]:
@@ -306,12 +328,14 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             j.add("headlines", ClaimVerdict(problem is None, problem, []), detail=f"used: {used}" if used else "")
             j.require("headlines", problem is None)
             value, verdict = checker.claim(m.value_proposition)
-            j.add("value_proposition", verdict)
+            verdict, detail = in_their_words(value, verdict, msg.jargon_to_avoid)
+            j.add("value_proposition", verdict, detail=detail)
             kept = {"proof_points": [], "objection_handling": []}
             for part, sources in (("proof_points", None), ("objection_handling", [SourceKind.SALES_NOTE])):
                 for k, claim in enumerate(capped(m, part)):
                     text, v = checker.claim(claim, sources=sources)
-                    if j.add(f"{part}[{k}]", v):
+                    v, detail = in_their_words(text, v, msg.jargon_to_avoid)
+                    if j.add(f"{part}[{k}]", v, detail=detail):
                         kept[part].append(Claim(text=text, citations=v.citations))
             j.require("proof_points", len(kept["proof_points"]))
             j.result = (None if problem else headline, value if verdict.kept else None, kept)

@@ -151,6 +151,8 @@ class Judgement:
         parts = [f"{self.made - self.kept} of {self.made} claims were dropped: " + "; ".join(self.problems)]
         if self.missing:
             parts.append("nothing was kept of: " + ", ".join(self.missing))
+        if "wrong language" in self.dropped:   # a model that copied a quote in another language goes on in it
+            parts.append("write every \"text\" in the language the instructions ask for; only quotes stay as written")
         return ". ".join(parts) + ". Cite evidence by its ref number in \"refs\"; a quote must be words copied from that item."
 
     def count_into(self, outcome: LLMOutcome) -> None:

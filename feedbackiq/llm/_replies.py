@@ -30,7 +30,9 @@ __all__ = ["GroundedClaim", "CitedReply", "at_most", "capped", "lenient_claim", 
            "citing_within", "part_model", "in_schema_order", "QUOTE_MAX_CHARS", "REFS_PER_CLAIM"]
 
 QUOTE_MAX_CHARS = 80     # a quote as the reply schema allows it: long enough to align, short to write
-REFS_PER_CLAIM = 2       # items a persona or message claim cites
+# Items a claim cites: one, by its copied words. A second ref and quote cost a slow model a fifth of a
+# reply's tokens, and the judge keeps a claim on one citation that holds anyway.
+REFS_PER_CLAIM = 1
 _DIGITS = re.compile(r"\d+")
 
 
@@ -91,16 +93,16 @@ def in_schema_order(schema: dict[str, Any]) -> None:
 
 
 def _copied_quotes(schema: dict[str, Any]) -> None:
-    schema.update(minItems=1, maxItems=REFS_PER_CLAIM, items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
+    schema.update(minItems=REFS_PER_CLAIM, maxItems=REFS_PER_CLAIM, items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
 
 
 class GroundedClaim(CitedReply):
     """One claim written after its evidence: ``{"refs": [3], "quotes": ["copied words"], "text": ...}``, each
-    part required in that order (at least one quote)."""
+    part required in that order (one ref, one quote)."""
 
     model_config = ConfigDict(json_schema_extra=in_schema_order)
 
-    refs: list[int | str] = Field(json_schema_extra={"maxItems": REFS_PER_CLAIM})
+    refs: list[int | str] = Field(json_schema_extra={"minItems": REFS_PER_CLAIM, "maxItems": REFS_PER_CLAIM})
     quotes: list[str | None] = Field([], json_schema_extra=_copied_quotes)
     text: str
 
@@ -118,7 +120,8 @@ def citing_only(claim_model: type[BaseModel], handles: Sequence[int], name: str 
     """
     key = (claim_model, "refs", tuple(handles), name)
     if key not in _MODELS:
-        refs = Field(json_schema_extra={"maxItems": REFS_PER_CLAIM, "items": {"type": "integer", "enum": list(handles)}})
+        refs = Field(json_schema_extra={"minItems": REFS_PER_CLAIM, "maxItems": REFS_PER_CLAIM,
+                                        "items": {"type": "integer", "enum": list(handles)}})
         _MODELS[key] = create_model(name or claim_model.__name__, __base__=claim_model, refs=(list[int | str], refs))
     return _MODELS[key]
 
