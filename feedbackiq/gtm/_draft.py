@@ -5,8 +5,7 @@ and passed in. Two calls per persona: one shown the persona's own feedback on it
 label, summary, pains and goals; one shown its sales notes alone writes the objections and buying
 triggers (which must rest on sales notes: a model shown survey answers beside the notes cites them
 anyway, so it is shown nothing else; a persona without sales notes gets no such call). Evidence is shown
-under short handles; every claim cites handles (the reply schema allows only those shown), then words
-copied from those items (aligned to the items' own text), then says what it claims, and
+under short handles; every claim cites handles, with optional quotes aligned to the items' own text, and
 is kept or dropped on its own (:func:`~feedbackiq.llm._evidence.judge_claim`: a known handle, a quote
 that is words of the cited item, no number found neither in the facts nor in the cited items, a sales
 note for objections and triggers; the run's output language). A reply is asked again for its failing
@@ -21,11 +20,11 @@ from __future__ import annotations
 import json
 import logging
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, EvidenceSet, GroundedClaim, Judgement, Outbound, at_most,
-                            capped, citing_within, evidence_set, fallback_reason, fit_evidence, in_schema_order,
-                            judged_generate, language_instruction, map_calls, no_llm_hint, output_language, tally)
+from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, EvidenceSet, Judgement, Outbound, at_most,
+                            capped, evidence_set, fallback_reason, fit_evidence, judged_generate, language_instruction,
+                            map_calls, no_llm_hint, output_language, tally)
 from feedbackiq.types import Claim, FeedbackItem, Persona, PersonaSet, SourceKind, ThemeReport
 
 __all__ = ["PersonaDraft", "SalesTraits", "draft_persona_traits"]
@@ -40,25 +39,24 @@ NO_SUPPORTED_CLAIM = "no supported claim"
 
 
 class PersonaDraft(BaseModel):
-    """What the persona call asks for, in the order a model writes it: pains and goals, each claim after the
-    words it copies, then the label and summary written from them."""
+    """What the persona call asks for: a label, a summary, pains and goals, from the persona's feedback.
 
-    model_config = ConfigDict(json_schema_extra=in_schema_order)
+    Claims are written text first (:class:`~feedbackiq.llm._replies.ClaimReply`), unlike a message's: a
+    persona's evidence mixes languages, and a small model that copied a Chinese quote first went on
+    writing the claim, and the rest of the reply, in Chinese."""
 
-    pains: list[GroundedClaim] = at_most(3)
-    goals: list[GroundedClaim] = at_most(2)
     label: str
     summary: str
+    pains: list[ClaimReply] = at_most(3)
+    goals: list[ClaimReply] = at_most(2)
 
 
 class SalesTraits(BaseModel):
     """What the sales-notes call asks for: objections and buying triggers, shown the persona's sales notes
     alone (so every handle it can cite is a sales note)."""
 
-    model_config = ConfigDict(json_schema_extra=in_schema_order)
-
-    objections: list[GroundedClaim] = at_most(2)
-    buying_triggers: list[GroundedClaim] = at_most(2)
+    objections: list[ClaimReply] = at_most(2)
+    buying_triggers: list[ClaimReply] = at_most(2)
 
 
 def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | None = None, *,
@@ -138,7 +136,7 @@ def _judged(llm: LLM, prompt: str, common: dict, reply_model: type[BaseModel], e
         j.result = (kept, label, summary)
         return j
 
-    return judged_generate(llm, prompt, variables, citing_within(reply_model, len(evidence)), judge, partial=True)[1]
+    return judged_generate(llm, prompt, variables, reply_model, judge, partial=True)[1]
 
 
 def _apply(persona: Persona, judgement: Judgement, fallbacks: dict[str, int]) -> None:

@@ -7,9 +7,10 @@ llama.cpp's ``llama-server`` does, makes each of them a hard limit):
   cap are not read: :func:`capped`) and how long a quote is. Texts carry no ``maxLength``: a grammar
   would cut them mid-sentence; they are trimmed at a sentence end by the judge.
 - **Order.** A model writes a JSON object in its schema's order (required properties first). A
-  :class:`GroundedClaim` puts the handles first, then the words copied from those items, then the
-  claim: a small model copies what a customer said before it writes about it, instead of writing about
-  the product and inventing a quote to fit.
+  :class:`GroundedClaim` puts the handle first, then the words copied from that item, then the claim:
+  a small model copies what a customer said before it writes about it, instead of writing about the
+  product and inventing a quote to fit. Where the evidence mixes languages, the model goes on in the
+  language of the quote it copied: there a :class:`ClaimReply` (text first) is asked for.
 - **Handles.** :func:`citing_only` lets a claim's ``refs`` name only given handles (objection handling:
   the sales notes), so a grammar-following model cannot cite a survey answer for it. The judge checks
   the same rule for servers that do not follow the schema.
@@ -27,10 +28,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 __all__ = ["GroundedClaim", "CitedReply", "at_most", "capped", "lenient_claim", "citing_only",
-           "citing_within", "part_model", "in_schema_order", "QUOTE_MAX_CHARS", "REFS_PER_CLAIM"]
+           "ClaimReply", "part_model", "in_schema_order", "QUOTE_MAX_CHARS", "REFS_PER_CLAIM"]
 
 QUOTE_MAX_CHARS = 80     # a quote as the reply schema allows it: long enough to align, short to write
-# Items a claim cites: one, by its copied words. A second ref and quote cost a slow model a fifth of a
+# Items a grounded claim cites: one, by its copied words. A second ref and quote cost a slow model a fifth of a
 # reply's tokens, and the judge keeps a claim on one citation that holds anyway.
 REFS_PER_CLAIM = 1
 _DIGITS = re.compile(r"\d+")
@@ -92,6 +93,18 @@ def in_schema_order(schema: dict[str, Any]) -> None:
     schema["required"] = list(schema.get("properties", {}))
 
 
+def _short_quotes(schema: dict[str, Any]) -> None:
+    schema.update(maxItems=2, items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
+
+
+class ClaimReply(CitedReply):
+    """One claim, text first: ``{"text": ..., "refs": [3, 7], "quotes": ["...", null]}`` (quotes optional)."""
+
+    text: str
+    refs: list[int | str] = Field(json_schema_extra={"maxItems": 2})
+    quotes: list[str | None] = Field([], json_schema_extra=_short_quotes)
+
+
 def _copied_quotes(schema: dict[str, Any]) -> None:
     schema.update(minItems=REFS_PER_CLAIM, maxItems=REFS_PER_CLAIM, items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
 
@@ -123,18 +136,6 @@ def citing_only(claim_model: type[BaseModel], handles: Sequence[int], name: str 
         refs = Field(json_schema_extra={"minItems": REFS_PER_CLAIM, "maxItems": REFS_PER_CLAIM,
                                         "items": {"type": "integer", "enum": list(handles)}})
         _MODELS[key] = create_model(name or claim_model.__name__, __base__=claim_model, refs=(list[int | str], refs))
-    return _MODELS[key]
-
-
-def citing_within(reply_model: type[BaseModel], n_handles: int) -> type[BaseModel]:
-    """``reply_model`` whose lists of :class:`GroundedClaim` may cite only handles ``1..n_handles`` (the
-    evidence shown), each list keeping its cap."""
-    key = (reply_model, "within", n_handles)
-    if key not in _MODELS:
-        claim = citing_only(GroundedClaim, range(1, n_handles + 1), "FeedbackClaim")
-        fields = {name: (list[claim], at_most((info.json_schema_extra or {}).get("maxItems")))  # type: ignore[union-attr]
-                  for name, info in reply_model.model_fields.items() if info.annotation == list[GroundedClaim]}
-        _MODELS[key] = create_model(reply_model.__name__, __base__=reply_model, **fields)
     return _MODELS[key]
 
 
