@@ -240,7 +240,8 @@ def message(headline: str, claim: str, proofs: int = 1):
         if "ref" not in records[0]:                                   # the gloss of quotes in the other language
             return Reply.json({"glosses": [{"id": r["id"], "gloss": "a translation"} for r in records]})
         cited = {"text": claim, "refs": [records[0]["ref"]]}
-        return Reply.json({"headline": headline, "value_proposition": cited, "proof_points": [cited] * proofs})
+        lines = [{**cited, "text": claim + end} for end in ("", " today", " every week")]   # distinct: a repeat is dropped
+        return Reply.json({"headline": headline, "value_proposition": lines[-1], "proof_points": lines[:proofs]})
     return reply
 
 
@@ -294,21 +295,21 @@ def test_a_headline_in_jargon_is_sent_back_then_left_out(gtm, tmp_path):
     small = next(m for m in out.messages if m.segment["company_size"] == "1-10")
     assert "dashboard" in small.jargon_to_avoid
     assert small.source == "llm" and small.headline is None and small.dropped == {"uses jargon to avoid": 1}
-    assert small.proof_points and small.value_proposition == "You see what is arriving"
+    assert small.proof_points and small.value_proposition == "You see what is arriving every week"
 
 
-def test_a_line_that_says_the_engineering_description_again_is_dropped(gtm, tmp_path):
+def test_a_line_that_says_the_engineering_description_again_or_repeats_one_is_dropped(gtm, tmp_path):
     """Real models wrote proof points that describe the feature ("... by providing a real-time dashboard of
     purchase orders ...") citing real items: a line with two or more words of the jargon to avoid is dropped
-    with the words it used; a line with one stands."""
+    with the words it used; a line with one stands. A line said twice is kept once."""
     _, report, personas, feats = gtm
 
     def reply(body):
         ref = _records(body)[0]["ref"]
         cite = lambda text: {"refs": [ref], "text": text}   # noqa: E731
         return Reply.json({"proof_points": [cite("Shop owners cannot see what is arriving"),
-                                            cite("A real-time dashboard of purchase orders with ETA alerts")],
-                           "value_proposition": cite("Stop paying for stock you cannot see"),
+                                            cite("Shop owners cannot see what is arriving!")],
+                           "value_proposition": cite("A real-time dashboard of purchase orders with ETA alerts"),
                            "headlines": ["Stop paying for stock you cannot see"]})
 
     with OpenAIServer(reply) as srv:
@@ -317,7 +318,8 @@ def test_a_line_that_says_the_engineering_description_again_is_dropped(gtm, tmp_
     small = next(m for m in out.messages if m.segment["company_size"] == "1-10")
     assert {"dashboard", "real-time"} <= set(small.jargon_to_avoid)
     assert small.source == "llm" and [c.text for c in small.proof_points] == ["Shop owners cannot see what is arriving"]
-    assert small.dropped == {"uses jargon to avoid": 1} and not retries   # 3 of 4 lines stand: no retry
+    assert small.dropped == {"uses jargon to avoid": 1, "repeats another line": 1} and small.value_proposition is None
+    assert not retries   # 2 of 4 lines stand: no retry
 
 
 # -- card confirmation ------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ of the feature's needs gets no call: its message says "no evidence in this segme
 message is judged on its own, as persona claims are (:mod:`feedbackiq.llm._claims`): the value
 proposition, proof points and objection handling cite the segment's items (objections: its sales notes)
 and use fewer than ``MAX_JARGON_IN_LINE`` words of the jargon to avoid (more, and the line says the
-engineering description again); the headline (the first option that passes) uses none of them, at least
+engineering description again); a line that repeats an earlier one of the message is dropped; the headline (the first option that passes) uses none of them, at least
 one of the segment's own words (when most of its feedback is in the output language), and no number
 that is not in the input. A reply is
 sent back once when fewer than half its lines survive or its headline or every proof point is dropped;
@@ -24,6 +24,7 @@ come from the segment's own feedback vs the engineering description.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -59,6 +60,7 @@ JARGON = "uses jargon to avoid"
 NOT_THEIR_WORDS = "none of the segment's own words"
 PROOF_ITEMS, SALES_ITEMS = 10, 6
 OBJECTIONS = "objection handling"
+REPEATED = "repeats another line"
 HEADLINE_OPTIONS = 3
 # A message line with this many words of the jargon to avoid says the engineering description again (one
 # may be the only word there is: "inventory" to a shop that never says it).
@@ -171,6 +173,15 @@ def in_their_words(text: str, verdict: ClaimVerdict, jargon: list[str]) -> tuple
     if verdict.kept and len(used) >= MAX_JARGON_IN_LINE:
         return ClaimVerdict(False, JARGON, []), "used: " + ", ".join(used)
     return verdict, ""
+
+
+def _line_key(text: str) -> str:
+    """A line compared without case or punctuation (every word kept: "not slow" is not "slow").
+
+    >>> _line_key("I want to cut inventory costs!") == _line_key("i want to cut  inventory costs"), _line_key("not slow") == _line_key("slow")
+    (True, False)
+    """
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
 
 
 def word_shares(message: str, segment_vocab: set[str], technical_vocab: set[str]) -> tuple[float | None, float | None]:
@@ -329,12 +340,15 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             j.require("headlines", problem is None)
             value, verdict = checker.claim(m.value_proposition)
             verdict, detail = in_their_words(value, verdict, msg.jargon_to_avoid)
-            j.add("value_proposition", verdict, detail=detail)
+            said = {_line_key(value)} if j.add("value_proposition", verdict, detail=detail) else set()
             kept = {"proof_points": [], "objection_handling": []}
             for part, sources in (("proof_points", None), ("objection_handling", [SourceKind.SALES_NOTE])):
                 for k, claim in enumerate(capped(m, part)):
                     text, v = checker.claim(claim, sources=sources)
                     v, detail = in_their_words(text, v, msg.jargon_to_avoid)
+                    if v.kept and _line_key(text) in said:   # the same line again adds nothing
+                        v = ClaimVerdict(False, REPEATED, [])
+                    said.add(_line_key(text))
                     if j.add(f"{part}[{k}]", v, detail=detail):
                         kept[part].append(Claim(text=text, citations=v.citations))
             j.require("proof_points", len(kept["proof_points"]))
