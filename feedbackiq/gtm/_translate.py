@@ -24,7 +24,6 @@ come from the segment's own feedback vs the engineering description.
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -39,7 +38,7 @@ from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
 from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimVerdict, EvidenceSet, GroundedClaim, Judgement, Outbound,
                             at_most, capped, citing_only, evidence_set, fallback_reason, fit_evidence, in_schema_order,
-                            judged_generate, language_instruction, map_calls, output_language, sales_refs, tally)
+                            judged_generate, language_instruction, map_calls, name_key, output_language, sales_refs, tally)
 from feedbackiq.themes import need_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
@@ -136,14 +135,14 @@ def headline_problem(headline: str, jargon: list[str], own_words: set[str] | Non
     return None
 
 
-def jargon_used(headline: str, jargon: list[str]) -> list[str]:
-    """The words of ``jargon`` a headline uses, in its order.
+def jargon_used(text: str, jargon: list[str]) -> list[str]:
+    """The words of ``jargon`` a headline or message line uses, in its order.
 
     >>> jargon_used("Real-time dashboard for inventory", ["dashboard", "real-time"])
     ['real-time', 'dashboard']
     """
     avoid = set(jargon)
-    return list(dict.fromkeys(w for w in tokenize(headline) if " " not in w and w in avoid))
+    return list(dict.fromkeys(w for w in tokenize(text) if " " not in w and w in avoid))
 
 
 def _first_headline(checker: ClaimChecker, options: list[str], jargon: list[str],
@@ -174,15 +173,6 @@ def in_their_words(text: str, verdict: ClaimVerdict, jargon: list[str]) -> tuple
     if verdict.kept and len(used) >= MAX_JARGON_IN_LINE:
         return ClaimVerdict(False, JARGON, []), "used: " + ", ".join(used)
     return verdict, ""
-
-
-def _line_key(text: str) -> str:
-    """A line compared without case or punctuation (every word kept: "not slow" is not "slow").
-
-    >>> _line_key("I want to cut costs!") == _line_key("i want to cut  costs"), _line_key("not slow") == _line_key("slow")
-    (True, False)
-    """
-    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
 
 
 def word_shares(message: str, segment_vocab: set[str], technical_vocab: set[str]) -> tuple[float | None, float | None]:
@@ -341,15 +331,15 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             j.require("headlines", problem is None)
             value, verdict = checker.claim(m.value_proposition)
             verdict, detail = in_their_words(value, verdict, msg.jargon_to_avoid)
-            said = {_line_key(value)} if j.add("value_proposition", verdict, detail=detail) else set()
+            said = {name_key(value)} if j.add("value_proposition", verdict, detail=detail) else set()
             kept = {"proof_points": [], "objection_handling": []}
             for part, sources in (("proof_points", None), ("objection_handling", [SourceKind.SALES_NOTE])):
                 for k, claim in enumerate(capped(m, part)):
                     text, v = checker.claim(claim, sources=sources)
                     v, detail = in_their_words(text, v, msg.jargon_to_avoid)
-                    if v.kept and _line_key(text) in said:   # the same line again adds nothing
+                    if v.kept and name_key(text) in said:   # the same line again (case, width, punctuation aside)
                         v = ClaimVerdict(False, REPEATED, [])
-                    said.add(_line_key(text))
+                    said.add(name_key(text))
                     if j.add(f"{part}[{k}]", v, detail=detail):
                         kept[part].append(Claim(text=text, citations=v.citations))
             j.require("proof_points", len(kept["proof_points"]))

@@ -28,12 +28,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 __all__ = ["GroundedClaim", "CitedReply", "at_most", "capped", "lenient_claim", "citing_only",
-           "ClaimReply", "part_model", "in_schema_order", "QUOTE_MAX_CHARS", "REFS_PER_CLAIM"]
+           "ClaimReply", "part_model", "in_schema_order", "QUOTE_MAX_CHARS", "REFS_PER_CLAIM",
+           "REFS_PER_GROUNDED_CLAIM"]
 
 QUOTE_MAX_CHARS = 80     # a quote as the reply schema allows it: long enough to align, short to write
+REFS_PER_CLAIM = 2       # items a text-first claim cites (each with an optional quote)
 # Items a grounded claim cites: one, by its copied words. A second ref and quote cost a slow model a fifth of a
 # reply's tokens, and the judge keeps a claim on one citation that holds anyway.
-REFS_PER_CLAIM = 1
+REFS_PER_GROUNDED_CLAIM = 1
 _DIGITS = re.compile(r"\d+")
 
 
@@ -93,20 +95,20 @@ def in_schema_order(schema: dict[str, Any]) -> None:
     schema["required"] = list(schema.get("properties", {}))
 
 
-def _short_quotes(schema: dict[str, Any]) -> None:
-    schema.update(maxItems=2, items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
+def _quotes(low: int, high: int) -> Any:
+    """The schema of a claim's ``quotes``: ``low`` (0: none needed) to ``high`` short strings."""
+    def schema(s: dict[str, Any]) -> None:
+        s.update(({"minItems": low} if low else {}), maxItems=high,
+                 items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
+    return schema
 
 
 class ClaimReply(CitedReply):
     """One claim, text first: ``{"text": ..., "refs": [3, 7], "quotes": ["...", null]}`` (quotes optional)."""
 
     text: str
-    refs: list[int | str] = Field(json_schema_extra={"maxItems": 2})
-    quotes: list[str | None] = Field([], json_schema_extra=_short_quotes)
-
-
-def _copied_quotes(schema: dict[str, Any]) -> None:
-    schema.update(minItems=REFS_PER_CLAIM, maxItems=REFS_PER_CLAIM, items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
+    refs: list[int | str] = Field(json_schema_extra={"maxItems": REFS_PER_CLAIM})
+    quotes: list[str | None] = Field([], json_schema_extra=_quotes(0, REFS_PER_CLAIM))
 
 
 class GroundedClaim(CitedReply):
@@ -115,8 +117,9 @@ class GroundedClaim(CitedReply):
 
     model_config = ConfigDict(json_schema_extra=in_schema_order)
 
-    refs: list[int | str] = Field(json_schema_extra={"minItems": REFS_PER_CLAIM, "maxItems": REFS_PER_CLAIM})
-    quotes: list[str | None] = Field([], json_schema_extra=_copied_quotes)
+    refs: list[int | str] = Field(json_schema_extra={"minItems": REFS_PER_GROUNDED_CLAIM,
+                                                     "maxItems": REFS_PER_GROUNDED_CLAIM})
+    quotes: list[str | None] = Field([], json_schema_extra=_quotes(REFS_PER_GROUNDED_CLAIM, REFS_PER_GROUNDED_CLAIM))
     text: str
 
 
@@ -133,7 +136,8 @@ def citing_only(claim_model: type[BaseModel], handles: Sequence[int], name: str 
     """
     key = (claim_model, "refs", tuple(handles), name)
     if key not in _MODELS:
-        refs = Field(json_schema_extra={"minItems": REFS_PER_CLAIM, "maxItems": REFS_PER_CLAIM,
+        caps = claim_model.model_fields["refs"].json_schema_extra   # the model's own bounds on refs, kept
+        refs = Field(json_schema_extra={**(caps if isinstance(caps, dict) else {}),
                                         "items": {"type": "integer", "enum": list(handles)}})
         _MODELS[key] = create_model(name or claim_model.__name__, __base__=claim_model, refs=(list[int | str], refs))
     return _MODELS[key]
