@@ -13,13 +13,15 @@ from typer.testing import CliRunner
 
 import feedbackiq as fiq
 from feedbackiq._cli import app
+from feedbackiq._lang import has_cjk
 from feedbackiq.cards._confirm import MatchConfirmation, decide
 from feedbackiq.cards._match import MATCH_MIN_SIMILARITY, TargetMatch, match_targets
 from feedbackiq.gtm import draft_persona_traits, load_features, translate_features
 from feedbackiq.llm import LLM, load_prompt, name_themes
+from feedbackiq.llm import ClaimChecker, EvidenceSet, GroundedClaim, MeaningChecks
 from feedbackiq.llm._meaning import prompt_examples
 from feedbackiq.testing import OpenAIServer, Reply
-from feedbackiq.types import MatchedNeed
+from feedbackiq.types import FeedbackItem, MatchedNeed
 
 FEATURES = ROOT / "datasets" / "features.yaml"
 ONBOARDING = ["onboarding was confusing", "I didn't know where to start after signing up",
@@ -207,17 +209,51 @@ def _records(body):
     return [json.loads(x) for x in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines() if x]
 
 
+def _english(records):
+    """The English records first: a scripted English claim about a Chinese item would be dropped for its language."""
+    return sorted(records, key=lambda r: has_cjk(r["text"]))
+
+
+def _about(rec, point: str) -> str:
+    """A line about what one item says, as a model writes it: the point, then the item's own first words (a
+    claim must be near in meaning to the item it cites)."""
+    return f"{point}: {' '.join(rec['text'].split()[:8])}"
+
+
+class _Vectors:
+    """An embedder with a fixed unit vector per text."""
+
+    def __init__(self, vectors):
+        self.vectors = vectors
+
+    def embed(self, texts):
+        return [self.vectors[t] for t in texts]
+
+
+@pytest.mark.parametrize("claim, kept", [("Battery dies by noon", True), ("Wants a dark theme", False)])
+def test_a_claim_far_in_meaning_from_the_item_it_cites_is_dropped(claim, kept):
+    """A copied quote proves the item exists, not that the claim says what it does: a small model put a real
+    quote of a stock item under a claim about tutorials. Below ``MIN_SUPPORT`` to its cited items, it is dropped."""
+    item = FeedbackItem(id="a", text="Battery dies by noon, every day.", source="survey")
+    embedder = _Vectors({item.text: [1.0, 0.0], "Battery dies by noon": [0.8, 0.6], "Wants a dark theme": [0.0, 1.0]})
+    meaning = MeaningChecks(make_report({0: [item.text]}), embedder=embedder)
+    checker = ClaimChecker(EvidenceSet([item]), "en", meaning=meaning)
+    _, verdict = checker.claim(GroundedClaim(refs=[1], quotes=["battery dies by noon"], text=claim))
+    assert verdict.kept is kept and (kept or verdict.reason == "not supported by its cited items")
+
+
 def test_a_personas_two_calls_are_counted_as_one_draft(gtm, tmp_path):
     """Pains and goals come from one call, objections from one shown the sales notes alone: their claims, kept and
     dropped, add up on the persona and in the step's outcome."""
     _, report, personas, _ = gtm
 
     def reply(body):
-        records = _records(body)
-        claim = {"text": "They lose time", "refs": [records[0]["ref"]], "quotes": [" ".join(records[0]["text"].split()[:4])]}
+        first = _english(_records(body))[0]
+        claim = {"text": _about(first, "They lose time"), "refs": [first["ref"]],
+                 "quotes": [" ".join(first["text"].split()[:4])]}
         if "Sales notes on this persona's accounts" in body["messages"][1]["content"]:
-            return Reply.json({"objections": [{**claim, "text": "Worried about cost"}, {"text": "Made up", "refs": [999]}],
-                               "buying_triggers": [{**claim, "text": "A rollout deadline"}]})
+            return Reply.json({"objections": [{**claim, "text": _about(first, "Worried")}, {"text": "Made up", "refs": [999]}],
+                               "buying_triggers": [{**claim, "text": _about(first, "A deadline")}]})
         return Reply.json({"label": "Operations lead", "summary": "Runs operations.", "pains": [claim, claim],
                            "goals": [claim]})
 
@@ -227,20 +263,21 @@ def test_a_personas_two_calls_are_counted_as_one_draft(gtm, tmp_path):
     noted = [p for p in out.personas if p.objections]
     assert noted and all(p.source == "llm" for p in out.personas)
     for p in noted:
-        assert [c.text for c in p.objections] == ["Worried about cost"] and len(p.buying_triggers) == 1
+        assert [c.text.split(":")[0] for c in p.objections] == ["Worried"] and len(p.buying_triggers) == 1
         assert p.claims_dropped == 1 and p.dropped == {"unknown reference": 1} and p.supported_share == round(5 / 6, 4)
     o = out.llm_outcome
     assert o.claims == 3 * len(out.personas) + 3 * len(noted) and o.claims_dropped == {"unknown reference": len(noted)}
 
 
 def message(headline: str, claim: str, proofs: int = 1):
-    """A message whose every line cites the first evidence item (and a gloss for each quote glossed)."""
+    """A message whose every line cites the first English evidence item (and a gloss for each quote glossed)."""
     def reply(body):
         records = _records(body)
         if "ref" not in records[0]:                                   # the gloss of quotes in the other language
             return Reply.json({"glosses": [{"id": r["id"], "gloss": "a translation"} for r in records]})
-        cited = {"text": claim, "refs": [records[0]["ref"]]}
-        lines = [{**cited, "text": claim + end} for end in ("", " today", " every week")]   # distinct: a repeat is dropped
+        first = _english(records)[0]
+        lines = [{"text": _about(first, claim + end), "refs": [first["ref"]]}
+                 for end in ("", " today", " every week")]   # distinct: a repeat is dropped
         return Reply.json({"headline": headline, "value_proposition": lines[-1], "proof_points": lines[:proofs]})
     return reply
 
@@ -249,9 +286,9 @@ def test_no_message_is_written_for_a_segment_without_evidence(gtm, tmp_path):
     _, report, personas, feats = gtm
     with OpenAIServer(message("Voice notes that understand your team", "Field teams can use voice notes")) as srv:
         out = translate_features(feats, personas, report, llm_for(srv, tmp_path), language="en")
-        asked = {(r["messages"][1]["content"].split("Feature (engineering description): ")[1].split(":")[0],
+        asked = {(r["messages"][1]["content"].split("Feature, and what it does for the customer: ")[1].split(":")[0],
                   r["messages"][1]["content"].split("Segment: ")[1].split("\n")[0]) for r in srv.chat_requests
-                 if "Feature (engineering description): " in r["messages"][1]["content"]}
+                 if "Feature, and what it does for the customer: " in r["messages"][1]["content"]}
     silent = [(ft, m) for ft in out for m in ft.messages if not m.relevant_needs]
     assert silent    # some segment voices none of some feature's needs (dialects: small shops)
     for ft, m in silent:
@@ -269,7 +306,7 @@ def test_a_message_prompt_names_its_sales_note_refs_and_asks_no_objection_handli
     with OpenAIServer(message("Voice notes that understand your team", "Field teams can use voice notes")) as srv:
         translate_features(feats, personas, report, llm_for(srv, tmp_path), language="en")
         bodies = [r for r in srv.chat_requests   # first asks (a retry asks for its failing parts only)
-                  if "Feature (engineering description): " in r["messages"][1]["content"] and len(r["messages"]) == 2]
+                  if "Feature, and what it does for the customer: " in r["messages"][1]["content"] and len(r["messages"]) == 2]
     kinds = set()
     for body in bodies:
         records, user = _records(body), body["messages"][1]["content"]
@@ -295,7 +332,7 @@ def test_a_headline_in_jargon_is_sent_back_then_left_out(gtm, tmp_path):
     small = next(m for m in out.messages if m.segment["company_size"] == "1-10")
     assert "dashboard" in small.jargon_to_avoid
     assert small.source == "llm" and small.headline is None and small.dropped == {"uses jargon to avoid": 1}
-    assert small.proof_points and small.value_proposition == "You see what is arriving every week"
+    assert small.proof_points and small.value_proposition.startswith("You see what is arriving every week: ")
 
 
 def test_a_line_that_says_the_engineering_description_again_or_repeats_one_is_dropped(gtm, tmp_path):
@@ -305,8 +342,8 @@ def test_a_line_that_says_the_engineering_description_again_or_repeats_one_is_dr
     _, report, personas, feats = gtm
 
     def reply(body):
-        ref = _records(body)[0]["ref"]
-        cite = lambda text: {"refs": [ref], "text": text}   # noqa: E731
+        first = _english(_records(body))[0]
+        cite = lambda text: {"refs": [first["ref"]], "text": _about(first, text)}   # noqa: E731
         return Reply.json({"proof_points": [cite("Shop owners cannot see what is arriving"),
                                             cite("Shop owners cannot see what is arriving!")],
                            "value_proposition": cite("A real-time dashboard of purchase orders with ETA alerts"),
@@ -317,7 +354,8 @@ def test_a_line_that_says_the_engineering_description_again_or_repeats_one_is_dr
         retries = [r["messages"][-1]["content"] for r in srv.chat_requests if len(r["messages"]) > 2]
     small = next(m for m in out.messages if m.segment["company_size"] == "1-10")
     assert {"dashboard", "real-time"} <= set(small.jargon_to_avoid)
-    assert small.source == "llm" and [c.text for c in small.proof_points] == ["Shop owners cannot see what is arriving"]
+    assert small.source == "llm" and [c.text.split(":")[0] for c in small.proof_points] == [
+        "Shop owners cannot see what is arriving"]
     assert small.dropped == {"uses jargon to avoid": 1, "repeats another line": 1} and small.value_proposition is None
     assert not retries   # 2 of 4 lines stand: no retry
 

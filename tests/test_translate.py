@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 import feedbackiq as fiq
 from feedbackiq import ConfigError
+from feedbackiq._lang import has_cjk
 from feedbackiq.gtm import load_features, match_needs, translate_features, word_shares
 from feedbackiq.types import Feature
 from feedbackiq.llm import LLM
@@ -105,14 +106,17 @@ def _records(body) -> list[dict]:
 
 
 def _cite(rec, text):
-    return {"text": text, "refs": [rec["ref"]], "quotes": [" ".join(rec["text"].split()[:3])]}
+    """A line about what one item says, as a model writes it: the point, then the item's own first words."""
+    return {"text": f"{text}: {' '.join(rec['text'].split()[:8])}", "refs": [rec["ref"]],
+            "quotes": [" ".join(rec["text"].split()[:3])]}
 
 
 def _reply(variant):
     def reply(body):
         records = _records(body)
-        evidence = [r for r in records if r["source"] != "sales_note"] or records
-        sales = [r for r in records if r["source"] == "sales_note"]
+        english = [r for r in records if not has_cjk(r["text"])] or records
+        evidence = [r for r in english if r["source"] != "sales_note"] or english
+        sales = [r for r in english if r["source"] == "sales_note"]
         first = evidence[0]
         proof = [_cite(first, "Teams stop waiting on each other")]
         objections = [_cite(sales[0], "Rollout fits your plants")] if sales else []
@@ -155,7 +159,7 @@ def test_messages_in_another_language_than_asked_are_dropped(setup, tmp_path):
         llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001)
         out = translate_features(feats[:1], personas, rep, llm, language="zh")[0]
         assert all("简体中文" in r["messages"][0]["content"] for r in srv.chat_requests)
-        asks = [r for r in srv.chat_requests if "Feature (engineering description)" in r["messages"][1]["content"]]
+        asks = [r for r in srv.chat_requests if "Feature, and what it does for the customer" in r["messages"][1]["content"]]
         # said again last: a small model copies a quote and goes on in its language
         assert asks and all("简体中文" in r["messages"][1]["content"] for r in asks)
         retries = [r["messages"][-1]["content"] for r in asks if len(r["messages"]) > 2]
@@ -168,13 +172,15 @@ def test_messages_in_another_language_than_asked_are_dropped(setup, tmp_path):
 
 def test_message_schema_asks_for_the_customers_words_first_and_the_headline_last(setup, tmp_path):
     """The schema a grammar-following server writes in: proof points, then the value proposition, then headline
-    options; each claim's refs, then its copied quotes, then its text; refs limited to the handles shown, and
-    objection handling to the sales notes'. Of the headline options the first in the segment's words is used."""
+    options; each claim's refs, then its copied quotes, then its text (under a key naming the language); refs
+    limited to the handles shown, and objection handling to the sales notes'. Of the headline options the first
+    in the segment's words is used. The prompt says what the feature does for the customer (its ``benefit``),
+    not the engineering description a small model would say again."""
     fs, rep, personas, feats = setup
 
     def reply(body):
         records = _records(body)
-        first = [r for r in records if r["source"] != "sales_note"][0]
+        first = [r for r in records if r.get("source") != "sales_note" and not has_cjk(r["text"])][0]
         return Reply.json({"proof_points": [_cite(first, "Teams stop waiting on each other")],
                            "value_proposition": _cite(first, "Plant and warehouse teams see where each order is."),
                            "headlines": ["Real-time dashboard with ETA alerts", "Teams stop waiting on each other"]})
@@ -188,7 +194,9 @@ def test_message_schema_asks_for_the_customers_words_first_and_the_headline_last
         records = _records(body)
         assert schema["required"][:3] == ["proof_points", "value_proposition", "headlines"]
         claim = schema["$defs"]["FeedbackClaim"]
-        assert claim["required"] == ["refs", "quotes", "text"] and claim["properties"]["quotes"]["minItems"] == 1
+        assert claim["required"] == ["refs", "quotes", "text_in_english"] and claim["properties"]["quotes"]["minItems"] == 1
+        user = body["messages"][1]["content"]
+        assert feats[0].benefit in user and feats[0].description not in user
         assert claim["properties"]["refs"]["items"]["enum"] == [r["ref"] for r in records]
         sales = [r["ref"] for r in records if r["source"] == "sales_note"]
         if sales:

@@ -8,7 +8,8 @@ anyway, so it is shown nothing else; a persona without sales notes gets no such 
 under short handles; every claim cites handles, with optional quotes aligned to the items' own text, and
 is kept or dropped on its own (:func:`~feedbackiq.llm._evidence.judge_claim`: a known handle, a quote
 that is words of the cited item, no number found neither in the facts nor in the cited items, a sales
-note for objections and triggers; the run's output language). A reply is asked again for its failing
+note for objections and triggers; the run's output language; a text near in meaning to the items it
+cites, ``MIN_SUPPORT``). A reply is asked again for its failing
 parts once when fewer than half its claims survive or no pain or no goal does
 (:mod:`feedbackiq.llm._claims`); then whatever survives is kept, and a persona with no pain and no goal
 left keeps its extractive card (counted, with why, in the step's outcome). The label and the summary
@@ -22,9 +23,9 @@ import logging
 
 from pydantic import BaseModel
 
-from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimReply, EvidenceSet, Judgement, Outbound, at_most,
-                            capped, evidence_set, fallback_reason, fit_evidence, judged_generate, language_instruction,
-                            map_calls, no_llm_hint, output_language, tally)
+from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, EvidenceSet, GroundedClaim, Judgement, MeaningChecks,
+                            Outbound, at_most, capped, claims_in, evidence_set, fallback_reason, fit_evidence,
+                            judged_generate, language_instruction, map_calls, no_llm_hint, output_language, tally)
 from feedbackiq.types import Claim, FeedbackItem, Persona, PersonaSet, SourceKind, ThemeReport
 
 __all__ = ["PersonaDraft", "SalesTraits", "draft_persona_traits"]
@@ -41,22 +42,24 @@ NO_SUPPORTED_CLAIM = "no supported claim"
 class PersonaDraft(BaseModel):
     """What the persona call asks for: a label, a summary, pains and goals, from the persona's feedback.
 
-    Claims are written text first (:class:`~feedbackiq.llm._replies.ClaimReply`), unlike a message's: a
-    persona's evidence mixes languages, and a small model that copied a Chinese quote first went on
-    writing the claim, and the rest of the reply, in Chinese."""
+    Claims are written as a message's are (:class:`~feedbackiq.llm._replies.GroundedClaim`): the ref, the
+    words copied from that item, then the claim, so a small model writes about what it just copied (written
+    text first, a claim cited an item about something else). The text is asked under a key naming the output
+    language (``text_in_english``: :func:`~feedbackiq.llm._replies.claims_in`): a persona's evidence mixes
+    languages, and a model that copied a Chinese quote went on in Chinese."""
 
     label: str
     summary: str
-    pains: list[ClaimReply] = at_most(3)
-    goals: list[ClaimReply] = at_most(2)
+    pains: list[GroundedClaim] = at_most(3)
+    goals: list[GroundedClaim] = at_most(2)
 
 
 class SalesTraits(BaseModel):
     """What the sales-notes call asks for: objections and buying triggers, shown the persona's sales notes
     alone (so every handle it can cite is a sales note)."""
 
-    objections: list[ClaimReply] = at_most(2)
-    buying_triggers: list[ClaimReply] = at_most(2)
+    objections: list[GroundedClaim] = at_most(2)
+    buying_triggers: list[GroundedClaim] = at_most(2)
 
 
 def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | None = None, *,
@@ -79,13 +82,15 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
     lang = output_language(language, [it.language for it in items.values()])
     outbound = Outbound(report, min_respondents)
     jobs = [(p, *_evidence(p, report, items, outbound)) for p in out.personas if outbound.persona_ok(p)]
+    meaning = MeaningChecks(report)
 
     def one(job) -> Judgement:
         _, chosen, notes, facts_text = job
         common = {"facts": facts_text, "language_instruction": language_instruction(lang)}
-        judgement = _judged(llm, "draft_persona", common, PersonaDraft, evidence_set(chosen, outbound.text), lang, facts_text)
+        checks = (lang, facts_text, meaning)
+        judgement = _judged(llm, "draft_persona", common, PersonaDraft, evidence_set(chosen, outbound.text), *checks)
         if notes:   # objections and buying triggers rest on sales notes only: a call that is shown nothing else
-            sales = _judged(llm, SALES_PROMPT, common, SalesTraits, evidence_set(notes, outbound.text), lang, facts_text,
+            sales = _judged(llm, SALES_PROMPT, common, SalesTraits, evidence_set(notes, outbound.text), *checks,
                             sources=[SourceKind.SALES_NOTE])
             judgement.absorb(sales)
             judgement.result[0].update(sales.result[0])
@@ -110,11 +115,11 @@ def draft_persona_traits(personas: PersonaSet, report: ThemeReport, llm: LLM | N
 
 
 def _judged(llm: LLM, prompt: str, common: dict, reply_model: type[BaseModel], evidence: EvidenceSet, lang: str,
-            facts_text: str, *, sources: list[SourceKind] | None = None) -> Judgement:
+            facts_text: str, meaning: MeaningChecks, *, sources: list[SourceKind] | None = None) -> Judgement:
     """One call of a persona draft, judged claim by claim; its ``result`` is ``(kept claims by trait, label,
     summary)`` (the label and summary: None when the reply has none or they fail their check)."""
     evidence, variables = fit_evidence(llm, prompt, {**common, "evidence": ""}, reply_model, evidence)
-    checker = ClaimChecker(evidence, lang, facts_text)
+    checker = ClaimChecker(evidence, lang, facts_text, meaning)
     traits = [t for t in TRAITS if t in reply_model.model_fields]
 
     def judge(draft: BaseModel) -> Judgement:
@@ -136,7 +141,7 @@ def _judged(llm: LLM, prompt: str, common: dict, reply_model: type[BaseModel], e
         j.result = (kept, label, summary)
         return j
 
-    return judged_generate(llm, prompt, variables, reply_model, judge, partial=True)[1]
+    return judged_generate(llm, prompt, variables, claims_in(reply_model, lang), judge, partial=True)[1]
 
 
 def _apply(persona: Persona, judgement: Judgement, fallbacks: dict[str, int]) -> None:

@@ -7,7 +7,8 @@ with an informative prior: ``_vocab.words_they_use``); "jargon to avoid" (words 
 description the segment's own feedback never uses, as whole words with their inflections); proof quotes
 from the segment's own items in those needs (each need's central quotes first). An LLM, when given,
 writes the proof points, the value proposition, headline options and objection handling, in that order,
-each claim after the words it copies (:class:`FeatureLines`). A segment that voices none
+each claim after the words it copies (:class:`FeatureLines`); it is shown what the feature does for the
+customer (the features file's ``benefit``), not the engineering description, when the file says. A segment that voices none
 of the feature's needs gets no call: its message says "no evidence in this segment". Each line of a
 message is judged on its own, as persona claims are (:mod:`feedbackiq.llm._claims`): the value
 proposition, proof points and objection handling cite the segment's items (objections: its sales notes)
@@ -36,9 +37,10 @@ from feedbackiq.gtm._draft import NO_SUPPORTED_CLAIM
 from feedbackiq.gtm._message import document_language, finish_messages, proof_claims
 from feedbackiq.gtm._personas import quoted_items
 from feedbackiq.gtm._vocab import jargon_to_avoid, phrases, words_they_use
-from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimVerdict, EvidenceSet, GroundedClaim, Judgement, Outbound,
-                            at_most, capped, citing_only, evidence_set, fallback_reason, fit_evidence, in_schema_order,
-                            judged_generate, language_instruction, map_calls, name_key, output_language, sales_refs, tally)
+from feedbackiq.llm import (LLM, MAX_NAME_CHARS, ClaimChecker, ClaimVerdict, EvidenceSet, GroundedClaim, Judgement,
+                            MeaningChecks, Outbound, at_most, capped, citing_only, claims_in, evidence_set,
+                            fallback_reason, fit_evidence, in_schema_order, judged_generate, language_instruction,
+                            map_calls, name_key, output_language, sales_refs, tally)
 from feedbackiq.themes import need_similarities
 from feedbackiq.types import Claim, Feature, FeatureTranslation, LLMOutcome, PersonaSet, SegmentMessage, SourceKind, ThemeReport
 
@@ -295,6 +297,7 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
     extractive, by why."""
     fallbacks: dict[str, int] = {}
     jobs, withheld = [], 0
+    meaning = MeaningChecks(outbound.report)
     for msg, persona, own, proof, sales, vocab, technical in messages:
         sendable = outbound.items(proof)[:PROOF_ITEMS]
         why = (NO_EVIDENCE if not proof else "privacy threshold" if not (outbound.persona_ok(persona) and sendable)
@@ -314,14 +317,18 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
         # The segment's own words count when most of its feedback is in the language the headline is written in.
         own_words = vocab if 2 * sum(it.language == language for it in own) >= len(own) else None
         evidence, variables = fit_evidence(llm, "translate_feature", {
-            "feature": f"{feature.name}: {feature.description}", "segment": segment, "needs": needs or "(none)",
+            # What it does for the customer, when the features file says: a small model shown the engineering
+            # description says it again, in the jargon the message is to avoid.
+            "feature": f"{feature.name}: {(feature.benefit or '').strip() or feature.description}",
+            "segment": segment, "needs": needs or "(none)",
             "words_they_use": ", ".join(outbound.terms(msg.words_they_use, [it.text for it in outbound.items(own)])) or "(none)",
             "jargon_to_avoid": ", ".join(msg.jargon_to_avoid) or "(none)",
             "evidence": "", "sales_refs": sales_refs(EvidenceSet(chosen), OBJECTIONS),
             "language_instruction": language_instruction(language),
         }, FeatureMessage, evidence_set(chosen, outbound.text, sales_last=True))
         variables["sales_refs"] = sales_refs(evidence, OBJECTIONS)
-        checker = ClaimChecker(evidence, language, f"{feature.name}: {feature.description} | {segment} | {needs}")
+        facts = f"{feature.name}: {feature.description} | {segment} | {needs}"
+        checker = ClaimChecker(evidence, language, facts, meaning)
 
         def judge(m: FeatureLines) -> Judgement:
             j = Judgement()
@@ -346,7 +353,8 @@ def _write_with_llm(llm: LLM, feature: Feature, messages, language: str, outboun
             j.result = (None if problem else headline, value if verdict.kept else None, kept)
             return j
 
-        return judged_generate(llm, "translate_feature", variables, reply_model(evidence), judge, partial=True)[1]
+        reply = claims_in(reply_model(evidence), language)
+        return judged_generate(llm, "translate_feature", variables, reply, judge, partial=True)[1]
 
     results, failures = map_calls(llm, one, jobs)
     outcome = tally("feature messages", sum(r is not None for r in results), failures, withheld=withheld)

@@ -10,8 +10,8 @@ from feedbackiq.llm._outcome import check_all_failed  # noqa: F401  (for the pip
 from feedbackiq.llm._claims import (MAX_NAME_CHARS, ClaimChecker, Judgement, evidence_set, fit_evidence,  # noqa: F401
                                     judged_generate, sales_refs)
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet  # noqa: F401
-from feedbackiq.llm._meaning import name_key  # noqa: F401
-from feedbackiq.llm._replies import (ClaimReply, GroundedClaim, at_most, capped, citing_only,  # noqa: F401
+from feedbackiq.llm._meaning import MeaningChecks, name_key  # noqa: F401
+from feedbackiq.llm._replies import (GroundedClaim, at_most, capped, citing_only, claims_in,  # noqa: F401
                                      in_schema_order)
 from feedbackiq.llm._outbound import Outbound  # noqa: F401
 from feedbackiq.llm._outcome import EXPECTED_FAILURES, failure_reason, fallback_reason, map_calls, tally  # noqa: F401

@@ -3,8 +3,9 @@
 Every LLM step (need and theme names, persona drafts, feature messages) asks for claims that carry the
 handles of the evidence items they rest on (``refs``: required in the reply schema, so a server that
 follows the schema never leaves it out) and optional quotes. Each claim is judged alone
-(:func:`feedbackiq.llm._evidence.judge_claim`, then the language of the run): one bad claim is dropped,
-with its reason, and the rest of the reply stands.
+(:func:`feedbackiq.llm._evidence.judge_claim`, then the language of the run and, given the report's meaning
+checks, the claim's nearness in meaning to the items it cites): one bad claim is dropped, with its reason,
+and the rest of the reply stands.
 
 **When a reply is sent back.** A reply is sent back once, with what was dropped and why, when fewer
 than ``RETRY_SHARE`` (half) of its claims survive, or when a part the output cannot do without has no
@@ -35,6 +36,7 @@ from feedbackiq._lang import CJK
 from feedbackiq.llm._client import LLM, parse_json_reply
 from feedbackiq.llm._context import fit_items
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet, judge_claim
+from feedbackiq.llm._meaning import MIN_SUPPORT, NOT_SUPPORTED, MeaningChecks
 from feedbackiq.llm._prompts import load_prompt
 from feedbackiq.llm._replies import part_model
 from feedbackiq.types import FeedbackItem, LLMOutcome, SourceKind
@@ -173,10 +175,16 @@ class ClaimChecker:
         The run's output language (:func:`feedbackiq.llm._prompts.output_language`).
     facts : str
         Computed facts the claims may take numbers from.
+    meaning : MeaningChecks, optional
+        The report's meaning checks: a claim whose mean cosine to the items it cites (as they were shown)
+        is below ``MIN_SUPPORT`` is dropped ("not supported by its cited items"). A copied quote proves the
+        item exists, not that the claim says what it says: a small model attaches a real quote of one item to
+        a claim about another.
     """
 
-    def __init__(self, evidence: EvidenceSet, language: str, facts: str = "") -> None:
-        self.evidence, self.language, self.facts = evidence, language, facts
+    def __init__(self, evidence: EvidenceSet, language: str, facts: str = "",
+                 meaning: MeaningChecks | None = None) -> None:
+        self.evidence, self.language, self.facts, self.meaning = evidence, language, facts, meaning
         self._numbers = set(_numbers(facts)) | {n for t in evidence.texts.values() for n in _numbers(t)}
 
     def claim(self, claim: Any, text: str | None = None, *, sources: Sequence[SourceKind] | None = None,
@@ -189,6 +197,10 @@ class ClaimChecker:
         verdict = judge_claim(text, claim.refs, claim.quotes, self.evidence, sources=sources, facts=self.facts)
         if verdict.kept and not in_language(text, self.language):
             verdict = ClaimVerdict(False, "wrong language", [])
+        if verdict.kept and self.meaning is not None:
+            cited = [self.evidence.texts[c.item_id] for c in verdict.citations]
+            if self.meaning.support(text, cited) < MIN_SUPPORT:
+                verdict = ClaimVerdict(False, NOT_SUPPORTED, [])
         return text, verdict
 
     def text(self, text: str, max_chars: int = MAX_CLAIM_CHARS) -> tuple[str, str | None]:
@@ -245,7 +257,7 @@ def _judged_in_parts(llm: LLM, prompt: str, variables: dict[str, Any], reply_mod
     if judgement.enough or not parts:
         return reply, judgement
     messages = p.render(**variables) + [
-        {"role": "assistant", "content": reply.model_dump_json(exclude_defaults=True)},
+        {"role": "assistant", "content": reply.model_dump_json(exclude_defaults=True, by_alias=True)},
         {"role": "user", "content": f"{judgement.message()} Reply with one JSON object holding only "
                                     f"{', '.join(repr(f) for f in parts)}, written again; the other parts are kept."}]
     try:

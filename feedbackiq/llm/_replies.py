@@ -9,11 +9,14 @@ llama.cpp's ``llama-server`` does, makes each of them a hard limit):
 - **Order.** A model writes a JSON object in its schema's order (required properties first). A
   :class:`GroundedClaim` puts the handle first, then the words copied from that item, then the claim:
   a small model copies what a customer said before it writes about it, instead of writing about the
-  product and inventing a quote to fit. Where the evidence mixes languages, the model goes on in the
-  language of the quote it copied: there a :class:`ClaimReply` (text first) is asked for.
+  product and inventing a quote to fit (written text first, a claim cited an item about something else).
 - **Handles.** :func:`citing_only` lets a claim's ``refs`` name only given handles (objection handling:
   the sales notes), so a grammar-following model cannot cite a survey answer for it. The judge checks
   the same rule for servers that do not follow the schema.
+- **Language.** :func:`claims_in` writes each claim's text under a key that names the output language
+  (``"text_in_english"``): a model that has just copied a quote in another language reads, in its next
+  tokens, which language to write (without it, a small model that copied a Chinese quote went on in
+  Chinese). A reply that says plain ``text`` is read all the same.
 
 Replies are read leniently (:func:`lenient_claim`): a missing ``refs`` is judged (no citation), not a
 reason to reject the whole reply.
@@ -23,19 +26,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from copy import copy
+from typing import Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model, model_validator
 
-__all__ = ["GroundedClaim", "CitedReply", "at_most", "capped", "lenient_claim", "citing_only",
-           "ClaimReply", "part_model", "in_schema_order", "QUOTE_MAX_CHARS", "REFS_PER_CLAIM",
-           "REFS_PER_GROUNDED_CLAIM"]
+__all__ = ["GroundedClaim", "CitedReply", "at_most", "capped", "lenient_claim", "citing_only", "part_model",
+           "text_in", "claims_in", "in_schema_order", "QUOTE_MAX_CHARS", "REFS_PER_CLAIM"]
 
 QUOTE_MAX_CHARS = 80     # a quote as the reply schema allows it: long enough to align, short to write
-REFS_PER_CLAIM = 2       # items a text-first claim cites (each with an optional quote)
-# Items a grounded claim cites: one, by its copied words. A second ref and quote cost a slow model a fifth of a
-# reply's tokens, and the judge keeps a claim on one citation that holds anyway.
-REFS_PER_GROUNDED_CLAIM = 1
+# Items a claim cites: one, by its copied words. A second ref and quote cost a slow model a fifth of a reply's
+# tokens, and the judge keeps a claim on one citation that holds anyway.
+REFS_PER_CLAIM = 1
 _DIGITS = re.compile(r"\d+")
 
 
@@ -95,31 +97,15 @@ def in_schema_order(schema: dict[str, Any]) -> None:
     schema["required"] = list(schema.get("properties", {}))
 
 
-def _quotes(low: int, high: int) -> Any:
-    """The schema of a claim's ``quotes``: ``low`` (0: none needed) to ``high`` short strings."""
-    def schema(s: dict[str, Any]) -> None:
-        s.update(({"minItems": low} if low else {}), maxItems=high,
-                 items={"type": "string", "maxLength": QUOTE_MAX_CHARS})
-    return schema
-
-
-class ClaimReply(CitedReply):
-    """One claim, text first: ``{"text": ..., "refs": [3, 7], "quotes": ["...", null]}`` (quotes optional)."""
-
-    text: str
-    refs: list[int | str] = Field(json_schema_extra={"maxItems": REFS_PER_CLAIM})
-    quotes: list[str | None] = Field([], json_schema_extra=_quotes(0, REFS_PER_CLAIM))
-
-
 class GroundedClaim(CitedReply):
     """One claim written after its evidence: ``{"refs": [3], "quotes": ["copied words"], "text": ...}``, each
     part required in that order (one ref, one quote)."""
 
     model_config = ConfigDict(json_schema_extra=in_schema_order)
 
-    refs: list[int | str] = Field(json_schema_extra={"minItems": REFS_PER_GROUNDED_CLAIM,
-                                                     "maxItems": REFS_PER_GROUNDED_CLAIM})
-    quotes: list[str | None] = Field([], json_schema_extra=_quotes(REFS_PER_GROUNDED_CLAIM, REFS_PER_GROUNDED_CLAIM))
+    refs: list[int | str] = Field(json_schema_extra={"minItems": REFS_PER_CLAIM, "maxItems": REFS_PER_CLAIM})
+    quotes: list[str | None] = Field([], json_schema_extra={"minItems": REFS_PER_CLAIM, "maxItems": REFS_PER_CLAIM,
+                                                            "items": {"type": "string", "maxLength": QUOTE_MAX_CHARS}})
     text: str
 
 
@@ -140,6 +126,49 @@ def citing_only(claim_model: type[BaseModel], handles: Sequence[int], name: str 
         refs = Field(json_schema_extra={**(caps if isinstance(caps, dict) else {}),
                                         "items": {"type": "integer", "enum": list(handles)}})
         _MODELS[key] = create_model(name or claim_model.__name__, __base__=claim_model, refs=(list[int | str], refs))
+    return _MODELS[key]
+
+
+def text_in(claim_model: type[BaseModel], language: str) -> type[BaseModel]:
+    """``claim_model`` whose ``text`` is written under a key naming the output language (``en`` or ``zh``): a
+    model that has just copied a quote in another language reads, in its next tokens, which language to write.
+    A reply that says ``text`` is read all the same.
+
+    >>> claim = text_in(GroundedClaim, "zh")
+    >>> list(claim.model_json_schema()["properties"]), claim.model_validate({"text": "慢", "refs": [1]}).text
+    (['refs', 'quotes', 'text_in_chinese'], '慢')
+    >>> claim(text_in_chinese="慢", refs=[1], quotes=["太慢"]).model_dump(by_alias=True)
+    {'refs': [1], 'quotes': ['太慢'], 'text_in_chinese': '慢'}
+    """
+    key = (claim_model, "text_in", language)
+    if key not in _MODELS:
+        name = "text_in_chinese" if language == "zh" else "text_in_english"
+        text = Field(validation_alias=AliasChoices(name, "text"), serialization_alias=name)
+        _MODELS[key] = create_model(claim_model.__name__, __base__=claim_model, text=(str, text))
+    return _MODELS[key]
+
+
+def claims_in(reply_model: type[BaseModel], language: str) -> type[BaseModel]:
+    """``reply_model`` whose claims (fields holding a :class:`CitedReply`, or a list of them) write their text
+    under a key naming the output language (:func:`text_in`).
+
+    >>> class Draft(BaseModel):
+    ...     label: str
+    ...     pains: list[GroundedClaim] = at_most(2)
+    >>> schema = claims_in(Draft, "en").model_json_schema()
+    >>> schema["$defs"]["GroundedClaim"]["required"], schema["properties"]["pains"]["maxItems"]
+    (['refs', 'quotes', 'text_in_english'], 2)
+    """
+    key = (reply_model, "claims_in", language)
+    if key not in _MODELS:
+        fields: dict[str, Any] = {}
+        for name, info in reply_model.model_fields.items():
+            many = get_origin(info.annotation) is list
+            claim = get_args(info.annotation)[0] if many else info.annotation
+            if isinstance(claim, type) and issubclass(claim, CitedReply):
+                written = text_in(claim, language)
+                fields[name] = (list[written] if many else written, copy(info))
+        _MODELS[key] = create_model(reply_model.__name__, __base__=reply_model, **fields)
     return _MODELS[key]
 
 
