@@ -216,6 +216,20 @@ def first_record(body) -> dict:
     return json.loads(body["messages"][1]["content"].split("<feedback_data>\n")[1].split("\n")[0])
 
 
+def english(records: list[dict]) -> list[dict]:
+    """A prompt's evidence records in English (all of them when none is): a scripted English claim about a
+    Chinese item would be dropped for its language."""
+    from feedbackiq._lang import has_cjk
+
+    return [r for r in records if not has_cjk(r["text"])] or records
+
+
+def about(record: dict, point: str) -> str:
+    """A claim about what one evidence record says, as a model paraphrases it: the point, then the record's own
+    first words (a claim must be near in meaning to the item it cites)."""
+    return f"{point}: {' '.join(record['text'].split()[:8])}"
+
+
 def make_report(texts_by_theme: dict[int, list[str]], respondents_each: bool = True):
     """A ThemeReport (with its items) of one theme per key of ``texts_by_theme``, each item its own respondent
     unless ``respondents_each`` is False; the first three texts are a theme's quotes."""

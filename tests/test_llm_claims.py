@@ -8,12 +8,11 @@ import json
 import math
 
 import pytest
-from helpers import BATTERY, ROOT, first_record, make_report, naming, scripted_naming
+from helpers import BATTERY, ROOT, about, english, first_record, make_report, naming, scripted_naming
 from typer.testing import CliRunner
 
 import feedbackiq as fiq
 from feedbackiq._cli import app
-from feedbackiq._lang import has_cjk
 from feedbackiq.cards._confirm import MatchConfirmation, decide
 from feedbackiq.cards._match import MATCH_MIN_SIMILARITY, TargetMatch, match_targets
 from feedbackiq.gtm import draft_persona_traits, load_features, translate_features
@@ -209,17 +208,6 @@ def _records(body):
     return [json.loads(x) for x in user.split("<feedback_data>\n")[1].split("\n</feedback_data>")[0].splitlines() if x]
 
 
-def _english(records):
-    """The English records first: a scripted English claim about a Chinese item would be dropped for its language."""
-    return sorted(records, key=lambda r: has_cjk(r["text"]))
-
-
-def _about(rec, point: str) -> str:
-    """A line about what one item says, as a model writes it: the point, then the item's own first words (a
-    claim must be near in meaning to the item it cites)."""
-    return f"{point}: {' '.join(rec['text'].split()[:8])}"
-
-
 class _Vectors:
     """An embedder with a fixed unit vector per text."""
 
@@ -248,12 +236,12 @@ def test_a_personas_two_calls_are_counted_as_one_draft(gtm, tmp_path):
     _, report, personas, _ = gtm
 
     def reply(body):
-        first = _english(_records(body))[0]
-        claim = {"text": _about(first, "They lose time"), "refs": [first["ref"]],
+        first = english(_records(body))[0]
+        claim = {"text": about(first, "They lose time"), "refs": [first["ref"]],
                  "quotes": [" ".join(first["text"].split()[:4])]}
         if "Sales notes on this persona's accounts" in body["messages"][1]["content"]:
-            return Reply.json({"objections": [{**claim, "text": _about(first, "Worried")}, {"text": "Made up", "refs": [999]}],
-                               "buying_triggers": [{**claim, "text": _about(first, "A deadline")}]})
+            return Reply.json({"objections": [{**claim, "text": about(first, "Worried")}, {"text": "Made up", "refs": [999]}],
+                               "buying_triggers": [{**claim, "text": about(first, "A deadline")}]})
         return Reply.json({"label": "Operations lead", "summary": "Runs operations.", "pains": [claim, claim],
                            "goals": [claim]})
 
@@ -275,8 +263,8 @@ def message(headline: str, claim: str, proofs: int = 1):
         records = _records(body)
         if "ref" not in records[0]:                                   # the gloss of quotes in the other language
             return Reply.json({"glosses": [{"id": r["id"], "gloss": "a translation"} for r in records]})
-        first = _english(records)[0]
-        lines = [{"text": _about(first, claim + end), "refs": [first["ref"]]}
+        first = english(records)[0]
+        lines = [{"text": about(first, claim + end), "refs": [first["ref"]]}
                  for end in ("", " today", " every week")]   # distinct: a repeat is dropped
         return Reply.json({"headline": headline, "value_proposition": lines[-1], "proof_points": lines[:proofs]})
     return reply
@@ -342,8 +330,8 @@ def test_a_line_that_says_the_engineering_description_again_or_repeats_one_is_dr
     _, report, personas, feats = gtm
 
     def reply(body):
-        first = _english(_records(body))[0]
-        cite = lambda text: {"refs": [first["ref"]], "text": _about(first, text)}   # noqa: E731
+        first = english(_records(body))[0]
+        cite = lambda text: {"refs": [first["ref"]], "text": about(first, text)}   # noqa: E731
         return Reply.json({"proof_points": [cite("Shop owners cannot see what is arriving"),
                                             cite("Shop owners cannot see what is arriving!")],
                            "value_proposition": cite("A real-time dashboard of purchase orders with ETA alerts"),

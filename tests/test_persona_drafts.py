@@ -5,10 +5,10 @@ import json
 import logging
 
 import pytest
+from helpers import about, english
 
 import feedbackiq as fiq
 from feedbackiq.gtm import draft_persona_traits
-from feedbackiq._lang import has_cjk
 from feedbackiq.llm import LLM
 from feedbackiq.llm._meaning import MIN_SUPPORT, MeaningChecks
 from feedbackiq.testing import OpenAIServer, Reply
@@ -31,17 +31,8 @@ def _persona_calls(reqs, first_only=True):
     return [r for r in reqs if not _is_sales_call(r) and (len(r["messages"]) == 2 or not first_only)]
 
 
-def _english(records):
-    return [r for r in records if not has_cjk(r["text"])]
-
-
-def _said(rec, lead="They lose time"):
-    """A claim about what one item says, as a model paraphrases it: a lead, then the item's first words."""
-    return f"{lead}: {' '.join(rec['text'].split()[:8])}"
-
-
 def _claim(rec, lead="They lose time", key="text"):
-    return {key: _said(rec, lead), "refs": [rec["ref"]], "quotes": [" ".join(rec["text"].split()[:3])]}
+    return {key: about(rec, lead), "refs": [rec["ref"]], "quotes": [" ".join(rec["text"].split()[:3])]}
 
 
 DROPPED = {"invented_number": "invented number", "invented_id": "unknown reference",
@@ -49,9 +40,11 @@ DROPPED = {"invented_number": "invented number", "invented_id": "unknown referen
            "unsupported": "not supported by its cited items"}
 
 
-def scripted(variant):
+def scripted(variant, report=None):
+    """Persona replies as a model writes them, with one flaw per ``variant`` (``report``: the report an
+    ``"unsupported"`` claim is measured in)."""
     def reply(body):
-        feedback, sales = (_english(records) for records in _blocks(body))
+        feedback, sales = (english(records) for records in _blocks(body))
         if _is_sales_call(body):   # shown the sales notes alone
             objections = [_claim(sales[0], "Worried about rollout")]
             if variant == "objection_invented_id":
@@ -69,7 +62,7 @@ def scripted(variant):
         elif variant == "altered_quote":
             draft["goals"].append({"text": "x", "refs": [first["ref"]], "quotes": [first["text"][:8] + " EXTRA WORDS HERE"]})
         elif variant == "unsupported":   # a real quote of one item under a claim about something else
-            draft["goals"].append({**_claim(first), "text": _off_topic(first["text"])})
+            draft["goals"].append({**_claim(first), "text": _off_topic(first["text"], report)})
         elif variant == "mostly_uncited":   # what real models did: claims without citations
             draft["pains"] = [{"text": "They lose time"}, {"text": "They wait"}, _claim(first)]
             draft["goals"] = [{"text": "One shared view"}, {"text": "Fewer emails"}]
@@ -82,29 +75,25 @@ OFF_TOPIC = ["Elephants migrate across the savanna in the dry season", "Volcanic
              "The tide pools hold starfish and anemones"]
 
 
-def _off_topic(text: str) -> str:
+def _off_topic(text: str, report) -> str:
     """The sentence of ``OFF_TOPIC`` least like ``text`` in the report's vector space, well below the support floor
     (cosines differ between CPUs in the last bits, not by this margin)."""
-    support = MeaningChecks(SAMPLE_REPORT[0]).support
+    support = MeaningChecks(report).support
     sims = {claim: support(claim, [text]) for claim in OFF_TOPIC}
     claim = min(sims, key=sims.get)
     assert sims[claim] < MIN_SUPPORT - 0.08, (text, sims)
     return claim
 
 
-SAMPLE_REPORT: list = []
-
-
 @pytest.fixture(scope="module")
 def personas(sample_report):
-    SAMPLE_REPORT[:] = [sample_report[1]]
     _, rep = sample_report
     return fiq.draft_personas(rep, by="company_size"), rep
 
 
 def _run(personas, tmp_path, variant, language="same"):
     ps, rep = personas
-    with OpenAIServer(scripted(variant)) as srv:
+    with OpenAIServer(scripted(variant, rep)) as srv:
         llm = LLM(model="m", base_url=srv.base_url, api_key="k", cache_dir=tmp_path, backoff=0.001, max_concurrency=1)
         return draft_persona_traits(ps, rep, llm, language=language), srv.chat_requests
 
@@ -178,7 +167,7 @@ def test_a_retry_rewrites_the_failing_parts_and_keeps_the_rest(personas, tmp_pat
     def reply(body):
         if len(body["messages"]) == 2 or _is_sales_call(body):
             return first(body)
-        feedback = _english(_blocks(body)[0])   # the retry: the failing parts only, now cited
+        feedback = english(_blocks(body)[0])   # the retry: the failing parts only, now cited
         return Reply.json({"pains": [_claim(feedback[0])], "goals": [_claim(feedback[1], "Wants one shared view")]})
 
     ps, rep = personas

@@ -4,12 +4,11 @@ import json
 import logging
 
 import pytest
-from helpers import ROOT, majority_truth_by_need, majority_truth_by_theme, truth_by_item
+from helpers import ROOT, about, english, majority_truth_by_need, majority_truth_by_theme, truth_by_item
 from typer.testing import CliRunner
 
 import feedbackiq as fiq
 from feedbackiq import ConfigError
-from feedbackiq._lang import has_cjk
 from feedbackiq.gtm import load_features, match_needs, translate_features, word_shares
 from feedbackiq.types import Feature
 from feedbackiq.llm import LLM
@@ -106,17 +105,15 @@ def _records(body) -> list[dict]:
 
 
 def _cite(rec, text):
-    """A line about what one item says, as a model writes it: the point, then the item's own first words."""
-    return {"text": f"{text}: {' '.join(rec['text'].split()[:8])}", "refs": [rec["ref"]],
-            "quotes": [" ".join(rec["text"].split()[:3])]}
+    return {"text": about(rec, text), "refs": [rec["ref"]], "quotes": [" ".join(rec["text"].split()[:3])]}
 
 
 def _reply(variant):
     def reply(body):
         records = _records(body)
-        english = [r for r in records if not has_cjk(r["text"])] or records
-        evidence = [r for r in english if r["source"] != "sales_note"] or english
-        sales = [r for r in english if r["source"] == "sales_note"]
+        said = english(records)
+        evidence = [r for r in said if r["source"] != "sales_note"] or said
+        sales = [r for r in said if r["source"] == "sales_note"]
         first = evidence[0]
         proof = [_cite(first, "Teams stop waiting on each other")]
         objections = [_cite(sales[0], "Rollout fits your plants")] if sales else []
@@ -180,7 +177,7 @@ def test_message_schema_asks_for_the_customers_words_first_and_the_headline_last
 
     def reply(body):
         records = _records(body)
-        first = [r for r in records if r.get("source") != "sales_note" and not has_cjk(r["text"])][0]
+        first = [r for r in english(records) if r.get("source") != "sales_note"][0]
         return Reply.json({"proof_points": [_cite(first, "Teams stop waiting on each other")],
                            "value_proposition": _cite(first, "Plant and warehouse teams see where each order is."),
                            "headlines": ["Real-time dashboard with ETA alerts", "Teams stop waiting on each other"]})

@@ -5,7 +5,8 @@ and passed in. Two calls per persona: one shown the persona's own feedback on it
 label, summary, pains and goals; one shown its sales notes alone writes the objections and buying
 triggers (which must rest on sales notes: a model shown survey answers beside the notes cites them
 anyway, so it is shown nothing else; a persona without sales notes gets no such call). Evidence is shown
-under short handles; every claim cites handles, with optional quotes aligned to the items' own text, and
+under short handles; every claim cites one handle, then words copied from that item (aligned to its own
+text), then says what it claims (the text under a key naming the output language), and
 is kept or dropped on its own (:func:`~feedbackiq.llm._evidence.judge_claim`: a known handle, a quote
 that is words of the cited item, no number found neither in the facts nor in the cited items, a sales
 note for objections and triggers; the run's output language; a text near in meaning to the items it

@@ -36,7 +36,7 @@ from feedbackiq._lang import CJK
 from feedbackiq.llm._client import LLM, parse_json_reply
 from feedbackiq.llm._context import fit_items
 from feedbackiq.llm._evidence import ClaimVerdict, EvidenceSet, judge_claim
-from feedbackiq.llm._meaning import MIN_SUPPORT, NOT_SUPPORTED, MeaningChecks
+from feedbackiq.llm._meaning import NOT_SUPPORTED, MeaningChecks
 from feedbackiq.llm._prompts import load_prompt
 from feedbackiq.llm._replies import part_model
 from feedbackiq.types import FeedbackItem, LLMOutcome, SourceKind
@@ -197,10 +197,9 @@ class ClaimChecker:
         verdict = judge_claim(text, claim.refs, claim.quotes, self.evidence, sources=sources, facts=self.facts)
         if verdict.kept and not in_language(text, self.language):
             verdict = ClaimVerdict(False, "wrong language", [])
-        if verdict.kept and self.meaning is not None:
-            cited = [self.evidence.texts[c.item_id] for c in verdict.citations]
-            if self.meaning.support(text, cited) < MIN_SUPPORT:
-                verdict = ClaimVerdict(False, NOT_SUPPORTED, [])
+        if verdict.kept and self.meaning is not None and not self.meaning.supported(
+                text, [self.evidence.texts[c.item_id] for c in verdict.citations]):
+            verdict = ClaimVerdict(False, NOT_SUPPORTED, [])
         return text, verdict
 
     def text(self, text: str, max_chars: int = MAX_CLAIM_CHARS) -> tuple[str, str | None]:

@@ -155,13 +155,18 @@ class MeaningChecks:
         vecs = self._embed([statement, *cited])
         return float((vecs[1:] @ vecs[0]).mean()) if len(cited) else 0.0
 
+    def supported(self, statement: str, cited: Sequence[str]) -> bool:
+        """Whether the statement stands on the texts it cites: :meth:`support` reaches ``MIN_SUPPORT`` (need
+        statements, persona and message claims alike)."""
+        return self.support(statement, cited) >= MIN_SUPPORT
+
     def statement_problem(self, statement: str, cited: Sequence[str], group_id: int | None) -> str | None:
         """Why a need statement does not stand on the items it cites (None: it does)."""
         if praise_only(cited):
             return PRAISE_ONLY
         if inverts(statement, cited):
             return INVERTED
-        if self.support(statement, cited) < MIN_SUPPORT:
+        if not self.supported(statement, cited):
             return NOT_SUPPORTED
         if not self.fits(statement, group_id):
             return FITS_ANOTHER
